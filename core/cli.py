@@ -1,0 +1,365 @@
+"""The `dailyai` command: a thin front end over the core modules.
+
+Each subcommand parses its options, calls one core function, and prints what happened.
+Errors the user can fix are printed as one line (`dailyai: …`) with exit code 2 for bad
+options or config and 1 for failures; nothing here knows how papers are fetched or stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from core import __version__
+from core.announcements import current_day, parse_day
+from core.errors import ConfigError, DailyAIError
+from core.ingest import FetchProgress, fetch_day, source_specs
+from core.models import FetchSummary
+from core.services import Services, open_services
+
+STATUS_STYLE = {"ok": "green", "empty": "yellow", "unchanged": "cyan", "failed": "bold red"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for `dailyai` and every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="dailyai",
+        description="Daily AI Insights: the day's AI papers, sorted by topic and summarized in "
+        "Korean by a local model. Without a command, opens the terminal UI.",
+    )
+    parser.add_argument("--version", action="version", version=f"dailyai {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="config file to use (default: see README)")
+    parser.set_defaults(handler=command_tui)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    fetch = commands.add_parser(
+        "fetch",
+        help="fetch the day's papers from the configured sources into the store",
+        description="Fetch the configured sources (or the given ones) into the store. Exit 0 "
+        "when every source worked, 3 when some failed and the rest were stored, 1 when all failed.",
+    )
+    _add_date(fetch)
+    fetch.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME_OR_URL",
+        help="a configured source's name, or a URL (https://, http://, file://); repeatable",
+    )
+    fetch.add_argument(
+        "--kind",
+        action="append",
+        choices=["auto", "hf-daily", "arxiv-rss", "arxiv-api", "feed"],
+        help="the kind of the --source before it (default: its configured kind, or auto)",
+    )
+    fetch.add_argument(
+        "--refresh", action="store_true", help="fetch again even if a source has not changed"
+    )
+    fetch.add_argument(
+        "--no-enrich", action="store_true", help="skip the arXiv API lookup of categories"
+    )
+    fetch.set_defaults(handler=command_fetch)
+
+    export = commands.add_parser(
+        "export", help="write stored papers with every field to stdout", description="Write "
+        "stored papers (of one day, or all) with every stored field to stdout."
+    )
+    scope = export.add_mutually_exclusive_group()
+    _add_date(scope)
+    scope.add_argument("--all", action="store_true", help="every stored paper")
+    export.add_argument("--format", choices=["jsonl", "json", "csv"], default="jsonl")
+    export.set_defaults(handler=command_export)
+
+    search = commands.add_parser(
+        "search", help="full-text search over every stored paper",
+        description="Search titles, abstracts and summaries of every stored paper.",
+    )
+    search.add_argument("query", nargs="+", help="words to look for (each matches as a prefix)")
+    search.add_argument("--limit", type=int, default=20, help="most results to show (default 20)")
+    search.set_defaults(handler=command_search)
+
+    doctor = commands.add_parser(
+        "doctor", help="check the config, the store and every source",
+        description="Check the config, the store, and that every source answers.",
+    )
+    doctor.set_defaults(handler=command_doctor)
+
+    demo = commands.add_parser(
+        "demo", help="run on shipped sample days, offline, in a store of its own",
+        description="Load the sample days shipped with the app (real recorded arXiv and "
+        "Hugging Face responses) into a separate demo store, then open the TUI on it (or print "
+        "what was stored when not on a terminal).",
+    )
+    demo.add_argument("--no-tui", action="store_true", help="print a summary instead of opening the TUI")
+    demo.set_defaults(handler=command_demo)
+    return parser
+
+
+def _add_date(parser: Any) -> None:
+    parser.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="the day (default: today in UTC, the latest day the sources have published)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as error:
+        print(f"dailyai: {error}", file=sys.stderr)
+        return 2
+    except DailyAIError as error:
+        print(f"dailyai: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("dailyai: interrupted — what was stored so far is kept", file=sys.stderr)
+        return 130
+
+
+def _day(args: argparse.Namespace) -> date:
+    return parse_day(args.date) if getattr(args, "date", None) else current_day()
+
+
+def _services(args: argparse.Namespace, *, demo: bool = False) -> Services:
+    return open_services(args.config, demo=demo)
+
+
+# --- fetch ------------------------------------------------------------------------------
+
+
+def command_fetch(args: argparse.Namespace) -> int:
+    day = _day(args)
+    sources = args.source or []
+    kinds = args.kind or []
+    if len(kinds) > len(sources):
+        raise ConfigError("--kind must follow the --source it applies to")
+    requested = [(source, kinds[i] if i < len(kinds) else None) for i, source in enumerate(sources)]
+    services = _services(args)
+    try:
+        specs = source_specs(services.config, requested)
+        console = Console(stderr=True)
+        with _progress_reporter(console) as report:
+            summary = asyncio.run(
+                fetch_day(
+                    services.store,
+                    services.config,
+                    day,
+                    specs=specs,
+                    on_progress=report,
+                    refresh=args.refresh,
+                    enrich=False if args.no_enrich else None,
+                    today=current_day(),
+                )
+            )
+        print_fetch_summary(summary, Console())
+        return summary.exit_code
+    finally:
+        services.close()
+
+
+class _progress_reporter:
+    """A rich progress display on a terminal, plain lines otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> Callable[[FetchProgress], None]:
+        if self.console.is_terminal:
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+            self.progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.fields[source]}", style="bold"),
+                BarColumn(bar_width=20),
+                TextColumn("{task.fields[stage]}"),
+                TextColumn("{task.fields[detail]}", style="dim"),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+        return self.report
+
+    def report(self, event: FetchProgress) -> None:
+        stages = ("fetching", "parsing", "storing", "done")
+        completed = stages.index(event.stage) + 1 if event.stage in stages else 4
+        if self.progress is None:
+            if event.stage in ("done", "failed") or event.stage == "fetching":
+                line = Text(f"{event.source}: {event.stage} {event.message}".rstrip())
+                self.console.print(line, markup=False, highlight=False)
+            return
+        task = self.tasks.get(event.source)
+        if task is None:
+            task = self.progress.add_task("", total=4, source=event.source, stage="", detail="")
+            self.tasks[event.source] = task
+        self.progress.update(
+            task, completed=completed, stage=event.stage, detail=Text(event.message[:60]).plain
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
+    """The per-source table printed at the end of a fetch, and why a day is empty."""
+    table = Table(title=f"Fetch for {summary.day} (run {summary.run_id})", title_justify="left")
+    for column in ("source", "kind", "status", "papers", "new", "updated", "time", "note"):
+        table.add_column(column, overflow="fold", justify="right" if column in ("papers", "new", "updated", "time") else "left")
+    for result in summary.results:
+        table.add_row(
+            Text(result.name),
+            result.kind.value,
+            Text(result.status, style=STATUS_STYLE.get(result.status, "")),
+            str(len(result.listed)),
+            str(result.new),
+            str(result.updated),
+            f"{result.duration_ms / 1000:.1f}s",
+            Text(result.reason),
+        )
+    console.print(table)
+    if summary.empty_reason:
+        console.print(Text(f"No papers for {summary.day}: {summary.empty_reason}", style="yellow"))
+    failed = [result for result in summary.results if result.failed]
+    if failed and len(failed) < len(summary.results):
+        console.print(Text(f"{len(failed)} source(s) failed; the others were stored.", style="red"))
+
+
+# --- export and search -------------------------------------------------------------------
+
+
+def command_export(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        day = None if args.all else _day(args)
+        rows = list(services.store.export_rows(day))
+        write_export(rows, args.format, sys.stdout)
+        if not rows:
+            print(f"dailyai: no papers stored for {day or 'any day'}", file=sys.stderr)
+        return 0
+    finally:
+        services.close()
+
+
+def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
+    """Papers as JSON lines, one JSON array, or CSV (lists joined, tables as JSON)."""
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt == "json":
+        json.dump(rows, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        if not rows:
+            return
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {
+                    key: "; ".join(value) if isinstance(value, list) and all(isinstance(v, str) for v in value)
+                    else json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list)
+                    else value
+                    for key, value in row.items()
+                }
+            )
+
+
+def command_search(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        query = " ".join(args.query)
+        papers = services.store.search(query, limit=args.limit)
+        console = Console()
+        if not papers:
+            console.print(Text(f"No stored paper matches {query!r}."))
+            return 0
+        table = Table(show_header=True, title=f"{len(papers)} papers matching {query!r}", title_justify="left")
+        table.add_column("id", no_wrap=True)
+        table.add_column("title", overflow="fold")
+        table.add_column("link", overflow="fold")
+        for paper in papers:
+            table.add_row(Text(paper.id), Text(paper.title), Text(paper.url))
+        console.print(table)
+        return 0
+    finally:
+        services.close()
+
+
+# --- doctor ------------------------------------------------------------------------------
+
+
+def command_doctor(args: argparse.Namespace) -> int:
+    from core.doctor import run_checks
+
+    console = Console()
+    problems = 0
+    for check in asyncio.run(run_checks(args.config)):
+        mark = Text("✓ ", style="green") if check.ok else Text("✗ ", style="bold red")
+        console.print(mark + Text(f"{check.name}: {check.detail}"))
+        problems += 0 if check.ok else 1
+    if problems:
+        console.print(Text(f"{problems} problem(s) found.", style="red"))
+    return 1 if problems else 0
+
+
+# --- demo and the TUI --------------------------------------------------------------------
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    from core.demo import load_sample_days
+
+    services = _services(args, demo=True)
+    try:
+        console = Console(stderr=True)
+        with _progress_reporter(console) as report:
+            summaries = asyncio.run(load_sample_days(services.store, services.config, report))
+        out = Console()
+        for summary in summaries:
+            print_fetch_summary(summary, out)
+        days = services.store.days()
+        out.print(
+            Text(
+                f"Demo store {services.config.dirs.database}: {services.store.count_papers()} papers "
+                f"on {len(days)} days ({', '.join(day for day, _ in days)})."
+            )
+        )
+        if sys.stdout.isatty() and sys.stdin.isatty() and not args.no_tui:
+            return _open_tui(services)
+        return 0 if all(summary.exit_code == 0 for summary in summaries) else 1
+    finally:
+        services.close()
+
+
+def command_tui(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        return _open_tui(services)
+    finally:
+        services.close()
+
+
+def _open_tui(services: Services) -> int:
+    from tui.app import DailyAIApp
+
+    app = DailyAIApp(services)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,405 @@
+"""Reading and checking `config.toml`.
+
+The shipped `config.toml` (installed as `core/default_config.toml`) holds every default
+and documents every key; a user's file only needs the keys it changes. The dataclasses
+below give each key its type. A key that is not known (a typo) or has the wrong type is an
+error that names the key, its line and the fix, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+from core.models import SourceKind
+from core.paths import AppDirs, app_dirs
+
+ARXIV_RSS_BASE = "https://rss.arxiv.org/rss/"
+
+
+@dataclass
+class SourceConfig:
+    """One paper source: a URL with a kind (`auto` detects it from the content)."""
+
+    name: str
+    url: str = ""
+    kind: str = "auto"
+    categories: list[str] = field(default_factory=list)
+    enabled: bool = True
+
+    def resolved_url(self) -> str:
+        """The URL to fetch; an arXiv RSS source may give only its categories."""
+        if self.url:
+            return self.url
+        return ARXIV_RSS_BASE + "+".join(self.categories)
+
+
+@dataclass
+class GeneralConfig:
+    timezone: str
+    language: str
+
+
+@dataclass
+class FetchConfig:
+    timeout_seconds: float
+    retries: int
+    backoff_seconds: float
+    max_retry_after_seconds: float
+    max_body_mb: float
+    arxiv_min_interval_seconds: float
+    contact: str
+    seen_window_days: int
+    announce_types: list[str]
+    enrich_with_arxiv_api: bool
+    arxiv_api_url: str
+    arxiv_api_batch: int
+    hf_page_size: int
+    hf_max_pages: int
+
+
+@dataclass
+class OllamaConfig:
+    host: str
+    model: str
+    num_ctx: int
+    num_predict: int
+    temperature: float
+    keep_alive: str
+    think: bool
+    parallel: int
+    connect_timeout_seconds: float
+    timeout_seconds: float
+    retries: int
+    backoff_seconds: float
+
+
+@dataclass
+class CategoryConfig:
+    """One category of the fixed taxonomy."""
+
+    name: str
+    emoji: str
+    description: str
+    arxiv: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TaxonomyConfig:
+    version: str
+    fallback: str
+    categories: list[CategoryConfig]
+
+
+@dataclass
+class ClassifyConfig:
+    method: str
+    batch_size: int
+
+
+@dataclass
+class DigestConfig:
+    size: int
+    interest_keywords: list[str]
+    interest_authors: list[str]
+    time_budget_minutes: float
+
+
+@dataclass
+class SummariesConfig:
+    max_attempts: int
+    min_hangul_ratio: float
+    glossary: dict[str, str]
+
+
+@dataclass
+class OutputConfig:
+    dir: str
+    site_url: str
+    feed_days: int
+    title: str
+
+
+@dataclass
+class EmailConfig:
+    enabled: bool
+    host: str
+    port: int
+    security: str
+    username: str
+    password_env: str
+    password_command: str
+    sender: str
+    to: list[str]
+    unsubscribe: str
+    send_empty: bool
+    timeout_seconds: float
+
+
+@dataclass
+class ServeConfig:
+    host: str
+    port: int
+
+
+@dataclass
+class TuiConfig:
+    theme: str
+    trend_days: int
+    keymap: dict[str, str]
+
+
+@dataclass
+class Config:
+    """The whole configuration, defaults overlaid by the user's file."""
+
+    general: GeneralConfig
+    fetch: FetchConfig
+    sources: list[SourceConfig]
+    ollama: OllamaConfig
+    taxonomy: TaxonomyConfig
+    classify: ClassifyConfig
+    digest: DigestConfig
+    summaries: SummariesConfig
+    output: OutputConfig
+    email: EmailConfig
+    serve: ServeConfig
+    tui: TuiConfig
+    path: Path | None = None
+    """The user's file that was read on top of the defaults, if any."""
+    dirs: AppDirs = field(default_factory=app_dirs)
+
+    def source(self, name: str) -> SourceConfig | None:
+        """The configured source called `name`."""
+        return next((source for source in self.sources if source.name == name), None)
+
+    @property
+    def output_dir(self) -> Path:
+        return Path(self.output.dir).expanduser() if self.output.dir else self.dirs.output
+
+
+# Keys that must never hold a secret, with what to use instead.
+_SECRET_KEYS = {
+    "password": "set password_env (the name of an environment variable) or password_command",
+    "smtp_password": "set password_env or password_command",
+    "token": "put the token in an environment variable",
+    "api_key": "put the key in an environment variable",
+}
+
+
+def default_config_text() -> str:
+    """The shipped default configuration, every key documented."""
+    return resources.files("core").joinpath("default_config.toml").read_text(encoding="utf-8")
+
+
+def config_search_paths() -> list[Path]:
+    """Where a user's config file may be, nearest first. Tests redirect this seam."""
+    paths = []
+    if env := os.environ.get("DAILYAI_CONFIG"):
+        paths.append(Path(env).expanduser())
+    paths.append(app_dirs().config_file)
+    return paths
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """The defaults overlaid by the user's file (`path`, else the first one found)."""
+    defaults = _parse(default_config_text(), "default config")
+    user_path: Path | None = None
+    if path is not None:
+        user_path = Path(path).expanduser()
+        if not user_path.exists():
+            raise ConfigError(f"config {user_path}: no such file — check the path given")
+    else:
+        user_path = next((p for p in config_search_paths() if p.is_file()), None)
+    merged = defaults
+    text = ""
+    if user_path is not None:
+        text = user_path.read_text(encoding="utf-8")
+        merged = _overlay(defaults, _parse(text, str(user_path)))
+    config = _build(Config, merged, [], text, user_path)
+    config.path = user_path
+    _check(config, text, user_path)
+    return config
+
+
+def _parse(text: str, origin: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{origin}: not valid TOML: {error} — fix the syntax there") from error
+
+
+def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; any other value (lists included) replaces the default."""
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _overlay(base[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _build(cls: type, data: Any, where: list[str | int], text: str, path: Path | None) -> Any:
+    """Turn a TOML table into `cls`, naming the key and line of anything wrong."""
+    if not isinstance(data, dict):
+        raise _error(where, f"must be a table, not {_toml_type(data)}", text, path)
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls) if f.name not in ("path", "dirs")}
+    for key in data:
+        if key not in known:
+            hint = _SECRET_KEYS.get(key)
+            if hint:
+                reason = f"secrets never go in config.toml — {hint}"
+            else:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                reason = f"unknown key — did you mean '{close[0]}'?" if close else (
+                    f"unknown key — known keys here: {', '.join(sorted(known))}"
+                )
+            raise _error([*where, key], reason, text, path)
+    values = {}
+    for f in fields(cls):
+        if f.name in ("path", "dirs"):
+            continue
+        if f.name not in data:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise _error([*where, f.name], "is required", text, path)
+            continue
+        values[f.name] = _convert(hints[f.name], data[f.name], [*where, f.name], text, path)
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, where: list[str | int], text: str, path: Path | None) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _convert(options[0], value, where, text, path)
+    if is_dataclass(hint):
+        return _build(hint, value, where, text, path)  # type: ignore[arg-type]
+    if origin is list:
+        if not isinstance(value, list):
+            raise _error(where, f"must be a list, not {_toml_type(value)}", text, path)
+        (item_type,) = typing.get_args(hint)
+        return [_convert(item_type, item, [*where, i], text, path) for i, item in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _error(where, f"must be a table, not {_toml_type(value)}", text, path)
+        _, value_type = typing.get_args(hint)
+        return {k: _convert(value_type, v, [*where, k], text, path) for k, v in value.items()}
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint in (str, int, float, bool) and (
+        not isinstance(value, hint) or (hint is int and isinstance(value, bool))
+    ):
+        raise _error(where, f"must be {_TYPE_NAMES[hint]}, not {_toml_type(value)}", text, path)
+    return value
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _error(where: list[str | int], reason: str, text: str, path: Path | None) -> ConfigError:
+    dotted = _dotted(where)
+    line = _locate(text, where) if text else None
+    origin = str(path) if path else "default config"
+    at = f"{origin} line {line}" if line else origin
+    return ConfigError(f"{at}: '{dotted}' {reason}")
+
+
+def _dotted(where: list[str | int]) -> str:
+    out = ""
+    for part in where:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _locate(text: str, where: list[str | int]) -> int | None:
+    """The line of the key at `where` in a TOML text (best effort; None if not found)."""
+    keys = [part for part in where if isinstance(part, str)]
+    if not keys:
+        return None
+    key = keys[-1]
+    tables = keys[:-1]
+    occurrence = next((part for part in where if isinstance(part, int)), None)
+    header = ".".join(tables)
+    in_table = not tables
+    seen = -1
+    key_pattern = re.compile(rf"^\s*(\"?){re.escape(key)}\1\s*=")
+    inline_pattern = re.compile(rf"[{{,]\s*{re.escape(key)}\s*=")
+    dotted_pattern = re.compile(rf"^\s*{re.escape('.'.join(keys))}\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if dotted_pattern.match(line):
+            return number
+        if stripped.startswith("["):
+            name = stripped.strip("[] \t").split("#")[0].strip()
+            if stripped.startswith("[[") and name == header:
+                seen += 1
+                in_table = occurrence is None or seen == occurrence
+            else:
+                in_table = name == header
+                if not tables and name:
+                    in_table = False
+            if not tables and not name:
+                in_table = True
+            # a table header can itself be the offending key ([fecth])
+            if name == ".".join(keys) or name.split(".")[-1:] == [key] and not tables:
+                return number
+            continue
+        if in_table and (key_pattern.match(line) or inline_pattern.search(line)):
+            return number
+    return None
+
+
+def _check(config: Config, text: str, path: Path | None) -> None:
+    """Checks across keys that types alone cannot express."""
+    kinds = {"auto", *SourceKind}
+    names = set()
+    for index, source in enumerate(config.sources):
+        where: list[str | int] = ["sources", index]
+        if source.kind not in kinds:
+            raise _error([*where, "kind"], f"must be one of {', '.join(sorted(kinds))}", text, path)
+        if not source.url and not (source.kind == SourceKind.ARXIV_RSS and source.categories):
+            raise _error([*where, "url"], "is required (an arxiv-rss source may give categories instead)", text, path)
+        if source.name in names:
+            raise _error([*where, "name"], f"'{source.name}' is used by two sources — names must be unique", text, path)
+        names.add(source.name)
+    if config.classify.method not in ("auto", "llm", "rules"):
+        raise _error(["classify", "method"], "must be auto, llm or rules", text, path)
+    if config.email.security not in ("starttls", "tls", "none"):
+        raise _error(["email", "security"], "must be starttls, tls or none (none only for a relay on localhost)", text, path)
+    category_names = [category.name for category in config.taxonomy.categories]
+    if config.taxonomy.fallback not in category_names:
+        raise _error(["taxonomy", "fallback"], f"'{config.taxonomy.fallback}' is not one of the categories", text, path)
+    if len(set(category_names)) != len(category_names):
+        raise _error(["taxonomy", "categories"], "has two categories with the same name", text, path)
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(config.general.timezone)
+    except Exception:
+        raise _error(["general", "timezone"], f"'{config.general.timezone}' is not a known time zone (e.g. Asia/Seoul)", text, path) from None

@@ -1,0 +1,86 @@
+"""`dailyai doctor`: is everything the daily run needs in place?
+
+Each check says what it looked at and, when it fails, what to do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.config import Config, load_config
+from core.errors import DailyAIError
+from core.fetch import Fetcher
+from core.ingest import source_specs
+from core.models import SourceKind
+from core.sources import detect_kind
+from core.store import Store
+
+
+@dataclass
+class Check:
+    """One line of the doctor's report."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+async def run_checks(config_path: Path | str | None = None) -> list[Check]:
+    """Every check, in order; later checks are skipped when the config cannot be read."""
+    try:
+        config = load_config(config_path)
+    except DailyAIError as error:
+        return [Check("config", False, str(error))]
+    checks = [
+        Check(
+            "config",
+            True,
+            f"{config.path} (over the defaults)" if config.path else
+            f"defaults only (no file at {config.dirs.config_file})",
+        )
+    ]
+    checks.append(check_store(config))
+    checks.extend(await check_sources(config))
+    return checks
+
+
+def check_store(config: Config) -> Check:
+    path = config.dirs.database
+    try:
+        with Store(path) as store:
+            result = store.query("PRAGMA quick_check")[0][0]
+            papers = store.count_papers()
+            days = store.days()
+    except DailyAIError as error:
+        return Check("store", False, str(error))
+    if result != "ok":
+        return Check("store", False, f"{path}: integrity check failed ({result}) — restore a backup or move it away")
+    latest = f", latest day {days[0][0]}" if days else ""
+    return Check("store", True, f"{path}: {papers} papers on {len(days)} days{latest}")
+
+
+async def check_sources(config: Config) -> list[Check]:
+    """Fetch each enabled source once (no retries) and check its content is readable."""
+    fetch_config = dataclasses.replace(config.fetch, retries=0)
+    checks = []
+    async with Fetcher(fetch_config) as fetcher:
+        for spec in source_specs(config):
+            url = spec.url
+            if spec.kind == SourceKind.HF_DAILY and url.startswith("http"):
+                url = f"{url}{'&' if '?' in url else '?'}limit=1"
+            try:
+                fetched = await fetcher.get(url, label=spec.name)
+                kind = detect_kind(fetched.body, fetched.content_type, spec.name)
+            except DailyAIError as error:
+                checks.append(Check(f"source {spec.name}", False, str(error)))
+                continue
+            expected = f" (configured as {spec.kind.value})" if spec.kind and spec.kind != kind else ""
+            checks.append(
+                Check(f"source {spec.name}", not expected, f"{spec.url} answers with {kind.value}{expected}")
+            )
+    return checks
+
+
+__all__ = ["Check", "run_checks"]

@@ -1,0 +1,21 @@
+"""The errors the app reports to users.
+
+Every message says what failed, why, and what to do, on one line, so the CLI can print
+`str(error)` and the TUI can show it in a notification unchanged.
+"""
+
+
+class DailyAIError(Exception):
+    """Base class for every failure that is reported to the user rather than crashing."""
+
+
+class ConfigError(DailyAIError):
+    """The configuration file or a command-line option is invalid."""
+
+
+class SourceError(DailyAIError):
+    """A paper source could not be fetched or its content could not be used."""
+
+
+class StoreError(DailyAIError):
+    """The SQLite store could not be opened or migrated."""

@@ -1,0 +1,312 @@
+"""Getting bytes from paper sources politely: one shared HTTP client for every source.
+
+Timeouts, a User-Agent naming the app, conditional GET, bounded retries with backoff on
+timeouts, 5xx and 429 (honouring Retry-After), a cap on body size, and arXiv's terms of
+use (one request every 3 seconds, one connection at a time). `file://` URLs are read from
+disk through the same interface, so offline sources and the demo take the same path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from core import __version__
+from core.config import FetchConfig
+from core.errors import SourceError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class Clock(Protocol):
+    """Time as the fetcher sees it; tests inject one that never really sleeps."""
+
+    def monotonic(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+@dataclass
+class Fetched:
+    """A response body (or the news that it has not changed since last time)."""
+
+    url: str
+    body: bytes
+    content_type: str
+    status: int
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
+@dataclass
+class Validators:
+    """What a previous response said about itself, for a conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def user_agent(contact: str = "") -> str:
+    """The User-Agent every request carries, naming the app (and the user, if they wish)."""
+    suffix = f"; mailto:{contact}" if contact else ""
+    return f"dailyai/{__version__} (Daily AI Insights paper digest{suffix})"
+
+
+def pacing_group(url: str) -> str | None:
+    """Hosts that share one rate limit: every arXiv host counts as one (its terms say so)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "arxiv.org" or host.endswith(".arxiv.org"):
+        return "arxiv"
+    return None
+
+
+class Fetcher:
+    """The one HTTP client all sources share during a fetch."""
+
+    def __init__(
+        self,
+        config: FetchConfig,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.max_bytes = int(config.max_body_mb * 1024 * 1024)
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(config.timeout_seconds, connect=min(10.0, config.timeout_seconds)),
+            headers={"User-Agent": user_agent(config.contact)},
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+            transport=transport,
+        )
+        self._group_locks: dict[str, asyncio.Lock] = {}
+        self._group_last: dict[str, float] = {}
+        self.requests_made = 0
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        validators: Validators | None = None,
+        label: str = "",
+    ) -> Fetched:
+        """The body at `url`, raising SourceError with a one-line cause when it fails.
+
+        `label` names the source in error messages (defaults to the URL).
+        """
+        label = label or url
+        if url.startswith("file://"):
+            return self._read_file(url, label)
+        if not url.startswith(("http://", "https://")):
+            raise SourceError(f"{label}: unsupported URL {url!r} — use https://, http:// or file://")
+        group = pacing_group(url)
+        if group is None:
+            return await self._get_with_retries(url, params, validators, label, group)
+        lock = self._group_locks.setdefault(group, asyncio.Lock())
+        async with lock:  # one connection at a time to the group
+            return await self._get_with_retries(url, params, validators, label, group)
+
+    def _read_file(self, url: str, label: str) -> Fetched:
+        parts = urlsplit(url)
+        path = Path(url2pathname(unquote(parts.path)))
+        if parts.netloc and parts.netloc != "localhost":
+            raise SourceError(f"{label}: file URLs must be local (file:///path), not {url!r}")
+        try:
+            size = path.stat().st_size
+            if size > self.max_bytes:
+                raise SourceError(self._too_big(label))
+            body = path.read_bytes()
+        except FileNotFoundError:
+            raise SourceError(f"{label}: no such file {path} — check the source's URL") from None
+        except IsADirectoryError:
+            raise SourceError(f"{label}: {path} is a directory, not a feed file") from None
+        except PermissionError:
+            raise SourceError(f"{label}: cannot read {path} (permission denied)") from None
+        content_type = "application/json" if path.suffix == ".json" else "application/xml"
+        return Fetched(url=url, body=body, content_type=content_type, status=200)
+
+    def _too_big(self, label: str) -> str:
+        return (
+            f"{label}: response is larger than {self.config.max_body_mb:g} MB — refusing it; "
+            "raise fetch.max_body_mb if this source is really that big"
+        )
+
+    async def _get_with_retries(
+        self,
+        url: str,
+        params: dict[str, str] | None,
+        validators: Validators | None,
+        label: str,
+        group: str | None,
+    ) -> Fetched:
+        headers = {}
+        if validators and validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators and validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        attempts = self.config.retries + 1
+        last_problem = ""
+        for attempt in range(attempts):
+            if group is not None:
+                await self._pace(group)
+            try:
+                self.requests_made += 1
+                result = await self._request(url, params, headers, label)
+            except httpx.TimeoutException:
+                last_problem = f"timed out after {self.config.timeout_seconds:g} s"
+                wait = self._backoff(attempt)
+            except httpx.TransportError as error:
+                last_problem = f"connection failed ({_describe(error)})"
+                wait = self._backoff(attempt)
+            else:
+                if isinstance(result, Fetched):
+                    return result
+                status, retry_after = result
+                last_problem = f"HTTP {status}"
+                if status == 429:
+                    last_problem = "HTTP 429 (rate limited)"
+                wait = self._backoff(attempt)
+                if retry_after is not None:
+                    if retry_after > self.config.max_retry_after_seconds:
+                        raise SourceError(
+                            f"{label}: {last_problem}; the server asks to wait {retry_after:.0f} s, "
+                            f"more than fetch.max_retry_after_seconds — try again later"
+                        )
+                    wait = max(wait, retry_after)
+            if attempt + 1 < attempts:
+                await self.clock.sleep(wait)
+        raise SourceError(
+            f"{label}: {last_problem}, {attempts} attempts — the source may be down; try again later"
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        return self.config.backoff_seconds * (2**attempt)
+
+    async def _pace(self, group: str) -> None:
+        """Wait until the group's minimum interval has passed since its last request."""
+        interval = self.config.arxiv_min_interval_seconds
+        last = self._group_last.get(group)
+        if last is not None:
+            remaining = interval - (self.clock.monotonic() - last)
+            if remaining > 0:
+                await self.clock.sleep(remaining)
+        self._group_last[group] = self.clock.monotonic()
+
+    async def _request(
+        self, url: str, params: dict[str, str] | None, headers: dict[str, str], label: str
+    ) -> Fetched | tuple[int, float | None]:
+        """One request: the body, or (status, Retry-After) for a status worth retrying."""
+        async with self._client.stream("GET", url, params=params, headers=headers) as response:
+            if response.status_code == 304:
+                return Fetched(
+                    url=str(response.url),
+                    body=b"",
+                    content_type="",
+                    status=304,
+                    etag=response.headers.get("ETag"),
+                    last_modified=response.headers.get("Last-Modified"),
+                    not_modified=True,
+                )
+            if response.status_code in RETRY_STATUSES:
+                return response.status_code, parse_retry_after(response.headers.get("Retry-After"))
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                raise SourceError(self._too_big(label))
+            chunks = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise SourceError(self._too_big(label))
+                chunks.append(chunk)
+            body = b"".join(chunks)
+            content_type = response.headers.get("Content-Type", "")
+            if response.status_code >= 400:
+                # The arXiv API reports errors as an Atom feed with HTTP 400: let the parser
+                # read the message; anything else is reported with its status.
+                if b"<feed" in body[:2000] and b"arxiv" in body[:2000].lower():
+                    return Fetched(url=str(response.url), body=body, content_type=content_type,
+                                   status=response.status_code)
+                raise SourceError(
+                    f"{label}: HTTP {response.status_code} {response.reason_phrase}"
+                    f"{_error_detail(body)} — check the source's URL"
+                )
+            return Fetched(
+                url=str(response.url),
+                body=body,
+                content_type=content_type,
+                status=response.status_code,
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+            )
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _describe(error: httpx.TransportError) -> str:
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0][:200]
+
+
+def _error_detail(body: bytes) -> str:
+    """A short, printable excerpt of an error body (e.g. HF's {"error": "…"})."""
+    text = body[:300].decode("utf-8", "replace").strip()
+    if text.startswith("{"):
+        try:
+            message = json.loads(body).get("error")
+        except (ValueError, AttributeError):
+            message = None
+        if isinstance(message, str):
+            return f": {message[:200]}"
+    return ""

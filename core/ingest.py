@@ -1,0 +1,316 @@
+"""The fetch step: every source fetched, parsed and merged into the store, with a ledger.
+
+Sources are fetched concurrently through one shared `Fetcher` (arXiv's hosts one at a time,
+3 seconds apart). One failing source never sinks the others: it is recorded as failed with
+its one-line cause, and the rest are stored. Papers from Hugging Face are then enriched with
+their arXiv categories through the arXiv API, in batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from core.announcements import empty_reason
+from core.config import Config
+from core.errors import ConfigError, SourceError
+from core.fetch import Fetched, Fetcher, Validators
+from core.models import FetchSummary, Listed, SourceKind, SourceResult
+from core.sources import ParsedSource, detect_kind, parse_source
+from core.sources.arxiv_api import parse as parse_arxiv_api
+from core.store import RunStep, Store
+
+
+@dataclass
+class SourceSpec:
+    """A source to fetch now: from the config, or given on the command line."""
+
+    name: str
+    url: str
+    kind: SourceKind | None = None
+    """None means: detect the kind from the content."""
+
+
+@dataclass
+class FetchProgress:
+    """A progress report from the fetch step, for a progress bar or the TUI."""
+
+    source: str
+    stage: str  # fetching, parsing, storing, done, failed, enriching
+    message: str = ""
+
+
+ProgressCallback = Callable[[FetchProgress], None]
+
+
+def parse_kind(kind: str | None) -> SourceKind | None:
+    """A SourceKind from its name; `auto` (or nothing) means detect it."""
+    if kind in (None, "", "auto"):
+        return None
+    try:
+        return SourceKind(kind)
+    except ValueError:
+        names = ", ".join(["auto", *SourceKind])
+        raise ConfigError(f"source kind {kind!r} is not known — use one of {names}") from None
+
+
+def source_specs(config: Config, requested: list[tuple[str, str | None]] | None = None) -> list[SourceSpec]:
+    """The sources to fetch: the given names or URLs, else every enabled configured source."""
+    if not requested:
+        specs = [
+            SourceSpec(source.name, source.resolved_url(), parse_kind(source.kind))
+            for source in config.sources
+            if source.enabled
+        ]
+        if not specs:
+            raise ConfigError("no sources are configured — add a [[sources]] table to config.toml")
+        return specs
+    specs = []
+    for name_or_url, kind in requested:
+        configured = config.source(name_or_url)
+        if configured is not None:
+            specs.append(
+                SourceSpec(configured.name, configured.resolved_url(), parse_kind(kind or configured.kind))
+            )
+        elif "://" in name_or_url:
+            specs.append(SourceSpec(_name_for_url(name_or_url), name_or_url, parse_kind(kind)))
+        else:
+            known = ", ".join(source.name for source in config.sources) or "none"
+            raise ConfigError(
+                f"--source {name_or_url!r} is neither a configured source ({known}) nor a URL"
+            )
+    return specs
+
+
+def _name_for_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return parts.path.rsplit("/", 1)[-1] or url
+    return (parts.netloc + parts.path).rstrip("/")
+
+
+async def fetch_day(
+    store: Store,
+    config: Config,
+    day: date,
+    *,
+    specs: list[SourceSpec] | None = None,
+    fetcher: Fetcher | None = None,
+    on_progress: ProgressCallback | None = None,
+    refresh: bool = False,
+    enrich: bool | None = None,
+    today: date | None = None,
+    run_id: int | None = None,
+) -> FetchSummary:
+    """Fetch the sources for `day` into the store and record the outcome in the run ledger.
+
+    `refresh` ignores what was fetched before (no conditional GET, no skipping of unchanged
+    content). `run_id` records the steps under an existing run (the daily run) instead of
+    a run of its own.
+    """
+    specs = specs if specs is not None else source_specs(config)
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher(config.fetch)
+    report = on_progress or (lambda event: None)
+    own_run = run_id is None
+    if run_id is None:
+        run_id = store.start_run("fetch", day)
+    try:
+        results = await asyncio.gather(
+            *(_fetch_source(store, config, fetcher, spec, day, refresh, report, today) for spec in specs)
+        )
+        results = list(results)
+        if enrich if enrich is not None else config.fetch.enrich_with_arxiv_api:
+            enrichment = await _enrich(store, config, fetcher, results, report)
+            if enrichment is not None:
+                results.append(enrichment)
+    finally:
+        if own_fetcher:
+            await fetcher.aclose()
+    summary = FetchSummary(run_id=run_id, day=day, results=results)
+    listed_today = store.query("SELECT count(*) FROM listings WHERE day = ?", (day.isoformat(),))[0][0]
+    if not listed_today:
+        summary.empty_reason = "; ".join(
+            f"{result.name}: {result.reason}" for result in results if result.reason
+        ) or "no source listed any paper for this day"
+    for result in results:
+        store.record_step(
+            run_id,
+            RunStep(
+                step="fetch",
+                target=result.name,
+                status=result.status,
+                reason=result.reason if result.status != "ok" else "; ".join(result.warnings),
+                counts={
+                    "listed": len(result.listed),
+                    "new": result.new,
+                    "updated": result.updated,
+                    "url": result.url,
+                    "kind": result.kind.value,
+                },
+                duration_ms=result.duration_ms,
+            ),
+        )
+    if own_run:
+        status = {0: "ok", 3: "partial", 1: "failed"}[summary.exit_code]
+        store.finish_run(run_id, status, summary.empty_reason)
+    return summary
+
+
+async def _fetch_source(
+    store: Store,
+    config: Config,
+    fetcher: Fetcher,
+    spec: SourceSpec,
+    day: date,
+    refresh: bool,
+    report: ProgressCallback,
+    today: date | None,
+) -> SourceResult:
+    started = time.perf_counter()
+    result = SourceResult(name=spec.name, kind=spec.kind or SourceKind.FEED, url=spec.url, status="ok")
+    try:
+        report(FetchProgress(spec.name, "fetching", spec.url))
+        pages = await _download(store, config, fetcher, spec, day, refresh)
+        if pages is None:
+            result.status = "unchanged"
+            result.reason = "no change since the last fetch"
+            if spec.kind:
+                result.kind = spec.kind
+            report(FetchProgress(spec.name, "done", result.reason))
+            return result
+        kind = spec.kind or detect_kind(pages[0].body, pages[0].content_type, spec.name)
+        result.kind = kind
+        report(FetchProgress(spec.name, "parsing", f"{sum(len(p.body) for p in pages):,} bytes"))
+        parsed = await asyncio.to_thread(_parse_pages, kind, pages, day, spec.name)
+        result.feed_day, result.skip_days = parsed.feed_day, parsed.skip_days
+        result.warnings.extend(parsed.warnings)
+        result.listed = parsed.listed
+        if kind == SourceKind.ARXIV_RSS and parsed.feed_day and parsed.feed_day != day:
+            result.warnings.append(
+                f"the feed is arXiv's announcement of {parsed.feed_day}, not {day}: "
+                "arXiv RSS serves only its latest announcement"
+            )
+        report(FetchProgress(spec.name, "storing", f"{len(parsed.listed)} papers"))
+        counts = await asyncio.to_thread(store.merge_listed, parsed.listed, spec.name)
+        result.new, result.updated = counts.new, counts.updated
+        if counts.duplicates:
+            result.warnings.append(f"{counts.duplicates} duplicate entries merged")
+        for page in pages:
+            store.http_cache_put(
+                page.url, etag=page.etag, last_modified=page.last_modified, body_sha256=page.sha256
+            )
+        if not parsed.listed:
+            result.status = "empty"
+            result.reason = empty_reason(kind, parsed.feed_day or day, parsed.skip_days, today)
+        elif result.warnings:
+            result.reason = "; ".join(result.warnings)
+        report(FetchProgress(spec.name, "done", f"{len(parsed.listed)} papers"))
+    except SourceError as error:
+        result.status = "failed"
+        result.reason = str(error)
+        result.listed = []
+        report(FetchProgress(spec.name, "failed", str(error)))
+    finally:
+        result.duration_ms = int((time.perf_counter() - started) * 1000)
+    return result
+
+
+def _parse_pages(kind: SourceKind, pages: list[Fetched], day: date, label: str) -> ParsedSource:
+    combined = ParsedSource()
+    for page in pages:
+        parsed = parse_source(kind, page.body, day=day, label=label, source=label)
+        combined.listed.extend(parsed.listed)
+        combined.warnings.extend(parsed.warnings)
+        combined.feed_day = combined.feed_day or parsed.feed_day
+        combined.skip_days = combined.skip_days or parsed.skip_days
+    return combined
+
+
+async def _download(
+    store: Store, config: Config, fetcher: Fetcher, spec: SourceSpec, day: date, refresh: bool
+) -> list[Fetched] | None:
+    """The response bodies of a source (several pages for HF), or None if unchanged."""
+    urls = [spec.url]
+    paged = spec.kind == SourceKind.HF_DAILY and spec.url.startswith(("http://", "https://"))
+    if paged:
+        urls = [_hf_page_url(spec.url, day, page, config.fetch.hf_page_size) for page in range(config.fetch.hf_max_pages)]
+    pages: list[Fetched] = []
+    for index, url in enumerate(urls):
+        cached = store.http_cache_get(url) if not refresh and index == 0 else None
+        validators = Validators(cached["etag"], cached["last_modified"]) if cached else None
+        fetched = await fetcher.get(url, validators=validators, label=spec.name)
+        fetched.url = url  # the cache is keyed by the URL asked for, not where it redirected
+        if index == 0 and (fetched.not_modified or (cached and cached["body_sha256"] == fetched.sha256)):
+            return None
+        pages.append(fetched)
+        if not paged or _hf_page_size(fetched) < config.fetch.hf_page_size:
+            break
+    return pages
+
+
+def _hf_page_url(base: str, day: date, page: int, limit: int) -> str:
+    """A Daily Papers URL for one page of `day`, keeping any query the user configured."""
+    parts = urlsplit(base)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("date", day.isoformat())
+    query.setdefault("limit", str(limit))
+    query["p"] = str(page)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def _hf_page_size(fetched: Fetched) -> int:
+    try:
+        data = json.loads(fetched.body)
+    except ValueError:
+        return 0
+    return len(data) if isinstance(data, list) else 0
+
+
+async def _enrich(
+    store: Store, config: Config, fetcher: Fetcher, results: list[SourceResult], report: ProgressCallback
+) -> SourceResult | None:
+    """Look up, in batches through the arXiv API, the categories of papers that lack them."""
+    listed_ids = [item.paper.id for result in results for item in result.listed]
+    missing = store.papers_without_categories(dict.fromkeys(listed_ids))
+    if not missing:
+        return None
+    api = config.fetch.arxiv_api_url
+    result = SourceResult(name="arxiv-api", kind=SourceKind.ARXIV_API, url=api, status="ok")
+    started = time.perf_counter()
+    batch = max(1, config.fetch.arxiv_api_batch)
+    try:
+        for start in range(0, len(missing), batch):
+            ids = missing[start : start + batch]
+            report(FetchProgress("arxiv-api", "enriching", f"categories of {start + len(ids)}/{len(missing)} papers"))
+            url = f"{api}?{urlencode({'id_list': ','.join(ids), 'max_results': str(len(ids))})}"
+            fetched = await fetcher.get(url, label="arxiv-api")
+            parsed = await asyncio.to_thread(
+                parse_arxiv_api, fetched.body, day=date.today(), label="arxiv-api", source="arxiv-api"
+            )
+            papers = [item.paper for item in parsed.listed]
+            result.updated += await asyncio.to_thread(store.update_papers, papers)
+            found = {paper.id for paper in papers}
+            if len(found) < len(ids):
+                result.warnings.append(f"{len(ids) - len(found)} ids not found by the arXiv API")
+        result.reason = "; ".join(result.warnings)
+        report(FetchProgress("arxiv-api", "done", f"categories for {result.updated} papers"))
+    except SourceError as error:
+        result.status = "failed"
+        result.reason = f"{error} (papers are stored; their arXiv categories are missing)"
+        report(FetchProgress("arxiv-api", "failed", str(error)))
+    result.duration_ms = int((time.perf_counter() - started) * 1000)
+    return result
+
+
+def listed_days(results: list[SourceResult]) -> set[date]:
+    """Every day that some source listed papers on in this fetch."""
+    return {item.day for result in results for item in result.listed}
+
+
+__all__ = ["FetchProgress", "Listed", "SourceSpec", "fetch_day", "parse_kind", "source_specs"]

@@ -1,0 +1,251 @@
+"""Named schema migrations for the SQLite store.
+
+Each migration is a function registered under a name; the `_migrations` table records
+which names have run, so a store is brought up to date by running the missing ones in
+order. Never edit a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(function: Migration) -> Migration:
+    """Register `function` as the next migration, named after the function."""
+    MIGRATIONS.append((function.__name__, function))
+    return function
+
+
+@migration
+def m001_papers_and_listings(db: sqlite3.Connection) -> None:
+    _execute_script(
+        db,
+        """
+        CREATE TABLE papers (
+            id TEXT PRIMARY KEY,
+            arxiv_id TEXT,
+            version INTEGER,
+            title TEXT NOT NULL,
+            abstract TEXT NOT NULL DEFAULT '',
+            authors TEXT NOT NULL DEFAULT '[]',
+            categories TEXT NOT NULL DEFAULT '[]',
+            primary_category TEXT,
+            links TEXT NOT NULL DEFAULT '{}',
+            published TEXT,
+            updated TEXT,
+            doi TEXT,
+            journal_ref TEXT,
+            comment TEXT,
+            hf_upvotes INTEGER,
+            hf_comments INTEGER,
+            github_repo TEXT,
+            github_stars INTEGER,
+            project_page TEXT,
+            ai_keywords TEXT NOT NULL DEFAULT '[]',
+            hf_summary TEXT,
+            text_rank INTEGER NOT NULL DEFAULT 0,
+            first_seen_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE listings (
+            paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            source TEXT NOT NULL,
+            announce_type TEXT,
+            position INTEGER NOT NULL DEFAULT 0,
+            listed_at TEXT NOT NULL,
+            PRIMARY KEY (paper_id, day, source)
+        );
+        CREATE INDEX listings_by_day ON listings(day, source);
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+            title, abstract, summary, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER papers_fts_insert AFTER INSERT ON papers BEGIN
+            INSERT INTO papers_fts(rowid, title, abstract, summary)
+            VALUES (new.rowid, new.title, new.abstract, '');
+        END;
+        CREATE TRIGGER papers_fts_update AFTER UPDATE OF title, abstract ON papers BEGIN
+            UPDATE papers_fts SET title = new.title, abstract = new.abstract
+            WHERE rowid = new.rowid;
+        END;
+        CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN
+            DELETE FROM papers_fts WHERE rowid = old.rowid;
+        END;
+        """
+    )
+
+
+@migration
+def m002_run_ledger(db: sqlite3.Connection) -> None:
+    _execute_script(
+        db,
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            day TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running',
+            note TEXT NOT NULL DEFAULT '',
+            log_path TEXT
+        );
+        CREATE TABLE run_steps (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            step TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            counts TEXT NOT NULL DEFAULT '{}',
+            duration_ms INTEGER NOT NULL DEFAULT 0,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX run_steps_by_run ON run_steps(run_id);
+        CREATE INDEX runs_by_day ON runs(day, id);
+        CREATE TABLE http_cache (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            body_sha256 TEXT,
+            checked_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migration
+def m003_categories_and_summaries(db: sqlite3.Connection) -> None:
+    _execute_script(
+        db,
+        """
+        CREATE TABLE classifications (
+            paper_id TEXT PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+            category TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            method TEXT NOT NULL CHECK (method IN ('llm', 'rules', 'user')),
+            taxonomy_version TEXT NOT NULL,
+            model TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX classifications_by_category ON classifications(category);
+        CREATE TABLE summaries (
+            paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            abstract_hash TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+            text TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            flags TEXT NOT NULL DEFAULT '[]',
+            attempts INTEGER NOT NULL DEFAULT 1,
+            prompt_tokens INTEGER,
+            output_tokens INTEGER,
+            duration_ms INTEGER,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (paper_id, model, prompt_version, abstract_hash)
+        );
+        CREATE TABLE category_reports (
+            day TEXT NOT NULL,
+            category TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            inputs_hash TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+            text TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            paper_ids TEXT NOT NULL DEFAULT '[]',
+            attempts INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (day, category, model, prompt_version, inputs_hash)
+        );
+        """
+    )
+
+
+@migration
+def m004_reader_state_and_deliveries(db: sqlite3.Connection) -> None:
+    _execute_script(
+        db,
+        """
+        CREATE TABLE reader_state (
+            paper_id TEXT PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+            starred INTEGER NOT NULL DEFAULT 0,
+            read_at TEXT
+        );
+        CREATE TABLE deliveries (
+            day TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('sent', 'failed')),
+            message_id TEXT,
+            error TEXT NOT NULL DEFAULT '',
+            attempted_at TEXT NOT NULL,
+            PRIMARY KEY (day, recipient)
+        );
+        """
+    )
+
+
+def apply_migrations(db: sqlite3.Connection) -> list[str]:
+    """Run every migration the store has not run yet, each in its own transaction.
+
+    `db` must be in autocommit mode (`isolation_level=None`); each migration is applied
+    whole or not at all, and a second process migrating at the same time waits for the
+    write lock and then skips what the first one applied.
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    applied = []
+    for name, function in MIGRATIONS:
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                db.execute("COMMIT")
+                continue
+            function(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def _execute_script(db: sqlite3.Connection, script: str) -> None:
+    """Run a script's statements inside the open transaction.
+
+    `executescript` would commit first, so the statements are split and run one by one,
+    keeping trigger bodies (BEGIN … END;) whole.
+    """
+    for statement in _split_sql(script):
+        db.execute(statement)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a script into complete statements."""
+    statements: list[str] = []
+    current: list[str] = []
+    for line in script.splitlines():
+        if not line.strip():
+            continue
+        current.append(line)
+        candidate = "\n".join(current)
+        if line.rstrip().endswith(";") and sqlite3.complete_statement(candidate):
+            statements.append(candidate)
+            current = []
+    if current and "\n".join(current).strip():
+        statements.append("\n".join(current))
+    return statements

@@ -1,0 +1,118 @@
+"""The records that flow through the pipeline: papers, their listings, and run results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class SourceKind(StrEnum):
+    """The kinds of paper sources the app can read."""
+
+    HF_DAILY = "hf-daily"
+    ARXIV_RSS = "arxiv-rss"
+    ARXIV_API = "arxiv-api"
+    FEED = "feed"
+
+
+# Whose title, abstract and authors win when two sources describe the same paper version:
+# arXiv's own metadata over Hugging Face's copy of it, over any other feed.
+TEXT_RANK = {
+    SourceKind.ARXIV_API: 3,
+    SourceKind.ARXIV_RSS: 2,
+    SourceKind.HF_DAILY: 1,
+    SourceKind.FEED: 0,
+}
+
+
+@dataclass
+class Paper:
+    """One paper: as one source described it while fetching, or as stored after merging."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    arxiv_id: str | None = None
+    version: int | None = None
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    primary_category: str | None = None
+    links: dict[str, str] = field(default_factory=dict)
+    published: str | None = None
+    updated: str | None = None
+    doi: str | None = None
+    journal_ref: str | None = None
+    comment: str | None = None
+    hf_upvotes: int | None = None
+    hf_comments: int | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    ai_keywords: list[str] = field(default_factory=list)
+    hf_summary: str | None = None
+    text_rank: int = 0
+    # Set on stored papers only.
+    sources: list[str] = field(default_factory=list)
+    days: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        """The link to open for this paper: its arXiv page, else the first link known."""
+        for key in ("abs", "hf", "link", "pdf"):
+            if key in self.links:
+                return self.links[key]
+        return next(iter(self.links.values()), "")
+
+
+@dataclass
+class Listed:
+    """A paper as one source listed it on one day."""
+
+    paper: Paper
+    day: date
+    announce_type: str | None = None
+
+
+@dataclass
+class SourceResult:
+    """What fetching one source produced: its papers, or why there are none."""
+
+    name: str
+    kind: SourceKind
+    url: str
+    status: str  # "ok", "empty", "unchanged" or "failed"
+    listed: list[Listed] = field(default_factory=list)
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+    duration_ms: int = 0
+    feed_day: date | None = None
+    skip_days: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass
+class FetchSummary:
+    """The outcome of one fetch over several sources, as recorded in the run ledger."""
+
+    run_id: int
+    day: date
+    results: list[SourceResult]
+    empty_reason: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no source failed, 3 when some failed, 1 when every source failed."""
+        failed = sum(1 for result in self.results if result.failed)
+        if not failed:
+            return 0
+        return 1 if failed == len(self.results) else 3
+
+    @property
+    def stored(self) -> int:
+        return sum(len(result.listed) for result in self.results)

@@ -1,0 +1,75 @@
+"""The arXiv API (export.arxiv.org/api/query): Atom results of a query or an id list.
+
+Used to look papers up by id and to enrich papers from other sources with their arXiv
+categories. The API reports errors as a feed holding one entry titled "Error" (with HTTP
+400); that entry is an error, never a paper. Legacy responses wrap titles and abstracts
+over several indented lines; a title may be a falsy string such as "0".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from core.errors import SourceError
+from core.ids import abs_url, find_arxiv_id, pdf_url
+from core.models import TEXT_RANK, Listed, Paper, SourceKind
+from core.sanitize import clean_text, one_line
+from core.sources.common import ParsedSource, entry_datetime, iso, parse_xml
+
+
+def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
+    """Papers in an arXiv API response, listed on the day asked for."""
+    parsed = parse_xml(body, label)
+    result = ParsedSource()
+    if parsed.get("dailyai_warning"):
+        result.warnings.append(parsed["dailyai_warning"])
+    for entry in parsed.entries:
+        if _is_error(entry):
+            message = one_line(entry.get("summary")) or "unknown error"
+            raise SourceError(f"{label}: the arXiv API reported an error: {message}")
+        paper = paper_from_entry(entry)
+        if paper is not None:
+            result.listed.append(Listed(paper=paper, day=day))
+    return result
+
+
+def _is_error(entry: Any) -> bool:
+    return entry.get("title") == "Error" and "api/errors" in (entry.get("id") or "")
+
+
+def paper_from_entry(entry: Any) -> Paper | None:
+    """A paper from one API entry (None when the entry carries no arXiv id)."""
+    found = find_arxiv_id(entry.get("id"), entry.get("link"))
+    if not found:
+        return None
+    arxiv_id, version = found
+    title = entry.get("title")
+    categories = [tag["term"] for tag in entry.get("tags", []) if tag.get("term")]
+    primary = (entry.get("arxiv_primary_category") or {}).get("term")
+    if primary and primary in categories:
+        categories.remove(primary)
+    if primary:
+        categories.insert(0, primary)
+    links = {"abs": abs_url(arxiv_id), "pdf": pdf_url(arxiv_id)}
+    doi = one_line(entry.get("arxiv_doi")) or None
+    if doi:
+        links["doi"] = f"https://doi.org/{doi}"
+    return Paper(
+        id=arxiv_id,
+        arxiv_id=arxiv_id,
+        version=version,
+        # `title` may legitimately be "0": compare with None, never rely on truthiness.
+        title=one_line(title) if title is not None else arxiv_id,
+        abstract=one_line(entry.get("summary"), limit=20_000),
+        authors=[one_line(a.get("name")) for a in entry.get("authors") or [] if a.get("name")],
+        categories=categories,
+        primary_category=primary or (categories[0] if categories else None),
+        links=links,
+        published=iso(entry_datetime(entry, "published")),
+        updated=iso(entry_datetime(entry, "updated")),
+        doi=doi,
+        journal_ref=one_line(entry.get("arxiv_journal_ref")) or None,
+        comment=clean_text(entry.get("arxiv_comment"), limit=1000) or None,
+        text_rank=TEXT_RANK[SourceKind.ARXIV_API],
+    )
