@@ -457,6 +457,201 @@ class Store:
         return runs
 
 
+    # --- classifications ----------------------------------------------------------------
+
+    def set_classification(
+        self,
+        paper_id: str,
+        *,
+        category: str,
+        confidence: float,
+        method: str,
+        taxonomy_version: str,
+        model: str | None = None,
+    ) -> bool:
+        """Store a paper's category. A user's choice is never overwritten by llm or rules.
+
+        Returns False when the paper keeps a user's category instead.
+        """
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT method FROM classifications WHERE paper_id = ?", (paper_id,)
+            ).fetchone()
+            if row is not None and row["method"] == "user" and method != "user":
+                return False
+            db.execute(
+                "INSERT INTO classifications"
+                " (paper_id, category, confidence, method, taxonomy_version, model, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (paper_id) DO UPDATE SET"
+                " category = excluded.category, confidence = excluded.confidence,"
+                " method = excluded.method, taxonomy_version = excluded.taxonomy_version,"
+                " model = excluded.model, updated_at = excluded.updated_at",
+                (paper_id, category, confidence, method, taxonomy_version, model, utc_now()),
+            )
+        return True
+
+    def clear_classification(self, paper_id: str) -> None:
+        """Forget a paper's category (e.g. to undo a user's correction)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM classifications WHERE paper_id = ?", (paper_id,))
+
+    def unclassified(self, ids: Iterable[str], taxonomy_version: str) -> list[str]:
+        """Papers among `ids` with no category, or one from an older taxonomy (not a user's)."""
+        ids = list(ids)
+        done: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            done.update(
+                row["paper_id"]
+                for row in self.query(
+                    f"SELECT paper_id FROM classifications WHERE paper_id IN ({marks})"
+                    " AND (method = 'user' OR taxonomy_version = ?)",
+                    [*chunk, taxonomy_version],
+                )
+            )
+        return [paper_id for paper_id in ids if paper_id not in done]
+
+    # --- summaries and category reports -------------------------------------------------
+
+    def save_summary(
+        self,
+        paper_id: str,
+        *,
+        model: str,
+        prompt_version: str,
+        abstract_hash: str,
+        status: str,
+        text: str = "",
+        reason: str = "",
+        flags: Sequence[str] = (),
+        attempts: int = 1,
+        prompt_tokens: int | None = None,
+        output_tokens: int | None = None,
+        duration_ms: int | None = None,
+    ) -> None:
+        """Store one paper's summary (or its failure) under its cache key, in one commit.
+
+        A summary that passed the gate also becomes searchable.
+        """
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO summaries (paper_id, model, prompt_version, abstract_hash, status,"
+                " text, reason, flags, attempts, prompt_tokens, output_tokens, duration_ms,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (paper_id, model, prompt_version, abstract_hash) DO UPDATE SET"
+                " status = excluded.status, text = excluded.text, reason = excluded.reason,"
+                " flags = excluded.flags, attempts = excluded.attempts,"
+                " prompt_tokens = excluded.prompt_tokens, output_tokens = excluded.output_tokens,"
+                " duration_ms = excluded.duration_ms, created_at = excluded.created_at",
+                (
+                    paper_id, model, prompt_version, abstract_hash, status,
+                    text if status == "ok" else "", reason, json.dumps(list(flags), ensure_ascii=False),
+                    attempts, prompt_tokens, output_tokens, duration_ms, utc_now(),
+                ),
+            )
+            if status == "ok":
+                db.execute(
+                    "UPDATE papers_fts SET summary = ?"
+                    " WHERE rowid = (SELECT rowid FROM papers WHERE id = ?)",
+                    (text, paper_id),
+                )
+
+    def get_summary(
+        self, paper_id: str, *, model: str, prompt_version: str, abstract_hash: str
+    ) -> sqlite3.Row | None:
+        """The stored summary under exactly this cache key, if any."""
+        rows = self.query(
+            "SELECT * FROM summaries WHERE paper_id = ? AND model = ? AND prompt_version = ?"
+            " AND abstract_hash = ?",
+            (paper_id, model, prompt_version, abstract_hash),
+        )
+        return rows[0] if rows else None
+
+    def save_category_report(
+        self,
+        day: date | str,
+        category: str,
+        *,
+        model: str,
+        prompt_version: str,
+        inputs_hash: str,
+        status: str,
+        text: str = "",
+        reason: str = "",
+        paper_ids: Sequence[str] = (),
+        attempts: int = 1,
+    ) -> None:
+        """Store a category's synthesis report for a day (or why it failed)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO category_reports (day, category, model, prompt_version, inputs_hash,"
+                " status, text, reason, paper_ids, attempts, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (day, category, model, prompt_version, inputs_hash) DO UPDATE SET"
+                " status = excluded.status, text = excluded.text, reason = excluded.reason,"
+                " paper_ids = excluded.paper_ids, attempts = excluded.attempts,"
+                " created_at = excluded.created_at",
+                (
+                    str(day), category, model, prompt_version, inputs_hash, status,
+                    text if status == "ok" else "", reason, json.dumps(list(paper_ids)),
+                    attempts, utc_now(),
+                ),
+            )
+
+    def get_category_report(
+        self, day: date | str, category: str, *, model: str, prompt_version: str, inputs_hash: str
+    ) -> sqlite3.Row | None:
+        rows = self.query(
+            "SELECT * FROM category_reports WHERE day = ? AND category = ? AND model = ?"
+            " AND prompt_version = ? AND inputs_hash = ?",
+            (str(day), category, model, prompt_version, inputs_hash),
+        )
+        return rows[0] if rows else None
+
+    # --- reader state and deliveries ----------------------------------------------------
+
+    def set_starred(self, paper_id: str, starred: bool) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO reader_state (paper_id, starred) VALUES (?, ?)"
+                " ON CONFLICT (paper_id) DO UPDATE SET starred = excluded.starred",
+                (paper_id, int(starred)),
+            )
+
+    def set_read(self, paper_id: str, read: bool = True) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO reader_state (paper_id, read_at) VALUES (?, ?)"
+                " ON CONFLICT (paper_id) DO UPDATE SET read_at = excluded.read_at",
+                (paper_id, utc_now() if read else None),
+            )
+
+    def record_delivery(
+        self, day: date | str, recipient: str, *, status: str, message_id: str | None = None, error: str = ""
+    ) -> None:
+        """Record that the day's digest was sent to (or refused for) one recipient."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO deliveries (day, recipient, status, message_id, error, attempted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, recipient) DO UPDATE SET"
+                " status = excluded.status, message_id = excluded.message_id,"
+                " error = excluded.error, attempted_at = excluded.attempted_at",
+                (str(day), recipient.lower(), status, message_id, error, utc_now()),
+            )
+
+    def delivered(self, day: date | str, recipient: str) -> bool:
+        """True when the day's digest was already sent to this recipient."""
+        rows = self.query(
+            "SELECT 1 FROM deliveries WHERE day = ? AND recipient = ? AND status = 'sent'",
+            (str(day), recipient.lower()),
+        )
+        return bool(rows)
+
+    def deliveries(self, day: date | str) -> list[sqlite3.Row]:
+        return self.query("SELECT * FROM deliveries WHERE day = ? ORDER BY recipient", (str(day),))
+
+
 def merge_paper(stored: Paper, incoming: Paper) -> Paper:
     """One record from two descriptions of the same paper.
 
