@@ -1,0 +1,43 @@
+"""Shared test setup: every test runs in its own DAILYAI_HOME, with no user config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.config import Config, load_config
+from core.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the user's own config, store and Ollama host out of every test."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("DAILYAI_HOME", str(home))
+    monkeypatch.delenv("DAILYAI_CONFIG", raising=False)
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture
+def config() -> Config:
+    """The shipped default configuration, pointed at the isolated home."""
+    return load_config()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """An empty store on a temporary file."""
+    with Store(tmp_path / "store.sqlite3") as opened:
+        yield opened
+
+
+def fixture_path(name: str) -> Path:
+    """A recorded response copied from the shared fixtures into tests/fixtures."""
+    return FIXTURES / name
