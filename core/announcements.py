@@ -63,7 +63,9 @@ def hf_quiet_reason(day: date) -> str:
     return ""
 
 
-def empty_reason(kind: SourceKind, day: date, skip_days: list[str] | None = None, today: date | None = None) -> str:
+def empty_reason(
+    kind: SourceKind, day: date, skip_days: list[str] | None = None, today: date | None = None
+) -> str:
     """One line saying why a source listed nothing for `day`."""
     weekday = WEEKDAYS[day.weekday()]
     if skip_days and weekday in skip_days:

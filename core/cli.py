@@ -70,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.set_defaults(handler=command_fetch)
 
     export = commands.add_parser(
-        "export", help="write stored papers with every field to stdout", description="Write "
-        "stored papers (of one day, or all) with every stored field to stdout."
+        "export",
+        help="write stored papers with every field to stdout",
+        description="Write stored papers (of one day, or all) with every stored field to stdout.",
     )
     scope = export.add_mutually_exclusive_group()
     _add_date(scope)
@@ -80,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=command_export)
 
     search = commands.add_parser(
-        "search", help="full-text search over every stored paper",
+        "search",
+        help="full-text search over every stored paper",
         description="Search titles, abstracts and summaries of every stored paper.",
     )
     search.add_argument("query", nargs="+", help="words to look for (each matches as a prefix)")
@@ -88,18 +90,22 @@ def build_parser() -> argparse.ArgumentParser:
     search.set_defaults(handler=command_search)
 
     doctor = commands.add_parser(
-        "doctor", help="check the config, the store and every source",
+        "doctor",
+        help="check the config, the store and every source",
         description="Check the config, the store, and that every source answers.",
     )
     doctor.set_defaults(handler=command_doctor)
 
     demo = commands.add_parser(
-        "demo", help="run on shipped sample days, offline, in a store of its own",
+        "demo",
+        help="run on shipped sample days, offline, in a store of its own",
         description="Load the sample days shipped with the app (real recorded arXiv and "
         "Hugging Face responses) into a separate demo store, then open the TUI on it (or print "
         "what was stored when not on a terminal).",
     )
-    demo.add_argument("--no-tui", action="store_true", help="print a summary instead of opening the TUI")
+    demo.add_argument(
+        "--no-tui", action="store_true", help="print a summary instead of opening the TUI"
+    )
     demo.set_defaults(handler=command_demo)
     return parser
 
@@ -219,7 +225,11 @@ def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
     """The per-source table printed at the end of a fetch, and why a day is empty."""
     table = Table(title=f"Fetch for {summary.day} (run {summary.run_id})", title_justify="left")
     for column in ("source", "kind", "status", "papers", "new", "updated", "time", "note"):
-        table.add_column(column, overflow="fold", justify="right" if column in ("papers", "new", "updated", "time") else "left")
+        table.add_column(
+            column,
+            overflow="fold",
+            justify="right" if column in ("papers", "new", "updated", "time") else "left",
+        )
     for result in summary.results:
         table.add_row(
             Text(result.name),
@@ -271,8 +281,10 @@ def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
         for row in rows:
             writer.writerow(
                 {
-                    key: "; ".join(value) if isinstance(value, list) and all(isinstance(v, str) for v in value)
-                    else json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list)
+                    key: "; ".join(value)
+                    if isinstance(value, list) and all(isinstance(v, str) for v in value)
+                    else json.dumps(value, ensure_ascii=False)
+                    if isinstance(value, dict | list)
                     else value
                     for key, value in row.items()
                 }
@@ -288,7 +300,9 @@ def command_search(args: argparse.Namespace) -> int:
         if not papers:
             console.print(Text(f"No stored paper matches {query!r}."))
             return 0
-        table = Table(show_header=True, title=f"{len(papers)} papers matching {query!r}", title_justify="left")
+        table = Table(
+            show_header=True, title=f"{len(papers)} papers matching {query!r}", title_justify="left"
+        )
         table.add_column("id", no_wrap=True)
         table.add_column("title", overflow="fold")
         table.add_column("link", overflow="fold")

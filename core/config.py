@@ -263,8 +263,10 @@ def _build(cls: type, data: Any, where: list[str | int], text: str, path: Path |
                 reason = f"secrets never go in config.toml — {hint}"
             else:
                 close = difflib.get_close_matches(key, sorted(known), n=1)
-                reason = f"unknown key — did you mean '{close[0]}'?" if close else (
-                    f"unknown key — known keys here: {', '.join(sorted(known))}"
+                reason = (
+                    f"unknown key — did you mean '{close[0]}'?"
+                    if close
+                    else (f"unknown key — known keys here: {', '.join(sorted(known))}")
                 )
             raise _error([*where, key], reason, text, path)
     values = {}
@@ -367,7 +369,7 @@ def _locate(text: str, where: list[str | int]) -> int | None:
             if not tables and not name:
                 in_table = True
             # a table header can itself be the offending key ([fecth])
-            if name == ".".join(keys) or name.split(".")[-1:] == [key] and not tables:
+            if name == ".".join(keys) or (name.split(".")[-1:] == [key] and not tables):
                 return number
             continue
         if in_table and (key_pattern.match(line) or inline_pattern.search(line)):
@@ -384,22 +386,49 @@ def _check(config: Config, text: str, path: Path | None) -> None:
         if source.kind not in kinds:
             raise _error([*where, "kind"], f"must be one of {', '.join(sorted(kinds))}", text, path)
         if not source.url and not (source.kind == SourceKind.ARXIV_RSS and source.categories):
-            raise _error([*where, "url"], "is required (an arxiv-rss source may give categories instead)", text, path)
+            raise _error(
+                [*where, "url"],
+                "is required (an arxiv-rss source may give categories instead)",
+                text,
+                path,
+            )
         if source.name in names:
-            raise _error([*where, "name"], f"'{source.name}' is used by two sources — names must be unique", text, path)
+            raise _error(
+                [*where, "name"],
+                f"'{source.name}' is used by two sources — names must be unique",
+                text,
+                path,
+            )
         names.add(source.name)
     if config.classify.method not in ("auto", "llm", "rules"):
         raise _error(["classify", "method"], "must be auto, llm or rules", text, path)
     if config.email.security not in ("starttls", "tls", "none"):
-        raise _error(["email", "security"], "must be starttls, tls or none (none only for a relay on localhost)", text, path)
+        raise _error(
+            ["email", "security"],
+            "must be starttls, tls or none (none only for a relay on localhost)",
+            text,
+            path,
+        )
     category_names = [category.name for category in config.taxonomy.categories]
     if config.taxonomy.fallback not in category_names:
-        raise _error(["taxonomy", "fallback"], f"'{config.taxonomy.fallback}' is not one of the categories", text, path)
+        raise _error(
+            ["taxonomy", "fallback"],
+            f"'{config.taxonomy.fallback}' is not one of the categories",
+            text,
+            path,
+        )
     if len(set(category_names)) != len(category_names):
-        raise _error(["taxonomy", "categories"], "has two categories with the same name", text, path)
+        raise _error(
+            ["taxonomy", "categories"], "has two categories with the same name", text, path
+        )
     try:
         from zoneinfo import ZoneInfo
 
         ZoneInfo(config.general.timezone)
     except Exception:
-        raise _error(["general", "timezone"], f"'{config.general.timezone}' is not a known time zone (e.g. Asia/Seoul)", text, path) from None
+        raise _error(
+            ["general", "timezone"],
+            f"'{config.general.timezone}' is not a known time zone (e.g. Asia/Seoul)",
+            text,
+            path,
+        ) from None

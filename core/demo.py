@@ -34,7 +34,9 @@ def demo_config(config: Config) -> Config:
     """The user's config pointed at the demo's own directories and the sample sources."""
     dirs = config.dirs.demo()
     sources = [
-        SourceConfig(name=f"sample-{day.isoformat()}", url=sample_path(file).as_uri(), kind=kind.value)
+        SourceConfig(
+            name=f"sample-{day.isoformat()}", url=sample_path(file).as_uri(), kind=kind.value
+        )
         for _, file, kind, day in SAMPLE_DAYS
     ]
     output = dataclasses.replace(config.output, dir=str(dirs.output))

@@ -74,7 +74,7 @@ class DigestPaper:
     read: bool = False
 
     @property
-    def paper(self):  # noqa: ANN201 - a Paper; property kept short for templates
+    def paper(self):
         return self.entry.paper
 
     @property
@@ -130,14 +130,20 @@ def interest_score(entry: DayPaper, config: Config) -> int:
 def rank_day(entries: list[DayPaper], config: Config) -> list[tuple[DayPaper, str]]:
     """The day's digest-eligible papers, best first, each with why it ranks there."""
     eligible = [
-        entry for entry in entries
+        entry
+        for entry in entries
         if not entry.seen and _announced(entry, config.fetch.announce_types)
     ]
 
     def key(item: tuple[int, DayPaper]) -> tuple[int, int, int, int]:
         position, entry = item
         on_hf = entry.paper.hf_upvotes is not None
-        return (0 if on_hf else 1, -(entry.paper.hf_upvotes or 0), -interest_score(entry, config), position)
+        return (
+            0 if on_hf else 1,
+            -(entry.paper.hf_upvotes or 0),
+            -interest_score(entry, config),
+            position,
+        )
 
     ranked = sorted(enumerate(eligible), key=key)
     result = []
@@ -172,7 +178,9 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
     order = {entry.paper.id: (index, reason) for index, (entry, reason) in enumerate(ranked)}
     papers = []
     for entry in entries:
-        index, reason = order.get(entry.paper.id, (len(order) + len(papers), _why_not(entry, config)))
+        index, reason = order.get(
+            entry.paper.id, (len(order) + len(papers), _why_not(entry, config))
+        )
         starred, read = reader.get(entry.paper.id, (False, False))
         papers.append(
             DigestPaper(
@@ -195,7 +203,9 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
         members = [p for p in selected if p.category == category.name]
         if members:
             sections.append(
-                CategorySection(category, members, reports.get(category.name, ReportState("pending")))
+                CategorySection(
+                    category, members, reports.get(category.name, ReportState("pending"))
+                )
             )
     unclassified = [p for p in selected if p.category is None]
     runs = store.runs(day=day, limit=1)
@@ -262,10 +272,9 @@ def _summaries(
         )
         for row in rows:  # later rows (newer) overwrite earlier ones
             paper = entries[row["paper_id"]].paper
-            current = (
-                row["prompt_version"] == SUMMARY_PROMPT_VERSION
-                and row["abstract_hash"] == abstract_hash(paper.title, paper.abstract)
-            )
+            current = row["prompt_version"] == SUMMARY_PROMPT_VERSION and row[
+                "abstract_hash"
+            ] == abstract_hash(paper.title, paper.abstract)
             status = row["status"] if current else ("stale" if row["status"] == "ok" else "pending")
             found[row["paper_id"]] = SummaryState(
                 status=status,

@@ -37,8 +37,9 @@ async def run_checks(config_path: Path | str | None = None) -> list[Check]:
         Check(
             "config",
             True,
-            f"{config.path} (over the defaults)" if config.path else
-            f"defaults only (no file at {config.dirs.config_file})",
+            f"{config.path} (over the defaults)"
+            if config.path
+            else f"defaults only (no file at {config.dirs.config_file})",
         )
     ]
     checks.append(check_store(config))
@@ -56,7 +57,11 @@ def check_store(config: Config) -> Check:
     except DailyAIError as error:
         return Check("store", False, str(error))
     if result != "ok":
-        return Check("store", False, f"{path}: integrity check failed ({result}) — restore a backup or move it away")
+        return Check(
+            "store",
+            False,
+            f"{path}: integrity check failed ({result}) — restore a backup or move it away",
+        )
     latest = f", latest day {days[0][0]}" if days else ""
     return Check("store", True, f"{path}: {papers} papers on {len(days)} days{latest}")
 
@@ -76,9 +81,15 @@ async def check_sources(config: Config) -> list[Check]:
             except DailyAIError as error:
                 checks.append(Check(f"source {spec.name}", False, str(error)))
                 continue
-            expected = f" (configured as {spec.kind.value})" if spec.kind and spec.kind != kind else ""
+            expected = (
+                f" (configured as {spec.kind.value})" if spec.kind and spec.kind != kind else ""
+            )
             checks.append(
-                Check(f"source {spec.name}", not expected, f"{spec.url} answers with {kind.value}{expected}")
+                Check(
+                    f"source {spec.name}",
+                    not expected,
+                    f"{spec.url} answers with {kind.value}{expected}",
+                )
             )
     return checks
 

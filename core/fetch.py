@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,7 +100,9 @@ class Fetcher:
         self.clock = clock or SystemClock()
         self.max_bytes = int(config.max_body_mb * 1024 * 1024)
         self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(config.timeout_seconds, connect=min(10.0, config.timeout_seconds)),
+            timeout=httpx.Timeout(
+                config.timeout_seconds, connect=min(10.0, config.timeout_seconds)
+            ),
             headers={"User-Agent": user_agent(config.contact)},
             follow_redirects=True,
             limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
@@ -135,7 +137,9 @@ class Fetcher:
         if url.startswith("file://"):
             return self._read_file(url, label)
         if not url.startswith(("http://", "https://")):
-            raise SourceError(f"{label}: unsupported URL {url!r} — use https://, http:// or file://")
+            raise SourceError(
+                f"{label}: unsupported URL {url!r} — use https://, http:// or file://"
+            )
         group = pacing_group(url)
         if group is None:
             return await self._get_with_retries(url, params, validators, label, group)
@@ -262,8 +266,12 @@ class Fetcher:
                 # The arXiv API reports errors as an Atom feed with HTTP 400: let the parser
                 # read the message; anything else is reported with its status.
                 if b"<feed" in body[:2000] and b"arxiv" in body[:2000].lower():
-                    return Fetched(url=str(response.url), body=body, content_type=content_type,
-                                   status=response.status_code)
+                    return Fetched(
+                        url=str(response.url),
+                        body=body,
+                        content_type=content_type,
+                        status=response.status_code,
+                    )
                 raise SourceError(
                     f"{label}: HTTP {response.status_code} {response.reason_phrase}"
                     f"{_error_detail(body)} — check the source's URL"

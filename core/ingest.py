@@ -59,7 +59,9 @@ def parse_kind(kind: str | None) -> SourceKind | None:
         raise ConfigError(f"source kind {kind!r} is not known — use one of {names}") from None
 
 
-def source_specs(config: Config, requested: list[tuple[str, str | None]] | None = None) -> list[SourceSpec]:
+def source_specs(
+    config: Config, requested: list[tuple[str, str | None]] | None = None
+) -> list[SourceSpec]:
     """The sources to fetch: the given names or URLs, else every enabled configured source."""
     if not requested:
         specs = [
@@ -75,7 +77,9 @@ def source_specs(config: Config, requested: list[tuple[str, str | None]] | None 
         configured = config.source(name_or_url)
         if configured is not None:
             specs.append(
-                SourceSpec(configured.name, configured.resolved_url(), parse_kind(kind or configured.kind))
+                SourceSpec(
+                    configured.name, configured.resolved_url(), parse_kind(kind or configured.kind)
+                )
             )
         elif "://" in name_or_url:
             specs.append(SourceSpec(_name_for_url(name_or_url), name_or_url, parse_kind(kind)))
@@ -122,7 +126,10 @@ async def fetch_day(
         run_id = store.start_run("fetch", day)
     try:
         results = await asyncio.gather(
-            *(_fetch_source(store, config, fetcher, spec, day, refresh, report, today) for spec in specs)
+            *(
+                _fetch_source(store, config, fetcher, spec, day, refresh, report, today)
+                for spec in specs
+            )
         )
         results = list(results)
         if enrich if enrich is not None else config.fetch.enrich_with_arxiv_api:
@@ -133,11 +140,14 @@ async def fetch_day(
         if own_fetcher:
             await fetcher.aclose()
     summary = FetchSummary(run_id=run_id, day=day, results=results)
-    listed_today = store.query("SELECT count(*) FROM listings WHERE day = ?", (day.isoformat(),))[0][0]
+    listed_today = store.query("SELECT count(*) FROM listings WHERE day = ?", (day.isoformat(),))[
+        0
+    ][0]
     if not listed_today:
-        summary.empty_reason = "; ".join(
-            f"{result.name}: {result.reason}" for result in results if result.reason
-        ) or "no source listed any paper for this day"
+        summary.empty_reason = (
+            "; ".join(f"{result.name}: {result.reason}" for result in results if result.reason)
+            or "no source listed any paper for this day"
+        )
     for result in results:
         store.record_step(
             run_id,
@@ -173,7 +183,9 @@ async def _fetch_source(
     today: date | None,
 ) -> SourceResult:
     started = time.perf_counter()
-    result = SourceResult(name=spec.name, kind=spec.kind or SourceKind.FEED, url=spec.url, status="ok")
+    result = SourceResult(
+        name=spec.name, kind=spec.kind or SourceKind.FEED, url=spec.url, status="ok"
+    )
     try:
         report(FetchProgress(spec.name, "fetching", spec.url))
         pages = await _download(store, config, fetcher, spec, day, refresh)
@@ -239,14 +251,19 @@ async def _download(
     urls = [spec.url]
     paged = spec.kind == SourceKind.HF_DAILY and spec.url.startswith(("http://", "https://"))
     if paged:
-        urls = [_hf_page_url(spec.url, day, page, config.fetch.hf_page_size) for page in range(config.fetch.hf_max_pages)]
+        urls = [
+            _hf_page_url(spec.url, day, page, config.fetch.hf_page_size)
+            for page in range(config.fetch.hf_max_pages)
+        ]
     pages: list[Fetched] = []
     for index, url in enumerate(urls):
         cached = store.http_cache_get(url) if not refresh and index == 0 else None
         validators = Validators(cached["etag"], cached["last_modified"]) if cached else None
         fetched = await fetcher.get(url, validators=validators, label=spec.name)
         fetched.url = url  # the cache is keyed by the URL asked for, not where it redirected
-        if index == 0 and (fetched.not_modified or (cached and cached["body_sha256"] == fetched.sha256)):
+        if index == 0 and (
+            fetched.not_modified or (cached and cached["body_sha256"] == fetched.sha256)
+        ):
             return None
         pages.append(fetched)
         if not paged or _hf_page_size(fetched) < config.fetch.hf_page_size:
@@ -273,7 +290,11 @@ def _hf_page_size(fetched: Fetched) -> int:
 
 
 async def _enrich(
-    store: Store, config: Config, fetcher: Fetcher, results: list[SourceResult], report: ProgressCallback
+    store: Store,
+    config: Config,
+    fetcher: Fetcher,
+    results: list[SourceResult],
+    report: ProgressCallback,
 ) -> SourceResult | None:
     """Look up, in batches through the arXiv API, the categories of papers that lack them."""
     listed_ids = [item.paper.id for result in results for item in result.listed]
@@ -287,11 +308,21 @@ async def _enrich(
     try:
         for start in range(0, len(missing), batch):
             ids = missing[start : start + batch]
-            report(FetchProgress("arxiv-api", "enriching", f"categories of {start + len(ids)}/{len(missing)} papers"))
+            report(
+                FetchProgress(
+                    "arxiv-api",
+                    "enriching",
+                    f"categories of {start + len(ids)}/{len(missing)} papers",
+                )
+            )
             url = f"{api}?{urlencode({'id_list': ','.join(ids), 'max_results': str(len(ids))})}"
             fetched = await fetcher.get(url, label="arxiv-api")
             parsed = await asyncio.to_thread(
-                parse_arxiv_api, fetched.body, day=date.today(), label="arxiv-api", source="arxiv-api"
+                parse_arxiv_api,
+                fetched.body,
+                day=date.today(),
+                label="arxiv-api",
+                source="arxiv-api",
             )
             papers = [item.paper for item in parsed.listed]
             result.updated += await asyncio.to_thread(store.update_papers, papers)

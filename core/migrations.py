@@ -76,7 +76,7 @@ def m001_papers_and_listings(db: sqlite3.Connection) -> None:
         CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN
             DELETE FROM papers_fts WHERE rowid = old.rowid;
         END;
-        """
+        """,
     )
 
 
@@ -115,7 +115,7 @@ def m002_run_ledger(db: sqlite3.Connection) -> None:
             body_sha256 TEXT,
             checked_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -164,7 +164,7 @@ def m003_categories_and_summaries(db: sqlite3.Connection) -> None:
             created_at TEXT NOT NULL,
             PRIMARY KEY (day, category, model, prompt_version, inputs_hash)
         );
-        """
+        """,
     )
 
 
@@ -187,7 +187,7 @@ def m004_reader_state_and_deliveries(db: sqlite3.Connection) -> None:
             attempted_at TEXT NOT NULL,
             PRIMARY KEY (day, recipient)
         );
-        """
+        """,
     )
 
 

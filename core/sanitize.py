@@ -22,8 +22,30 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 _BLOCK_TAGS = frozenset(
-    {"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
-     "blockquote", "pre", "hr", "dl", "dt", "dd", "section", "figure"}
+    {
+        "p",
+        "br",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "blockquote",
+        "pre",
+        "hr",
+        "dl",
+        "dt",
+        "dd",
+        "section",
+        "figure",
+    }
 )
 
 MAX_TITLE_CHARS = 500

@@ -100,7 +100,10 @@ class Store:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
-                str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+                str(path),
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
             )
             self._db.row_factory = sqlite3.Row
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -183,9 +186,7 @@ class Store:
                 inserts,
             )
             assignments = ", ".join(f"{column} = ?" for column in _PAPER_COLUMNS[1:])
-            db.executemany(
-                f"UPDATE papers SET {assignments}, updated_at = ? WHERE id = ?", updates
-            )
+            db.executemany(f"UPDATE papers SET {assignments}, updated_at = ? WHERE id = ?", updates)
             db.executemany(
                 "INSERT INTO listings (paper_id, day, source, announce_type, position, listed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)"
@@ -456,7 +457,6 @@ class Store:
             )
         return runs
 
-
     # --- classifications ----------------------------------------------------------------
 
     def set_classification(
@@ -545,9 +545,19 @@ class Store:
                 " prompt_tokens = excluded.prompt_tokens, output_tokens = excluded.output_tokens,"
                 " duration_ms = excluded.duration_ms, created_at = excluded.created_at",
                 (
-                    paper_id, model, prompt_version, abstract_hash, status,
-                    text if status == "ok" else "", reason, json.dumps(list(flags), ensure_ascii=False),
-                    attempts, prompt_tokens, output_tokens, duration_ms, utc_now(),
+                    paper_id,
+                    model,
+                    prompt_version,
+                    abstract_hash,
+                    status,
+                    text if status == "ok" else "",
+                    reason,
+                    json.dumps(list(flags), ensure_ascii=False),
+                    attempts,
+                    prompt_tokens,
+                    output_tokens,
+                    duration_ms,
+                    utc_now(),
                 ),
             )
             if status == "ok":
@@ -593,9 +603,17 @@ class Store:
                 " paper_ids = excluded.paper_ids, attempts = excluded.attempts,"
                 " created_at = excluded.created_at",
                 (
-                    str(day), category, model, prompt_version, inputs_hash, status,
-                    text if status == "ok" else "", reason, json.dumps(list(paper_ids)),
-                    attempts, utc_now(),
+                    str(day),
+                    category,
+                    model,
+                    prompt_version,
+                    inputs_hash,
+                    status,
+                    text if status == "ok" else "",
+                    reason,
+                    json.dumps(list(paper_ids)),
+                    attempts,
+                    utc_now(),
                 ),
             )
 
@@ -628,7 +646,13 @@ class Store:
             )
 
     def record_delivery(
-        self, day: date | str, recipient: str, *, status: str, message_id: str | None = None, error: str = ""
+        self,
+        day: date | str,
+        recipient: str,
+        *,
+        status: str,
+        message_id: str | None = None,
+        error: str = "",
     ) -> None:
         """Record that the day's digest was sent to (or refused for) one recipient."""
         with self.transaction() as db:
@@ -659,30 +683,49 @@ def merge_paper(stored: Paper, incoming: Paper) -> Paper:
     versions from the most authoritative source; every source's signals and links are kept.
     """
     merged = Paper(**{name: getattr(stored, name) for name in _PAPER_COLUMNS})
-    newer = incoming.version is not None and (stored.version is None or incoming.version > stored.version)
-    older = incoming.version is not None and stored.version is not None and incoming.version < stored.version
+    newer = incoming.version is not None and (
+        stored.version is None or incoming.version > stored.version
+    )
+    older = (
+        incoming.version is not None
+        and stored.version is not None
+        and incoming.version < stored.version
+    )
     takes_text = newer or (not older and incoming.text_rank >= stored.text_rank)
     if takes_text:
         merged.title = incoming.title or stored.title
         merged.abstract = incoming.abstract or stored.abstract
         merged.authors = incoming.authors or stored.authors
-        merged.text_rank = max(incoming.text_rank, stored.text_rank) if not newer else incoming.text_rank
+        merged.text_rank = (
+            max(incoming.text_rank, stored.text_rank) if not newer else incoming.text_rank
+        )
         if incoming.updated:
             merged.updated = incoming.updated
         if incoming.comment:
             merged.comment = incoming.comment
-    if incoming.version is not None and (stored.version is None or incoming.version > stored.version):
+    if incoming.version is not None and (
+        stored.version is None or incoming.version > stored.version
+    ):
         merged.version = incoming.version
     merged.arxiv_id = stored.arxiv_id or incoming.arxiv_id
     merged.categories = list(dict.fromkeys([*stored.categories, *incoming.categories]))
     if incoming.primary_category and (takes_text or not stored.primary_category):
         merged.primary_category = incoming.primary_category
-    merged.links = {**incoming.links, **stored.links} if not takes_text else {**stored.links, **incoming.links}
+    merged.links = (
+        {**incoming.links, **stored.links} if not takes_text else {**stored.links, **incoming.links}
+    )
     for name in ("published", "doi", "journal_ref"):
         if getattr(incoming, name) and (takes_text or not getattr(stored, name)):
             setattr(merged, name, getattr(incoming, name))
     # Hugging Face's signals change over the day: the latest reading wins.
-    for name in ("hf_upvotes", "hf_comments", "github_repo", "github_stars", "project_page", "hf_summary"):
+    for name in (
+        "hf_upvotes",
+        "hf_comments",
+        "github_repo",
+        "github_stars",
+        "project_page",
+        "hf_summary",
+    ):
         if getattr(incoming, name) is not None:
             setattr(merged, name, getattr(incoming, name))
     if incoming.ai_keywords:

@@ -12,8 +12,8 @@ from datetime import date
 
 from core.errors import SourceError
 from core.models import SourceKind
-from core.sources.common import ParsedSource
 from core.sources import arxiv_api, arxiv_rss, feed, hf_daily
+from core.sources.common import ParsedSource
 
 __all__ = ["ParsedSource", "detect_kind", "parse_source"]
 
@@ -34,17 +34,21 @@ def detect_kind(body: bytes, content_type: str, label: str) -> SourceKind:
             data = json.loads(body)
         except ValueError as error:
             raise SourceError(f"{label}: looks like JSON but is not valid ({error})") from None
-        if isinstance(data, list) and (not data or isinstance(data[0], dict) and "paper" in data[0]):
+        if isinstance(data, list) and (
+            not data or (isinstance(data[0], dict) and "paper" in data[0])
+        ):
             return SourceKind.HF_DAILY
         raise SourceError(
             f"{label}: JSON that is not a Hugging Face Daily Papers list — set the source's kind"
         )
-    if lowered.startswith((b"<!doctype html", b"<html")) or "text/html" in content_type.lower():
-        if b"<rss" not in lowered and b"<feed" not in lowered:
-            raise SourceError(
-                f"{label}: got an HTML page, not a feed — the URL may point at a web page; "
-                "use the feed's own URL"
-            )
+    is_html = (
+        lowered.startswith((b"<!doctype html", b"<html")) or "text/html" in content_type.lower()
+    )
+    if is_html and b"<rss" not in lowered and b"<feed" not in lowered:
+        raise SourceError(
+            f"{label}: got an HTML page, not a feed — the URL may point at a web page; "
+            "use the feed's own URL"
+        )
     if b"<rss" in lowered or b"<feed" in lowered or b"<rdf" in lowered or b"<?xml" in lowered:
         if re.search(rb"rss\.arxiv\.org|arxiv\.org/rss|updates on arxiv\.org", lowered):
             return SourceKind.ARXIV_RSS
@@ -64,4 +68,3 @@ def parse_source(
 ) -> ParsedSource:
     """Papers from one response body of the given kind; `day` is the day asked for."""
     return _PARSERS[kind](body, day=day, label=label, source=source)
-

@@ -66,7 +66,7 @@ def _describe_xml_error(error: Exception | None) -> str:
     if callable(line):
         try:
             return f"{message.split(':')[-1].strip() or message} at line {line()}"
-        except Exception:  # noqa: BLE001 - position is a nicety only
+        except Exception:
             return message
     return message
 
@@ -74,7 +74,9 @@ def _describe_xml_error(error: Exception | None) -> str:
 def _ends_early(body: bytes) -> bool:
     """True when the document does not end with the close of its root element."""
     tail = body.rstrip()[-200:].lower()
-    return not (tail.endswith(b"</rss>") or tail.endswith(b"</feed>") or tail.endswith(b"</rdf:rdf>"))
+    return not (
+        tail.endswith(b"</rss>") or tail.endswith(b"</feed>") or tail.endswith(b"</rdf:rdf>")
+    )
 
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -62,7 +62,9 @@ def _paper(entry: Any) -> Paper | None:
     content = entry.get("content") or []
     abstract = ""
     if content:
-        abstract = feed_text(content[0].get("value"), is_html="html" in (content[0].get("type") or ""))
+        abstract = feed_text(
+            content[0].get("value"), is_html="html" in (content[0].get("type") or "")
+        )
     if not abstract:
         detail = entry.get("summary_detail") or {}
         abstract = feed_text(entry.get("summary"), is_html="html" in (detail.get("type") or "html"))

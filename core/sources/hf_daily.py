@@ -25,7 +25,9 @@ def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
     try:
         data = json.loads(body)
     except ValueError as error:
-        raise SourceError(f"{label}: not valid JSON ({error}) — the response may be cut off") from None
+        raise SourceError(
+            f"{label}: not valid JSON ({error}) — the response may be cut off"
+        ) from None
     if isinstance(data, dict):
         message = data.get("error") or "an object instead of a list of papers"
         raise SourceError(f"{label}: Hugging Face answered {one_line(str(message), limit=200)}")
