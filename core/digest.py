@@ -168,7 +168,11 @@ def _announced(entry: DayPaper, types: list[str]) -> bool:
 def build_digest(store: Store, config: Config, day: date | str) -> Digest:
     """The digest of `day` from whatever the store holds now."""
     day = date.fromisoformat(str(day))
-    entries = store.day_papers(day, seen_window_days=config.fetch.seen_window_days)
+    entries = store.day_papers(
+        day,
+        seen_window_days=config.fetch.seen_window_days,
+        announce_types=config.fetch.announce_types,
+    )
     ranked = rank_day(entries, config)
     selected_ids = {entry.paper.id for entry, _ in ranked[: config.digest.size]}
     ids = [entry.paper.id for entry in entries]

@@ -78,11 +78,15 @@ def user_agent(contact: str = "") -> str:
     return f"dailyai/{__version__} (Daily AI Insights paper digest{suffix})"
 
 
-def pacing_group(url: str) -> str | None:
+ARXIV_DOMAINS = ("arxiv.org",)
+
+
+def pacing_group(url: str, paced_domains: tuple[str, ...] = ARXIV_DOMAINS) -> str | None:
     """Hosts that share one rate limit: every arXiv host counts as one (its terms say so)."""
     host = (urlsplit(url).hostname or "").lower()
-    if host == "arxiv.org" or host.endswith(".arxiv.org"):
-        return "arxiv"
+    for domain in paced_domains:
+        if host == domain or host.endswith("." + domain):
+            return "arxiv"
     return None
 
 
@@ -95,8 +99,10 @@ class Fetcher:
         *,
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        paced_domains: tuple[str, ...] = ARXIV_DOMAINS,
     ) -> None:
         self.config = config
+        self.paced_domains = paced_domains
         self.clock = clock or SystemClock()
         self.max_bytes = int(config.max_body_mb * 1024 * 1024)
         self._client = httpx.AsyncClient(
@@ -140,7 +146,7 @@ class Fetcher:
             raise SourceError(
                 f"{label}: unsupported URL {url!r} — use https://, http:// or file://"
             )
-        group = pacing_group(url)
+        group = pacing_group(url, self.paced_domains)
         if group is None:
             return await self._get_with_retries(url, params, validators, label, group)
         lock = self._group_locks.setdefault(group, asyncio.Lock())

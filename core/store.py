@@ -263,15 +263,16 @@ class Store:
     ) -> list[DayPaper]:
         """Every paper listed on `day`, with its sources and whether it was seen before.
 
-        `announce_types` (e.g. new, cross) limits which arXiv listings count; listings
-        without an announce type (HF, other feeds) always count. A paper counts as seen when
-        a counting listing of it exists on one of the `seen_window_days` days before `day`.
+        A paper counts as seen when it was listed on one of the `seen_window_days` days
+        before `day`; with `announce_types` (e.g. new, cross) only earlier arXiv listings of
+        those types count (listings without a type — HF, other feeds — always count), so a
+        paper that was only re-announced as a new version is not "seen".
         """
         day = str(day)
         window_start = (date.fromisoformat(day) - timedelta(days=seen_window_days)).isoformat()
         types = list(announce_types)
         type_filter = (
-            f"(announce_type IS NULL OR announce_type IN ({', '.join('?' * len(types))}))"
+            f"(earlier.announce_type IS NULL OR earlier.announce_type IN ({', '.join('?' * len(types))}))"
             if types
             else "1"
         )
@@ -281,7 +282,7 @@ class Store:
                 SELECT paper_id, group_concat(source, '|') AS sources,
                        group_concat(coalesce(announce_type, ''), '|') AS announce_types,
                        min(position) AS position
-                FROM listings WHERE day = ? AND {type_filter} GROUP BY paper_id
+                FROM listings WHERE day = ? GROUP BY paper_id
             )
             SELECT p.*, today.sources, today.announce_types,
                    EXISTS (
@@ -292,7 +293,7 @@ class Store:
             FROM today JOIN papers AS p ON p.id = today.paper_id
             ORDER BY coalesce(p.hf_upvotes, -1) DESC, today.position, p.id
             """,
-            [day, *types, day, window_start, *types],
+            [day, day, window_start, *types],
         )
         result = []
         for row in rows:

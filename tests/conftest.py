@@ -41,3 +41,12 @@ def store(tmp_path: Path) -> Store:
 def fixture_path(name: str) -> Path:
     """A recorded response copied from the shared fixtures into tests/fixtures."""
     return FIXTURES / name
+
+
+@pytest.fixture
+def http_server():
+    """A scripted HTTP server on 127.0.0.1 (see tests/http_server.py)."""
+    from tests.http_server import scripted_server
+
+    with scripted_server() as server:
+        yield server

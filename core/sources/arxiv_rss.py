@@ -16,7 +16,7 @@ from core.errors import SourceError
 from core.ids import abs_url, find_arxiv_id, pdf_url
 from core.models import TEXT_RANK, Listed, Paper, SourceKind
 from core.sanitize import clean_text, one_line
-from core.sources.common import ParsedSource, entry_datetime, iso, parse_xml
+from core.sources.common import ParsedSource, entry_datetime, iso, parse_xml, skip_days
 
 _DESCRIPTION = re.compile(
     r"^\s*arXiv:\S+\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$",
@@ -36,7 +36,7 @@ def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
     feed_moment = entry_datetime(channel, "published", "updated")
     result = ParsedSource(
         feed_day=feed_moment.date() if feed_moment else None,
-        skip_days=[str(d) for d in (channel.get("skipdays") or [])],
+        skip_days=skip_days(body),
     )
     if parsed.get("dailyai_warning"):
         result.warnings.append(parsed["dailyai_warning"])

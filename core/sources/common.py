@@ -79,6 +79,20 @@ def _ends_early(body: bytes) -> bool:
     )
 
 
+_SKIP_DAYS = re.compile(rb"<skipDays>(.*?)</skipDays>", re.DOTALL | re.IGNORECASE)
+_DAY = re.compile(rb"<day>\s*(\w+)\s*</day>", re.IGNORECASE)
+
+
+def skip_days(body: bytes) -> list[str]:
+    """The weekdays an RSS channel's <skipDays> declares (feedparser keeps only the last)."""
+    match = _SKIP_DAYS.search(body[:20_000])
+    if not match:
+        return []
+    return sorted(
+        {day.decode("ascii", "replace").capitalize() for day in _DAY.findall(match.group(1))}
+    )
+
+
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from core.ids import abs_url, canonical_id, find_arxiv_id, pdf_url
 from core.models import TEXT_RANK, Listed, Paper, SourceKind
 from core.sanitize import clean_text, feed_text, one_line
-from core.sources.common import ParsedSource, entry_datetime, iso, parse_xml
+from core.sources.common import ParsedSource, entry_datetime, iso, parse_xml, skip_days
 
 _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*\.[A-Za-z\-]{2,}$")
 
@@ -22,7 +22,7 @@ _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*\.[A-Za-z\-]{2,}$")
 def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
     """Papers in a generic feed, each listed on its own date (else on the day asked for)."""
     parsed = parse_xml(body, label)
-    result = ParsedSource(skip_days=[str(d) for d in (parsed.feed.get("skipdays") or [])])
+    result = ParsedSource(skip_days=skip_days(body))
     if parsed.get("dailyai_warning"):
         result.warnings.append(parsed["dailyai_warning"])
     undated = skipped = 0

@@ -1,0 +1,157 @@
+"""The shared fetcher against a real HTTP server on 127.0.0.1: retries, pacing, limits."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from core.config import FetchConfig
+from core.errors import SourceError
+from core.fetch import Fetcher, Validators, parse_retry_after, user_agent
+from tests.http_server import FakeClock, Reply
+
+
+def fetcher_for(config, clock=None, **changes) -> Fetcher:
+    fetch_config: FetchConfig = dataclasses.replace(config.fetch, **changes)
+    return Fetcher(fetch_config, clock=clock or FakeClock(), paced_domains=("arxiv.test",))
+
+
+async def test_sends_user_agent_naming_the_app(config, http_server):
+    url = http_server.route("/feed", Reply(200, b"<rss/>"))
+    async with fetcher_for(config, contact="me@example.org") as fetcher:
+        fetched = await fetcher.get(url)
+    assert fetched.body == b"<rss/>"
+    agent = http_server.hits("/feed")[0].headers["User-Agent"]
+    assert agent.startswith("dailyai/") and "mailto:me@example.org" in agent
+    assert agent == user_agent("me@example.org")
+
+
+async def test_retries_server_errors_with_doubling_backoff(config, http_server):
+    url = http_server.route("/flaky", Reply(500), Reply(503), Reply(200, b"ok"))
+    clock = FakeClock()
+    async with fetcher_for(config, clock, retries=3, backoff_seconds=2.0) as fetcher:
+        fetched = await fetcher.get(url, label="flaky")
+    assert fetched.body == b"ok"
+    assert len(http_server.hits("/flaky")) == 3
+    assert clock.sleeps == [2.0, 4.0]
+
+
+async def test_gives_up_after_bounded_retries_with_one_line_cause(config, http_server):
+    url = http_server.route("/down", Reply(502))
+    async with fetcher_for(config, retries=2) as fetcher:
+        with pytest.raises(SourceError) as error:
+            await fetcher.get(url, label="down-source")
+    message = str(error.value)
+    assert message.startswith("down-source: HTTP 502")
+    assert "3 attempts" in message and "\n" not in message
+    assert len(http_server.hits("/down")) == 3
+
+
+async def test_honours_retry_after_on_429(config, http_server):
+    url = http_server.route(
+        "/limited", Reply(429, b"Rate exceeded.", {"Retry-After": "17"}), Reply(200, b"fine")
+    )
+    clock = FakeClock()
+    async with fetcher_for(config, clock, backoff_seconds=1.0) as fetcher:
+        fetched = await fetcher.get(url)
+    assert fetched.body == b"fine"
+    assert clock.sleeps == [17.0]
+
+
+async def test_retry_after_longer_than_allowed_fails_at_once(config, http_server):
+    url = http_server.route("/limited", Reply(429, b"", {"Retry-After": "3600"}))
+    async with fetcher_for(config, max_retry_after_seconds=120) as fetcher:
+        with pytest.raises(SourceError, match="asks to wait 3600 s"):
+            await fetcher.get(url, label="hf")
+    assert len(http_server.hits("/limited")) == 1
+
+
+def test_retry_after_as_http_date():
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    later = format_datetime(now + timedelta(seconds=42), usegmt=True)
+    assert parse_retry_after(later, now) == pytest.approx(42)
+    assert parse_retry_after("10") == 10
+    assert parse_retry_after("soon") is None
+
+
+async def test_conditional_get_sends_validators_and_reports_304(config, http_server):
+    url = http_server.route("/etag", Reply(304, b"", {"ETag": '"v1"'}))
+    async with fetcher_for(config) as fetcher:
+        fetched = await fetcher.get(
+            url, validators=Validators('"v1"', "Thu, 28 Nov 2024 05:00:00 GMT")
+        )
+    assert fetched.not_modified
+    headers = http_server.hits("/etag")[0].headers
+    assert headers["If-None-Match"] == '"v1"'
+    assert headers["If-Modified-Since"] == "Thu, 28 Nov 2024 05:00:00 GMT"
+
+
+async def test_timeouts_are_retried_then_reported(config, http_server):
+    url = http_server.route("/slow", Reply(200, b"late", delay=1.0))
+    async with fetcher_for(config, timeout_seconds=0.2, retries=1) as fetcher:
+        with pytest.raises(SourceError, match=r"slow: timed out after 0.2 s, 2 attempts"):
+            await fetcher.get(url, label="slow")
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_oversized_bodies_are_refused(config, http_server, chunked):
+    url = http_server.route("/big", Reply(200, b"x" * 300_000, chunked=chunked))
+    async with fetcher_for(config, max_body_mb=0.1) as fetcher:
+        with pytest.raises(SourceError, match=r"larger than 0.1 MB"):
+            await fetcher.get(url, label="big")
+
+
+async def test_arxiv_requests_are_paced_and_one_at_a_time(config, http_server):
+    http_server.route("/api", Reply(200, b"<feed/>", delay=0.05))
+    base = http_server.url.replace("127.0.0.1", "export.arxiv.test")
+    clock = FakeClock()
+    # export.arxiv.test resolves nowhere: route it to the local server through the transport.
+    import httpx
+
+    transport = httpx.AsyncHTTPTransport()
+
+    class Rewrite(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request):
+            request.url = request.url.copy_with(host="127.0.0.1")
+            return await transport.handle_async_request(request)
+
+    fetch_config = dataclasses.replace(config.fetch, arxiv_min_interval_seconds=3.0)
+    async with Fetcher(
+        fetch_config, clock=clock, transport=Rewrite(), paced_domains=("arxiv.test",)
+    ) as fetcher:
+        await asyncio.gather(*(fetcher.get(f"{base}/api?n={i}") for i in range(4)))
+    assert len(http_server.hits("/api")) == 4
+    assert http_server.max_in_flight == 1
+    assert clock.sleeps == [3.0, 3.0, 3.0]
+
+
+async def test_other_hosts_are_not_paced(config, http_server):
+    url = http_server.route("/feed", Reply(200, b"<rss/>"))
+    clock = FakeClock()
+    async with fetcher_for(config, clock) as fetcher:
+        await asyncio.gather(*(fetcher.get(f"{url}?n={i}") for i in range(3)))
+    assert clock.sleeps == []
+
+
+async def test_file_urls(config, tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(b"<rss/>")
+    async with fetcher_for(config) as fetcher:
+        assert (await fetcher.get(feed.as_uri())).body == b"<rss/>"
+        with pytest.raises(SourceError, match="no such file"):
+            await fetcher.get((tmp_path / "missing.xml").as_uri(), label="offline")
+        with pytest.raises(SourceError, match="unsupported URL"):
+            await fetcher.get("ftp://example.org/feed", label="ftp")
+
+
+async def test_http_error_statuses_name_the_cause(config, http_server):
+    url = http_server.route(
+        "/api", Reply(400, b'{"error":"Invalid date"}', {"Content-Type": "application/json"})
+    )
+    async with fetcher_for(config) as fetcher:
+        with pytest.raises(SourceError, match=r"hf: HTTP 400 Bad Request: Invalid date"):
+            await fetcher.get(url, label="hf")
