@@ -68,8 +68,6 @@ def empty_reason(
 ) -> str:
     """One line saying why a source listed nothing for `day`."""
     weekday = WEEKDAYS[day.weekday()]
-    if skip_days and weekday in skip_days:
-        return f"the feed says it is not updated on {weekday}s"
     if kind == SourceKind.ARXIV_RSS:
         reason = arxiv_quiet_reason(day)
         if reason:
@@ -87,6 +85,8 @@ def empty_reason(
         if today is not None and day >= today:
             return "no papers on Hugging Face Daily Papers for this day yet (it fills during the US day)"
         return "Hugging Face Daily Papers listed nothing for this day"
+    if skip_days and weekday in skip_days:
+        return f"the feed says it is not updated on {weekday}s"
     return "the feed has no entries for this day"
 
 

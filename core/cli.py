@@ -222,28 +222,45 @@ class _progress_reporter:
 
 
 def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
-    """The per-source table printed at the end of a fetch, and why a day is empty."""
-    table = Table(title=f"Fetch for {summary.day} (run {summary.run_id})", title_justify="left")
-    for column in ("source", "kind", "status", "papers", "new", "updated", "time", "note"):
-        table.add_column(
-            column,
-            overflow="fold",
-            justify="right" if column in ("papers", "new", "updated", "time") else "left",
-        )
-    for result in summary.results:
-        table.add_row(
-            Text(result.name),
-            result.kind.value,
-            Text(result.status, style=STATUS_STYLE.get(result.status, "")),
-            str(len(result.listed)),
-            str(result.new),
-            str(result.updated),
-            f"{result.duration_ms / 1000:.1f}s",
-            Text(result.reason),
-        )
-    console.print(table)
+    """The per-source summary printed at the end of a fetch, and why a day is empty.
+
+    A table on a terminal; one plain line per source otherwise, for logs and scripts.
+    """
+    if console.is_terminal:
+        table = Table(title=f"Fetch for {summary.day} (run {summary.run_id})", title_justify="left")
+        table.add_column("source", no_wrap=True)
+        table.add_column("kind", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        for column in ("papers", "new", "updated", "time"):
+            table.add_column(column, justify="right", no_wrap=True)
+        table.add_column("note", overflow="fold")
+        for result in summary.results:
+            table.add_row(
+                Text(result.name),
+                result.kind.value,
+                Text(result.status, style=STATUS_STYLE.get(result.status, "")),
+                str(len(result.listed)),
+                str(result.new),
+                str(result.updated),
+                f"{result.duration_ms / 1000:.1f}s",
+                Text(result.reason),
+            )
+        console.print(table)
+    else:
+        console.print(Text(f"Fetch for {summary.day} (run {summary.run_id}):"), soft_wrap=True)
+        for result in summary.results:
+            line = (
+                f"  {result.name} [{result.kind.value}]: {result.status}, {len(result.listed)} papers "
+                f"({result.new} new, {result.updated} updated) in {result.duration_ms / 1000:.1f}s"
+            )
+            if result.reason:
+                line += f" — {result.reason}"
+            console.print(Text(line), soft_wrap=True)
     if summary.empty_reason:
-        console.print(Text(f"No papers for {summary.day}: {summary.empty_reason}", style="yellow"))
+        console.print(
+            Text(f"No papers for {summary.day}: {summary.empty_reason}", style="yellow"),
+            soft_wrap=True,
+        )
     failed = [result for result in summary.results if result.failed]
     if failed and len(failed) < len(summary.results):
         console.print(Text(f"{len(failed)} source(s) failed; the others were stored.", style="red"))
@@ -350,7 +367,8 @@ def command_demo(args: argparse.Namespace) -> int:
             Text(
                 f"Demo store {services.config.dirs.database}: {services.store.count_papers()} papers "
                 f"on {len(days)} days ({', '.join(day for day, _ in days)})."
-            )
+            ),
+            soft_wrap=True,
         )
         if sys.stdout.isatty() and sys.stdin.isatty() and not args.no_tui:
             return _open_tui(services)

@@ -1,0 +1,136 @@
+"""config.toml: the shipped defaults, user overlays, and one-line errors naming key and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.config import default_config_text, load_config
+from core.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_documented_config_is_the_one_installed():
+    assert default_config_text() == (ROOT / "config.toml").read_text(encoding="utf-8")
+
+
+def test_every_default_key_is_documented_by_a_comment():
+    """Each key has a comment above it (keys may share one); list-of-table keys are
+    documented in the comment above their first table."""
+    lines = (ROOT / "config.toml").read_text(encoding="utf-8").splitlines()
+    in_array_table = False
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_array_table = stripped.startswith("[[")
+            continue
+        if "=" not in stripped or stripped.startswith("#") or in_array_table:
+            continue
+        above = lines[number - 1].strip()
+        assert above.startswith("#") or ("=" in above and not above.startswith("[")), (
+            f"config.toml line {number + 1}: {stripped.split('=')[0].strip()!r} is not documented"
+        )
+
+
+def test_defaults(config):
+    assert [s.name for s in config.sources] == ["hf-daily", "arxiv"]
+    names = [c.name for c in config.taxonomy.categories]
+    for required in (
+        "Computer Vision", "Multimodal", "LLM", "Natural Language Processing",
+        "Model training technique", "Reinforcement Learning", "Inference acceleration",
+        "Audio & Speech", "Robotics", "AI Safety & Ethics", "Other",
+    ):  # fmt: skip
+        assert required in names
+    assert config.fetch.seen_window_days == 7
+    assert config.fetch.announce_types == ["new", "cross"]
+    assert config.serve.host == "127.0.0.1"
+    assert config.path is None
+
+
+def test_a_user_file_overlays_the_defaults(tmp_path):
+    path = write(tmp_path, '[fetch]\nseen_window_days = 30\n\n[ollama]\nmodel = "qwen3:4b"\n')
+    config = load_config(path)
+    assert config.fetch.seen_window_days == 30
+    assert config.fetch.retries == 3  # untouched keys keep their defaults
+    assert config.ollama.model == "qwen3:4b"
+    assert config.path == path
+
+
+def test_the_user_file_is_found_in_dailyai_home(isolated_home):
+    (isolated_home / "config").mkdir(parents=True)
+    (isolated_home / "config" / "config.toml").write_text("[digest]\nsize = 5\n")
+    assert load_config().digest.size == 5
+
+
+def test_dailyai_config_env_var(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAILYAI_CONFIG", str(write(tmp_path, "[digest]\nsize = 9\n")))
+    assert load_config().digest.size == 9
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[fetch]\ntimeout_seconds = 10\nseen_widow_days = 3\n",
+            "line 3: 'fetch.seen_widow_days' unknown key — did you mean 'seen_window_days'?",
+        ),
+        ("[fecth]\nretries = 1\n", "line 1: 'fecth' unknown key — did you mean 'fetch'?"),
+        (
+            '[fetch]\nretries = "three"\n',
+            "line 2: 'fetch.retries' must be an integer, not the string 'three'",
+        ),
+        (
+            '[digest]\ninterest_keywords = "llm"\n',
+            "line 2: 'digest.interest_keywords' must be a list",
+        ),
+        (
+            '[[sources]]\nname = "a"\nurl = "https://x"\n\n[[sources]]\nname = "b"\nkidn = "feed"\n',
+            "line 7: 'sources[2].kidn' unknown key — did you mean 'kind'?",
+        ),
+        (
+            '[[sources]]\nname = "a"\nurl = "https://x"\nkind = "rss"\n',
+            "line 4: 'sources[1].kind' must be one of",
+        ),
+        ('[[sources]]\nurl = "https://x"\n', "'sources[1].name' is required"),
+        (
+            '[email]\npassword = "hunter2"\n',
+            "line 2: 'email.password' secrets never go in config.toml",
+        ),
+        (
+            '[general]\ntimezone = "Mars/Olympus"\n',
+            "line 2: 'general.timezone' 'Mars/Olympus' is not a known time zone",
+        ),
+        ("[fetch\nretries = 1\n", "not valid TOML"),
+        (
+            '[taxonomy]\nfallback = "Misc"\n',
+            "'taxonomy.fallback' 'Misc' is not one of the categories",
+        ),
+    ],
+)
+def test_mistakes_are_one_line_errors_with_key_and_line(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert message in str(error.value)
+    assert str(error.value).startswith(str(path))
+    assert "\n" not in str(error.value)
+
+
+def test_a_missing_config_path_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_arxiv_source_from_categories(tmp_path):
+    config = load_config(
+        write(tmp_path, '[[sources]]\nname = "ro"\nkind = "arxiv-rss"\ncategories = ["cs.RO"]\n')
+    )
+    assert config.sources[0].resolved_url() == "https://rss.arxiv.org/rss/cs.RO"
