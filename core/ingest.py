@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from core.announcements import empty_reason
@@ -83,10 +84,14 @@ def source_specs(
             )
         elif "://" in name_or_url:
             specs.append(SourceSpec(_name_for_url(name_or_url), name_or_url, parse_kind(kind)))
+        elif Path(name_or_url).expanduser().is_file():
+            url = Path(name_or_url).expanduser().resolve().as_uri()
+            specs.append(SourceSpec(_name_for_url(url), url, parse_kind(kind)))
         else:
             known = ", ".join(source.name for source in config.sources) or "none"
             raise ConfigError(
-                f"--source {name_or_url!r} is neither a configured source ({known}) nor a URL"
+                f"--source {name_or_url!r} is neither a configured source ({known}), a URL"
+                " nor an existing file"
             )
     return specs
 

@@ -62,13 +62,11 @@ def m001_papers_and_listings(db: sqlite3.Connection) -> None:
             PRIMARY KEY (paper_id, day, source)
         );
         CREATE INDEX listings_by_day ON listings(day, source);
+        -- New papers are indexed in bulk by Store.merge_listed (a per-row trigger costs 2-3x);
+        -- updates and deletes keep the index in step through triggers.
         CREATE VIRTUAL TABLE papers_fts USING fts5(
             title, abstract, summary, tokenize = 'unicode61 remove_diacritics 2'
         );
-        CREATE TRIGGER papers_fts_insert AFTER INSERT ON papers BEGIN
-            INSERT INTO papers_fts(rowid, title, abstract, summary)
-            VALUES (new.rowid, new.title, new.abstract, '');
-        END;
         CREATE TRIGGER papers_fts_update AFTER UPDATE OF title, abstract ON papers BEGIN
             UPDATE papers_fts SET title = new.title, abstract = new.abstract
             WHERE rowid = new.rowid;

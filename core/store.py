@@ -181,9 +181,15 @@ class Store:
                     counts.unchanged += 1
             columns = ", ".join(_PAPER_COLUMNS)
             marks = ", ".join("?" * (len(_PAPER_COLUMNS) + 2))
+            last_rowid = db.execute("SELECT coalesce(max(rowid), 0) FROM papers").fetchone()[0]
             db.executemany(
                 f"INSERT INTO papers ({columns}, first_seen_at, updated_at) VALUES ({marks})",
                 inserts,
+            )
+            db.execute(
+                "INSERT INTO papers_fts (rowid, title, abstract, summary)"
+                " SELECT rowid, title, abstract, '' FROM papers WHERE rowid > ?",
+                (last_rowid,),
             )
             assignments = ", ".join(f"{column} = ?" for column in _PAPER_COLUMNS[1:])
             db.executemany(f"UPDATE papers SET {assignments}, updated_at = ? WHERE id = ?", updates)

@@ -279,6 +279,8 @@ def test_source_specs_from_config_and_command_line(config):
     assert named.name == "arxiv"
     (adhoc,) = source_specs(config, [("file:///tmp/feed.xml", "feed")])
     assert (adhoc.name, adhoc.kind) == ("feed.xml", SourceKind.FEED)
+    (path,) = source_specs(config, [(str(fixture_path(RSS4)), None)])
+    assert path.url == fixture_path(RSS4).resolve().as_uri() and path.kind is None
     from core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="neither a configured source"):
