@@ -102,7 +102,7 @@ def _read_strict(root: ElementTree.Element) -> tuple[str, str, list[_Entry], str
                         if link.get("rel", "alternate") == "alternate"
                     ),
                     "",
-                ),  # fmt: skip
+                ),
                 title=_text(item, f"{_ATOM}title"),
                 description=_text(item, f"{_ATOM}summary"),
                 categories=[c.get("term", "") for c in item.iter(f"{_ATOM}category")],
