@@ -63,8 +63,18 @@ def detect_kind(body: bytes, content_type: str, label: str) -> SourceKind:
     )
 
 
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
 def parse_source(
     kind: SourceKind, body: bytes, *, day: date, label: str, source: str
 ) -> ParsedSource:
     """Papers from one response body of the given kind; `day` is the day asked for."""
+    if kind != SourceKind.HF_DAILY and _ENTITY_DECLARATION.search(body[:65536]):
+        # Feeds never need their own entities; declaring them is how entity-expansion
+        # ("billion laughs") and external-entity attacks start.
+        raise SourceError(
+            f"{label}: the feed declares its own XML entities (<!ENTITY …>), which feeds never "
+            "need and which can exhaust memory — refused; check the URL is the feed you meant"
+        )
     return _PARSERS[kind](body, day=day, label=label, source=source)
