@@ -49,18 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         "when every source worked, 3 when some failed and the rest were stored, 1 when all failed.",
     )
     _add_date(fetch)
-    fetch.add_argument(
-        "--source",
-        action="append",
-        metavar="NAME_OR_URL",
-        help="a configured source's name, or a URL (https://, http://, file://); repeatable",
-    )
-    fetch.add_argument(
-        "--kind",
-        action="append",
-        choices=["auto", "hf-daily", "arxiv-rss", "arxiv-api", "feed"],
-        help="the kind of the --source before it (default: its configured kind, or auto)",
-    )
+    _add_sources(fetch)
     fetch.add_argument(
         "--refresh", action="store_true", help="fetch again even if a source has not changed"
     )
@@ -96,6 +85,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.set_defaults(handler=command_doctor)
 
+    run = commands.add_parser(
+        "run",
+        help="the daily job: fetch, classify, summarize, report, feeds, email",
+        description="Run the whole daily pipeline for a day: fetch → classify → summarize → "
+        "report → feeds → email. Safe to run again: only missing work is done and no email is "
+        "sent twice. Exit 0 when everything worked, 3 when something failed or was left for "
+        "the next run, 1 when nothing could be published.",
+    )
+    _add_date(run)
+    _add_sources(run)
+    run.add_argument("--no-email", action="store_true", help="do not send the email")
+    run.add_argument("--no-rss", action="store_true", help="do not write the feeds")
+    run.add_argument("--no-report", action="store_true", help="do not write the Markdown report")
+    run.set_defaults(handler=command_run)
+
     demo = commands.add_parser(
         "demo",
         help="run on shipped sample days, offline, in a store of its own",
@@ -108,6 +112,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=command_demo)
     return parser
+
+
+def _add_sources(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME_OR_URL",
+        help="a configured source's name, a URL (https://, http://, file://) or a file; repeatable",
+    )
+    parser.add_argument(
+        "--kind",
+        action="append",
+        choices=["auto", "hf-daily", "arxiv-rss", "arxiv-api", "feed"],
+        help="the kind of the --source before it (default: its configured kind, or auto)",
+    )
+
+
+def _requested_sources(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(--source, --kind) pairs; each --kind belongs to the --source before it."""
+    sources = args.source or []
+    kinds = args.kind or []
+    if len(kinds) > len(sources):
+        raise ConfigError("--kind must follow the --source it applies to")
+    return [(source, kinds[i] if i < len(kinds) else None) for i, source in enumerate(sources)]
 
 
 def _add_date(parser: Any) -> None:
@@ -148,11 +176,7 @@ def _services(args: argparse.Namespace, *, demo: bool = False) -> Services:
 
 def command_fetch(args: argparse.Namespace) -> int:
     day = _day(args)
-    sources = args.source or []
-    kinds = args.kind or []
-    if len(kinds) > len(sources):
-        raise ConfigError("--kind must follow the --source it applies to")
-    requested = [(source, kinds[i] if i < len(kinds) else None) for i, source in enumerate(sources)]
+    requested = _requested_sources(args)
     services = _services(args)
     try:
         specs = source_specs(services.config, requested)
@@ -264,6 +288,81 @@ def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
     failed = [result for result in summary.results if result.failed]
     if failed and len(failed) < len(summary.results):
         console.print(Text(f"{len(failed)} source(s) failed; the others were stored.", style="red"))
+
+
+# --- run --------------------------------------------------------------------------------
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from core.pipeline import ALL_STEPS, run_pipeline
+
+    day = _day(args)
+    skipped = {"email": args.no_email, "feeds": args.no_rss, "report": args.no_report}
+    steps = tuple(step for step in ALL_STEPS if not skipped.get(step))
+    services = _services(args)
+    try:
+        requested = _requested_sources(args)
+        specs = source_specs(services.config, requested) if requested else None
+        console = Console(stderr=True)
+        with _step_reporter(console) as report:
+            result = asyncio.run(
+                run_pipeline(
+                    services, day, steps=steps, specs=specs, on_progress=report, today=current_day()
+                )
+            )
+        print_run_summary(result, Console())
+        return result.exit_code
+    finally:
+        services.close()
+
+
+class _step_reporter:
+    """Progress of a pipeline run: a rich status line on a terminal, plain lines otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.status: Any = None
+
+    def __enter__(self) -> Callable[[Any], None]:
+        if self.console.is_terminal:
+            self.status = self.console.status("starting…")
+            self.status.start()
+        return self.report
+
+    def report(self, event: Any) -> None:
+        step = getattr(event, "step", "")
+        done, total = getattr(event, "done", 0), getattr(event, "total", 0)
+        eta = getattr(event, "eta_seconds", None)
+        parts = [f"{step}:", getattr(event, "message", "")]
+        if total:
+            parts.append(f"[{done}/{total}]")
+        if eta:
+            parts.append(f"ETA {eta:.0f}s")
+        line = " ".join(part for part in parts if part)
+        if self.status is not None:
+            self.status.update(Text(line))
+        else:
+            self.console.print(Text(line), soft_wrap=True, highlight=False)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+def print_run_summary(result: Any, console: Console) -> None:
+    """One line per step of a pipeline run, what was published, and why a day is empty."""
+    if result.fetch is not None:
+        print_fetch_summary(result.fetch, console)
+    console.print(Text(f"Run {result.run_id} for {result.day}: {result.status}"), soft_wrap=True)
+    for outcome in result.steps:
+        line = f"  {outcome.step}: {outcome.status}"
+        if outcome.reason:
+            line += f" — {outcome.reason}"
+        console.print(Text(line, style=STATUS_STYLE.get(outcome.status, "")), soft_wrap=True)
+    for path in result.published:
+        console.print(Text(f"  wrote {path}"), soft_wrap=True)
+    if result.log_path:
+        console.print(Text(f"  log: {result.log_path}"), soft_wrap=True)
 
 
 # --- export and search -------------------------------------------------------------------

@@ -1,21 +1,33 @@
 """The daily pipeline: fetch → classify → summarize → report → feeds → email.
 
-The one place that chains the steps; the CLI (`dailyai run`), the TUI and the tests all call
-`run_pipeline`. Progress leaves as `StepProgress` events through a plain callback.
-(Issue 6 completes this module; today it runs the steps that exist.)
+The one place that chains the steps; `dailyai run`, `dailyai demo`, the TUI and the tests
+all call `run_pipeline`. Each step is recorded in the run ledger with its status, counts and
+duration, and a failing step never hides the others: sources that fail leave the rest to
+make the digest, a model that is down leaves summaries pending for the next run, a mail
+server that is down leaves the email for the next run (the delivery ledger sends it once).
+Everything a step makes is committed as it is made, so a killed run loses nothing and the
+next run does only what is missing. Progress leaves as `StepProgress` events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
-from core.ingest import FetchProgress, fetch_day
+from core.digest import build_digest
+from core.errors import DailyAIError
+from core.ingest import FetchProgress, SourceSpec, fetch_day
 from core.models import FetchSummary
 from core.services import Services
+from core.store import RunStep
 
 ALL_STEPS = ("fetch", "classify", "summarize", "report", "feeds", "email")
+log = logging.getLogger("dailyai.pipeline")
 
 
 @dataclass
@@ -30,13 +42,49 @@ class StepProgress:
 
 
 @dataclass
+class StepOutcome:
+    """How one step of a run ended."""
+
+    step: str
+    status: str  # ok, partial, failed, skipped
+    reason: str = ""
+    counts: dict[str, Any] = field(default_factory=dict)
+    duration_ms: int = 0
+
+
+@dataclass
 class PipelineResult:
     """What a pipeline run did, step by step."""
 
     day: date
+    run_id: int
+    steps: list[StepOutcome] = field(default_factory=list)
     fetch: FetchSummary | None = None
-    step_status: dict[str, str] = field(default_factory=dict)
-    messages: list[str] = field(default_factory=list)
+    empty_reason: str = ""
+    log_path: Path | None = None
+    published: list[Path] = field(default_factory=list)
+
+    def outcome(self, step: str) -> StepOutcome | None:
+        return next((outcome for outcome in self.steps if outcome.step == step), None)
+
+    @property
+    def status(self) -> str:
+        """ok, partial (some step failed or was degraded) or failed (nothing to publish)."""
+        statuses = {outcome.step: outcome.status for outcome in self.steps}
+        fetch_failed = statuses.get("fetch") == "failed"
+        publish_failed = any(statuses.get(step) == "failed" for step in ("report", "feeds"))
+        if publish_failed or (fetch_failed and self.empty_reason):
+            return "failed"
+        if any(status in ("failed", "partial") for status in statuses.values()):
+            return "partial"
+        return "ok"
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": 0, "partial": 3, "failed": 1}[self.status]
+
+
+ProgressCallback = Callable[[StepProgress], None]
 
 
 async def run_pipeline(
@@ -44,16 +92,212 @@ async def run_pipeline(
     day: date,
     *,
     steps: tuple[str, ...] = ALL_STEPS,
-    on_progress: Callable[[StepProgress], None] | None = None,
+    specs: list[SourceSpec] | None = None,
+    on_progress: ProgressCallback | None = None,
+    client: Any = None,
+    today: date | None = None,
+    out_dir: Path | None = None,
+    enrich: bool | None = None,
+    force_email: bool = False,
 ) -> PipelineResult:
-    """Run the requested steps for `day` in order; a failing step never hides the others."""
+    """Run the requested steps for `day` in order, recording each in the run ledger.
+
+    `client` is the Ollama client to use (tests hand in one pointed at the stand-in);
+    `specs` replaces the configured sources (e.g. `--source` on the command line).
+    """
+    store, config = services.store, services.config
     report = on_progress or (lambda event: None)
-    result = PipelineResult(day=day)
-    if "fetch" in steps:
-
-        def on_fetch(event: FetchProgress) -> None:
-            report(StepProgress("fetch", f"{event.source}: {event.stage} {event.message}".strip()))
-
-        result.fetch = await fetch_day(services.store, services.config, day, on_progress=on_fetch)
-        result.step_status["fetch"] = {0: "ok", 3: "partial", 1: "failed"}[result.fetch.exit_code]
+    config.dirs.logs.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    log_path = config.dirs.logs / f"run-{day.isoformat()}-{stamp}.log"
+    run_id = store.start_run("run", day, log_path=str(log_path))
+    result = PipelineResult(day=day, run_id=run_id, log_path=log_path)
+    handler = _attach_log(log_path)
+    log.info("run %s for %s: steps %s", run_id, day, ", ".join(steps))
+    try:
+        for step in ALL_STEPS:
+            if step not in steps:
+                continue
+            runner = _STEPS[step]
+            started = time.perf_counter()
+            try:
+                outcome = await runner(
+                    services,
+                    day,
+                    result,
+                    _Context(report, client, today, out_dir, enrich, force_email, specs),
+                )
+            except DailyAIError as error:
+                outcome = StepOutcome(step, "failed", str(error))
+            except Exception as error:  # a bug in one step must not hide the others
+                log.exception("step %s crashed", step)
+                outcome = StepOutcome(
+                    step, "failed", f"internal error: {type(error).__name__}: {error}"
+                )
+            outcome.duration_ms = int((time.perf_counter() - started) * 1000)
+            result.steps.append(outcome)
+            if step != "fetch":  # the fetch step records one line per source itself
+                store.record_step(
+                    run_id,
+                    RunStep(
+                        step,
+                        "",
+                        outcome.status,
+                        outcome.reason,
+                        outcome.counts,
+                        outcome.duration_ms,
+                    ),
+                )
+            log.info("%s: %s %s %s", step, outcome.status, outcome.reason, outcome.counts)
+            report(StepProgress(step, f"{outcome.status} {outcome.reason}".strip(), 1, 1))
+        if not result.empty_reason:
+            digest = build_digest(store, config, day)
+            result.empty_reason = digest.empty_reason
+        store.finish_run(run_id, result.status, result.empty_reason)
+        log.info("run %s finished: %s %s", run_id, result.status, result.empty_reason)
+    finally:
+        _detach_log(handler)
     return result
+
+
+@dataclass
+class _Context:
+    report: ProgressCallback
+    client: Any
+    today: date | None
+    out_dir: Path | None
+    enrich: bool | None
+    force_email: bool
+    specs: list[SourceSpec] | None
+
+
+StepRunner = Callable[[Services, date, PipelineResult, _Context], Awaitable[StepOutcome]]
+
+
+async def _fetch(
+    services: Services, day: date, result: PipelineResult, context: _Context
+) -> StepOutcome:
+    def on_fetch(event: FetchProgress) -> None:
+        context.report(
+            StepProgress("fetch", f"{event.source}: {event.stage} {event.message}".strip())
+        )
+
+    summary = await fetch_day(
+        services.store,
+        services.config,
+        day,
+        specs=context.specs,
+        on_progress=on_fetch,
+        enrich=context.enrich,
+        today=context.today,
+        run_id=result.run_id,
+    )
+    result.fetch = summary
+    result.empty_reason = summary.empty_reason
+    failed = [r for r in summary.results if r.failed]
+    status = {0: "ok", 3: "partial", 1: "failed"}[summary.exit_code]
+    reason = "; ".join(r.reason for r in failed) or summary.empty_reason
+    return StepOutcome(
+        "fetch", status, reason, {"papers": summary.stored, "failed_sources": len(failed)}
+    )
+
+
+async def _classify(
+    services: Services, day: date, result: PipelineResult, context: _Context
+) -> StepOutcome:
+    from core.classify import classify_day
+
+    stats = await classify_day(
+        services.store,
+        services.config,
+        day,
+        method=services.config.classify.method,
+        client=context.client,
+        on_progress=context.report,
+        run_id=None,
+    )
+    status = "partial" if stats.fallback_reason else "ok"
+    return StepOutcome("classify", status, stats.fallback_reason, stats.as_counts())
+
+
+async def _summarize(
+    services: Services, day: date, result: PipelineResult, context: _Context
+) -> StepOutcome:
+    from core.summarize import summarize_day
+
+    stats = await summarize_day(
+        services.store, services.config, day, client=context.client, on_progress=context.report
+    )
+    counts = stats.as_counts() if hasattr(stats, "as_counts") else {}
+    reason = getattr(stats, "reason", "") or getattr(stats, "stopped_reason", "")
+    failed = counts.get("failed", 0) or 0
+    pending = counts.get("pending", 0) or 0
+    status = "partial" if (reason or failed or pending) else "ok"
+    return StepOutcome("summarize", status, reason, counts)
+
+
+async def _report(
+    services: Services, day: date, result: PipelineResult, context: _Context
+) -> StepOutcome:
+    from core.publish import publish_report
+
+    paths = publish_report(services.store, services.config, day, out_dir=context.out_dir)
+    result.published.extend(paths)
+    return StepOutcome("report", "ok", "", {"files": len(paths)})
+
+
+async def _feeds(
+    services: Services, day: date, result: PipelineResult, context: _Context
+) -> StepOutcome:
+    from core.publish import publish_feeds
+
+    paths = publish_feeds(services.store, services.config, out_dir=context.out_dir)
+    result.published.extend(paths)
+    return StepOutcome("feeds", "ok", "", {"files": len(paths)})
+
+
+async def _email(
+    services: Services, day: date, result: PipelineResult, context: _Context
+) -> StepOutcome:
+    config = services.config
+    if not config.email.enabled:
+        return StepOutcome("email", "skipped", "email is off (email.enabled = false)")
+    digest = build_digest(services.store, config, day)
+    if digest.is_empty and not config.email.send_empty:
+        return StepOutcome(
+            "email", "skipped", f"nothing to send ({digest.empty_reason}); email.send_empty = false"
+        )
+    from core.mail import send_digest
+
+    delivery = await send_digest(services.store, config, day, force=context.force_email)
+    counts = delivery.as_counts() if hasattr(delivery, "as_counts") else {}
+    failed = getattr(delivery, "failed", None)
+    if failed:
+        return StepOutcome("email", "partial", f"refused: {', '.join(map(str, failed))}", counts)
+    return StepOutcome("email", "ok", "", counts)
+
+
+_STEPS: dict[str, StepRunner] = {
+    "fetch": _fetch,
+    "classify": _classify,
+    "summarize": _summarize,
+    "report": _report,
+    "feeds": _feeds,
+    "email": _email,
+}
+
+
+def _attach_log(path: Path) -> logging.Handler:
+    """One log file per run, receiving every `dailyai.*` logger's records."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("dailyai")
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
+    return handler
+
+
+def _detach_log(handler: logging.Handler) -> None:
+    logging.getLogger("dailyai").removeHandler(handler)
+    handler.close()
