@@ -9,6 +9,7 @@ left silent.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from core.errors import ConfigError
 from core.models import SourceKind
@@ -90,14 +91,17 @@ def empty_reason(
     return "the feed has no entries for this day"
 
 
-def current_day(now: datetime | None = None) -> date:
-    """The day whose papers are the latest published: today's date in UTC.
+ARXIV_TIMEZONE = ZoneInfo("America/New_York")
 
-    arXiv's feed for a day appears at midnight US Eastern (04:00–05:00 UTC) and Hugging Face
-    lists papers by UTC date, so in Korea's morning this is still "yesterday" — the day
-    whose papers are complete.
+
+def current_day(now: datetime | None = None) -> date:
+    """The latest day whose papers are out: today's date in US Eastern time.
+
+    arXiv's feed for a day appears at midnight US Eastern, and Hugging Face lists papers by
+    UTC date (4–5 hours ahead), so in Korea's morning (evening in New York) this is the day
+    before — the one whose papers are complete.
     """
-    return (now or datetime.now(UTC)).date()
+    return (now or datetime.now(UTC)).astimezone(ARXIV_TIMEZONE).date()
 
 
 def parse_day(text: str, *, today: date | None = None) -> date:

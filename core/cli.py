@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-tui", action="store_true", help="print a summary instead of opening the TUI"
     )
     demo.set_defaults(handler=command_demo)
+    _add_publish_commands(commands)
     return parser
 
 
@@ -142,7 +143,7 @@ def _add_date(parser: Any) -> None:
     parser.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
-        help="the day (default: today in UTC, the latest day the sources have published)",
+        help="the day (default: today in US Eastern time, the latest day arXiv has announced)",
     )
 
 
@@ -445,6 +446,209 @@ def command_doctor(args: argparse.Namespace) -> int:
     if problems:
         console.print(Text(f"{problems} problem(s) found.", style="red"))
     return 1 if problems else 0
+
+
+# --- publishing: report, feeds, email, serve ---------------------------------------------
+
+
+def _add_publish_commands(commands: Any) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write the day's Markdown report and its category chart",
+        description="Write reports/YYYY-MM-DD/Papers_YYYY-MM-DD_report.md and "
+        "paper_YYYY-MM-DD.png (the seed's format, plus each paper's Korean summary) from what "
+        "the store holds; missing, failed or stale summaries are marked, never left out.",
+    )
+    _add_date(report)
+    _add_out(report)
+    report.set_defaults(handler=command_report)
+
+    rss = commands.add_parser(
+        "rss",
+        help="write the RSS and Atom feeds (daily, and one per category)",
+        description="Re-render feeds/daily.{rss,atom} (one item per day) and "
+        "feeds/category/<slug>.{rss,atom} (one item per paper) over the last output.feed_days "
+        "days in the store.",
+    )
+    _add_out(rss)
+    rss.set_defaults(handler=command_rss)
+
+    email = commands.add_parser(
+        "email",
+        help="send the day's digest by email (each recipient their own message)",
+        description="Send the day's digest to email.to (or --to) over TLS or STARTTLS. A "
+        "recipient who already got this day's digest is skipped unless --force. The password "
+        "comes from $DAILYAI_SMTP_PASSWORD (email.password_env) or email.password_command. "
+        "Exit 1 if any recipient failed.",
+    )
+    _add_date(email)
+    email.add_argument(
+        "--to",
+        action="append",
+        metavar="ADDR",
+        help="send to this address instead of email.to; repeatable",
+    )
+    email.add_argument(
+        "--dry-run",
+        metavar="FILE.eml",
+        help="write the message (for the first recipient) to FILE.eml instead of sending",
+    )
+    email.add_argument(
+        "--force", action="store_true", help="send again to recipients who already got this day"
+    )
+    email.set_defaults(handler=command_email)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the output dir (feeds, reports) over HTTP for a feed reader",
+        description="Serve the output dir read-only so a feed reader on this machine can "
+        "subscribe to /feeds/daily.rss (or .atom). Binds 127.0.0.1 unless --host says otherwise.",
+    )
+    serve.add_argument("--host", help="address to bind (default: serve.host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: serve.port, 8484)")
+    _add_out(serve)
+    serve.set_defaults(handler=command_serve)
+
+
+def _add_out(parser: Any) -> None:
+    parser.add_argument(
+        "--out", metavar="DIR", help="output dir (default: output.dir, else the data dir's output)"
+    )
+
+
+def command_report(args: argparse.Namespace) -> int:
+    from core.publish import publish_day
+
+    services = _services(args)
+    try:
+        result = publish_day(
+            services.store, services.config, _day(args), out_dir=args.out, feeds=False
+        )
+        console = Console()
+        console.print(Text(f"Report: {result.report}"))
+        console.print(Text(f"Chart:  {result.chart}"))
+        if result.papers:
+            console.print(
+                Text(
+                    f"{result.papers} papers; summaries: {result.summaries_ok} ok, "
+                    f"{result.summaries_stale} stale, {result.summaries_failed} failed, "
+                    f"{result.summaries_pending} pending"
+                )
+            )
+        else:
+            console.print(
+                Text(f"No papers for {result.day}: {result.empty_reason}", style="yellow")
+            )
+        return 0
+    finally:
+        services.close()
+
+
+def command_rss(args: argparse.Namespace) -> int:
+    from core.feeds import main_feed_urls
+    from core.publish import output_dir, publish_feeds
+
+    services = _services(args)
+    try:
+        paths = publish_feeds(
+            services.store, services.config, output_dir(services.config, args.out)
+        )
+        console = Console()
+        console.print(
+            Text(f"Wrote {len(paths)} feed files under {output_dir(services.config, args.out)}")
+        )
+        rss_url, atom_url = main_feed_urls(services.config)
+        console.print(Text(f"Subscribe (with `dailyai serve` running): {rss_url} or {atom_url}"))
+        return 0
+    finally:
+        services.close()
+
+
+def command_email(args: argparse.Namespace) -> int:
+    from core.chart import render_chart_png
+    from core.digest import build_digest
+    from core.errors import MailError
+    from core.mail import build_message, recipients_from, send_digest, write_eml
+
+    services = _services(args)
+    console = Console()
+    try:
+        day = _day(args)
+        if args.dry_run:
+            recipients = recipients_from(services.config, args.to)
+            digest = build_digest(services.store, services.config, day)
+            chart = render_chart_png(digest) if not digest.is_empty else None
+            message = build_message(digest, services.config, recipients[0], chart)
+            path = write_eml(message, args.dry_run)
+            console.print(Text(f"Wrote the message for {recipients[0]} to {path} (not sent)."))
+            return 0
+        try:
+            report = asyncio.run(
+                send_digest(
+                    services.store,
+                    services.config,
+                    day,
+                    recipients=args.to,
+                    force=args.force,
+                    on_progress=lambda line: console.print(Text(line, style="dim")),
+                )
+            )
+        except MailError as error:
+            if error.report is not None:
+                _print_delivery(error.report, console)
+            raise
+        _print_delivery(report, console)
+        return 0 if report.ok else 1
+    finally:
+        services.close()
+
+
+def _print_delivery(report: Any, console: Console) -> None:
+    if report.note:
+        console.print(Text(report.note, style="yellow"))
+    for recipient in report.sent:
+        console.print(Text("sent      ", style="green") + Text(recipient))
+    for recipient in report.skipped:
+        console.print(
+            Text("skipped   ", style="cyan") + Text(f"{recipient} (already sent; --force resends)")
+        )
+    for recipient, reason in report.failed.items():
+        console.print(Text("failed    ", style="bold red") + Text(f"{recipient}: {reason}"))
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    from core.feeds import main_feed_urls
+    from core.publish import output_dir
+    from core.serve import is_loopback, make_server, serve_forever
+
+    services = _services(args)
+    try:
+        config = services.config
+        host = args.host or config.serve.host
+        port = args.port if args.port is not None else config.serve.port
+        directory = output_dir(config, args.out)
+        try:
+            server = make_server(
+                directory, host, port, log=lambda line: print(line, file=sys.stderr)
+            )
+        except OSError as error:
+            raise ConfigError(
+                f"serve: cannot listen on {host}:{port} ({error.strerror or error}) — "
+                "choose another --port or stop what uses it"
+            ) from None
+        console = Console()
+        bound_port = server.server_address[1]
+        console.print(Text(f"Serving {directory} on http://{host}:{bound_port}/ (Ctrl-C stops)"))
+        if not is_loopback(host):
+            console.print(
+                Text(f"Warning: {host} is reachable from other machines.", style="bold yellow")
+            )
+        rss_url, atom_url = main_feed_urls(config)
+        console.print(Text(f"Feeds: {rss_url}  {atom_url}"))
+        serve_forever(server)
+        return 0
+    finally:
+        services.close()
 
 
 # --- demo and the TUI --------------------------------------------------------------------

@@ -287,3 +287,15 @@ def test_source_specs_from_config_and_command_line(config):
         source_specs(config, [("arxvi", None)])
     with pytest.raises(ConfigError, match="kind 'rss' is not known"):
         source_specs(config, [("https://x.org/feed", "rss")])
+
+
+def test_the_default_day_is_the_latest_announced_one():
+    from datetime import UTC, datetime
+
+    from core.announcements import current_day, parse_day
+
+    # 09:30 in Seoul on Tuesday is Monday evening in New York: Monday's papers are complete.
+    assert current_day(datetime(2026, 11, 24, 0, 30, tzinfo=UTC)) == date(2026, 11, 23)
+    # 15:00 in Seoul: arXiv's Tuesday feed is out (midnight US Eastern has passed).
+    assert current_day(datetime(2026, 11, 24, 6, 0, tzinfo=UTC)) == date(2026, 11, 24)
+    assert parse_day("yesterday", today=date(2026, 11, 24)) == date(2026, 11, 23)
