@@ -47,6 +47,8 @@ class SummaryState:
     reason: str = ""
     flags: list[str] = field(default_factory=list)
     model: str | None = None
+    created_at: str = ""
+    """When the summary (or its failure) was stored, ISO 8601 UTC; empty when pending."""
 
 
 @dataclass
@@ -57,6 +59,7 @@ class ReportState:
     text: str = ""
     reason: str = ""
     paper_ids: list[str] = field(default_factory=list)
+    created_at: str = ""
 
 
 @dataclass
@@ -105,6 +108,8 @@ class Digest:
     """Selected papers that have no category yet."""
     last_run: Run | None
     empty_reason: str = ""
+    taxonomy: list[CategoryConfig] = field(default_factory=list)
+    """Every category of the config in order (outputs keep a category's colour by it)."""
 
     @property
     def is_empty(self) -> bool:
@@ -220,6 +225,7 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
         others=others,
         unclassified=unclassified,
         last_run=runs[0] if runs else None,
+        taxonomy=list(config.taxonomy.categories),
     )
     if digest.is_empty:
         digest.empty_reason = _empty_reason(digest, entries)
@@ -286,6 +292,7 @@ def _summaries(
                 reason=row["reason"],
                 flags=json.loads(row["flags"]),
                 model=row["model"],
+                created_at=row["created_at"],
             )
     return found
 
@@ -303,6 +310,7 @@ def _reports(store: Store, day: date, model: str) -> dict[str, ReportState]:
             text=row["text"] if row["status"] == "ok" else "",
             reason=row["reason"],
             paper_ids=json.loads(row["paper_ids"]),
+            created_at=row["created_at"],
         )
     return found
 

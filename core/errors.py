@@ -19,3 +19,14 @@ class SourceError(DailyAIError):
 
 class StoreError(DailyAIError):
     """The SQLite store could not be opened or migrated."""
+
+
+class MailError(DailyAIError):
+    """The digest email could not be built or sent (SMTP, TLS, login or a recipient).
+
+    `report` holds what was delivered before the failure, when sending had started.
+    """
+
+    def __init__(self, message: str, *, report: object | None = None) -> None:
+        super().__init__(message)
+        self.report = report

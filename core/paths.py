@@ -6,7 +6,9 @@ installation in one folder; otherwise the platform's conventional directories ar
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,3 +66,24 @@ def app_dirs() -> AppDirs:
         cache=platformdirs.user_cache_path(APP_NAME, appauthor=False),
         logs=platformdirs.user_log_path(APP_NAME, appauthor=False),
     )
+
+
+def write_atomic(path: Path, data: bytes | str) -> Path:
+    """Write a file whole or not at all: a temp file beside it, then a rename.
+
+    A feed reader or web server reading `path` meanwhile sees the old file or the new one,
+    never half of one. Text is written as UTF-8.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(payload)
+        os.chmod(temp_name, 0o644)
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    return path

@@ -1,0 +1,526 @@
+"""The digest by email: a text and an HTML part, the chart inline, sent over TLS only.
+
+(Named `mail`, not `email`, so it never shadows the standard library's `email` package.)
+
+The message is `multipart/alternative`: a plain-text part for clients and filters that
+read text, and an HTML part (table layout, inline CSS, about 600 px wide, kept under
+Gmail's ~102 KB clipping limit) with the category chart attached by Content-ID. The HTML
+comes from a Jinja2 template with autoescaping; model Markdown enters it only through
+`core.report.model_html` (no raw HTML, no links, sanitized by nh3).
+
+Each recipient gets their own message rather than one message with everyone in Bcc:
+- no recipient can see or leak the others' addresses (some servers and clients expose Bcc);
+- the delivery ledger records each recipient separately, so a refused or failed address
+  is retried alone and everyone else is never sent the same day twice;
+- each message carries its own To and List-Unsubscribe, so unsubscribing is per person.
+The cost, one SMTP transaction per recipient over one connection, is small for a digest.
+
+Security: implicit TLS (`security = "tls"`, port 465) or STARTTLS (`"starttls"`, port 587,
+required — if the server does not offer it, sending fails rather than continuing in the
+clear); certificates are always verified. Plaintext (`"none"`) is accepted only for a relay
+on localhost. The password comes from an environment variable or a command named in the
+config, never from config.toml.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import ssl
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiosmtplib
+
+from core.config import Config
+from core.digest import Digest, build_digest
+from core.errors import MailError
+from core.report import (
+    ABSTRACT_LABEL,
+    empty_reason,
+    overview_line,
+    section_views,
+    status_lines,
+    template_environment,
+)
+from core.sanitize import one_line
+from core.store import Store
+
+HTML_LIMIT_BYTES = 100_000
+"""Gmail clips a message whose HTML exceeds about 102 KB; stay under it."""
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+CHART_CID_NAME = "chart"
+
+# Inline styles for the tags model Markdown may produce (email clients drop <style>).
+_TEXT = "margin:0 0 10px 0;font-size:14px;line-height:1.6;color:#1f2937;"
+REPORT_STYLES: tuple[tuple[str, str], ...] = (
+    ("p", _TEXT),
+    ("h3", "margin:14px 0 6px 0;font-size:15px;line-height:1.4;color:#111827;"),
+    ("h4", "margin:12px 0 4px 0;font-size:14px;line-height:1.4;color:#374151;"),
+    ("h5", "margin:10px 0 4px 0;font-size:13px;color:#374151;"),
+    ("h6", "margin:10px 0 4px 0;font-size:13px;color:#374151;"),
+    ("ul", "margin:0 0 10px 0;padding-left:20px;"),
+    ("ol", "margin:0 0 10px 0;padding-left:20px;"),
+    ("li", "margin:0 0 4px 0;font-size:14px;line-height:1.6;color:#1f2937;"),
+    ("blockquote", "margin:0 0 10px 0;padding-left:10px;border-left:3px solid #d1d5db;"),
+    ("table", "border-collapse:collapse;margin:0 0 10px 0;font-size:13px;"),
+    ("th", "border:1px solid #d1d5db;padding:4px 6px;text-align:left;"),
+    ("td", "border:1px solid #d1d5db;padding:4px 6px;"),
+    ("code", "font-family:Menlo,Consolas,monospace;font-size:13px;"),
+)
+SUMMARY_STYLE = _TEXT
+
+
+@dataclass
+class DeliveryReport:
+    """What happened to the day's digest for each recipient."""
+
+    day: date
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Already sent this day's digest earlier (the ledger says so); use force to resend."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """Recipient → why it was not delivered (one line)."""
+    message_ids: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+    """Why nothing was sent at all, when that is the case (e.g. an empty day)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass
+class SmtpSettings:
+    """Where and how to connect, checked for safety before any connection is made."""
+
+    host: str
+    port: int
+    security: str
+    username: str
+    timeout: float
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def subject_for(digest: Digest, config: Config) -> str:
+    """`[Daily AI Insights] 2024-11-16 · 12편` (or why the day is empty)."""
+    title = one_line(config.output.title, limit=60) or "Daily AI Insights"
+    count = len(digest.selected)
+    tail = f"{count}편" if count else "발행할 논문 없음"
+    return f"[{title}] {digest.day.isoformat()} · {tail}"
+
+
+def render_preview(
+    digest: Digest, config: Config, *, chart_src: str | None = None, compact: int = 0
+) -> tuple[str, str]:
+    """The email's plain text and HTML, as the recipient will read them.
+
+    `chart_src` is the image URL the HTML shows the chart from (a `cid:` in the real
+    message, a file or http URL for a preview; None leaves the chart out). `compact`
+    drops detail to fit the size limit: 1 leaves out English abstracts, 2 also the
+    per-paper summaries (the report and feeds keep everything).
+    """
+    views = section_views(digest)
+    context = {
+        "subject": subject_for(digest, config),
+        "title": one_line(config.output.title, limit=60) or "Daily AI Insights",
+        "day": digest.day.isoformat(),
+        "overview": overview_line(digest),
+        "empty": digest.is_empty,
+        "empty_reason": empty_reason(digest),
+        "sections": views,
+        "status_lines": status_lines(digest, config),
+        "chart_src": chart_src,
+        "abstract_label": ABSTRACT_LABEL,
+        "report_styles": REPORT_STYLES,
+        "summary_style": SUMMARY_STYLE,
+        "compact": compact,
+        "site_url": _site_link(config, digest.day),
+        "unsubscribe": _unsubscribe_text(config),
+        "model": one_line(config.ollama.model, limit=80),
+    }
+    environment = template_environment()
+    text = environment.get_template("email.txt").render(context)
+    html = environment.get_template("email.html").render(context)
+    return text, html
+
+
+def _site_link(config: Config, day: date) -> str:
+    """The day's report URL, unless it is on this machine (useless to other readers)."""
+    from urllib.parse import urlsplit
+
+    from core.feeds import report_url
+
+    host = (urlsplit(config.output.site_url).hostname or "").lower()
+    if not host or host in LOCAL_HOSTS or host.startswith("127."):
+        return ""
+    return report_url(config, day)
+
+
+def build_message(
+    digest: Digest,
+    config: Config,
+    recipient: str,
+    chart_png: bytes | None,
+    *,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The day's digest as one recipient's message, ready to send or save as .eml."""
+    sender = _check_address(config.email.sender, "email.sender")
+    to = _check_address(recipient, "recipient")
+    domain = sender.domain or "localhost"
+    chart_cid = make_msgid(idstring=CHART_CID_NAME, domain=domain) if chart_png else None
+    chart_src = f"cid:{chart_cid[1:-1]}" if chart_cid else None
+    text, html = "", ""
+    for compact in (0, 1, 2):
+        text, html = render_preview(digest, config, chart_src=chart_src, compact=compact)
+        if len(html.encode("utf-8")) <= HTML_LIMIT_BYTES:
+            break
+    message = EmailMessage()
+    message["Subject"] = subject_for(digest, config)
+    message["From"] = sender
+    message["To"] = to
+    message["Date"] = format_datetime(now or datetime.now(ZoneInfo(config.general.timezone)))
+    message["Message-ID"] = make_msgid(idstring=f"dailyai.{digest.day.isoformat()}", domain=domain)
+    message["List-Id"] = f"{one_line(config.output.title, limit=60)} <dailyai.{domain}>"
+    message["List-Unsubscribe"] = _unsubscribe_header(config, sender)
+    # Out-of-office replies to a digest help nobody.
+    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+    message.set_content(text, subtype="plain", charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    if chart_png and chart_cid:
+        html_part = message.get_payload()[1]
+        html_part.add_related(
+            chart_png,
+            maintype="image",
+            subtype="png",
+            cid=chart_cid,
+            filename=f"paper_{digest.day.isoformat()}.png",
+            disposition="inline",
+        )
+    return message
+
+
+def _check_address(value: str, what: str) -> Address:
+    """A single valid address (with an optional display name), else a MailError."""
+    value = (value or "").strip()
+    if not value:
+        hint = "set email.sender in config.toml" if what == "email.sender" else "give an address"
+        raise MailError(f"email: no {what} — {hint}")
+    if any(char in value for char in "\r\n\x00"):
+        raise MailError(f"email: {what} {value!r} contains a line break — give one address")
+    name, address = parseaddr(value)
+    if "@" not in address or address.startswith("@") or address.endswith("@"):
+        raise MailError(f"email: {what} {value!r} is not an email address")
+    local, _, domain = address.rpartition("@")
+    try:
+        return Address(display_name=name, username=local, domain=domain)
+    except (ValueError, IndexError) as error:
+        raise MailError(f"email: {what} {value!r} is not a valid address ({error})") from None
+
+
+def _unsubscribe_target(config: Config, sender: Address | None = None) -> str:
+    configured = (config.email.unsubscribe or "").strip()
+    if configured.startswith(("mailto:", "https://", "http://")):
+        return configured
+    if "@" in configured:
+        return f"mailto:{configured}?subject=unsubscribe"
+    if sender is not None:
+        return f"mailto:{sender.addr_spec}?subject=unsubscribe"
+    return ""
+
+
+def _unsubscribe_header(config: Config, sender: Address) -> str:
+    return f"<{_unsubscribe_target(config, sender)}>"
+
+
+def _unsubscribe_text(config: Config) -> str:
+    try:
+        sender = _check_address(config.email.sender, "email.sender")
+    except MailError:
+        sender = None
+    return _unsubscribe_target(config, sender)
+
+
+def write_eml(message: EmailMessage, path: Path | str) -> Path:
+    """Save a message as an .eml file (for `dailyai email --dry-run`)."""
+    from email.policy import SMTP
+
+    from core.paths import write_atomic
+
+    return write_atomic(Path(path), message.as_bytes(policy=SMTP))
+
+
+# --- settings and secrets -------------------------------------------------------------------
+
+
+def smtp_settings(config: Config) -> SmtpSettings:
+    """The SMTP server from the config, refusing anything that would send in the clear."""
+    email = config.email
+    host = email.host.strip()
+    if not host:
+        raise MailError(
+            "email: no SMTP server — set email.host in config.toml (e.g. smtp.gmail.com)"
+        )
+    security = email.security
+    if security == "none" and host.strip("[]").lower() not in LOCAL_HOSTS:
+        raise MailError(
+            f'email: security = "none" sends in plaintext and is allowed only to a relay on '
+            f'localhost, not {host} — use security = "starttls" (port 587) or "tls" (port 465)'
+        )
+    if security == "starttls" and email.port == 465:
+        raise MailError(
+            'email: port 465 expects implicit TLS — set security = "tls", or use port 587 '
+            "with starttls"
+        )
+    if security == "tls" and email.port in (25, 587):
+        raise MailError(
+            f'email: port {email.port} speaks STARTTLS — set security = "starttls", or use '
+            'port 465 with security = "tls"'
+        )
+    return SmtpSettings(
+        host=host,
+        port=email.port,
+        security=security,
+        username=email.username.strip(),
+        timeout=email.timeout_seconds,
+    )
+
+
+def resolve_password(config: Config, password: str | None = None) -> str | None:
+    """The SMTP password: given, else `$<email.password_env>`, else `email.password_command`."""
+    if password:
+        return password
+    variable = config.email.password_env.strip()
+    if variable and os.environ.get(variable):
+        return os.environ[variable]
+    command = config.email.password_command.strip()
+    if command:
+        try:
+            done = subprocess.run(
+                shlex.split(command), capture_output=True, text=True, timeout=30, check=False
+            )
+        except (OSError, ValueError, subprocess.TimeoutExpired) as error:
+            raise MailError(
+                f"email: password_command {command!r} could not run ({error}) — check the command"
+            ) from None
+        if done.returncode != 0:
+            detail = one_line(done.stderr, limit=160) or f"exit code {done.returncode}"
+            raise MailError(
+                f"email: password_command {command!r} failed ({detail}) — run it yourself to check"
+            )
+        secret = done.stdout.rstrip("\r\n")
+        if secret:
+            return secret
+    return None
+
+
+def recipients_from(config: Config, recipients: Sequence[str] | None) -> list[str]:
+    """The recipients to send to (given, else `email.to`), validated, each once."""
+    given = list(recipients) if recipients else list(config.email.to)
+    if not given:
+        raise MailError("email: no recipients — set email.to in config.toml or pass --to ADDRESS")
+    result: dict[str, str] = {}
+    for value in given:
+        address = _check_address(value, "recipient")
+        result.setdefault(address.addr_spec.lower(), str(address))
+    return list(result.values())
+
+
+# --- sending ------------------------------------------------------------------------------
+
+
+async def send_digest(
+    store: Store,
+    config: Config,
+    day: date | str,
+    *,
+    recipients: Sequence[str] | None = None,
+    force: bool = False,
+    password: str | None = None,
+    tls_context: ssl.SSLContext | None = None,
+    now: datetime | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> DeliveryReport:
+    """Send the day's digest to each recipient who has not had it yet (all, with `force`).
+
+    Returns what happened per recipient; refused recipients are in `report.failed` and in
+    the ledger. Raises MailError (with `.report`) when the server cannot be used at all:
+    no connection, TLS or login failure, or a dropped connection. `tls_context` replaces
+    the system's CA store (tests use a private CA); certificates are still verified.
+    """
+    from core.chart import render_chart_png
+
+    report_progress = on_progress or (lambda message: None)
+    day = date.fromisoformat(str(day))
+    settings = smtp_settings(config)
+    _check_address(config.email.sender, "email.sender")
+    wanted = recipients_from(config, recipients)
+    report = DeliveryReport(day=day)
+    digest = build_digest(store, config, day)
+    if digest.is_empty and not config.email.send_empty:
+        report.note = (
+            f"{day}: nothing to publish ({empty_reason(digest)}); no email sent because "
+            "email.send_empty is false"
+        )
+        return report
+    pending = []
+    for recipient in wanted:
+        if not force and store.delivered(day, _addr(recipient)):
+            report.skipped.append(recipient)
+        else:
+            pending.append(recipient)
+    if not pending:
+        return report
+    secret = resolve_password(config, password) if settings.username else None
+    if settings.username and not secret:
+        raise MailError(
+            f"email: no SMTP password for {settings.username} — export "
+            f"{config.email.password_env or 'DAILYAI_SMTP_PASSWORD'}=<app password> or set "
+            "email.password_command"
+        )
+    chart_png = render_chart_png(digest) if not digest.is_empty else None
+    client = aiosmtplib.SMTP(
+        hostname=settings.host,
+        port=settings.port,
+        use_tls=settings.security == "tls",
+        # Explicit True: fail if the server does not offer STARTTLS, never continue in clear.
+        start_tls=settings.security == "starttls",
+        validate_certs=True,
+        tls_context=tls_context,
+        timeout=settings.timeout,
+    )
+    try:
+        report_progress(f"connecting to {settings.where}")
+        try:
+            await client.connect()
+            if settings.username:
+                await client.login(settings.username, secret or "")
+        except Exception as error:
+            message = _connection_error(error, settings)
+            _fail_all(store, report, day, pending, message)
+            raise MailError(message, report=report) from None
+        for index, recipient in enumerate(pending):
+            report_progress(f"sending to {recipient} ({index + 1}/{len(pending)})")
+            message = build_message(digest, config, recipient, chart_png, now=now)
+            try:
+                refused, _ = await client.send_message(message)
+            except aiosmtplib.SMTPRecipientsRefused as error:
+                reasons = "; ".join(
+                    f"{one_line(r.message, limit=160)} ({r.code})" for r in error.recipients
+                )
+                _fail(store, report, day, recipient, f"refused by {settings.host}: {reasons}")
+                continue
+            except (aiosmtplib.SMTPDataError, aiosmtplib.SMTPSenderRefused) as error:
+                reason = f"{one_line(error.message, limit=160)} ({error.code})"
+                _fail(store, report, day, recipient, f"rejected by {settings.host}: {reason}")
+                continue
+            except Exception as error:
+                lost = _connection_error(error, settings)
+                _fail(store, report, day, recipient, lost)
+                rest = pending[index + 1 :]
+                _fail_all(store, report, day, rest, f"not sent: {lost}")
+                summary = (
+                    f"{lost} — {len(report.sent)} of {len(pending)} sent; run `dailyai email` "
+                    "again to send the rest (recipients already served are skipped)"
+                )
+                raise MailError(summary, report=report) from None
+            if refused:
+                reasons = "; ".join(
+                    f"{one_line(response.message, limit=160)} ({response.code})"
+                    for response in refused.values()
+                )
+                _fail(store, report, day, recipient, f"refused by {settings.host}: {reasons}")
+                continue
+            message_id = str(message["Message-ID"])
+            store.record_delivery(day, _addr(recipient), status="sent", message_id=message_id)
+            report.sent.append(recipient)
+            report.message_ids[recipient] = message_id
+    finally:
+        if client.is_connected:
+            try:
+                await asyncio.wait_for(client.quit(), timeout=5)
+            except Exception:
+                client.close()
+    return report
+
+
+def _addr(recipient: str) -> str:
+    return parseaddr(recipient)[1] or recipient
+
+
+def _fail(store: Store, report: DeliveryReport, day: date, recipient: str, reason: str) -> None:
+    store.record_delivery(day, _addr(recipient), status="failed", error=reason)
+    report.failed[recipient] = reason
+
+
+def _fail_all(
+    store: Store, report: DeliveryReport, day: date, recipients: Sequence[str], reason: str
+) -> None:
+    for recipient in recipients:
+        _fail(store, report, day, recipient, reason)
+
+
+def _connection_error(error: BaseException, settings: SmtpSettings) -> str:
+    """One line saying what went wrong with the server and what to do about it."""
+    where = settings.where
+    detail = one_line(str(error), limit=200) or type(error).__name__
+    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
+        return (
+            f"email: {where} refused the login of {settings.username} "
+            f"({one_line(error.message, limit=160)} {error.code}) — check email.username and the "
+            "password; Gmail, Naver and Kakao need an app password, not your account password"
+        )
+    tls_error = _ssl_cause(error)
+    if tls_error is not None:
+        reason = one_line(getattr(tls_error, "verify_message", "") or str(tls_error), limit=200)
+        return (
+            f"email: TLS with {where} failed ({reason}) — check email.host is the name on the "
+            f'server\'s certificate and that port {settings.port} uses security = "{settings.security}";'
+            " TLS is never turned off"
+        )
+    if isinstance(error, aiosmtplib.SMTPException) and "STARTTLS" in str(error).upper():
+        return (
+            f"email: {where} does not offer STARTTLS ({detail}) — use a server that does, or "
+            'implicit TLS on port 465 with security = "tls"; the digest is never sent in clear'
+        )
+    if isinstance(error, aiosmtplib.SMTPTimeoutError | TimeoutError):
+        return (
+            f"email: {where} did not answer within {settings.timeout:g} s — check email.host "
+            'and email.port (465 needs security = "tls", 587 "starttls")'
+        )
+    if isinstance(error, aiosmtplib.SMTPServerDisconnected):
+        return f"email: {where} dropped the connection ({detail}) — try again later"
+    if isinstance(error, aiosmtplib.SMTPConnectError | ConnectionError | OSError):
+        return (
+            f"email: cannot connect to {where} ({detail}) — check email.host, email.port and "
+            "the network"
+        )
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return f"email: {where} answered {error.code} {one_line(error.message, limit=160)}"
+    return f"email: sending through {where} failed ({detail})"
+
+
+def _ssl_cause(error: BaseException) -> ssl.SSLError | None:
+    seen = 0
+    current: BaseException | None = error
+    while current is not None and seen < 6:
+        if isinstance(current, ssl.SSLError):
+            return current
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return None

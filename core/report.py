@@ -1,0 +1,493 @@
+"""The day's Markdown report, in the seed's format, and the wording every output shares.
+
+The report copies the seed (`Papers_YYYY-MM-DD_report.md`): the title line with the chart,
+then per category `## <emoji> <name>`, `**요약:**` with the Korean category report and
+`**출처:**` with ` - Title (link)` lines. It adds what the seed lacks: each paper's Korean
+summary under its category, and a closing status section (what was fetched, what failed).
+
+Nothing is left out silently: a summary or report that is pending, failed or stale says so
+in place, a failed summary is never replaced by the English abstract (the abstract may
+follow, labelled as the abstract), and an empty day says why.
+
+Titles, abstracts and model output are untrusted. In Markdown they are escaped so they
+cannot open links, images or raw HTML; the model's Markdown keeps its lists and emphasis
+but loses links and headings above our own. For HTML outputs (feeds, email), `model_html`
+renders that Markdown with raw HTML and links switched off and then sanitizes it with nh3.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import nh3
+from markupsafe import Markup
+
+from core.chart import chart_file_name
+from core.config import Config
+from core.digest import Digest, DigestPaper, ReportState, SummaryState
+from core.sanitize import clean_text, one_line, truncate
+
+REPORT_TITLE = "Daily Artificial Intelligence Insights : Papers"
+CHART_ALT = "Category Distribution Graph"
+UNCLASSIFIED_NAME = "미분류"
+UNCLASSIFIED_EMOJI = "🗂️"
+ABSTRACT_LABEL = "영문 초록 (원문 그대로, 요약 아님)"
+ABSTRACT_CHARS = 700
+UNCLASSIFIED_NOTE = "아직 분야가 정해지지 않은 논문입니다 (dailyai classify)."
+
+SUMMARY_NOTES = {
+    "pending": "⏳ 요약 대기 중 — 아직 만들어지지 않았습니다 (dailyai summarize).",
+    "failed": "⚠️ 요약 실패",
+    "stale": "♻️ 이전 프롬프트나 바뀌기 전 초록으로 만든 요약입니다 — 다음 실행에서 다시 만듭니다.",
+}
+REPORT_NOTES = {
+    "pending": "⏳ 종합 보고서 대기 중 — 아직 만들어지지 않았습니다 (dailyai summarize).",
+    "failed": "⚠️ 종합 보고서 생성 실패",
+    "stale": "♻️ 이전 프롬프트로 만든 보고서입니다 — 다음 실행에서 다시 만듭니다.",
+}
+
+
+def report_dir(out_dir: Path, day: date) -> Path:
+    """`<out>/reports/YYYY-MM-DD`, where the report and its chart live side by side."""
+    return out_dir / "reports" / day.isoformat()
+
+
+def report_file_name(day: date) -> str:
+    return f"Papers_{day.isoformat()}_report.md"
+
+
+# --- escaping -----------------------------------------------------------------------------
+
+# The characters that can make Markdown syntax in the middle of a line: links and images
+# need `[`, raw HTML and autolinks `<`, emphasis and code `* _ ~ \``; and the escape itself.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>~])")
+# What only makes links, images and raw HTML (model Markdown keeps its emphasis and code).
+_MARKDOWN_LINKS = re.compile(r"([\\\[\]<>])")
+_HEADING = re.compile(r"^(\s{0,3})(#{1,6})(\s)")
+_BLOCK_START = re.compile(r"^(\s*)(\d+)?([>+=#.)-])")
+
+
+def escape_markdown(text: str | None) -> str:
+    """A title or name as literal Markdown text on one line: no links, HTML or emphasis."""
+    return _MARKDOWN_INLINE.sub(r"\\\1", one_line(text))
+
+
+def safe_url(url: str | None) -> str:
+    """An http(s) URL safe to print bare or inside `(...)` and `href`; "" for anything else."""
+    url = one_line(url, limit=2000)
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return ""
+    if scheme not in ("http", "https"):
+        return ""
+    # Characters that would end the URL early in Markdown or an attribute are percent-encoded.
+    return quote(url, safe="/:?#@!$&'*+,;=%-._~")
+
+
+def model_markdown(text: str) -> str:
+    """Model output (Markdown) made safe to embed in our report.
+
+    Lists, emphasis and the `###`/`####` headings of the seed's reports are kept; `#` and
+    `##` headings are lowered to `###` so they cannot pose as our own sections; raw HTML,
+    links and images are escaped to literal text.
+    """
+    return _MARKDOWN_LINKS.sub(r"\\\1", model_markdown_source(text)).strip()
+
+
+def plain_markdown(text: str) -> str:
+    """Plain text (a paper's summary, an abstract, a reason) as literal Markdown."""
+    lines = []
+    for line in clean_text(text).split("\n"):
+        escaped = _MARKDOWN_INLINE.sub(r"\\\1", line)
+        # A line that starts like a heading, list, quote or numbered item stays text.
+        lines.append(_BLOCK_START.sub(_escape_block_start, escaped, 1))
+    return "\n".join(lines).strip()
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    indent, number, mark = match.group(1), match.group(2) or "", match.group(3)
+    if number and mark not in ".)":
+        return match.group(0)
+    return f"{indent}{number}\\{mark}"
+
+
+# --- HTML fragments (feeds and email) -------------------------------------------------------
+
+HTML_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "h3", "h4", "h5", "h6",
+    "blockquote", "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td", "del",
+}  # fmt: skip
+
+
+@functools.cache
+def _markdown_renderer():
+    from markdown_it import MarkdownIt
+
+    # No raw HTML, no links, images or autolinks: a model's text may not point anywhere.
+    return (
+        MarkdownIt("commonmark", {"html": False})
+        .enable(["table", "strikethrough"])
+        .disable(["link", "image", "autolink"])
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def model_html(text: str, styles: tuple[tuple[str, str], ...] = ()) -> Markup:
+    """Model output (Markdown) as sanitized HTML; `styles` sets a style attribute per tag."""
+    source = model_markdown_source(text)
+    rendered = _markdown_renderer().render(source)
+    cleaned = nh3.clean(
+        rendered,
+        tags=HTML_TAGS,
+        attributes={},
+        set_tag_attribute_values={tag: {"style": style} for tag, style in styles} or None,
+    )
+    return Markup(cleaned.strip())  # sanitized by nh3 above
+
+
+def model_markdown_source(text: str) -> str:
+    """Model Markdown prepared for rendering: cleaned, headings lowered to `###`."""
+    lines = []
+    for line in clean_text(text).split("\n"):
+        heading = _HEADING.match(line)
+        if heading and len(heading.group(2)) < 3:
+            line = heading.group(1) + "###" + heading.group(3) + line[heading.end() :]
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def plain_html(text: str, *, paragraph_style: str = "") -> Markup:
+    """Plain text as escaped HTML paragraphs (blank lines split, newlines become <br>)."""
+    style = f' style="{html.escape(paragraph_style)}"' if paragraph_style else ""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", clean_text(text)) if p.strip()]
+    return Markup(  # every piece is escaped here
+        "".join(f"<p{style}>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    )
+
+
+# --- what a paper or category shows, shared by every output ---------------------------------
+
+
+@dataclass
+class PaperView:
+    """A paper as the outputs show it: cleaned text and what state its summary is in."""
+
+    id: str
+    title: str
+    url: str
+    link_label: str
+    authors: str
+    upvotes: int | None
+    category: str
+    status: str
+    """ok, stale, failed or pending (the SummaryState status)."""
+    summary: str
+    """The Korean summary (ok or stale); empty otherwise."""
+    note: str
+    """What to tell the reader about the summary's state (empty when ok)."""
+    abstract: str
+    """The English abstract, shown labelled as such, only when there is no summary."""
+    flags: list[str] = field(default_factory=list)
+
+
+def paper_view(item: DigestPaper) -> PaperView:
+    """The view of one digest paper."""
+    paper = item.paper
+    state = item.summary
+    authors = [one_line(author, limit=80) for author in paper.authors]
+    author_text = ", ".join(authors[:3]) + (f" 외 {len(authors) - 3}명" if len(authors) > 3 else "")
+    has_summary = state.status in ("ok", "stale") and bool(state.text.strip())
+    return PaperView(
+        id=paper.id,
+        title=one_line(paper.title) or paper.id,
+        url=safe_url(paper.url),
+        link_label=f"arXiv:{paper.arxiv_id}" if paper.arxiv_id else "링크",
+        authors=author_text,
+        upvotes=paper.hf_upvotes,
+        category=item.category or UNCLASSIFIED_NAME,
+        status=state.status if has_summary or state.status != "ok" else "failed",
+        summary=clean_text(state.text) if has_summary else "",
+        note=summary_note(state) if not has_summary or state.status != "ok" else "",
+        abstract=""
+        if has_summary
+        else truncate(clean_text(paper.abstract).replace("\n", " "), ABSTRACT_CHARS),
+        flags=[one_line(flag, limit=200) for flag in state.flags],
+    )
+
+
+def summary_note(state: SummaryState) -> str:
+    """One line on a summary's state, in Korean (empty for a good summary)."""
+    if state.status == "ok" and state.text.strip():
+        return ""
+    if state.status == "ok":  # stored as ok but empty: treat as a failure, never as blank
+        return f"{SUMMARY_NOTES['failed']}: 빈 요약이 저장되었습니다"
+    if state.status == "failed":
+        reason = one_line(state.reason, limit=300) or "이유가 기록되지 않았습니다"
+        return f"{SUMMARY_NOTES['failed']}: {reason}"
+    return SUMMARY_NOTES.get(state.status, f"요약 상태: {one_line(state.status)}")
+
+
+def report_note(state: ReportState) -> str:
+    """One line on a category report's state, in Korean (empty for a good report)."""
+    if state.status == "ok" and state.text.strip():
+        return ""
+    if state.status == "failed" or state.status == "ok":
+        reason = one_line(state.reason, limit=300) or "이유가 기록되지 않았습니다"
+        return f"{REPORT_NOTES['failed']}: {reason}"
+    return REPORT_NOTES.get(state.status, f"보고서 상태: {one_line(state.status)}")
+
+
+@dataclass
+class SectionView:
+    """A category of the day as the outputs show it (the unclassified papers have one too)."""
+
+    emoji: str
+    name: str
+    report_status: str
+    """ok, stale, failed, pending, or "unclassified" for the papers without a category."""
+    report_text: str
+    """The Korean category report (model Markdown; ok or stale), else empty."""
+    report_note: str
+    papers: list[PaperView]
+
+
+def section_views(digest: Digest) -> list[SectionView]:
+    """The day's categories in taxonomy order, then the unclassified papers."""
+    views = []
+    for section in digest.sections:
+        report = section.report
+        has_text = report.status in ("ok", "stale") and bool(report.text.strip())
+        views.append(
+            SectionView(
+                emoji=one_line(section.category.emoji, limit=8),
+                name=one_line(section.category.name, limit=80),
+                report_status=report.status if has_text or report.status != "ok" else "failed",
+                report_text=clean_text(report.text) if has_text else "",
+                report_note=report_note(report),
+                papers=[paper_view(item) for item in section.papers],
+            )
+        )
+    if digest.unclassified:
+        views.append(
+            SectionView(
+                emoji=UNCLASSIFIED_EMOJI,
+                name=UNCLASSIFIED_NAME,
+                report_status="unclassified",
+                report_text="",
+                report_note=UNCLASSIFIED_NOTE,
+                papers=[paper_view(item) for item in digest.unclassified],
+            )
+        )
+    return views
+
+
+@functools.cache
+def template_environment():
+    """The Jinja2 templates of the feeds and the email, autoescaping all HTML."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2.html", "html.j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["model_html"] = model_html
+    environment.filters["plain_html"] = plain_html
+    return environment
+
+
+@dataclass
+class DayStats:
+    """The counts a reader sees at the top or bottom of every output."""
+
+    selected: int
+    others: int
+    total: int
+    ok: int
+    stale: int
+    failed: int
+    pending: int
+    categories: int
+    sources: list[tuple[str, str, str]]
+    """(source, status, detail) of the day's last fetch."""
+
+
+def day_stats(digest: Digest) -> DayStats:
+    """How many papers, summaries in each state, and how each source fared."""
+    counts = {"ok": 0, "stale": 0, "failed": 0, "pending": 0}
+    for item in digest.selected:
+        status = item.summary.status
+        if status == "ok" and not item.summary.text.strip():
+            status = "failed"
+        counts[status if status in counts else "pending"] += 1
+    sources = []
+    if digest.last_run is not None:
+        for step in digest.last_run.steps:
+            if step.step != "fetch":
+                continue
+            listed = step.counts.get("listed")
+            detail = one_line(step.reason, limit=240)
+            if step.status == "ok" and listed is not None:
+                detail = f"{listed}편" + (f" ({detail})" if detail else "")
+            sources.append((one_line(step.target, limit=80), step.status, detail))
+    return DayStats(
+        selected=len(digest.selected),
+        others=len(digest.others),
+        total=digest.total,
+        ok=counts["ok"],
+        stale=counts["stale"],
+        failed=counts["failed"],
+        pending=counts["pending"],
+        categories=len(digest.sections) + (1 if digest.unclassified else 0),
+        sources=sources,
+    )
+
+
+def others_breakdown(digest: Digest, config: Config) -> list[tuple[str, int]]:
+    """Why the day's other papers are not in the digest, counted by reason."""
+    counts = {"seen": 0, "announce": 0, "beyond": 0}
+    for item in digest.others:
+        if item.entry.seen:
+            counts["seen"] += 1
+        elif item.entry.announce_types and item.rank_reason.startswith("arXiv"):
+            counts["announce"] += 1
+        else:
+            counts["beyond"] += 1
+    labels = {
+        "beyond": f"상위 {config.digest.size}편 밖",
+        "seen": f"최근 {config.fetch.seen_window_days}일 안에 이미 소개됨",
+        "announce": "새 논문이 아닌 arXiv 갱신",
+    }
+    return [(labels[key], count) for key, count in counts.items() if count]
+
+
+def empty_reason(digest: Digest) -> str:
+    """Why a day has nothing to publish, in one line."""
+    return one_line(digest.empty_reason, limit=600) or "이 날 수집된 논문이 없습니다"
+
+
+# --- the Markdown report ------------------------------------------------------------------------
+
+
+def render_report(digest: Digest, config: Config) -> str:
+    """The day's report as Markdown, in the seed's format plus per-paper summaries."""
+    day = digest.day
+    out = [f"# {REPORT_TITLE}![{CHART_ALT}]({chart_file_name(day)})", ""]
+    if digest.is_empty:
+        out += [
+            f"**{day.isoformat()}: 발행할 논문이 없습니다.**",
+            "",
+            f"이유: {plain_markdown(empty_reason(digest))}",
+            "",
+            "",
+        ]
+    else:
+        out += [f"> {plain_markdown(overview_line(digest))}", "", ""]
+    for view in section_views(digest):
+        out += _section_markdown(view)
+    out += _status_section(digest, config)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def overview_line(digest: Digest) -> str:
+    """One line on the day: date, papers, categories, and summaries not (yet) good."""
+    stats = day_stats(digest)
+    if digest.is_empty:
+        return f"{digest.day.isoformat()} · 발행할 논문 없음"
+    parts = [f"{digest.day.isoformat()} · {stats.selected}편 · {stats.categories}개 분야"]
+    parts.append(f"요약 완료 {stats.ok}")
+    for label, count in (("오래됨", stats.stale), ("실패", stats.failed), ("대기", stats.pending)):
+        if count:
+            parts.append(f"{label} {count}")
+    return " · ".join(parts)
+
+
+def _section_markdown(view: SectionView) -> list[str]:
+    """One category in the seed's layout, with each paper's summary before the sources."""
+    heading = f"{view.emoji} {escape_markdown(view.name)}".strip()
+    out = [f"## {heading}", "", "**요약:**", ""]
+    if view.report_text:
+        if view.report_note:
+            out += [f"_{plain_markdown(view.report_note)}_", ""]
+        out += [model_markdown(view.report_text), ""]
+    else:
+        out += [plain_markdown(view.report_note), ""]
+    out += ["**논문별 요약:**", ""]
+    for paper in view.papers:
+        out += _paper_block(paper)
+    out += ["**출처:**", ""]
+    for paper in view.papers:
+        out.append(f" - {escape_markdown(paper.title)} ({paper.url or '링크 없음'})")
+    out += ["", ""]
+    return out
+
+
+def _paper_block(view: PaperView) -> list[str]:
+    meta = []
+    if view.upvotes is not None:
+        meta.append(f"🤗 {view.upvotes}")
+    if view.authors:
+        meta.append(escape_markdown(view.authors))
+    head = f"- **{escape_markdown(view.title)}**"
+    if view.url:
+        head += f" — [{escape_markdown(view.link_label)}]({view.url})"
+    if meta:
+        head += " · " + " · ".join(meta)
+    lines = [head, ""]
+    if view.note:
+        lines += [_indent(f"_{plain_markdown(view.note)}_"), ""]
+    if view.summary:
+        lines += [_indent(plain_markdown(view.summary)), ""]
+    if view.flags:
+        flags = "; ".join(view.flags)
+        lines += [_indent(f"_검토 필요: {plain_markdown(flags)}_"), ""]
+    if view.abstract:
+        lines += [_indent(f"> **{ABSTRACT_LABEL}:** {plain_markdown(view.abstract)}"), ""]
+    return lines
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("  " + line) if line else "" for line in text.split("\n"))
+
+
+def status_lines(digest: Digest, config: Config) -> list[str]:
+    """The day's status as plain lines: what was selected, summary states, each source."""
+    stats = day_stats(digest)
+    lines = []
+    if stats.total:
+        line = f"수집된 논문 {stats.total}편 중 {stats.selected}편을 골랐습니다"
+        if stats.others:
+            reasons = ", ".join(
+                f"{label} {count}편" for label, count in others_breakdown(digest, config)
+            )
+            line += f" (나머지: {reasons})"
+        lines.append(line + ".")
+    if stats.selected:
+        lines.append(
+            f"논문 요약: 완료 {stats.ok} · 오래됨 {stats.stale} · 실패 {stats.failed} · "
+            f"대기 {stats.pending}"
+        )
+        missing = sum(1 for section in digest.sections if report_note(section.report))
+        if missing:
+            lines.append(f"종합 보고서가 없거나 실패했거나 오래된 분야: {missing}개")
+    for name, status, detail in stats.sources:
+        lines.append(f"수집 출처 {name}: {status}" + (f" — {detail}" if detail else ""))
+    if digest.last_run is None:
+        lines.append("이 날짜의 수집 기록이 없습니다 (dailyai fetch).")
+    return lines
+
+
+def _status_section(digest: Digest, config: Config) -> list[str]:
+    out = ["## 📋 이 날의 현황", ""]
+    out += [f"- {plain_markdown(line)}" for line in status_lines(digest, config)]
+    return [*out, ""]

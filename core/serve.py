@@ -1,0 +1,210 @@
+"""`dailyai serve`: the output dir over HTTP, so a feed reader on this machine can subscribe.
+
+A small read-only file server (stdlib `ThreadingHTTPServer`): GET and HEAD only, feeds and
+reports with their proper content types (`application/rss+xml`, `application/atom+xml`,
+`text/markdown; charset=utf-8`, `image/png`), ETag and Last-Modified with 304 answers so
+polling readers cost nothing, and nothing outside the output dir: paths are resolved and
+must stay inside it (no `..`, no symlinks out, no hidden or temporary files). A directory
+shows a plain index of what it holds. It binds 127.0.0.1 unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import html
+import posixpath
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+CONTENT_TYPES = {
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".png": "image/png",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".json": "application/json",
+    ".eml": "message/rfc822",
+}
+DEFAULT_TYPE = "application/octet-stream"
+
+
+class OutputHandler(BaseHTTPRequestHandler):
+    """Serves files under `root`, read-only."""
+
+    server_version = "dailyai"
+    sys_version = ""
+
+    def __init__(self, *args, root: Path, log: Callable[[str], None] | None, **kwargs) -> None:
+        self.root = root
+        self.log = log
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        self._serve(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(with_body=False)
+
+    def _serve(self, *, with_body: bool) -> None:
+        path = self._resolve(self.path)
+        if path is None:
+            self._error(HTTPStatus.NOT_FOUND, "not found")
+            return
+        if path.is_dir():
+            if not urlsplit(self.path).path.endswith("/"):
+                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                self.send_header("Location", urlsplit(self.path).path + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self._send_bytes(
+                self._index(path).encode("utf-8"), "text/html; charset=utf-8", with_body
+            )
+            return
+        self._send_file(path, with_body)
+
+    def _resolve(self, raw: str) -> Path | None:
+        """The file a request path names, or None if it is outside the root or hidden."""
+        url_path = unquote(urlsplit(raw).path)
+        if "\x00" in url_path or "\\" in url_path:
+            return None
+        parts = [part for part in posixpath.normpath(url_path).split("/") if part]
+        if any(part.startswith(".") for part in parts):  # .. and hidden/temp files
+            return None
+        root = self.root.resolve()
+        candidate = root.joinpath(*parts).resolve()
+        if candidate != root and root not in candidate.parents:
+            return None  # a symlink pointing out of the root
+        return candidate if candidate.exists() else None
+
+    def _send_file(self, path: Path, with_body: bool) -> None:
+        stat = path.stat()
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        modified = datetime.fromtimestamp(int(stat.st_mtime), tz=UTC)
+        if self._not_modified(etag, modified):
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", email.utils.format_datetime(modified, usegmt=True))
+            self.end_headers()
+            return
+        data = path.read_bytes()
+        content_type = CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_TYPE)
+        self._send_bytes(
+            data,
+            content_type,
+            with_body,
+            headers={
+                "ETag": etag,
+                "Last-Modified": email.utils.format_datetime(modified, usegmt=True),
+                "Cache-Control": "no-cache",
+            },
+        )
+
+    def _not_modified(self, etag: str, modified: datetime) -> bool:
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:  # ETag wins over the date when both are sent
+            tags = [tag.strip() for tag in if_none_match.split(",")]
+            return etag in tags or "*" in tags
+        since = self.headers.get("If-Modified-Since")
+        if since:
+            try:
+                moment = email.utils.parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                return False
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return modified <= moment
+        return False
+
+    def _send_bytes(
+        self,
+        data: bytes,
+        content_type: str,
+        with_body: bool,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if with_body:
+            self.wfile.write(data)
+
+    def _error(self, status: HTTPStatus, message: str) -> None:
+        body = f"{status.value} {message}\n".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _index(self, directory: Path) -> str:
+        relative = directory.relative_to(self.root.resolve()).as_posix()
+        title = "/" if relative == "." else f"/{relative}/"
+        entries = sorted(
+            (entry for entry in directory.iterdir() if not entry.name.startswith(".")),
+            key=lambda entry: (not entry.is_dir(), entry.name),
+            reverse=relative == "reports",  # newest day first
+        )
+        items = []
+        if title != "/":
+            items.append('<li><a href="../">../</a></li>')
+        for entry in entries:
+            name = entry.name + ("/" if entry.is_dir() else "")
+            link = html.escape(quote(name), quote=True)
+            items.append(f'<li><a href="{link}">{html.escape(name)}</a></li>')
+        return (
+            '<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8">'
+            f"<title>dailyai {html.escape(title)}</title></head><body>"
+            f"<h1>{html.escape(title)}</h1><ul>{''.join(items)}</ul></body></html>"
+        )
+
+    def log_message(self, format: str, *args: object) -> None:
+        if self.log is not None:
+            self.log(f"{self.address_string()} {format % args}")
+
+
+def make_server(
+    out_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8484,
+    *,
+    log: Callable[[str], None] | None = None,
+) -> ThreadingHTTPServer:
+    """A server for `out_dir` bound to host:port (port 0 picks a free one), not yet running."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    handler = partial(OutputHandler, root=out_dir, log=log)
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach."""
+    host = host.strip("[]").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def serve_forever(server: ThreadingHTTPServer) -> None:
+    """Serve until interrupted (Ctrl-C), then close the socket."""
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+__all__ = ["CONTENT_TYPES", "OutputHandler", "is_loopback", "make_server", "serve_forever"]

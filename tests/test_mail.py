@@ -1,0 +1,475 @@
+"""The digest email against a real SMTP server (aiosmtpd) on 127.0.0.1, over real TLS.
+
+The server speaks STARTTLS or implicit TLS with a certificate from a private CA (trustme),
+asks for a login, refuses or drops chosen recipients, and keeps what it receives; each
+message is parsed back and checked as a mail client would see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import re
+import ssl
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import decode_header, make_header
+from zoneinfo import ZoneInfo
+
+import pytest
+import trustme
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+from core.cli import main
+from core.config import Config
+from core.digest import build_digest
+from core.errors import MailError
+from core.mail import (
+    HTML_LIMIT_BYTES,
+    build_message,
+    render_preview,
+    resolve_password,
+    send_digest,
+    smtp_settings,
+)
+from core.store import RunStep, Store
+from tests.publish_data import DAY, FAILED_REASON, HOSTILE_ID, populate_day
+
+USER, PASSWORD = "digest@example.org", "app-password-123"
+NOW = datetime(2026, 5, 8, 7, 30, tzinfo=ZoneInfo("Asia/Seoul"))
+
+
+@dataclass
+class Mailbox:
+    """What the test server received, and whom it refuses or hangs up on."""
+
+    messages: list[tuple[str, list[str], email.message.EmailMessage]] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused"):
+            return "550 5.1.1 mailbox unavailable"
+        if address.startswith("drop"):
+            server.transport.close()
+            return "421 closing"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == USER
+            and auth_data.password.decode() == PASSWORD
+        )
+        if ok:
+            self.logins.append(auth_data.login.decode())
+        # handled=False: aiosmtpd answers 535 itself (True would leave the client waiting).
+        return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def client_tls(ca: trustme.CA) -> ssl.SSLContext:
+    """What the app verifies the server with: the test CA instead of the system's."""
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context
+
+
+def _server_tls(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+    return context
+
+
+async def start_smtp(
+    mailbox: Mailbox, ca: trustme.CA | None, *, mode: str = "starttls", auth: bool = True
+) -> tuple[asyncio.AbstractServer, int]:
+    """An SMTP server on 127.0.0.1 and a free port: `starttls`, `tls` (implicit) or `plain`."""
+    loop = asyncio.get_running_loop()
+    tls = _server_tls(ca) if ca is not None and mode != "plain" else None
+
+    def factory() -> SMTP:
+        return SMTP(
+            mailbox,
+            hostname="localhost",
+            tls_context=tls if mode == "starttls" else None,
+            require_starttls=mode == "starttls",
+            authenticator=mailbox.authenticate if auth else None,
+            auth_required=auth,
+            # Implicit TLS is TLS from the first byte; aiosmtpd only knows about STARTTLS.
+            auth_require_tls=mode == "starttls",
+        )
+
+    server = await loop.create_server(factory, "127.0.0.1", 0, ssl=tls if mode == "tls" else None)
+    return server, server.sockets[0].getsockname()[1]
+
+
+def mail_config(config: Config, port: int, *, security: str = "starttls", to=None) -> Config:
+    config.email.host = "localhost"
+    config.email.port = port
+    config.email.security = security
+    config.email.username = USER
+    config.email.sender = f"Daily AI <{USER}>"
+    config.email.to = to or ["alice@example.com", "Bob <bob@example.net>"]
+    config.email.unsubscribe = "unsubscribe@example.org"
+    config.email.timeout_seconds = 10
+    return config
+
+
+@pytest.fixture
+def published(store: Store, config: Config):
+    return populate_day(store, config)
+
+
+def _html_part(message: email.message.EmailMessage) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+async def test_starttls_with_login_sends_each_recipient_their_own_message(
+    store, config, published, ca, client_tls, monkeypatch
+):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca)
+    monkeypatch.setenv("DAILYAI_SMTP_PASSWORD", PASSWORD)
+    async with server:
+        report = await send_digest(
+            store, mail_config(config, port), DAY, tls_context=client_tls, now=NOW
+        )
+
+    assert report.sent == ["alice@example.com", "Bob <bob@example.net>"]
+    assert report.failed == {} and report.ok
+    assert mailbox.logins == [USER]
+    # One message per recipient: nobody sees anybody else's address.
+    assert [rcpts for _, rcpts, _ in mailbox.messages] == [
+        ["alice@example.com"],
+        ["bob@example.net"],
+    ]
+    sender, _, message = mailbox.messages[0]
+    assert sender == USER
+    assert message["To"] == "alice@example.com"
+    assert "bob@example.net" not in message.as_string()
+
+    # Korean subject, encoded on the wire, decodes back.
+    assert str(make_header(decode_header(message["Subject"]))) == (
+        "[Daily AI Insights] 2026-05-08 · 30편"
+    )
+    assert message["Message-ID"].endswith("@example.org>")
+    assert message["Date"] == "Fri, 08 May 2026 07:30:00 +0900"
+    assert message["List-Id"] == "Daily AI Insights <dailyai.example.org>"
+    assert message["List-Unsubscribe"] == "<mailto:unsubscribe@example.org?subject=unsubscribe>"
+
+    # Both parts, and the chart inline in the HTML part by Content-ID.
+    assert message.get_content_type() == "multipart/alternative"
+    parts = [part.get_content_type() for part in message.walk()]
+    assert parts == [
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+    ]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = _html_part(message)
+    image = next(part for part in message.walk() if part.get_content_type() == "image/png")
+    assert image.get_content().startswith(b"\x89PNG\r\n\x1a\n")
+    cid = image["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html
+    assert len(html.encode("utf-8")) < HTML_LIMIT_BYTES
+
+    # Korean text in both parts; a failed summary is shown as failed, never as the abstract.
+    assert "오늘의 AI 논문" in html and "오늘의 AI 논문" in text
+    assert f"요약 실패: {FAILED_REASON}" in html
+    assert f"요약 실패: {FAILED_REASON}" in text
+    assert "영문 초록 (원문 그대로, 요약 아님)" in html
+
+    # The hostile title is text, not markup.
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert not re.search(r"<script", html, re.IGNORECASE)
+    assert not re.search(r"""href=["']?javascript:""", html, re.IGNORECASE)
+    assert "<iframe" not in html
+    assert "\u202e" not in html and "\x1b" not in html and "\x07" not in html
+
+    # The ledger knows both were sent.
+    rows = {row["recipient"]: row["status"] for row in store.deliveries(DAY)}
+    assert rows == {"alice@example.com": "sent", "bob@example.net": "sent"}
+
+
+async def test_the_same_day_is_not_sent_twice_unless_forced(
+    store, config, published, ca, client_tls
+):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca)
+    config = mail_config(config, port)
+    async with server:
+        first = await send_digest(store, config, DAY, password=PASSWORD, tls_context=client_tls)
+        again = await send_digest(store, config, DAY, password=PASSWORD, tls_context=client_tls)
+        forced = await send_digest(
+            store, config, DAY, password=PASSWORD, tls_context=client_tls, force=True
+        )
+    assert len(first.sent) == 2
+    assert again.sent == [] and again.skipped == first.sent
+    assert forced.sent == first.sent
+    assert len(mailbox.messages) == 4
+
+
+# aiosmtpd warns because it cannot tell that an implicit-TLS connection is encrypted.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_implicit_tls_on_its_own_port(store, config, published, ca, client_tls):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca, mode="tls")
+    async with server:
+        report = await send_digest(
+            store,
+            mail_config(config, port, security="tls", to=["carol@example.com"]),
+            DAY,
+            password=PASSWORD,
+            tls_context=client_tls,
+        )
+    assert report.sent == ["carol@example.com"]
+    assert mailbox.logins == [USER] and len(mailbox.messages) == 1
+
+
+async def test_wrong_password_is_a_clear_error_and_nothing_is_marked_sent(
+    store, config, published, ca, client_tls
+):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca)
+    async with server:
+        with pytest.raises(MailError) as caught:
+            await send_digest(
+                store, mail_config(config, port), DAY, password="wrong", tls_context=client_tls
+            )
+    message = str(caught.value)
+    assert "refused the login of digest@example.org" in message
+    assert "app password" in message and "\n" not in message
+    assert mailbox.messages == []
+    assert {row["status"] for row in store.deliveries(DAY)} == {"failed"}
+    assert not store.delivered(DAY, "alice@example.com")
+
+
+async def test_a_refused_recipient_is_reported_and_the_others_still_get_it(
+    store, config, published, ca, client_tls
+):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca)
+    recipients = ["alice@example.com", "refused@example.com", "bob@example.net"]
+    async with server:
+        report = await send_digest(
+            store,
+            mail_config(config, port, to=recipients),
+            DAY,
+            password=PASSWORD,
+            tls_context=client_tls,
+        )
+    assert report.sent == ["alice@example.com", "bob@example.net"]
+    assert list(report.failed) == ["refused@example.com"]
+    assert "mailbox unavailable" in report.failed["refused@example.com"]
+    assert "550" in report.failed["refused@example.com"]
+    assert not report.ok
+    rows = {row["recipient"]: (row["status"], row["error"]) for row in store.deliveries(DAY)}
+    assert rows["refused@example.com"][0] == "failed"
+    assert "550" in rows["refused@example.com"][1]
+    assert rows["alice@example.com"][0] == rows["bob@example.net"][0] == "sent"
+
+
+async def test_a_dropped_connection_stops_with_a_correct_ledger(
+    store, config, published, ca, client_tls
+):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca)
+    recipients = ["alice@example.com", "drop@example.com", "bob@example.net"]
+    async with server:
+        with pytest.raises(MailError) as caught:
+            await send_digest(
+                store,
+                mail_config(config, port, to=recipients),
+                DAY,
+                password=PASSWORD,
+                tls_context=client_tls,
+            )
+    assert "dropped the connection" in str(caught.value)
+    assert "1 of 3 sent" in str(caught.value)
+    report = caught.value.report
+    assert report.sent == ["alice@example.com"]
+    assert set(report.failed) == {"drop@example.com", "bob@example.net"}
+    assert report.failed["bob@example.net"].startswith("not sent:")
+    statuses = {row["recipient"]: row["status"] for row in store.deliveries(DAY)}
+    assert statuses == {
+        "alice@example.com": "sent",
+        "drop@example.com": "failed",
+        "bob@example.net": "failed",
+    }
+    # Running again sends only to those who did not get it.
+    server, port = await start_smtp(mailbox, ca)
+    async with server:
+        retry = await send_digest(
+            store,
+            mail_config(config, port, to=["alice@example.com", "bob@example.net"]),
+            DAY,
+            password=PASSWORD,
+            tls_context=client_tls,
+        )
+    assert retry.skipped == ["alice@example.com"] and retry.sent == ["bob@example.net"]
+
+
+async def test_a_server_without_starttls_is_refused_not_used_in_clear(
+    store, config, published, client_tls
+):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, None, mode="plain", auth=False)
+    async with server:
+        with pytest.raises(MailError) as caught:
+            await send_digest(
+                store, mail_config(config, port), DAY, password=PASSWORD, tls_context=client_tls
+            )
+    assert "does not offer STARTTLS" in str(caught.value)
+    assert "never sent in clear" in str(caught.value)
+    assert mailbox.messages == []
+
+
+async def test_an_untrusted_certificate_fails_instead_of_skipping_verification(
+    store, config, published, ca
+):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca)
+    async with server:
+        with pytest.raises(MailError) as caught:
+            # No tls_context: the system CAs, which do not trust the test CA.
+            await send_digest(store, mail_config(config, port), DAY, password=PASSWORD)
+    assert "TLS with localhost" in str(caught.value)
+    assert "certificate" in str(caught.value).lower()
+    assert mailbox.messages == []
+
+
+async def test_plaintext_only_to_a_relay_on_localhost(store, config, published):
+    config = mail_config(config, 2525, security="none")
+    config.email.host = "smtp.example.com"
+    with pytest.raises(MailError, match='security = "none" sends in plaintext'):
+        smtp_settings(config)
+    with pytest.raises(MailError, match="plaintext"):
+        await send_digest(store, config, DAY, password=PASSWORD)
+
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, None, mode="plain", auth=False)
+    relay = mail_config(config, port, security="none", to=["alice@example.com"])
+    relay.email.host = "127.0.0.1"
+    relay.email.username = ""  # a local relay needs no login
+    async with server:
+        report = await send_digest(store, relay, DAY)
+    assert report.sent == ["alice@example.com"] and len(mailbox.messages) == 1
+
+
+def test_port_and_security_that_do_not_match_are_caught(config):
+    config.email.host = "smtp.gmail.com"
+    config.email.port, config.email.security = 465, "starttls"
+    with pytest.raises(MailError, match='set security = "tls"'):
+        smtp_settings(config)
+    config.email.port, config.email.security = 587, "tls"
+    with pytest.raises(MailError, match='set security = "starttls"'):
+        smtp_settings(config)
+    config.email.host = ""
+    with pytest.raises(MailError, match=r"set email\.host"):
+        smtp_settings(config)
+
+
+def test_password_from_env_or_command_never_from_the_config(config, monkeypatch, tmp_path):
+    monkeypatch.delenv("DAILYAI_SMTP_PASSWORD", raising=False)
+    assert resolve_password(config) is None
+    monkeypatch.setenv("DAILYAI_SMTP_PASSWORD", "from-env")
+    assert resolve_password(config) == "from-env"
+    monkeypatch.delenv("DAILYAI_SMTP_PASSWORD")
+    config.email.password_command = f"{sys.executable} -c \"print('from-command')\""
+    assert resolve_password(config) == "from-command"
+    config.email.password_command = f'{sys.executable} -c "import sys; sys.exit(3)"'
+    with pytest.raises(MailError, match=r"password_command .* failed"):
+        resolve_password(config)
+
+    secret_config = tmp_path / "config.toml"
+    secret_config.write_text('[email]\npassword = "hunter2"\n', encoding="utf-8")
+    from core.config import load_config
+    from core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"secrets never go in config\.toml"):
+        load_config(secret_config)
+
+
+async def test_a_missing_password_says_where_to_put_it(store, config, published, monkeypatch):
+    monkeypatch.delenv("DAILYAI_SMTP_PASSWORD", raising=False)
+    with pytest.raises(MailError, match="export DAILYAI_SMTP_PASSWORD"):
+        await send_digest(store, mail_config(config, 587), DAY)
+
+
+async def test_an_empty_day_is_not_mailed_unless_asked(store, config, client_tls):
+    run = store.start_run("fetch", "2026-05-09")
+    store.record_step(run, RunStep("fetch", "hf-daily", "empty", reason="no weekend papers"))
+    store.finish_run(run, "ok", "Hugging Face takes no submissions on weekends")
+    report = await send_digest(store, mail_config(config, 1), "2026-05-09", password=PASSWORD)
+    assert report.sent == [] and "nothing to publish" in report.note
+    assert "weekends" in report.note
+
+
+def test_empty_day_message_says_why(store, config):
+    run = store.start_run("fetch", "2026-05-09")
+    store.finish_run(run, "ok", "Hugging Face takes no submissions on weekends")
+    digest = build_digest(store, mail_config(config, 587), "2026-05-09")
+    message = build_message(digest, config, "alice@example.com", None)
+    assert str(make_header(decode_header(message["Subject"]))).endswith("발행할 논문 없음")
+    html = _html_part(message)
+    assert "발행할 논문이 없습니다" in html and "weekends" in html
+    assert "cid:" not in html
+
+
+def test_preview_has_text_and_html(store, config, published):
+    text, html = render_preview(build_digest(store, config, DAY), config)
+    assert text.startswith("Daily AI Insights · 오늘의 AI 논문 · 2026-05-08")
+    assert html.lstrip().startswith("<!DOCTYPE html>")
+    assert "<img" not in html  # no chart source given
+    assert HOSTILE_ID in html
+
+
+def test_oversized_digest_is_trimmed_under_the_clipping_limit(store, config, published):
+    config.digest.size = 1000
+    digest = build_digest(store, config, DAY)
+    for item in digest.selected:  # make every summary long
+        item.summary.text = "긴 요약 문장입니다. " * 200
+        item.summary.status = "ok"
+    message = build_message(digest, mail_config(config, 587), "alice@example.com", b"png")
+    html = _html_part(message)
+    assert len(html.encode("utf-8")) <= HTML_LIMIT_BYTES
+    assert "메일이 너무 길어" in html
+
+
+def test_dry_run_writes_an_eml_without_sending(store, config, published, tmp_path, capsys):
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        '[email]\nhost = "smtp.example.org"\nsender = "digest@example.org"\n'
+        'to = ["alice@example.com"]\n',
+        encoding="utf-8",
+    )
+    # The CLI opens the store in DAILYAI_HOME; fill that one.
+    from core.config import load_config
+
+    home_store = Store(load_config(config_file).dirs.database)
+    populate_day(home_store, config)
+    home_store.close()
+    out = tmp_path / "digest.eml"
+    code = main(
+        ["--config", str(config_file), "email", "--date", "2026-05-08", "--dry-run", str(out)]
+    )
+    assert code == 0
+    parsed = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    assert parsed["To"] == "alice@example.com"
+    assert parsed.get_body(preferencelist=("html",)) is not None
+    assert "(not sent)" in " ".join(capsys.readouterr().out.split())
