@@ -326,6 +326,38 @@ class Store:
             )
         ]
 
+    def paper_days(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """The days each of `ids` was listed on, oldest first (e.g. for search results)."""
+        ids = list(ids)
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.query(
+                f"SELECT DISTINCT paper_id, day FROM listings WHERE paper_id IN ({marks})"
+                " ORDER BY day",
+                chunk,
+            ):
+                found.setdefault(row["paper_id"], []).append(row["day"])
+        return found
+
+    def category_counts(
+        self, first_day: date | str, last_day: date | str
+    ) -> dict[str, dict[str, int]]:
+        """Per day from `first_day` to `last_day`: how many listed papers each category has.
+
+        Papers without a category are counted under "" (for the TUI's trends chart).
+        """
+        found: dict[str, dict[str, int]] = {}
+        for row in self.query(
+            "SELECT l.day, coalesce(c.category, '') AS category, count(DISTINCT l.paper_id) AS n"
+            " FROM listings AS l LEFT JOIN classifications AS c ON c.paper_id = l.paper_id"
+            " WHERE l.day BETWEEN ? AND ? GROUP BY l.day, category",
+            (str(first_day), str(last_day)),
+        ):
+            found.setdefault(row["day"], {})[row["category"]] = row["n"]
+        return found
+
     def search(self, query: str, *, limit: int = 50) -> list[Paper]:
         """Papers whose title, abstract or summary match `query`, best match first.
 

@@ -1,38 +1,151 @@
-"""The Textual app: a minimal browser of stored days and papers (built out by the TUI work)."""
+"""The Textual app: the day's papers by category, their Korean summaries, and the trends.
+
+`DailyAIApp(services)` is what `dailyai` (on the user's store) and `dailyai demo` (on the
+demo store) open. It never builds its own store or model client: it gets them from
+`core.services`, so tests hand it a store on a temporary directory.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.widgets import Footer, Header, ListItem, ListView, Static
+from textual.screen import Screen
+from textual.worker import Worker
 
 from core.services import Services
+from tui import bindings
+from tui.dialogs import ConfirmDialog, MessageDialog
+from tui.screens.main import MainScreen
 
 
 class DailyAIApp(App[int]):
-    """Browse the papers in the store, day by day."""
+    """Browse the stored days: categories, papers, summaries, reports and trends."""
 
+    CSS_PATH = "app.tcss"
     TITLE = "Daily AI Insights"
-    BINDINGS = [Binding("q", "quit", "Quit")]
+    BINDINGS = bindings.APP
+    NOTIFICATION_TIMEOUT = 5
 
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
+        self.keymap, self.unknown_keymap_ids = bindings.normalize_keymap(services.config.tui.keymap)
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        days = self.services.store.days()
-        if not days:
-            yield Static(
-                "No papers stored yet.\n\nRun `dailyai fetch` to fetch today's papers, "
-                "or `dailyai demo` to try the app on shipped sample days.",
-                id="empty",
+    def get_default_screen(self) -> Screen:
+        return MainScreen(self.services)
+
+    def on_mount(self) -> None:
+        theme = self.services.config.tui.theme
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            self.notify(
+                f"config.toml [tui] theme {theme!r} is not a Textual theme — using the default "
+                f"(known: {', '.join(sorted(self.available_themes))})",
+                severity="warning",
                 markup=False,
             )
-        else:
-            day = days[0][0]
-            self.sub_title = day
-            papers = self.services.store.day_papers(day)
-            yield ListView(*(ListItem(Static(Text(p.paper.title))) for p in papers))
-        yield Footer()
+        self.set_keymap(self.keymap)
+        if self.unknown_keymap_ids:
+            self.notify(
+                f"config.toml [tui.keymap]: {', '.join(self.unknown_keymap_ids)} is not a "
+                f"binding id — press {self.key_display('help')} to see the ids",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+
+    def action_help(self) -> None:
+        """Show every binding (once; pressing help on the help screen does nothing)."""
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def binding_keys(self) -> dict[str, str]:
+        """Each binding id's key as shown to the user, after the keymap."""
+        keys = {}
+        for scope in bindings.SCOPES:
+            for binding in scope.bindings:
+                if binding.id:
+                    keys[binding.id] = self.key_display(binding.id)
+        return keys
+
+    def key_display(self, binding_id: str) -> str:
+        """The key (or keys) that run a binding now, as the footer shows them."""
+        binding = next(
+            (b for scope in bindings.SCOPES for b in scope.bindings if b.id == binding_id), None
+        )
+        if binding is None:
+            return "?"
+        keys = self.keymap.get(binding_id, binding.key)
+        return "/".join(
+            self.get_key_display(Binding(key.strip(), binding.action))
+            for key in keys.split(",")
+            if key.strip()
+        )
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: object) -> None:
+        """A remapped key that takes another binding's key: say which, instead of guessing."""
+        names = ", ".join(sorted(binding.id or binding.action for binding in clashed_bindings))
+        self.notify(
+            f"config.toml [tui.keymap] gives a key to a binding whose default it replaces "
+            f"({names}) — give them different keys",
+            severity="warning",
+            markup=False,
+            timeout=10,
+        )
+
+    def confirm_send_email(self, day: date) -> None:
+        """Ask, then send the day's digest email to the configured recipients."""
+        email = self.services.config.email
+        if not email.to or not email.host:
+            self.push_screen(
+                MessageDialog(
+                    "Email is not set up",
+                    Text(
+                        "Set [email] host, sender and to in config.toml (the password goes in "
+                        "the environment variable named by password_env), then try again. "
+                        "README.md, section Publishing, walks through it."
+                    ),
+                    severity="warning",
+                )
+            )
+            return
+        body = Text()
+        body.append(f"Send the digest of {day} now?\n\n", style="bold")
+        body.append("To:      ")
+        body.append(", ".join(email.to))
+        body.append("\nServer:  ")
+        body.append(f"{email.host}:{email.port} ({email.security})")
+        body.append("\n\nIt is sent even if this day's digest went out before.", style="dim")
+
+        def answered(yes: bool | None) -> None:
+            main = self.get_screen_stack_main()
+            if yes and main is not None:
+                main.send_email(day)
+
+        self.push_screen(ConfirmDialog("Send a test email", body, confirm="Send"), answered)
+
+    def get_screen_stack_main(self) -> MainScreen | None:
+        """The day view under whatever is on top of it."""
+        return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+
+    def report_worker_error(self, worker: Worker) -> None:
+        """The one place unexpected worker failures end: a dialog, never a crash."""
+        error = worker.error
+        body = Text()
+        body.append(f"{type(error).__name__}: {error}\n\n", style="bold red")
+        body.append(
+            "This is a bug in dailyai, not in your setup. The app keeps running; please report "
+            "it with what you did just before.",
+            style="dim",
+        )
+        self.push_screen(
+            MessageDialog(
+                f"Unexpected error in {worker.description or worker.name}", body, severity="error"
+            )
+        )

@@ -1,0 +1,86 @@
+"""Jump to a date: type one, or pick one of the stored days."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui import bindings
+from tui.text import plural
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """A typed date: YYYY-MM-DD, "today" or "yesterday"; None if it is none of them."""
+    text = text.strip().lower()
+    if text == "today":
+        return today
+    if text == "yesterday":
+        return today - timedelta(days=1)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+class DateDialog(ModalScreen[date | None]):
+    """Dismissed with the chosen day, or None."""
+
+    BINDINGS = bindings.BACK
+
+    def __init__(self, days: list[tuple[str, int]], current: date | None) -> None:
+        super().__init__(classes="dialog")
+        self.days = days
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label("Go to a date", classes="dialog-title")
+            yield Input(placeholder="YYYY-MM-DD, today or yesterday", id="date-input")
+            yield Static("", id="date-error", classes="dialog-error")
+            yield Label(
+                Text(f"or pick one of {plural(len(self.days), 'stored day')}:"),
+                classes="dialog-hint",
+            )
+            yield OptionList(
+                *(
+                    Option(
+                        Text(f"{day}  {date.fromisoformat(day):%a}  {plural(count, 'paper')}"),
+                        id=day,
+                    )
+                    for day, count in self.days
+                ),
+                id="date-list",
+            )
+
+    def on_mount(self) -> None:
+        days = [day for day, _ in self.days]
+        listing = self.query_one("#date-list", OptionList)
+        if self.current is not None and self.current.isoformat() in days:
+            listing.highlighted = days.index(self.current.isoformat())
+        self.query_one("#date-input", Input).focus()
+
+    @on(Input.Submitted, "#date-input")
+    def _typed(self, event: Input.Submitted) -> None:
+        newest = date.fromisoformat(self.days[0][0]) if self.days else date.today()
+        chosen = parse_date(event.value, max(newest, date.today()))
+        if chosen is None:
+            self.query_one("#date-error", Static).update(
+                Text("Not a date — type it as YYYY-MM-DD, e.g. 2026-05-08.", style="red")
+            )
+            return
+        self.dismiss(chosen)
+
+    @on(OptionList.OptionSelected, "#date-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.dismiss(date.fromisoformat(event.option.id))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

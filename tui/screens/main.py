@@ -1,0 +1,817 @@
+"""The day view: categories with their share of the day, the papers of one, and one paper.
+
+Everything slow happens in workers: reading a day from SQLite (a thread), checking Ollama,
+running the pipeline, writing a summary and sending email (threads with their own event
+loop, `tui.jobs.ThreadLoop`). Each posts a past-tense message (`tui.messages`) that a
+handler here turns into screen updates, so the UI thread never waits on the store, the
+network or the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Container, Horizontal, Vertical
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.worker import Worker, get_current_worker
+
+from core.digest import Digest, DigestPaper, build_digest
+from core.errors import DailyAIError
+from core.services import Services
+from tui import bindings
+from tui.dialogs import CategoryDialog, DateDialog, MessageDialog
+from tui.jobs import FeatureMissing, ThreadLoop, core_feature
+from tui.messages import (
+    DayLoaded,
+    DayShown,
+    EmailSent,
+    GroupShown,
+    OllamaChecked,
+    PaperChanged,
+    PipelineFinished,
+    PipelineProgressed,
+    SummaryFinished,
+    SummaryStreamed,
+)
+from tui.model import ALL, OTHERS, Filters, Group, day_groups
+from tui.screens.base import AppScreen
+from tui.text import safe_line
+from tui.widgets.category_list import CategoryList
+from tui.widgets.day_header import DayHeader
+from tui.widgets.day_stats import DayStats
+from tui.widgets.paper_detail import PaperDetail
+from tui.widgets.paper_table import PaperTable
+from tui.widgets.run_progress import RunProgress
+
+CACHE_DAYS = 9
+"""Digests kept in memory, so going back and forth between days is instant."""
+RUN_STEPS = ("fetch", "classify", "summarize")
+"""What "run today's pipeline" does from the TUI (publishing stays with `dailyai run`)."""
+
+WELCOME = """\
+No papers are stored yet.
+
+To get papers:
+  • dailyai fetch      fetch today's papers from the configured sources
+  • dailyai demo       try the app offline on shipped sample days
+  • press {run} here     fetch, classify and summarize today's papers now
+
+Then run `dailyai` again (or wait here: the day appears when the run ends).
+Sources, the Ollama model and this app's keys are set in config.toml — see README.md.
+"""
+
+
+class MainScreen(AppScreen[None]):
+    """Browse one day: categories, their papers, and the selected paper."""
+
+    BINDINGS = bindings.MAIN
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.config = services.config
+        self.days: list[tuple[str, int]] = []
+        """Stored days with papers, newest first, with their number of papers."""
+        self.digest: Digest | None = None
+        self.groups: list[Group] = []
+        self.filters = Filters()
+        self.cache: OrderedDict[str, Digest] = OrderedDict()
+        self.wanted_day: str | None = None
+        self.streams: dict[str, str] = {}
+        """Summaries being generated now: paper id → the text so far."""
+        self.pipeline: ThreadLoop | None = None
+        self.warned_days: set[str] = set()
+        self.emojis = {c.name: c.emoji for c in self.config.taxonomy.categories}
+
+    def compose(self) -> ComposeResult:
+        yield DayHeader(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield CategoryList(id="categories")
+                yield DayStats(id="day-stats")
+            with Container(id="content"):
+                yield PaperTable(id="papers")
+                yield PaperDetail(id="detail")
+        yield Static(id="welcome")
+        yield RunProgress(id="run-progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(RunProgress).display = False
+        self.query_one("#welcome").display = False
+        self.query_one("#categories").border_title = "Categories"
+        self.query_one("#papers").border_title = "Papers"
+        self.query_one("#detail").border_title = "Paper"
+        self.query_one("#papers").focus()
+        self.load_day(None)
+        self._check_ollama()
+
+    def worker_failed(self, worker: Worker) -> None:
+        """Leave no progress bar or "generating…" behind a worker that crashed."""
+        if worker.group == "pipeline" and self.pipeline is not None:
+            self.pipeline = None
+            self.query_one(RunProgress).stop()
+            self.refresh_bindings()
+        if worker.group == "summary" and self.streams:
+            self.streams.clear()
+            self.query_one(PaperTable).generating = set()
+            self._show_group()
+
+    # --- loading and showing a day ------------------------------------------------------
+
+    def load_day(self, day: str | None, *, paper_id: str | None = None) -> None:
+        """Show `day` (None: the newest day with papers), from memory or from the store."""
+        self.wanted_day = day
+        if day is not None and day in self.cache:
+            self.cache.move_to_end(day)
+            self._show(self.cache[day], self.days, paper_id)
+            return
+        self._read_day(day, paper_id)
+
+    @work(thread=True, exclusive=True, group="day", exit_on_error=False)
+    def _read_day(self, day: str | None, paper_id: str | None) -> None:
+        """Read a day's digest (and the stored days) in a thread."""
+        store = self.services.store
+        days = store.days()
+        if day is None:
+            if not days:
+                self.post_message(DayLoaded(None, days))
+                return
+            day = days[0][0]
+        digest = build_digest(store, self.config, day)
+        if not get_current_worker().is_cancelled:
+            self.post_message(DayLoaded(digest, days, paper_id))
+
+    @work(thread=True, group="prefetch", exit_on_error=False)
+    def _prefetch(self, days: list[str]) -> None:
+        """Read the days next to the one shown, so moving to them is instant."""
+        for day in days:
+            digest = build_digest(self.services.store, self.config, day)
+            self.post_message(DayLoaded(digest, [], prefetched=True))
+
+    def on_day_loaded(self, message: DayLoaded) -> None:
+        if message.digest is None:
+            self._show_welcome()
+            return
+        day = message.digest.day.isoformat()
+        self.cache[day] = message.digest
+        self.cache.move_to_end(day)
+        while len(self.cache) > CACHE_DAYS:
+            self.cache.popitem(last=False)
+        if message.prefetched:
+            return
+        if message.days:
+            self.days = message.days
+        if self.wanted_day in (None, day):
+            self._show(message.digest, self.days, message.paper_id)
+
+    def _show_welcome(self) -> None:
+        self.days = []
+        self.digest = None
+        self.query_one("#body").display = False
+        welcome = self.query_one("#welcome", Static)
+        welcome.update(Text(WELCOME.format(run=self.app.key_display("run_pipeline"))))
+        welcome.display = True
+        self.query_one(DayHeader).day = None
+        self.refresh_bindings()
+        self.call_after_refresh(self.post_message, DayShown(date.min))
+
+    def _show(self, digest: Digest, days: list[tuple[str, int]], paper_id: str | None) -> None:
+        """Put a day's digest on screen, keeping the category and paper where possible."""
+        self.query_one("#welcome").display = False
+        self.query_one("#body").display = True
+        previous_group = self.current_group.key if self.current_group else ALL
+        self.digest = digest
+        self.groups = day_groups(digest, self.config)
+        day = digest.day.isoformat()
+        header = self.query_one(DayHeader)
+        header.day = digest.day
+        stored = [d for d, _ in days]
+        header.position = (stored.index(day) + 1 if day in stored else 0, len(stored))
+        header.counts = (len(digest.selected), digest.total)
+        header.run = digest.last_run
+        group = previous_group
+        if paper_id is not None:
+            group = self._group_of(paper_id) or previous_group
+            if self.filters.unread_only or self.filters.starred_only:
+                self.filters = Filters()
+        self.query_one(CategoryList).show_groups(self.groups, group)
+        self.query_one(DayStats).show(digest)
+        self._show_group(keep=paper_id)
+        if paper_id is not None:
+            self.query_one(PaperTable).focus()
+        self._warn_failed_sources(digest)
+        self.refresh_bindings()
+        self.call_after_refresh(self.post_message, DayShown(digest.day))
+        self._prefetch([d for d in self._neighbours(day) if d not in self.cache])
+
+    def _group_of(self, paper_id: str) -> str | None:
+        for group in self.groups:
+            if group.key != ALL and any(p.paper.id == paper_id for p in group.papers):
+                return group.key
+        return None
+
+    def _neighbours(self, day: str) -> list[str]:
+        stored = [d for d, _ in self.days]
+        if day not in stored:
+            return []
+        index = stored.index(day)
+        return [stored[i] for i in (index + 1, index - 1) if 0 <= i < len(stored)]
+
+    def _warn_failed_sources(self, digest: Digest) -> None:
+        """Say which sources failed in the last run of the day the app opens on, and why."""
+        day = digest.day.isoformat()
+        run = digest.last_run
+        if run is None or self.warned_days:
+            return  # once, for the day the app opens on; the header marks the others
+        self.warned_days.add(day)
+        failed = [s for s in run.steps if s.status == "failed"]
+        if failed:
+            lines = "\n".join(f"{s.target}: {s.reason}" for s in failed)
+            self.app.notify(
+                lines + f"\nPress {self.app.key_display('run_log')} for the whole run.",
+                title=f"{len(failed)} source(s) failed on {day}",
+                severity="warning",
+                markup=False,
+                timeout=8,
+            )
+
+    @property
+    def current_group(self) -> Group | None:
+        return self.query_one(CategoryList).selected_group
+
+    @property
+    def current_paper(self) -> DigestPaper | None:
+        return self.query_one(PaperTable).selected_paper
+
+    def _show_group(self, keep: str | None = None) -> None:
+        """Show the highlighted group's papers (filtered), keeping `keep` highlighted."""
+        table = self.query_one(PaperTable)
+        group = self.current_group
+        if keep is None and table.selected_paper is not None:
+            keep = table.selected_paper.paper.id
+        papers = self.filters.apply(group.papers) if group else []
+        table.show_papers(
+            papers,
+            emojis=self.emojis,
+            show_category=group is not None and group.key in (ALL, OTHERS),
+            generating=set(self.streams),
+            keep=keep,
+        )
+        title = Text("Papers")
+        if group is not None:
+            title = safe_line(group.label)
+            title.append(f" · {len(papers)}")
+            if described := self.filters.describe():
+                title.append(f" ({described})")
+        table.border_title = title.plain
+        self._show_detail()
+        if group is not None:
+            self.call_after_refresh(self.post_message, GroupShown(group.key))
+
+    def _show_detail(self) -> None:
+        paper = self.current_paper
+        empty = self._empty_text()
+        self.query_one(PaperDetail).show(
+            paper,
+            self.config,
+            streaming=self.streams.get(paper.paper.id) if paper else None,
+            empty=empty,
+            keys=self.app.binding_keys(),
+        )
+        self.refresh_bindings()
+
+    def _empty_text(self) -> str:
+        digest = self.digest
+        if digest is None:
+            return ""
+        if digest.total == 0:
+            return (
+                f"No papers for {digest.day} {digest.day:%a}: {digest.empty_reason}.\n\n"
+                f"{self.app.key_display('previous_day')} and "
+                f"{self.app.key_display('next_day')} go to the days that have papers; "
+                f"{self.app.key_display('run_pipeline')} fetches today's."
+            )
+        if digest.is_empty:
+            return f"The digest of {digest.day} is empty: {digest.empty_reason}."
+        if self.filters.describe():
+            return (
+                f"No {self.filters.describe()} papers here. Press "
+                f"{self.app.key_display('filter_unread')} or "
+                f"{self.app.key_display('filter_starred')} again to show all."
+            )
+        return ""
+
+    @on(OptionList.OptionHighlighted, "#categories")
+    def _category_highlighted(self) -> None:
+        self._show_group()
+
+    @on(DataTable.RowHighlighted, "#papers")
+    def _paper_highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected, "#papers")
+    def _paper_selected(self) -> None:
+        """Enter on a paper: read it in the detail pane (and count it as read)."""
+        paper = self.current_paper
+        if paper is None:
+            return
+        self.query_one(PaperDetail).focus()
+        if not paper.read:
+            self._set_reader_state(paper, read=True)
+
+    @on(OptionList.OptionSelected, "#categories")
+    def _category_selected(self) -> None:
+        self.query_one(PaperTable).focus()
+
+    # --- the actions --------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide what cannot run now; grey out what needs a paper or a category."""
+        running = self.pipeline is not None
+        if action == "stop_run":
+            return running
+        if action == "run_pipeline":
+            return not running
+        if self.digest is None and action not in (
+            "search",
+            "jump_to_date",
+            "trends",
+            "quit",
+            "reload",
+            "preview",
+        ):
+            return None
+        if action in (
+            "toggle_star",
+            "toggle_read",
+            "open_link",
+            "copy_link",
+            "set_category",
+            "resummarize",
+        ):
+            return True if self.current_paper is not None else None
+        if action == "category_report":
+            group = self.current_group
+            return True if group is not None and group.is_category else None
+        if action == "previous_day":
+            return True if self._step_day(+1) else None
+        if action == "next_day":
+            return True if self._step_day(-1) else None
+        return True
+
+    def _step_day(self, step: int) -> str | None:
+        """The stored day `step` places older (+1) or newer (-1) than the one shown."""
+        if self.digest is None or not self.days:
+            return None
+        current = self.digest.day.isoformat()
+        stored = [d for d, _ in self.days]
+        if current in stored:
+            index = stored.index(current) + step
+            return stored[index] if 0 <= index < len(stored) else None
+        # A day without papers (reached by date): the nearest stored day in that direction.
+        if step > 0:
+            return next((d for d in stored if d < current), None)
+        return next((d for d in reversed(stored) if d > current), None)
+
+    def action_previous_day(self) -> None:
+        if day := self._step_day(+1):
+            self.load_day(day)
+
+    def action_next_day(self) -> None:
+        if day := self._step_day(-1):
+            self.load_day(day)
+
+    def action_jump_to_date(self) -> None:
+        current = self.digest.day if self.digest else None
+
+        def chosen(day: date | None) -> None:
+            if day is not None:
+                self.load_day(day.isoformat())
+
+        self.app.push_screen(DateDialog(self.days, current), chosen)
+
+    def action_search(self) -> None:
+        from tui.screens.search import SearchScreen
+
+        def chosen(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                paper_id, day = result
+                self.load_day(day, paper_id=paper_id)
+
+        self.app.push_screen(SearchScreen(self.services), chosen)
+
+    def action_category_report(self) -> None:
+        from tui.screens.report import CategoryReportScreen
+
+        group = self.current_group
+        if self.digest is None or group is None or not group.is_category:
+            return
+        categories = [g for g in self.groups if g.is_category]
+        self.app.push_screen(
+            CategoryReportScreen(self.config, self.digest.day, categories, categories.index(group))
+        )
+
+    def action_trends(self) -> None:
+        from tui.screens.trends import TrendsScreen
+
+        end = self.digest.day if self.digest else date.today()
+        self.app.push_screen(TrendsScreen(self.services, end))
+
+    def action_reload(self) -> None:
+        """Read the day again from the store (after `dailyai run` wrote to it elsewhere)."""
+        self.cache.clear()
+        self.load_day(self.digest.day.isoformat() if self.digest else None)
+
+    def action_toggle_star(self) -> None:
+        if paper := self.current_paper:
+            self._set_reader_state(paper, starred=not paper.starred)
+
+    def action_toggle_read(self) -> None:
+        if paper := self.current_paper:
+            self._set_reader_state(paper, read=not paper.read)
+
+    def action_filter_unread(self) -> None:
+        self.filters.unread_only = not self.filters.unread_only
+        self._show_group()
+
+    def action_filter_starred(self) -> None:
+        self.filters.starred_only = not self.filters.starred_only
+        self._show_group()
+
+    def action_open_link(self) -> None:
+        paper = self.current_paper
+        if paper is None:
+            return
+        url = paper.paper.url
+        if not url.startswith(("https://", "http://")):
+            self.app.notify("This paper has no web link to open.", severity="warning")
+            return
+        self.app.open_url(url)
+        self.app.notify(url, title="Opened in your browser", markup=False)
+        if not paper.read:
+            self._set_reader_state(paper, read=True)
+
+    def action_copy_link(self) -> None:
+        paper = self.current_paper
+        if paper is None:
+            return
+        url = paper.paper.url
+        if not url:
+            self.app.notify("This paper has no link to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(url)
+        self.app.notify(url, title="Link copied", markup=False)
+
+    def action_set_category(self) -> None:
+        paper = self.current_paper
+        if paper is None:
+            return
+
+        def chosen(category: str | None) -> None:
+            if category is not None and category != paper.category:
+                self._set_category(paper.paper.id, category)
+
+        self.app.push_screen(CategoryDialog(self.config, paper.category), chosen)
+
+    def action_resummarize(self) -> None:
+        paper = self.current_paper
+        if paper is None:
+            return
+        if self.streams:
+            self.app.notify(
+                "One summary is being written already — this one can start when it ends.",
+                severity="warning",
+            )
+            return
+        self.streams[paper.paper.id] = ""
+        self.query_one(PaperTable).generating = set(self.streams)
+        self.query_one(PaperTable).refresh_paper(paper.paper.id)
+        self._show_detail()
+        self._summarize(paper.paper.id)
+
+    def action_run_pipeline(self) -> None:
+        if self.pipeline is not None:
+            self.app.notify("The pipeline is running already.", severity="warning")
+            return
+        self.pipeline = ThreadLoop()
+        self.query_one(RunProgress).start(RUN_STEPS)
+        self.refresh_bindings()
+        self._run_pipeline(self.pipeline)
+
+    def action_stop_run(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.cancel()
+            self.app.notify("Stopping the run… what is done is kept.")
+
+    def action_run_log(self) -> None:
+        if self.digest is None:
+            return
+        self.app.push_screen(MessageDialog(f"Last run of {self.digest.day}", run_log(self.digest)))
+
+    def action_preview(self) -> None:
+        from tui.screens.preview import PreviewScreen
+
+        if self.digest is None:
+            self.app.notify("No day to preview yet.", severity="warning")
+            return
+        self.app.push_screen(PreviewScreen(self.services, self.digest))
+
+    def action_send_test_email(self) -> None:
+        if self.digest is None:
+            return
+        self.app.confirm_send_email(self.digest.day)
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    # --- reader state and category ------------------------------------------------------
+
+    def _set_reader_state(
+        self, paper: DigestPaper, *, starred: bool | None = None, read: bool | None = None
+    ) -> None:
+        """Change star/read on screen at once, and save it in a thread."""
+        if starred is not None:
+            paper.starred = starred
+        if read is not None:
+            paper.read = read
+        self._forget_other_days()
+        self.query_one(DayStats).show(self.digest)
+        self.query_one(PaperTable).refresh_paper(paper.paper.id)
+        self._show_detail()
+        self._save_reader_state(paper.paper.id, starred, read)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def _save_reader_state(self, paper_id: str, starred: bool | None, read: bool | None) -> None:
+        store = self.services.store
+        try:
+            if starred is not None:
+                store.set_starred(paper_id, starred)
+            if read is not None:
+                store.set_read(paper_id, read)
+        except DailyAIError as error:
+            self.post_message(PaperChanged(paper_id, "reader state", str(error)))
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def _set_category(self, paper_id: str, category: str) -> None:
+        try:
+            set_user_category = core_feature(
+                "classify", "set_user_category", "Changing a paper's category"
+            )
+            set_user_category(self.services.store, self.config, paper_id, category)
+        except (FeatureMissing, DailyAIError) as error:
+            self.post_message(PaperChanged(paper_id, "category", str(error)))
+            return
+        self.post_message(PaperChanged(paper_id, "category"))
+
+    def on_paper_changed(self, message: PaperChanged) -> None:
+        if message.error:
+            self.app.notify(
+                message.error,
+                title=f"Could not save the {message.what}",
+                severity="error",
+                markup=False,
+            )
+            self.action_reload()
+            return
+        if message.what == "category":
+            self.app.notify("Category saved; it stays when papers are classified again.")
+            self.cache.clear()
+            if self.digest is not None:
+                self.load_day(self.digest.day.isoformat(), paper_id=message.paper_id)
+
+    def _forget_other_days(self) -> None:
+        """Drop cached days other than the one shown (a paper can be on several days)."""
+        if self.digest is None:
+            return
+        current = self.digest.day.isoformat()
+        for day in list(self.cache):
+            if day != current:
+                del self.cache[day]
+
+    # --- summaries ----------------------------------------------------------------------
+
+    @work(thread=True, group="summary", exit_on_error=False)
+    def _summarize(self, paper_id: str) -> None:
+        """Write one paper's summary with the model, streaming the text as it comes."""
+        streamed: list[str] = []
+
+        def on_token(token: str) -> None:
+            streamed.append(token)
+            self.post_message(SummaryStreamed(paper_id, "".join(streamed)))
+
+        try:
+            summarize_paper = core_feature("summarize", "summarize_paper", "Re-summarizing")
+            ThreadLoop().run(
+                lambda: summarize_paper(
+                    self.services.store, self.config, paper_id, force=True, on_token=on_token
+                )
+            )
+        except (FeatureMissing, DailyAIError) as error:
+            self.post_message(SummaryFinished(paper_id, str(error)))
+            return
+        self.post_message(SummaryFinished(paper_id))
+
+    def on_summary_streamed(self, message: SummaryStreamed) -> None:
+        if message.paper_id not in self.streams:
+            return
+        self.streams[message.paper_id] = message.text
+        paper = self.current_paper
+        if paper is not None and paper.paper.id == message.paper_id:
+            self._show_detail()
+
+    def on_summary_finished(self, message: SummaryFinished) -> None:
+        self.streams.pop(message.paper_id, None)
+        self.query_one(PaperTable).generating = set(self.streams)
+        if message.error:
+            self.app.notify(
+                message.error,
+                title="No summary written",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+        else:
+            self.app.notify("Summary written.")
+        self.cache.clear()
+        if self.digest is not None:
+            self.load_day(self.digest.day.isoformat(), paper_id=message.paper_id)
+
+    # --- Ollama and the pipeline --------------------------------------------------------
+
+    @work(thread=True, group="ollama", exit_on_error=False)
+    def _check_ollama(self) -> None:
+        try:
+            check_ollama = core_feature("llm", "check_ollama", "Checking Ollama")
+            ok, detail, speed = ThreadLoop().run(lambda: check_ollama(self.config))
+        except FeatureMissing as error:
+            self.post_message(OllamaChecked(False, str(error)))
+            return
+        except DailyAIError as error:
+            self.post_message(OllamaChecked(False, str(error)))
+            return
+        self.post_message(OllamaChecked(ok, detail, speed))
+
+    def on_ollama_checked(self, message: OllamaChecked) -> None:
+        header = self.query_one(DayHeader)
+        header.ollama = (message.ok, message.detail, message.tokens_per_second)
+        header.tooltip = Text(f"Ollama: {message.detail}")
+
+    @work(thread=True, group="pipeline", exit_on_error=False)
+    def _run_pipeline(self, loop: ThreadLoop) -> None:
+        """Run today's fetch → classify → summarize in a thread of its own."""
+        from core.announcements import current_day
+
+        day = current_day()
+        try:
+            from core.pipeline import run_pipeline
+
+            result = loop.run(
+                lambda: run_pipeline(
+                    self.services,
+                    day,
+                    steps=RUN_STEPS,
+                    on_progress=lambda event: self.post_message(PipelineProgressed(event)),
+                )
+            )
+        except DailyAIError as error:
+            self.post_message(PipelineFinished(day, error=str(error)))
+            return
+        except asyncio.CancelledError:
+            self.post_message(PipelineFinished(day, cancelled=True))
+            return
+        self.post_message(PipelineFinished(day, result=result))
+
+    def on_pipeline_progressed(self, message: PipelineProgressed) -> None:
+        progress = message.progress
+        panel = self.query_one(RunProgress)
+        step_changed = getattr(panel, "last_step", None) not in (None, progress.step)
+        panel.last_step = progress.step
+        panel.advance(progress)
+        if step_changed:
+            # A step finished: show what it stored without waiting for the whole run.
+            self.cache.clear()
+            if self.digest is not None:
+                self.load_day(self.digest.day.isoformat())
+
+    def on_pipeline_finished(self, message: PipelineFinished) -> None:
+        self.pipeline = None
+        panel = self.query_one(RunProgress)
+        panel.stop()
+        panel.last_step = None
+        self.refresh_bindings()
+        day = message.day.isoformat()
+        if message.cancelled:
+            self.app.notify(
+                f"The run for {day} was stopped; what it stored is kept.", severity="warning"
+            )
+        elif message.error:
+            self.app.notify(
+                message.error,
+                title=f"The run for {day} failed",
+                severity="error",
+                markup=False,
+                timeout=12,
+            )
+        else:
+            self.app.notify(*describe_run(message.result), markup=False, timeout=8)
+        self.cache.clear()
+        showing_newest = self.digest is None or (
+            bool(self.days) and self.digest.day.isoformat() == self.days[0][0]
+        )
+        self.load_day(None if showing_newest else self.digest.day.isoformat())
+
+    # --- email --------------------------------------------------------------------------
+
+    @work(thread=True, group="email", exclusive=True, exit_on_error=False)
+    def send_email(self, day: date) -> None:
+        """Send the day's digest to the configured recipients now."""
+        try:
+            send_digest = core_feature("mail", "send_digest", "Sending email")
+            outcome = ThreadLoop().run(
+                lambda: send_digest(self.services.store, self.config, day, force=True)
+            )
+        except (FeatureMissing, DailyAIError) as error:
+            self.post_message(EmailSent(day, error=str(error)))
+            return
+        self.post_message(EmailSent(day, summary=describe_delivery(outcome)))
+
+    def on_email_sent(self, message: EmailSent) -> None:
+        if message.error:
+            self.app.push_screen(
+                MessageDialog(
+                    f"The email for {message.day} was not sent",
+                    Text(message.error),
+                    severity="error",
+                )
+            )
+        else:
+            self.app.notify(message.summary, title="Email sent", markup=False)
+
+
+def describe_run(result: Any) -> tuple[str, str]:
+    """(message, title) of a finished pipeline run for a notification."""
+    steps = getattr(result, "step_status", {}) or {}
+    line = " · ".join(f"{step} {status}" for step, status in steps.items()) or "nothing to do"
+    extra = "\n".join(getattr(result, "messages", []) or [])
+    return (line + ("\n" + extra if extra else ""), f"Run for {result.day} finished")
+
+
+def describe_delivery(outcome: Any) -> str:
+    """A line about what `send_digest` did, whatever shape its result has."""
+    if outcome is None:
+        return "Sent."
+    if isinstance(outcome, str):
+        return outcome
+    sent = getattr(outcome, "sent", None)
+    if sent is not None:
+        return f"Sent to {', '.join(sent) if isinstance(sent, list | tuple) else sent}."
+    return str(outcome)
+
+
+def run_log(digest: Digest) -> Text:
+    """The day's last run, step by step, with the reason of each problem."""
+    run = digest.last_run
+    text = Text()
+    if run is None:
+        text.append(f"No run is recorded for {digest.day}.\n", style="bold")
+        text.append(
+            "`dailyai fetch` or `dailyai run` records one, and so does a run started here.",
+            style="dim",
+        )
+        return text
+    text.append(f"Run {run.id} ({run.kind}) · {run.status or 'unfinished'}\n", style="bold")
+    text.append(f"started {run.started_at}", style="dim")
+    if run.finished_at:
+        text.append(f" · finished {run.finished_at}", style="dim")
+    text.append("\n")
+    if run.note:
+        text.append_text(Text(run.note, style="yellow"))
+        text.append("\n")
+    marks = {"ok": ("✓", "green"), "failed": ("✗", "bold red"), "empty": ("∅", "yellow")}
+    for step in run.steps:
+        mark, style = marks.get(step.status, ("·", "cyan"))
+        text.append(f"\n{mark} ", style=style)
+        text.append_text(safe_line(f"{step.step}: {step.target}", style="bold"))
+        text.append(f"  {step.status}", style=style)
+        if step.duration_ms:
+            text.append(f"  {step.duration_ms / 1000:.1f}s", style="dim")
+        if step.counts:
+            counts = ", ".join(f"{k} {v}" for k, v in step.counts.items())
+            text.append("  ")
+            text.append_text(safe_line(f"({counts})", style="dim"))
+        if step.reason:
+            text.append("\n    ")
+            text.append_text(safe_line(step.reason, style="red" if step.status == "failed" else ""))
+    if run.log_path:
+        text.append("\n\nLog file: ", style="dim")
+        text.append_text(safe_line(run.log_path))
+    return text

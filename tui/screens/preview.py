@@ -1,0 +1,90 @@
+"""The day's email (plain text and HTML) and RSS item, exactly as they would go out."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.widgets import Footer, Label, TabbedContent, TabPane, TextArea
+
+from core.digest import Digest
+from core.errors import DailyAIError
+from core.sanitize import clean_text
+from core.services import Services
+from tui import bindings
+from tui.jobs import FeatureMissing, core_feature
+from tui.messages import PreviewRendered
+from tui.screens.base import AppScreen
+
+PREVIEW_CHARS = 1_000_000
+
+
+class PreviewScreen(AppScreen[None]):
+    """Read-only views of what publishing would produce for the day shown."""
+
+    BINDINGS = bindings.PREVIEW
+
+    def __init__(self, services: Services, digest: Digest) -> None:
+        super().__init__()
+        self.services = services
+        self.digest = digest
+
+    def compose(self) -> ComposeResult:
+        yield Label(
+            Text(f" Preview of {self.digest.day}: rendering…", style="bold"), id="preview-title"
+        )
+        with TabbedContent(id="preview-tabs"):
+            with TabPane("Email · text", id="tab-text"):
+                yield TextArea(id="preview-text", read_only=True, soft_wrap=True)
+            with TabPane("Email · HTML", id="tab-html"):
+                yield TextArea(id="preview-html", read_only=True, soft_wrap=True)
+            with TabPane("RSS item", id="tab-rss"):
+                yield TextArea(id="preview-rss", read_only=True, soft_wrap=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._render()
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _render(self) -> None:
+        """Render the email and the RSS item in a thread (templates, a chart, the store)."""
+        config = self.services.config
+        notes: list[str] = []
+        text = html = rss = ""
+        try:
+            render_preview = core_feature("mail", "render_preview", "The email preview")
+            text, html = render_preview(self.digest, config)
+        except (FeatureMissing, DailyAIError) as error:
+            notes.append(str(error))
+            text = html = str(error)
+        try:
+            render_item = core_feature("feeds", "render_day_item", "The RSS item preview")
+            rss = render_item(self.digest, config)
+        except (FeatureMissing, DailyAIError) as error:
+            notes.append(str(error))
+            rss = str(error)
+        self.post_message(PreviewRendered(self.digest.day, text, html, rss, notes))
+
+    def on_preview_rendered(self, message: PreviewRendered) -> None:
+        # TextArea shows text literally; control characters are still removed first.
+        self.query_one("#preview-text", TextArea).load_text(
+            clean_text(message.text, limit=PREVIEW_CHARS)
+        )
+        self.query_one("#preview-html", TextArea).load_text(
+            clean_text(message.html, limit=PREVIEW_CHARS)
+        )
+        self.query_one("#preview-rss", TextArea).load_text(
+            clean_text(message.rss, limit=PREVIEW_CHARS)
+        )
+        title = Text(f" Preview of {message.day}", style="bold")
+        if message.notes:
+            title.append(f"  ·  {len(message.notes)} part(s) not available", style="yellow")
+        else:
+            title.append("  ·  what the email and the feed would carry today", style="dim")
+        self.query_one("#preview-title", Label).update(title)
+
+    def action_send_test_email(self) -> None:
+        self.app.confirm_send_email(self.digest.day)  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        self.dismiss(None)

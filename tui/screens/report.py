@@ -1,0 +1,103 @@
+"""A category's Korean synthesis report for the day, rendered as Markdown, with its sources."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Label, Markdown, Static
+
+from core.config import Config
+from core.sanitize import clean_text
+from tui import bindings
+from tui.model import Group
+from tui.screens.base import AppScreen
+from tui.text import emoji_cell, safe, safe_line
+
+STATE_NOTES = {
+    "pending": "No report for this category yet: `dailyai run` writes it after the day's "
+    "summaries (it needs Ollama).",
+    "stale": "Written for an older prompt; the next `dailyai run` writes it again.",
+}
+
+
+class CategoryReportScreen(AppScreen[None]):
+    """The report of one category; [ and ] move to the other categories of the day."""
+
+    BINDINGS = bindings.REPORT
+
+    def __init__(self, config: Config, day: date, groups: list[Group], index: int) -> None:
+        super().__init__()
+        self.config = config
+        self.day = day
+        self.groups = groups
+        self.index = index
+
+    def compose(self) -> ComposeResult:
+        yield Label(id="report-title")
+        with VerticalScroll(id="report-scroll"):
+            yield Static(id="report-state")
+            yield Markdown(id="report-body", open_links=False)
+            yield Static(id="report-sources")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show()
+        self.query_one("#report-scroll").focus()
+
+    def _show(self) -> None:
+        group = self.groups[self.index]
+        report = group.report
+        title = Text(" ")
+        title.append(emoji_cell(group.emoji) + " ")
+        title.append_text(safe_line(group.label, style="bold"))
+        title.append(f"  ·  {self.day} {self.day:%a}  ·  {len(group.papers)} papers", style="dim")
+        title.append(f"  ·  {self.index + 1}/{len(self.groups)}", style="dim")
+        self.query_one("#report-title", Label).update(title)
+        state = self.query_one("#report-state", Static)
+        markdown = self.query_one("#report-body", Markdown)
+        status = report.status if report else "pending"
+        if status in ("ok", "stale") and report is not None:
+            markdown.update(clean_text(report.text))
+            markdown.display = True
+        else:
+            markdown.update("")
+            markdown.display = False
+        if status == "failed" and report is not None:
+            note = Text("The report could not be written: ", style="bold red")
+            note.append_text(safe(report.reason or "no reason recorded", style="red"))
+            state.update(note)
+        elif status in STATE_NOTES:
+            state.update(Text(STATE_NOTES[status], style="yellow" if status == "stale" else "dim"))
+        else:
+            state.update("")
+        state.display = status != "ok"
+        sources = Text("출처\n", style="bold underline")
+        for paper in group.papers:
+            sources.append(" - ")
+            sources.append_text(safe_line(paper.paper.title))
+            if paper.paper.url:
+                sources.append(" (")
+                sources.append_text(safe_line(paper.paper.url, style="dim"))
+                sources.append(")")
+            sources.append("\n")
+        self.query_one("#report-sources", Static).update(sources)
+        self.query_one("#report-scroll", VerticalScroll).scroll_home(animate=False)
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        """Open web links from the report; anything else (javascript:, file:) is ignored."""
+        if event.href.startswith(("https://", "http://")):
+            self.app.open_url(event.href)
+
+    def action_previous_category(self) -> None:
+        self.index = (self.index - 1) % len(self.groups)
+        self._show()
+
+    def action_next_category(self) -> None:
+        self.index = (self.index + 1) % len(self.groups)
+        self._show()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
