@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-tui", action="store_true", help="print a summary instead of opening the TUI"
     )
     demo.set_defaults(handler=command_demo)
+    _add_model_commands(commands)
     _add_publish_commands(commands)
     return parser
 
@@ -446,6 +448,281 @@ def command_doctor(args: argparse.Namespace) -> int:
     if problems:
         console.print(Text(f"{problems} problem(s) found.", style="red"))
     return 1 if problems else 0
+
+
+# --- the model: classify and summarize --------------------------------------------------
+
+
+def _add_model_commands(commands: Any) -> None:
+    classify = commands.add_parser(
+        "classify",
+        help="sort the day's papers into the taxonomy's categories",
+        description="Give each stored paper of the day one category of the taxonomy in "
+        "config.toml, with a confidence and the method that set it. auto: the digest "
+        "selection by the model when Ollama answers, the rest (and everything when Ollama is "
+        "down) by rules; llm: every paper by the model; rules: every paper by rules. A category "
+        "you set in the TUI is never changed. With --titles, classify the papers of a JSON "
+        "file instead (a list of objects with title, optional abstract and url) and write one "
+        "JSON line per paper to stdout, without touching the store.",
+    )
+    _add_date(classify)
+    classify.add_argument("--method", choices=["auto", "llm", "rules"], default=None,
+                          help="how to classify (default: classify.method in config, auto)")  # fmt: skip
+    classify.add_argument("--titles", metavar="FILE.json",
+                          help="classify the papers listed in this JSON file ('-' for stdin)")  # fmt: skip
+    classify.add_argument("--force", action="store_true",
+                          help="classify again papers already classified (never yours)")  # fmt: skip
+    classify.set_defaults(handler=command_classify)
+
+    summarize = commands.add_parser(
+        "summarize",
+        help="write Korean summaries and category reports with the local model",
+        description="Write the Korean summary of each paper in the day's digest selection, "
+        "then each category's synthesis report, with the Ollama model in config.toml. Only "
+        "what is missing, failed or stale is written; the run time is estimated from the "
+        "measured speed before starting. Exit 0 when everything passed, 3 when some summaries "
+        "failed the Korean gate or the run stopped part way (the rest stays pending), 1 when "
+        "nothing could be written.",
+    )
+    _add_date(summarize)
+    summarize.add_argument("--category", metavar="NAME",
+                           help="only this category's papers and report")  # fmt: skip
+    summarize.add_argument("--paper", action="append", metavar="ID",
+                           help="only this paper (any stored paper, by id); repeatable")  # fmt: skip
+    summarize.add_argument("--force", action="store_true",
+                           help="write again summaries and reports that are current")  # fmt: skip
+    summarize.set_defaults(handler=command_summarize)
+
+
+def command_classify(args: argparse.Namespace) -> int:
+    if args.titles:
+        return _classify_titles(args)
+    from core.classify import classify_day
+
+    day = _day(args)
+    services = _services(args)
+    try:
+        method = args.method or services.config.classify.method
+        console = Console(stderr=True)
+        with _step_reporter(console) as report:
+            stats = asyncio.run(
+                classify_day(
+                    services.store,
+                    services.config,
+                    day,
+                    method=method,
+                    on_progress=report,
+                    force=args.force,
+                )
+            )
+        out = Console()
+        out.print(
+            Text(
+                f"Categories for {day}: {stats.total} papers — {stats.by_llm} by the model, "
+                f"{stats.by_rules} by rules, {stats.kept_user} set by you, "
+                f"{stats.unchanged} already done."
+            ),
+            soft_wrap=True,
+        )
+        if stats.total == 0:
+            out.print(Text(f"No papers stored for {day} — run `dailyai fetch` first."))
+        for name, count in sorted(stats.categories.items(), key=lambda item: -item[1]):
+            out.print(Text(f"  {name}: {count}"), soft_wrap=True)
+        if stats.invalid_answers:
+            out.print(
+                Text(
+                    f"  {stats.invalid_answers} papers the model's answers left out were "
+                    "classified by rules.",
+                    style="yellow",
+                ),
+                soft_wrap=True,
+            )
+        if stats.fallback_reason:
+            out.print(
+                Text(
+                    f"Rules were used instead of the model: {stats.fallback_reason}", style="yellow"
+                ),
+                soft_wrap=True,
+            )
+        return 0
+    finally:
+        services.close()
+
+
+def _classify_titles(args: argparse.Namespace) -> int:
+    from core.classify import classify_titles
+    from core.config import load_config
+
+    config = load_config(args.config)
+    source = args.titles
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as error:
+        raise DailyAIError(f"{source}: cannot read ({error.strerror}) — check the path") from None
+    try:
+        entries = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DailyAIError(f"{source}: not valid JSON ({error}) — fix the file") from None
+    if not isinstance(entries, list) or not all(
+        isinstance(entry, dict) and isinstance(entry.get("title"), str) for entry in entries
+    ):
+        raise DailyAIError(f'{source}: expected a JSON list of objects, each with a "title" string')
+    verdicts, reason = asyncio.run(
+        classify_titles(entries, config, method=args.method or config.classify.method)
+    )
+    for verdict in verdicts:
+        line = {
+            "title": verdict.title,
+            "category": verdict.category,
+            "confidence": verdict.confidence,
+            "method": verdict.method,
+        }
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+    if reason:
+        print(f"dailyai: rules were used instead of the model: {reason}", file=sys.stderr)
+    return 0
+
+
+def command_summarize(args: argparse.Namespace) -> int:
+    from core.summarize import summarize_day
+
+    day = _day(args)
+    services = _services(args)
+    try:
+        console = Console(stderr=True)
+        with _summary_reporter(console) as report:
+            stats = asyncio.run(
+                summarize_day(
+                    services.store,
+                    services.config,
+                    day,
+                    category=args.category,
+                    paper_ids=args.paper,
+                    force=args.force,
+                    on_progress=report,
+                )
+            )
+        print_summarize_stats(stats, services.config.ollama.model, Console())
+        return {"ok": 0, "partial": 3, "failed": 1}[stats.status]
+    finally:
+        services.close()
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+class _summary_reporter:
+    """Summarize progress: a bar with the ETA on a terminal, plain lines otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Callable[[Any], None]:
+        if self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.progress = Progress(
+                TextColumn("summarize", style="bold"),
+                BarColumn(bar_width=30),
+                MofNCompleteColumn(),
+                TextColumn("ETA {task.fields[eta]}", style="cyan"),
+                TextColumn("{task.fields[message]}", style="dim"),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+        return self.report
+
+    def report(self, event: Any) -> None:
+        message = Text(event.message).plain
+        if event.done == 0:
+            # The first event carries the estimate made before any request.
+            line = message
+            if event.total:
+                line += f" — estimated {_duration(event.eta_seconds)}"
+            self.console.print(Text(line), soft_wrap=True, highlight=False)
+        if self.progress is None:
+            if event.done:
+                self.console.print(
+                    Text(
+                        f"[{event.done}/{event.total}] {message} (ETA {_duration(event.eta_seconds)})"
+                    ),
+                    soft_wrap=True,
+                    highlight=False,
+                )
+            return
+        if self.task is None:
+            self.task = self.progress.add_task("", total=event.total or None, eta="", message="")
+        self.progress.update(
+            self.task,
+            completed=event.done,
+            total=event.total or None,
+            eta=_duration(event.eta_seconds),
+            message=message[:50],
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def print_summarize_stats(stats: Any, model: str, console: Console) -> None:
+    """What a summarize run wrote, left alone, and (if it stopped) why."""
+    retried = f", {stats.retried} after a retry" if stats.retried else ""
+    flagged = f", {stats.flagged} flagged" if stats.flagged else ""
+    console.print(
+        Text(
+            f"Summaries for {stats.day} by {model}: {stats.passed} written{retried}{flagged}, "
+            f"{stats.failed} failed, {stats.cached} already current, {stats.pending} pending."
+        ),
+        soft_wrap=True,
+    )
+    console.print(
+        Text(
+            f"Category reports: {stats.reports_written} written, {stats.reports_failed} failed, "
+            f"{stats.reports_cached} already current, {stats.reports_pending} pending."
+        ),
+        soft_wrap=True,
+    )
+    speed = f" at {stats.tokens_per_second:.1f} tokens/s" if stats.tokens_per_second else ""
+    console.print(
+        Text(
+            f"{stats.requests} model requests{speed} in {_duration(stats.duration_ms / 1000)}"
+            f" (estimated {_duration(stats.estimate_seconds)})."
+            if stats.requests
+            else "No model requests: nothing was missing, failed or stale."
+        ),
+        soft_wrap=True,
+    )
+    if stats.failed:
+        console.print(
+            Text(
+                "Failed summaries keep their reason (see the TUI or `dailyai report`); the next "
+                "run tries them again.",
+                style="yellow",
+            ),
+            soft_wrap=True,
+        )
+    if stats.stopped_reason:
+        console.print(
+            Text(
+                f"Stopped: {stats.stopped_reason}. What was written is kept; run again to resume.",
+                style="bold red",
+            ),
+            soft_wrap=True,
+        )
 
 
 # --- publishing: report, feeds, email, serve ---------------------------------------------

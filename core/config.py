@@ -92,6 +92,8 @@ class CategoryConfig:
     description: str
     arxiv: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    priority: int = 0
+    """Breaks ties between equally scored categories in the rules method (higher wins)."""
 
 
 @dataclass

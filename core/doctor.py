@@ -44,6 +44,7 @@ async def run_checks(config_path: Path | str | None = None) -> list[Check]:
     ]
     checks.append(check_store(config))
     checks.extend(await check_sources(config))
+    checks.extend(await check_model(config))
     return checks
 
 
@@ -64,6 +65,71 @@ def check_store(config: Config) -> Check:
         )
     latest = f", latest day {days[0][0]}" if days else ""
     return Check("store", True, f"{path}: {papers} papers on {len(days)} days{latest}")
+
+
+async def check_model(config: Config) -> list[Check]:
+    """Ollama answers, the model is pulled, how fast it writes, and what the digest will take."""
+    from core.llm import make_client
+
+    client = make_client(config)
+    model = config.ollama.model
+    try:
+        try:
+            status = await client.status()
+        except DailyAIError as error:
+            return [Check("ollama", False, str(error))]
+        checks = [Check("ollama", True, f"Ollama {status.version} answers at {status.host}")]
+        if not status.model_pulled:
+            pulled = ", ".join(status.models) or "none"
+            checks.append(
+                Check(
+                    "model",
+                    False,
+                    f"'{model}' is not pulled — run `ollama pull {model}` (pulled: {pulled})",
+                )
+            )
+            return checks
+        context = ""
+        if status.context_length and config.ollama.num_ctx > status.context_length:
+            context = (
+                f"; ollama.num_ctx {config.ollama.num_ctx} is more than its context of "
+                f"{status.context_length} — lower it"
+            )
+        checks.append(Check("model", not context, f"'{model}' is pulled{context}"))
+        try:
+            speed = (await client.measure_speed()).tokens_per_second
+        except DailyAIError as error:
+            checks.append(Check("model speed", False, str(error)))
+            return checks
+        checks.append(Check("model speed", True, _speed_detail(config, speed)))
+        return checks
+    finally:
+        await client.aclose()
+
+
+def _speed_detail(config: Config, speed: float | None) -> str:
+    """The measured speed and the run time it means for the latest day's digest."""
+    from core.summarize import estimate_seconds, plan_day, seconds_per_summary
+
+    detail = f"{speed:.1f} tokens/s" if speed else "speed not reported"
+    try:
+        with Store(config.dirs.database) as store:
+            days = store.days()
+            if not days:
+                return detail
+            plan = plan_day(store, config, days[0][0])
+            per_summary = seconds_per_summary(store, config, speed)
+    except DailyAIError:
+        return detail
+    if plan.empty:
+        return f"{detail}; the digest of {days[0][0]} is fully summarized"
+    seconds = estimate_seconds(plan, per_summary, config.ollama.parallel)
+    if seconds is None:
+        return detail
+    return (
+        f"{detail}; the digest of {days[0][0]} needs {len(plan.summaries)} summaries and "
+        f"{len(plan.reports)} reports: about {max(1, round(seconds / 60))} min"
+    )
 
 
 async def check_sources(config: Config) -> list[Check]:

@@ -21,6 +21,10 @@ class StoreError(DailyAIError):
     """The SQLite store could not be opened or migrated."""
 
 
+class ModelError(DailyAIError):
+    """The local model (Ollama) could not be reached, is not pulled, or failed to answer."""
+
+
 class MailError(DailyAIError):
     """The digest email could not be built or sent (SMTP, TLS, login or a recipient).
 

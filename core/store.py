@@ -551,6 +551,19 @@ class Store:
             )
         return [paper_id for paper_id in ids if paper_id not in done]
 
+    def classifications(self, ids: Iterable[str]) -> dict[str, sqlite3.Row]:
+        """The stored classification of each paper among `ids` that has one."""
+        ids = list(ids)
+        found: dict[str, sqlite3.Row] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.query(
+                f"SELECT * FROM classifications WHERE paper_id IN ({marks})", chunk
+            ):
+                found[row["paper_id"]] = row
+        return found
+
     # --- summaries and category reports -------------------------------------------------
 
     def save_summary(
@@ -616,6 +629,15 @@ class Store:
             (paper_id, model, prompt_version, abstract_hash),
         )
         return rows[0] if rows else None
+
+    def summary_timings(self, model: str, *, limit: int = 50) -> list[tuple[int, int | None]]:
+        """(duration_ms, output_tokens) of the model's most recent summaries that passed."""
+        rows = self.query(
+            "SELECT duration_ms, output_tokens FROM summaries WHERE model = ? AND status = 'ok'"
+            " AND duration_ms IS NOT NULL ORDER BY created_at DESC LIMIT ?",
+            (model, limit),
+        )
+        return [(row["duration_ms"], row["output_tokens"]) for row in rows]
 
     def save_category_report(
         self,

@@ -50,3 +50,16 @@ def http_server():
 
     with scripted_server() as server:
         yield server
+
+
+@pytest.fixture
+def ollama_standin():
+    """A stand-in Ollama server on 127.0.0.1 (see tests/ollama_standin.py), model gemma3:4b.
+
+    Turn its knobs in the test: `mode` / `set_mode(...)`, `token_delay`, `parallel`,
+    `pause()`; read `request_count`, `max_active`, `requests`.
+    """
+    from tests.ollama_standin import OllamaStandin
+
+    with OllamaStandin() as standin:
+        yield standin

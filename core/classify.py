@@ -1,0 +1,674 @@
+"""Sorting papers into the fixed taxonomy of `config.toml`: by the model, by rules, or by you.
+
+Every paper gets exactly one category, a confidence and the method that set it:
+
+- `llm`: several papers per request; Ollama's structured outputs constrain the answer to
+  a JSON schema whose category is an enum of the taxonomy's names, and the answer is
+  validated (every paper exactly once, a known name). Papers are referred to by number,
+  never joined back by title.
+- `rules`: the arXiv categories and keyword hints of each category (the `rules` method,
+  also the fallback when Ollama is unreachable). Overlapping keywords resolve to the
+  longest match ("vision-language model" is Multimodal, not Computer Vision or LLM).
+- `user`: a correction made in the TUI; it wins over everything and survives re-runs.
+
+`auto` classifies the day's digest selection with the model when Ollama answers (rules
+otherwise) and the rest of the day's papers with rules, so a day of hundreds of arXiv
+papers never waits on a laptop model; `llm` uses the model for every paper asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from core.config import Config, TaxonomyConfig
+from core.digest import build_digest
+from core.errors import DailyAIError, ModelError
+from core.llm import OllamaClient, make_client
+from core.models import Paper
+from core.prompts import classify_messages, classify_schema
+from core.sanitize import one_line
+from core.store import RunStep, Store
+
+METHODS = ("auto", "llm", "rules")
+# Tokens of a classification answer per paper ({"id": 3, "category": …, "confidence": …}).
+_ANSWER_TOKENS_PER_PAPER = 40
+_ABSTRACT_CHARS = 1200
+_TITLE_WEIGHT = 3
+_ABSTRACT_WEIGHT = 1
+_PRIMARY_ARXIV_WEIGHT = 4
+_ARXIV_WEIGHT = 2
+
+ProgressCallback = Callable[[Any], None]
+
+
+@dataclass
+class Verdict:
+    """A paper's category, how sure, and which method decided."""
+
+    category: str
+    confidence: float
+    method: str
+    model: str | None = None
+
+
+@dataclass
+class ClassifyStats:
+    """What one classification run did."""
+
+    total: int = 0
+    """Papers asked about."""
+    classified: int = 0
+    """Papers given a category now."""
+    by_llm: int = 0
+    by_rules: int = 0
+    kept_user: int = 0
+    """Papers whose category a user set (never changed)."""
+    unchanged: int = 0
+    """Papers already classified (under this taxonomy, by this method or a better one)."""
+    invalid_answers: int = 0
+    """Papers the model's answer left out or got wrong (classified by rules instead)."""
+    requests: int = 0
+    fallback_reason: str = ""
+    """Why rules were used where the model was asked for (auto mode)."""
+    duration_ms: int = 0
+    categories: dict[str, int] = field(default_factory=dict)
+
+    def as_counts(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "classified": self.classified,
+            "llm": self.by_llm,
+            "rules": self.by_rules,
+            "user": self.kept_user,
+            "unchanged": self.unchanged,
+            "invalid_answers": self.invalid_answers,
+            "requests": self.requests,
+        }
+
+
+# --- rules -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Keyword:
+    category: str
+    pattern: re.Pattern[str]
+    weight: int
+
+
+class RuleClassifier:
+    """The `rules` method: arXiv categories and keyword hints from the taxonomy."""
+
+    def __init__(self, taxonomy: TaxonomyConfig) -> None:
+        self.taxonomy = taxonomy
+        self.fallback = taxonomy.fallback
+        self.keywords: list[_Keyword] = []
+        self.arxiv: dict[str, list[str]] = {}
+        for category in taxonomy.categories:
+            for keyword in category.keywords:
+                self.keywords.append(
+                    _Keyword(category.name, _keyword_pattern(keyword), _specificity(keyword))
+                )
+            for code in category.arxiv:
+                self.arxiv.setdefault(code.lower(), []).append(category.name)
+        # Ties go to the higher priority, then to the category listed first.
+        self.order = {
+            category.name: (-category.priority, index)
+            for index, category in enumerate(taxonomy.categories)
+        }
+
+    def scores(
+        self, title: str, abstract: str = "", arxiv_categories: Sequence[str] = ()
+    ) -> dict[str, float]:
+        """Each category's score for a paper (only categories with any evidence)."""
+        scores: dict[str, float] = {}
+        for text, weight in (
+            (title, _TITLE_WEIGHT),
+            (abstract[:_ABSTRACT_CHARS], _ABSTRACT_WEIGHT),
+        ):
+            if not text:
+                continue
+            for category, keyword_weight in self._matches(text.lower()):
+                scores[category] = scores.get(category, 0.0) + weight * keyword_weight
+        for position, code in enumerate(arxiv_categories):
+            weight = _PRIMARY_ARXIV_WEIGHT if position == 0 else _ARXIV_WEIGHT
+            for category in self.arxiv.get(code.lower(), []):
+                scores[category] = scores.get(category, 0.0) + weight
+        return scores
+
+    def _matches(self, text: str) -> list[tuple[str, int]]:
+        """(category, weight) of each keyword match, the longest match winning overlaps."""
+        found = []
+        for keyword in self.keywords:
+            for match in keyword.pattern.finditer(text):
+                found.append((match.start(), match.end(), keyword))
+        found.sort(key=lambda item: (-(item[1] - item[0]), item[0]))
+        taken: list[tuple[int, int]] = []
+        counted: set[tuple[str, str]] = set()
+        result = []
+        for start, end, keyword in found:
+            if any(start < other_end and other_start < end for other_start, other_end in taken):
+                continue
+            taken.append((start, end))
+            # A keyword counts once per text, however often it appears.
+            key = (keyword.category, keyword.pattern.pattern)
+            if key in counted:
+                continue
+            counted.add(key)
+            result.append((keyword.category, keyword.weight))
+        return result
+
+    def classify(
+        self, title: str, abstract: str = "", arxiv_categories: Sequence[str] = ()
+    ) -> Verdict:
+        """The best-scoring category; the fallback when nothing matches."""
+        scores = self.scores(title, abstract, arxiv_categories)
+        if not scores:
+            return Verdict(self.fallback, 0.2, "rules")
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], self.order.get(item[0], (0, 99))))
+        best_name, best = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        # Sure in proportion to the margin over the runner-up, never fully sure.
+        confidence = round(0.35 + 0.5 * (best - second) / best, 2)
+        return Verdict(best_name, confidence, "rules")
+
+    def classify_paper(self, paper: Paper) -> Verdict:
+        categories = list(paper.categories)
+        if paper.primary_category and paper.primary_category in categories:
+            categories.remove(paper.primary_category)
+            categories.insert(0, paper.primary_category)
+        return self.classify(paper.title, paper.abstract, categories)
+
+
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    """A keyword as a whole word or phrase (plural allowed); `tokeniz*` matches a prefix.
+
+    A space or hyphen in a keyword matches either in the text ("vision-language" also
+    finds "vision language").
+    """
+    text = keyword.lower().strip()
+    prefix = text.endswith("*")
+    words = [re.escape(word) for word in re.split(r"[\s\-]+", text.rstrip("*")) if word]
+    body = r"[\s\-]+".join(words)
+    end = "" if prefix else r"(?:s|es)?(?![a-z0-9])"
+    return re.compile(rf"(?<![a-z0-9]){body}{end}")
+
+
+def _specificity(keyword: str) -> int:
+    """A phrase says more than a word: its weight is its number of words.
+
+    A hyphenated compound counts as one word ("chain-of-thought").
+    """
+    return max(1, len(keyword.strip("* ").split()))
+
+
+# --- the model ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    """One paper to classify, by whatever source (store or a titles file)."""
+
+    key: str
+    title: str
+    abstract: str = ""
+    arxiv: list[str] = field(default_factory=list)
+
+
+def _balanced_batches(items: list[_Item], batch_size: int, parallel: int) -> list[list[_Item]]:
+    """Batches of at most `batch_size`, as many as a multiple of `parallel`, evenly sized.
+
+    Even batches finish together, so no request slot idles while one big batch ends.
+    """
+    if not items:
+        return []
+    count = -(-len(items) // max(1, batch_size))
+    if count > parallel:
+        count = -(-count // parallel) * parallel
+    count = min(count, len(items))
+    size, extra = divmod(len(items), count)
+    batches, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < extra else 0)
+        batches.append(items[start:end])
+        start = end
+    return batches
+
+
+def parse_answer(text: str, numbers: Iterable[int], names: Sequence[str]) -> dict[int, Verdict]:
+    """The valid verdicts in a model's JSON answer, by paper number.
+
+    Entries for unknown numbers or categories are dropped; a number given twice keeps its
+    first entry. The caller decides what to do about papers left without a verdict.
+    """
+    wanted = set(numbers)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    entries = data.get("papers") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return {}
+    verdicts: dict[int, Verdict] = {}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        number, category = entry.get("id"), entry.get("category")
+        if isinstance(number, str) and number.isdigit():
+            number = int(number)
+        if not isinstance(number, int) or number not in wanted or number in verdicts:
+            continue
+        if category not in names:
+            continue
+        confidence = entry.get("confidence")
+        if not isinstance(confidence, int | float) or isinstance(confidence, bool):
+            confidence = 0.5
+        verdicts[number] = Verdict(category, round(min(1.0, max(0.0, float(confidence))), 2), "llm")
+    return verdicts
+
+
+async def _classify_with_model(
+    items: list[_Item],
+    config: Config,
+    client: OllamaClient,
+    on_batch: Callable[[list[_Item], dict[str, Verdict]], None],
+) -> tuple[dict[str, Verdict], int]:
+    """Verdicts by the model for `items` (batched, concurrent); (verdicts, invalid count).
+
+    Papers the answer leaves out or gets wrong are asked again once in a batch of their
+    own; those still without a verdict are left to the caller (rules).
+    """
+    names = [category.name for category in config.taxonomy.categories]
+    described = [(c.name, c.description) for c in config.taxonomy.categories]
+    schema = classify_schema(names)
+    verdicts: dict[str, Verdict] = {}
+    invalid = 0
+
+    async def ask(batch: list[_Item]) -> list[_Item]:
+        numbered = [
+            (number, item.title, item.abstract[:_ABSTRACT_CHARS])
+            for number, item in enumerate(batch, start=1)
+        ]
+        messages = classify_messages(described, config.taxonomy.fallback, numbered)
+        result = await client.chat(
+            messages,
+            format=schema,
+            num_predict=_ANSWER_TOKENS_PER_PAPER * len(batch) + 64,
+            temperature=0.0,
+        )
+        found = parse_answer(result.text, range(1, len(batch) + 1), names)
+        done = {}
+        for number, item in enumerate(batch, start=1):
+            if number in found:
+                verdict = found[number]
+                verdict.model = client.model
+                done[item.key] = verdict
+        verdicts.update(done)
+        on_batch(batch, done)
+        return [item for item in batch if item.key not in done]
+
+    batches = _balanced_batches(items, config.classify.batch_size, client.parallel)
+    left_out = [item for rest in await asyncio.gather(*(ask(b) for b in batches)) for item in rest]
+    if left_out:
+        retry = _balanced_batches(left_out, config.classify.batch_size, client.parallel)
+        still = [item for rest in await asyncio.gather(*(ask(b) for b in retry)) for item in rest]
+        invalid = len(still)
+    return verdicts, invalid
+
+
+# --- runs over the store -----------------------------------------------------------------
+
+
+def _progress(step: str, message: str, done: int, total: int, eta: float | None = None) -> Any:
+    from core.pipeline import StepProgress  # the pipeline imports this module
+
+    return StepProgress(step, message, done, total, eta)
+
+
+def _pending(
+    store: Store, config: Config, ids: list[str], method: str, force: bool
+) -> tuple[list[str], int, int]:
+    """(papers to classify with `method`, kept user choices, already done).
+
+    Done means classified under the current taxonomy; for `llm`, a paper classified by
+    rules (the model was unavailable then, or not asked) is not done. `force` redoes
+    everything except a user's choice.
+    """
+    rows = store.classifications(ids)
+    todo, users, done = [], 0, 0
+    for paper_id in ids:
+        row = rows.get(paper_id)
+        if row is not None and row["method"] == "user":
+            users += 1
+        elif (
+            force
+            or row is None
+            or row["taxonomy_version"] != config.taxonomy.version
+            or (method == "llm" and row["method"] == "rules")
+        ):
+            todo.append(paper_id)
+        else:
+            done += 1
+    return todo, users, done
+
+
+async def _model_available(client: OllamaClient) -> str:
+    """Empty when the model can be asked, else why not (for the rules fallback)."""
+    try:
+        await client.ensure_ready()
+    except ModelError as error:
+        return str(error)
+    return ""
+
+
+async def classify_papers(
+    store: Store,
+    config: Config,
+    paper_ids: Iterable[str],
+    *,
+    method: str = "auto",
+    client: OllamaClient | None = None,
+    on_progress: ProgressCallback | None = None,
+    run_id: int | None = None,
+    force: bool = False,
+) -> ClassifyStats:
+    """Classify stored papers with `method` (auto, llm or rules); a user's choice is kept.
+
+    Papers already classified under the current taxonomy are left alone (with `llm`, those
+    classified by rules are asked again) unless `force`. `auto` uses the model when it
+    answers and rules otherwise; `llm` raises ModelError when the model cannot be asked.
+    Each batch's verdicts are stored as soon as they arrive.
+    """
+    return await _classify_ids(
+        store,
+        config,
+        list(dict.fromkeys(paper_ids)),
+        model_ids=None,
+        method=method,
+        client=client,
+        on_progress=on_progress,
+        run_id=run_id,
+        force=force,
+        target="papers",
+    )
+
+
+async def classify_day(
+    store: Store,
+    config: Config,
+    day: date | str,
+    *,
+    method: str = "auto",
+    client: OllamaClient | None = None,
+    on_progress: ProgressCallback | None = None,
+    run_id: int | None = None,
+    force: bool = False,
+) -> ClassifyStats:
+    """Classify every paper of `day`: with `auto`, the digest selection by the model (when
+    it answers) and the rest by rules; with `llm` or `rules`, every paper by that method."""
+    digest = build_digest(store, config, day)
+    ids = [p.paper.id for p in digest.selected] + [p.paper.id for p in digest.others]
+    model_ids = {p.paper.id for p in digest.selected} if method == "auto" else None
+    return await _classify_ids(
+        store,
+        config,
+        ids,
+        model_ids=model_ids,
+        method=method,
+        client=client,
+        on_progress=on_progress,
+        run_id=run_id,
+        force=force,
+        target=str(day),
+        day=str(day),
+    )
+
+
+async def _classify_ids(
+    store: Store,
+    config: Config,
+    ids: list[str],
+    *,
+    model_ids: set[str] | None,
+    method: str,
+    client: OllamaClient | None,
+    on_progress: ProgressCallback | None,
+    run_id: int | None,
+    force: bool,
+    target: str,
+    day: str | None = None,
+) -> ClassifyStats:
+    if method not in METHODS:
+        raise DailyAIError(f"unknown classification method '{method}' — use auto, llm or rules")
+    started = time.monotonic()
+    report = on_progress or (lambda event: None)
+    stats = ClassifyStats(total=len(ids))
+    wants_model = method in ("auto", "llm")
+    in_model_scope = set(ids) if model_ids is None else model_ids
+    model_scope = [i for i in ids if wants_model and i in in_model_scope]
+    rules_scope = [i for i in ids if not (wants_model and i in in_model_scope)]
+    todo_model, users_model, done_model = _pending(store, config, model_scope, "llm", force)
+    todo_rules, users_rules, done_rules = _pending(store, config, rules_scope, "rules", force)
+    stats.kept_user = users_model + users_rules
+    stats.unchanged = done_model + done_rules
+
+    own_client = client is None and bool(todo_model)
+    if own_client:
+        client = make_client(config)
+    total_todo = len(todo_model) + len(todo_rules)
+    done_count = 0
+    run = run_id
+    if total_todo and run is None and day is not None:
+        run = store.start_run("classify", day)
+    try:
+        rules = RuleClassifier(config.taxonomy)
+        papers = {paper_id: store.get_paper(paper_id) for paper_id in todo_model + todo_rules}
+        if todo_model:
+            assert client is not None
+            reason = await _model_available(client)
+            if reason and method == "llm":
+                raise ModelError(reason)
+            if reason:
+                stats.fallback_reason = reason
+                todo_rules = todo_model + todo_rules
+                todo_model = []
+        if todo_model:
+            assert client is not None
+            requests_before = client.requests
+            items = [_item(paper_id, papers[paper_id]) for paper_id in todo_model]
+
+            def on_batch(batch: list[_Item], verdicts: dict[str, Verdict]) -> None:
+                nonlocal done_count
+                for item in batch:
+                    verdict = verdicts.get(item.key)
+                    if verdict is not None:
+                        _store(store, config, item.key, verdict, stats)
+                done_count += len(verdicts)
+                report(
+                    _progress(
+                        "classify",
+                        f"{len(verdicts)} papers by {client.model}",
+                        done_count,
+                        total_todo,
+                    )
+                )
+
+            try:
+                verdicts, invalid = await _classify_with_model(items, config, client, on_batch)
+            except ModelError as error:
+                if method == "llm":
+                    raise
+                stats.fallback_reason = str(error)
+                verdicts, invalid = {}, 0
+            stats.invalid_answers = invalid
+            stats.requests = client.requests - requests_before
+            todo_rules.extend(paper_id for paper_id in todo_model if paper_id not in verdicts)
+        for paper_id in todo_rules:
+            paper = papers.get(paper_id) or store.get_paper(paper_id)
+            if paper is None:
+                continue
+            _store(store, config, paper_id, rules.classify_paper(paper), stats)
+            done_count += 1
+        if todo_rules:
+            report(
+                _progress("classify", f"{len(todo_rules)} papers by rules", done_count, total_todo)
+            )
+    except BaseException as error:
+        if run is not None and run_id is None:
+            store.record_step(run, _step(stats, started, target, "failed", one_line(str(error))))
+            store.finish_run(run, "failed", one_line(str(error)))
+        raise
+    finally:
+        if own_client and client is not None:
+            await client.aclose()
+    stats.duration_ms = int((time.monotonic() - started) * 1000)
+    if run is not None:
+        status = "partial" if stats.fallback_reason or stats.invalid_answers else "ok"
+        store.record_step(run, _step(stats, started, target, status, stats.fallback_reason))
+        if run_id is None:
+            store.finish_run(run, status, stats.fallback_reason)
+    return stats
+
+
+def _item(paper_id: str, paper: Paper | None) -> _Item:
+    if paper is None:
+        return _Item(paper_id, "")
+    return _Item(paper_id, paper.title, paper.abstract, list(paper.categories))
+
+
+def _store(
+    store: Store, config: Config, paper_id: str, verdict: Verdict, stats: ClassifyStats
+) -> None:
+    if store.set_classification(
+        paper_id,
+        category=verdict.category,
+        confidence=verdict.confidence,
+        method=verdict.method,
+        taxonomy_version=config.taxonomy.version,
+        model=verdict.model,
+    ):
+        stats.classified += 1
+        stats.categories[verdict.category] = stats.categories.get(verdict.category, 0) + 1
+        if verdict.method == "llm":
+            stats.by_llm += 1
+        else:
+            stats.by_rules += 1
+    else:
+        stats.kept_user += 1
+
+
+def _step(stats: ClassifyStats, started: float, target: str, status: str, reason: str) -> RunStep:
+    return RunStep(
+        step="classify",
+        target=target,
+        status=status,
+        reason=reason,
+        counts=stats.as_counts(),
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
+
+
+def set_user_category(store: Store, config: Config, paper_id: str, category: str) -> None:
+    """A user's correction: the paper's category from now on, whatever later runs decide."""
+    names = [c.name for c in config.taxonomy.categories]
+    if category not in names:
+        raise DailyAIError(
+            f"unknown category '{one_line(category, limit=80)}' — one of: {', '.join(names)}"
+        )
+    if store.get_paper(paper_id) is None:
+        raise DailyAIError(f"no stored paper '{one_line(paper_id, limit=80)}' — check the id")
+    store.set_classification(
+        paper_id,
+        category=category,
+        confidence=1.0,
+        method="user",
+        taxonomy_version=config.taxonomy.version,
+    )
+
+
+# --- titles without the store ------------------------------------------------------------
+
+
+@dataclass
+class TitleVerdict:
+    """One line of `dailyai classify --titles`."""
+
+    title: str
+    category: str
+    confidence: float
+    method: str
+    url: str = ""
+
+
+async def classify_titles(
+    entries: Sequence[dict[str, Any]],
+    config: Config,
+    *,
+    method: str = "auto",
+    client: OllamaClient | None = None,
+) -> tuple[list[TitleVerdict], str]:
+    """Categories for `entries` (dicts with title, optional abstract, url, categories),
+    without touching the store. Returns the verdicts in input order and, in auto mode,
+    why rules were used instead of the model (empty when they were not)."""
+    if method not in METHODS:
+        raise DailyAIError(f"unknown classification method '{method}' — use auto, llm or rules")
+    items = []
+    for index, entry in enumerate(entries):
+        title = one_line(str(entry.get("title") or ""))
+        abstract = str(entry.get("abstract") or "")
+        categories = entry.get("categories") or []
+        items.append(_Item(str(index), title, abstract, [str(c) for c in categories]))
+    rules = RuleClassifier(config.taxonomy)
+    verdicts: dict[str, Verdict] = {}
+    reason = ""
+    if method in ("auto", "llm") and items:
+        own = client is None
+        client = client or make_client(config)
+        try:
+            reason = await _model_available(client)
+            if reason and method == "llm":
+                raise ModelError(reason)
+            if not reason:
+                try:
+                    verdicts, _ = await _classify_with_model(items, config, client, lambda *a: None)
+                except ModelError as error:
+                    if method == "llm":
+                        raise
+                    reason = str(error)
+        finally:
+            if own:
+                await client.aclose()
+    result = []
+    for item, entry in zip(items, entries, strict=True):
+        verdict = verdicts.get(item.key) or rules.classify(item.title, item.abstract, item.arxiv)
+        result.append(
+            TitleVerdict(
+                item.title,
+                verdict.category,
+                verdict.confidence,
+                verdict.method,
+                str(entry.get("url") or ""),
+            )
+        )
+    return result, reason
+
+
+__all__ = [
+    "METHODS",
+    "ClassifyStats",
+    "RuleClassifier",
+    "TitleVerdict",
+    "Verdict",
+    "classify_day",
+    "classify_papers",
+    "classify_titles",
+    "parse_answer",
+    "set_user_category",
+]

@@ -1,0 +1,962 @@
+"""Korean summaries: 2–4 sentences per paper, and a synthesis report per category per day.
+
+What this module guarantees:
+
+- Every answer passes the Korean gate (core.quality) or is retried with a stricter prompt
+  that names what was wrong, a bounded number of times; then it is stored as failed with
+  its reason. The English abstract is never stored or shown in its place.
+- Each summary is stored under (paper, model, prompt version, abstract hash) and committed
+  the moment it is made, so a killed run loses nothing; a re-run does only what is missing,
+  failed or stale, and with nothing changed it sends no request at all.
+- The day's digest selection is summarized first, in rank order; a category's report is
+  written as soon as its papers' summaries are done, from those summaries (not the
+  abstracts), shortened to fit `num_ctx` when a category is large. Other papers are
+  summarized on demand (`summarize_paper`) or within `digest.time_budget_minutes`.
+- Up to `ollama.parallel` requests run at once; answers stream to `on_token`; progress
+  events carry an ETA from the measured speed (`StepProgress` from core.pipeline).
+- Model output never changes what is stored structurally: a summary is one plain
+  paragraph, a report's headings are folded to the report's own level, and the papers a
+  report draws on are the ones that were sent, not what the model claims.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from core.config import Config
+from core.digest import DigestPaper, build_digest
+from core.errors import DailyAIError, ModelError
+from core.llm import ChatResult, OllamaClient, PromptTooLongError, make_client
+from core.models import Paper
+from core.prompts import (
+    REPORT_PROMPT_VERSION,
+    RETRY_REASONS,
+    SUMMARY_PROMPT_VERSION,
+    abstract_hash,
+    report_messages,
+    short_name,
+    summary_messages,
+    text_hash,
+)
+from core.quality import GateResult, Problem, check_report, check_summary
+from core.sanitize import clean_text, one_line
+from core.store import RunStep, Store
+
+# A summary is 2–4 sentences (about 150–250 tokens); the cap stops a rambling model early.
+SUMMARY_MAX_TOKENS = 512
+# For the ETA: a report costs about as much as this many summaries.
+REPORT_UNITS = 3.0
+# Before any summary by this model was timed: output tokens per summary, and the share of
+# time spent reading the prompt on top of writing the answer.
+EXPECTED_SUMMARY_TOKENS = 200
+PROMPT_OVERHEAD = 1.25
+MAX_SUMMARY_CHARS = 2000
+MAX_REPORT_CHARS = 12000
+
+ProgressCallback = Callable[[Any], None]
+TokenCallback = Callable[[str], None]
+
+
+@dataclass
+class PaperSummary:
+    """One paper's summary as a run left it (the fields of digest.SummaryState and more)."""
+
+    paper_id: str
+    status: str
+    """"ok" (passed the gate) or "failed" (reason says why; text is empty)."""
+    text: str = ""
+    reason: str = ""
+    flags: list[str] = field(default_factory=list)
+    model: str | None = None
+    attempts: int = 0
+    cached: bool = False
+    """Already stored under the current key: no request was made."""
+    output_tokens: int | None = None
+    duration_ms: int | None = None
+
+
+@dataclass
+class SummarizeStats:
+    """What one summarize run did (recorded in the run ledger)."""
+
+    day: str
+    total: int = 0
+    """Summaries in scope."""
+    passed: int = 0
+    """Summaries made now that passed the gate."""
+    retried: int = 0
+    """Summaries that needed more than one attempt (passed or not)."""
+    failed: int = 0
+    cached: int = 0
+    flagged: int = 0
+    pending: int = 0
+    """Summaries left undone (the run stopped, or the time budget ran out)."""
+    reports_written: int = 0
+    reports_failed: int = 0
+    reports_cached: int = 0
+    reports_pending: int = 0
+    requests: int = 0
+    tokens_per_second: float | None = None
+    estimate_seconds: float | None = None
+    """The run time estimated before starting."""
+    stopped_reason: str = ""
+    duration_ms: int = 0
+
+    @property
+    def status(self) -> str:
+        if self.stopped_reason and not (self.passed or self.reports_written):
+            return "failed"
+        if self.stopped_reason or self.failed or self.reports_failed:
+            return "partial"
+        return "ok"
+
+    def as_counts(self) -> dict[str, Any]:
+        counts: dict[str, Any] = {
+            "total": self.total,
+            "passed": self.passed,
+            "retried": self.retried,
+            "failed": self.failed,
+            "cached": self.cached,
+            "flagged": self.flagged,
+            "pending": self.pending,
+            "reports_written": self.reports_written,
+            "reports_failed": self.reports_failed,
+            "reports_cached": self.reports_cached,
+            "reports_pending": self.reports_pending,
+            "requests": self.requests,
+        }
+        if self.tokens_per_second:
+            counts["tokens_per_second"] = round(self.tokens_per_second, 1)
+        if self.estimate_seconds is not None:
+            counts["estimate_seconds"] = round(self.estimate_seconds)
+        return counts
+
+
+def _progress(message: str, done: int, total: int, eta: float | None = None) -> Any:
+    from core.pipeline import StepProgress  # the pipeline imports this module
+
+    return StepProgress("summarize", message, done, total, eta)
+
+
+# --- cleaning model output -----------------------------------------------------------------
+
+_FENCE = re.compile(r"^\s*```.*$", re.MULTILINE)
+_LABEL = re.compile(r"^\s*(?:\*\*)?(?:요약|한국어 요약|summary)(?:\*\*)?\s*[:：]\s*", re.IGNORECASE)
+_EMPHASIS = re.compile(r"\*\*|__")
+_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.MULTILINE)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$", re.MULTILINE)
+
+
+def clean_summary(text: str) -> str:
+    """A model's summary as one plain paragraph (labels, lists, Markdown and quotes dropped)."""
+    text = clean_text(text)
+    text = _FENCE.sub("", text)
+    text = _HEADING.sub(r"\1", text)
+    text = _LIST_MARK.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    text = _LABEL.sub("", text)
+    text = " ".join(text.split())
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”「":
+        text = text[1:-1].strip()
+    return text[:MAX_SUMMARY_CHARS]
+
+
+def clean_report(text: str) -> str:
+    """A model's report as Markdown whose headings are all at the report's own level.
+
+    The published page owns the higher levels (the day, the category); a `#` or `##` from
+    the model would open a fake section there.
+    """
+    text = clean_text(text)
+    text = _FENCE.sub("", text)
+    text = _HEADING.sub(lambda m: f"#### {m.group(1)}" if m.group(1) else "", text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    return text[:MAX_REPORT_CHARS]
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a Korean summary (for compact report inputs)."""
+    match = re.search(r"(?<!\d)[.!?。](?=\s|$)", text)
+    return text[: match.end()].strip() if match else text.strip()
+
+
+# --- one summary -------------------------------------------------------------------------
+
+
+def _summary_key(paper: Paper, config: Config) -> dict[str, str]:
+    return {
+        "model": config.ollama.model,
+        "prompt_version": SUMMARY_PROMPT_VERSION,
+        "abstract_hash": abstract_hash(paper.title, paper.abstract),
+    }
+
+
+def cached_summary(store: Store, config: Config, paper: Paper) -> PaperSummary | None:
+    """The stored summary that passed the gate under the paper's current key, if any."""
+    row = store.get_summary(paper.id, **_summary_key(paper, config))
+    if row is None or row["status"] != "ok":
+        return None
+    return PaperSummary(
+        paper.id,
+        "ok",
+        row["text"],
+        row["reason"],
+        json.loads(row["flags"]),
+        row["model"],
+        row["attempts"],
+        cached=True,
+        output_tokens=row["output_tokens"],
+        duration_ms=row["duration_ms"],
+    )
+
+
+def _retry_problems(gate: GateResult) -> list[tuple[str, str]]:
+    return [(problem.code, _detail(problem)) for problem in (*gate.problems, *gate.flags)]
+
+
+def _detail(problem: Problem) -> str:
+    """The part of a problem's detail the retry prompt quotes (e.g. the invented numbers)."""
+    return problem.detail.split(": ", 1)[-1]
+
+
+def _fitting_abstract(
+    client: OllamaClient, title: str, abstract: str, config: Config
+) -> tuple[str, bool]:
+    """The abstract, cut at the end if needed so the prompt fits num_ctx; (text, was cut)."""
+    budget = min(config.ollama.num_predict, SUMMARY_MAX_TOKENS)
+    # Room for the longest prompt a retry can send: the glossary and every retry reason.
+    worst = [(code, "") for code in RETRY_REASONS]
+    glossary = config.summaries.glossary
+    cut = False
+    while abstract and not client.fits(
+        summary_messages(title, abstract, glossary=glossary, retry_problems=worst), budget
+    ):
+        abstract = abstract[: int(len(abstract) * 0.8)]
+        cut = True
+    return abstract, cut
+
+
+async def _write_summary(
+    store: Store,
+    config: Config,
+    client: OllamaClient,
+    paper: Paper,
+    *,
+    on_token: TokenCallback | None = None,
+    on_attempt: Callable[[int], None] | None = None,
+) -> PaperSummary:
+    """Ask for a paper's summary until it passes the gate (or attempts run out); store it.
+
+    An attempt whose only problems are soft (numbers not in the abstract, a glossary term,
+    too many sentences) is kept as the answer if no later attempt is clean. Raises
+    ModelError when the model cannot be asked; nothing is stored then.
+    """
+    key = _summary_key(paper, config)
+    if not paper.abstract.strip():
+        reason = "no abstract to summarize (the source gave none)"
+        store.save_summary(paper.id, **key, status="failed", reason=reason, attempts=0)
+        return PaperSummary(paper.id, "failed", reason=reason, model=client.model)
+    glossary = config.summaries.glossary
+    abstract, cut = _fitting_abstract(client, paper.title, paper.abstract, config)
+    if not abstract:
+        reason = "the prompt does not fit ollama.num_ctx even without the abstract — raise num_ctx"
+        store.save_summary(paper.id, **key, status="failed", reason=reason, attempts=0)
+        return PaperSummary(paper.id, "failed", reason=reason, model=client.model)
+    attempts = max(1, config.summaries.max_attempts)
+    best: tuple[str, GateResult, ChatResult] | None = None
+    last_reason = ""
+    retry: list[tuple[str, str]] = []
+    duration_ms = 0
+    attempt = 0
+    for attempt in range(1, attempts + 1):
+        if on_attempt is not None:
+            on_attempt(attempt)
+        messages = summary_messages(paper.title, abstract, glossary=glossary, retry_problems=retry)
+        try:
+            result = await client.chat(
+                messages,
+                on_token=on_token,
+                num_predict=min(config.ollama.num_predict, SUMMARY_MAX_TOKENS),
+                on_restart=(lambda a=attempt: on_attempt(a)) if on_attempt is not None else None,
+            )
+        except PromptTooLongError as error:
+            last_reason = str(error)
+            break
+        duration_ms += result.duration_ms or 0
+        text = clean_summary(result.text)
+        gate = check_summary(
+            text,
+            title=paper.title,
+            abstract=paper.abstract,
+            min_hangul_ratio=config.summaries.min_hangul_ratio,
+            glossary=glossary,
+        )
+        if result.truncated:
+            gate.problems.append(
+                Problem(
+                    "truncated",
+                    f"Ollama cut the prompt (sent about {result.prompt_estimate} tokens, the "
+                    f"model saw {result.prompt_tokens}) — raise ollama.num_ctx",
+                )
+            )
+        if result.done_reason == "length":
+            gate.flags.append(Problem("sentences", "the answer hit num_predict and was cut off"))
+        if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):
+            best = (text, gate, result)
+        if gate.clean:
+            break
+        last_reason = gate.reason or "; ".join(gate.flag_texts)
+        retry = _retry_problems(gate)
+    if best is None:
+        store.save_summary(
+            paper.id,
+            **key,
+            status="failed",
+            reason=last_reason,
+            attempts=attempt,
+            duration_ms=duration_ms,
+        )
+        return PaperSummary(
+            paper.id, "failed", reason=last_reason, model=client.model, attempts=attempt
+        )
+    text, gate, result = best
+    flags = gate.flag_texts + (["abstract shortened to fit num_ctx"] if cut else [])
+    store.save_summary(
+        paper.id,
+        **key,
+        status="ok",
+        text=text,
+        flags=flags,
+        attempts=attempt,
+        prompt_tokens=result.prompt_tokens,
+        output_tokens=result.output_tokens,
+        duration_ms=duration_ms,
+    )
+    return PaperSummary(
+        paper.id,
+        "ok",
+        text,
+        flags=flags,
+        model=client.model,
+        attempts=attempt,
+        output_tokens=result.output_tokens,
+        duration_ms=duration_ms,
+    )
+
+
+async def summarize_paper(
+    store: Store,
+    config: Config,
+    paper_id: str,
+    *,
+    client: OllamaClient | None = None,
+    force: bool = False,
+    on_token: TokenCallback | None = None,
+    on_attempt: Callable[[int], None] | None = None,
+) -> PaperSummary:
+    """One paper's Korean summary, streaming its text to `on_token` as it arrives.
+
+    Returns the stored summary without a request when it is current (unless `force`).
+    `on_attempt(n)` is called when attempt n starts (the text starts again then).
+    Raises DailyAIError for an unknown paper and ModelError when the model cannot answer.
+    """
+    paper = store.get_paper(paper_id)
+    if paper is None:
+        raise DailyAIError(f"no stored paper '{one_line(paper_id, limit=80)}' — check the id")
+    if not force and (found := cached_summary(store, config, paper)) is not None:
+        return found
+    own = client is None
+    client = client or make_client(config)
+    try:
+        return await _write_summary(
+            store, config, client, paper, on_token=on_token, on_attempt=on_attempt
+        )
+    finally:
+        if own:
+            await client.aclose()
+
+
+# --- one category report -------------------------------------------------------------------
+
+
+@dataclass
+class _ReportInput:
+    paper_id: str
+    title: str
+    summary: str
+
+
+def report_inputs_hash(category: str, inputs: Sequence[_ReportInput]) -> str:
+    """What a category's report depends on: its papers' titles and summaries, in order."""
+    parts = [f"{item.paper_id}\x1e{item.title}\x1e{item.summary}" for item in inputs]
+    return text_hash(category, *parts)
+
+
+def _fit_report(
+    client: OllamaClient,
+    category: str,
+    inputs: Sequence[_ReportInput],
+    glossary: dict[str, str],
+    retry: list[tuple[str, str]],
+    compact: int,
+) -> tuple[list[dict[str, str]], list[str], list[str]]:
+    """Messages for a report that fit num_ctx; (messages, paper ids sent, flags).
+
+    A large category is shortened step by step: each summary to its first sentence, then
+    the lowest-ranked papers by title only, then those titles dropped. `compact` starts
+    further along (after Ollama reported a truncated prompt).
+    """
+    budget = client.config.num_predict
+    levels = [False, True]
+    for shorten in levels[min(compact, 1) :]:
+        pairs = [
+            (item.title, first_sentence(item.summary) if shorten else item.summary)
+            for item in inputs
+        ]
+        for with_summary in range(len(pairs), 0, -1):
+            kept, titles = pairs[:with_summary], [title for title, _ in pairs[with_summary:]]
+            messages = report_messages(
+                category, kept, title_only=titles, glossary=glossary, retry_problems=retry
+            )
+            if client.fits(messages, budget):
+                flags = []
+                if shorten:
+                    flags.append("built from shortened summaries to fit num_ctx")
+                if titles:
+                    flags.append(f"{len(titles)} papers named by title only to fit num_ctx")
+                return messages, [item.paper_id for item in inputs], flags
+    for keep in range(len(inputs), 0, -1):
+        pairs = [(item.title, first_sentence(item.summary)) for item in inputs[:1]]
+        titles = [item.title for item in inputs[1:keep]]
+        messages = report_messages(
+            category, pairs, title_only=titles, glossary=glossary, retry_problems=retry
+        )
+        if client.fits(messages, budget):
+            dropped = len(inputs) - keep
+            return (
+                messages,
+                [item.paper_id for item in inputs[:keep]],
+                [f"{dropped} papers left out to fit num_ctx"] if dropped else [],
+            )
+    raise PromptTooLongError(
+        f"even one paper does not fit ollama.num_ctx = {client.config.num_ctx} for a report"
+        " — raise num_ctx"
+    )
+
+
+async def _write_report(
+    store: Store,
+    config: Config,
+    client: OllamaClient,
+    day: str,
+    category: str,
+    inputs: Sequence[_ReportInput],
+    *,
+    on_token: TokenCallback | None = None,
+) -> str:
+    """Write (and store) a category's report from its papers' summaries; its status."""
+    key = {
+        "model": config.ollama.model,
+        "prompt_version": REPORT_PROMPT_VERSION,
+        "inputs_hash": report_inputs_hash(category, inputs),
+    }
+    if not inputs:
+        reason = "no summary of this category passed the gate, so there is nothing to build from"
+        store.save_category_report(day, category, **key, status="failed", reason=reason, attempts=0)
+        return "failed"
+    glossary = config.summaries.glossary
+    source = "\n".join(f"{item.title}\n{item.summary}" for item in inputs)
+    names = [short_name(item.title) for item in inputs]
+    retry: list[tuple[str, str]] = []
+    compact = 0
+    best: tuple[str, GateResult, list[str], list[str]] | None = None
+    last_reason = ""
+    attempt = 0
+    for _ in range(max(1, config.summaries.max_attempts)):
+        attempt += 1
+        messages, sent_ids, fit_flags = _fit_report(
+            client, category, inputs, glossary, retry, compact
+        )
+        result = await client.chat(messages, on_token=on_token)
+        text = clean_report(result.text)
+        gate = check_report(
+            text,
+            source=source,
+            paper_names=names,
+            min_hangul_ratio=config.summaries.min_hangul_ratio,
+            glossary=glossary,
+        )
+        if result.truncated:
+            compact += 1
+            gate.problems.append(
+                Problem(
+                    "truncated",
+                    f"Ollama cut the prompt (sent about {result.prompt_estimate} tokens, the "
+                    f"model saw {result.prompt_tokens}) — raise ollama.num_ctx",
+                )
+            )
+        if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):
+            best = (text, gate, sent_ids, fit_flags)
+        if gate.clean:
+            break
+        last_reason = gate.reason or "; ".join(gate.flag_texts)
+        retry = _retry_problems(gate)
+    if best is None:
+        store.save_category_report(
+            day,
+            category,
+            **key,
+            status="failed",
+            reason=last_reason,
+            paper_ids=[item.paper_id for item in inputs],
+            attempts=attempt,
+        )
+        return "failed"
+    text, gate, sent_ids, fit_flags = best
+    store.save_category_report(
+        day,
+        category,
+        **key,
+        status="ok",
+        text=text,
+        reason="; ".join(gate.flag_texts + fit_flags),
+        paper_ids=sent_ids,
+        attempts=attempt,
+    )
+    return "ok"
+
+
+# --- a day's run ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    kind: str  # "summary", "other" or "report"
+    key: str  # a paper id, or a category name
+    paper: Paper | None = None
+
+
+@dataclass
+class _ReportPlan:
+    category: str
+    members: list[DigestPaper]
+    waiting: set[str]
+
+
+@dataclass
+class SummaryPlan:
+    """What a summarize run would do: the work pending and what is already current."""
+
+    summaries: list[Paper] = field(default_factory=list)
+    """Selected papers (or the papers asked for) to summarize, in rank order."""
+    others: list[Paper] = field(default_factory=list)
+    """The day's other papers to summarize within the time budget."""
+    reports: list[_ReportPlan] = field(default_factory=list)
+    cached: int = 0
+    reports_cached: int = 0
+
+    @property
+    def work_units(self) -> float:
+        """The selection's work in summary-sized units (reports count more)."""
+        return len(self.summaries) + REPORT_UNITS * len(self.reports)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.summaries or self.others or self.reports)
+
+
+def plan_day(
+    store: Store,
+    config: Config,
+    day: date | str,
+    *,
+    category: str | None = None,
+    paper_ids: Sequence[str] | None = None,
+    force: bool = False,
+) -> SummaryPlan:
+    """The pending work of a summarize run for `day` (see summarize_day)."""
+    digest = build_digest(store, config, day)
+    plan = SummaryPlan()
+    if paper_ids is not None:
+        known = {p.paper.id: p.paper for p in (*digest.selected, *digest.others)}
+        for paper_id in dict.fromkeys(paper_ids):
+            paper = known.get(paper_id) or store.get_paper(paper_id)
+            if paper is None:
+                raise DailyAIError(
+                    f"no stored paper '{one_line(paper_id, limit=80)}' — check the id"
+                )
+            if force or cached_summary(store, config, paper) is None:
+                plan.summaries.append(paper)
+            else:
+                plan.cached += 1
+        return plan
+    if category is not None:
+        names = [c.name for c in config.taxonomy.categories]
+        if category not in names:
+            raise DailyAIError(
+                f"unknown category '{one_line(category, limit=80)}' — one of: {', '.join(names)}"
+            )
+    selected = [p for p in digest.selected if category is None or p.category == category]
+    pending_ids: set[str] = set()
+    for item in selected:
+        if force or cached_summary(store, config, item.paper) is None:
+            plan.summaries.append(item.paper)
+            pending_ids.add(item.paper.id)
+        else:
+            plan.cached += 1
+    for section in digest.sections:
+        if category is not None and section.category.name != category:
+            continue
+        members = section.papers
+        waiting = {p.paper.id for p in members if p.paper.id in pending_ids}
+        if not waiting and not force:
+            inputs = _report_inputs(store, config, members)
+            if inputs and store.get_category_report(
+                digest.day,
+                section.category.name,
+                model=config.ollama.model,
+                prompt_version=REPORT_PROMPT_VERSION,
+                inputs_hash=report_inputs_hash(section.category.name, inputs),
+            ):
+                plan.reports_cached += 1
+                continue
+        plan.reports.append(_ReportPlan(section.category.name, members, waiting))
+    if config.digest.time_budget_minutes > 0:
+        for item in digest.others:
+            if category is not None and item.category != category:
+                continue
+            if cached_summary(store, config, item.paper) is None:
+                plan.others.append(item.paper)
+    return plan
+
+
+def _report_inputs(
+    store: Store, config: Config, members: Sequence[DigestPaper]
+) -> list[_ReportInput]:
+    inputs = []
+    for member in members:
+        found = cached_summary(store, config, member.paper)
+        if found is not None:
+            inputs.append(_ReportInput(member.paper.id, member.paper.title, found.text))
+    return inputs
+
+
+def seconds_per_summary(
+    store: Store, config: Config, tokens_per_second: float | None
+) -> float | None:
+    """How long one summary takes on this machine, from what was measured.
+
+    The median time of the model's recent summaries when there are some; else the
+    expected summary length at the measured speed; None when nothing was measured.
+    """
+    timings = [ms for ms, _ in store.summary_timings(config.ollama.model) if ms]
+    if len(timings) >= 3:
+        return statistics.median(timings) / 1000
+    if tokens_per_second:
+        return EXPECTED_SUMMARY_TOKENS / tokens_per_second * PROMPT_OVERHEAD
+    return None
+
+
+def estimate_seconds(plan: SummaryPlan, per_summary: float | None, parallel: int) -> float | None:
+    """The selection's run time: its work at the measured pace, spread over `parallel`."""
+    if per_summary is None:
+        return None
+    return plan.work_units * per_summary / max(1, parallel)
+
+
+class _DayRun:
+    """One summarize run: a pool of `parallel` workers over a queue of jobs."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        client: OllamaClient,
+        day: str,
+        plan: SummaryPlan,
+        stats: SummarizeStats,
+        report: ProgressCallback,
+        on_token: Callable[[str, str], None] | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.store, self.config, self.client, self.day = store, config, client, day
+        self.plan, self.stats, self.report, self.on_token = plan, stats, report, on_token
+        self.clock = clock
+        self.ready: list[_Job] = [_Job("summary", p.id, p) for p in plan.summaries]
+        self.ready += [_Job("report", r.category) for r in plan.reports if not r.waiting]
+        self.others: list[_Job] = [_Job("other", p.id, p) for p in plan.others]
+        self.reports = {r.category: r for r in plan.reports}
+        self.total = len(plan.summaries) + len(plan.reports) + len(plan.others)
+        self.done = 0
+        self.units_done = 0.0
+        self.units_total = plan.work_units + len(plan.others)
+        self.running = 0
+        self.stop_reason = ""
+        self.failure: BaseException | None = None
+        self.started: float | None = None
+        self.other_deadline: float | None = None
+        self.changed = asyncio.Condition()
+
+    def _next(self) -> _Job | None:
+        # Reports first (their category is complete), then the selection in rank order,
+        # then other papers while the time budget lasts.
+        for index, job in enumerate(self.ready):
+            if job.kind == "report":
+                return self.ready.pop(index)
+        if self.ready:
+            return self.ready.pop(0)
+        if self.others:
+            now = self.clock()
+            if self.other_deadline is None:
+                self.other_deadline = now + self.config.digest.time_budget_minutes * 60
+            if now < self.other_deadline:
+                return self.others.pop(0)
+            self.others.clear()
+        return None
+
+    async def run(self) -> None:
+        workers = max(1, self.client.parallel)
+        await asyncio.gather(*(self._worker() for _ in range(workers)))
+        if self.failure is not None:
+            raise self.failure
+
+    async def _worker(self) -> None:
+        while True:
+            async with self.changed:
+                while True:
+                    if self.stop_reason:
+                        return
+                    job = self._next()
+                    if job is not None:
+                        break
+                    if self.running == 0:
+                        self.changed.notify_all()
+                        return
+                    await self.changed.wait()
+                self.running += 1
+                if self.started is None:
+                    self.started = self.clock()
+            try:
+                await self._do(job)
+            except ModelError as error:
+                if isinstance(error, PromptTooLongError) and job.kind == "report":
+                    self._save_report_failure(job.key, str(error))
+                else:
+                    # Ollama is down or failing: finish what runs, start nothing new.
+                    self.stop_reason = str(error)
+            except Exception as error:
+                self.stop_reason = one_line(str(error)) or type(error).__name__
+                self.failure = error
+            finally:
+                async with self.changed:
+                    self.running -= 1
+                    self.changed.notify_all()
+
+    def _save_report_failure(self, category: str, reason: str) -> None:
+        inputs = _report_inputs(self.store, self.config, self.reports[category].members)
+        self.store.save_category_report(
+            self.day,
+            category,
+            model=self.config.ollama.model,
+            prompt_version=REPORT_PROMPT_VERSION,
+            inputs_hash=report_inputs_hash(category, inputs),
+            status="failed",
+            reason=reason,
+            paper_ids=[item.paper_id for item in inputs],
+            attempts=0,
+        )
+        self.stats.reports_failed += 1
+        self._finished(REPORT_UNITS, f"report {category}: failed ({reason})")
+
+    async def _do(self, job: _Job) -> None:
+        if job.kind == "report":
+            plan = self.reports[job.key]
+            inputs = _report_inputs(self.store, self.config, plan.members)
+            status = await _write_report(
+                self.store,
+                self.config,
+                self.client,
+                self.day,
+                job.key,
+                inputs,
+                on_token=self._token_sink(f"report:{job.key}"),
+            )
+            if status == "ok":
+                self.stats.reports_written += 1
+            else:
+                self.stats.reports_failed += 1
+            self._finished(REPORT_UNITS, f"report {job.key}: {status}")
+            return
+        assert job.paper is not None
+        result = await _write_summary(
+            self.store, self.config, self.client, job.paper, on_token=self._token_sink(job.key)
+        )
+        if result.status == "ok":
+            self.stats.passed += 1
+            self.stats.flagged += 1 if result.flags else 0
+        else:
+            self.stats.failed += 1
+        self.stats.retried += 1 if result.attempts > 1 else 0
+        title = one_line(job.paper.title, limit=60)
+        detail = "ok" if result.status == "ok" else f"failed ({result.reason})"
+        self._finished(1.0, f"{title}: {detail}")
+        for category, plan in self.reports.items():
+            if job.key in plan.waiting:
+                plan.waiting.discard(job.key)
+                if not plan.waiting:
+                    self.ready.insert(0, _Job("report", category))
+
+    def _token_sink(self, key: str) -> TokenCallback | None:
+        if self.on_token is None:
+            return None
+        sink = self.on_token
+        return lambda piece: sink(key, piece)
+
+    def _finished(self, units: float, message: str) -> None:
+        self.done += 1
+        self.units_done += units
+        self.report(_progress(message, self.done, self.total, self.eta()))
+
+    def eta(self) -> float | None:
+        """Seconds left, from the pace of this run so far (the estimate before that)."""
+        remaining = max(0.0, self.units_total - self.units_done)
+        if self.started is None or self.units_done <= 0:
+            return self.stats.estimate_seconds
+        rate = self.units_done / max(1e-6, self.clock() - self.started)
+        return remaining / rate
+
+
+async def summarize_day(
+    store: Store,
+    config: Config,
+    day: date | str,
+    *,
+    client: OllamaClient | None = None,
+    category: str | None = None,
+    paper_ids: Sequence[str] | None = None,
+    force: bool = False,
+    on_progress: ProgressCallback | None = None,
+    run_id: int | None = None,
+    on_token: Callable[[str, str], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> SummarizeStats:
+    """Summaries for the day's digest selection, then each category's report.
+
+    `category` limits the run to one category; `paper_ids` summarizes exactly those
+    papers (no reports); `force` writes again what is current. With
+    `digest.time_budget_minutes`, the day's other papers follow within that budget.
+    Progress goes to `on_progress` (StepProgress events with an ETA), text as it arrives to
+    `on_token(paper_id or "report:<category>", piece)`. The run is recorded in the ledger
+    (as a step of `run_id`, or as a run of its own when there is work to do).
+
+    Raises ModelError when Ollama cannot be reached or the model is not pulled before
+    anything was done; if it fails mid-run, the run stops, keeps what was made, and says
+    why in `stopped_reason` (the rest stays pending for the next run).
+    """
+    started = clock()
+    day_text = date.fromisoformat(str(day)).isoformat()
+    report = on_progress or (lambda event: None)
+    plan = plan_day(store, config, day_text, category=category, paper_ids=paper_ids, force=force)
+    stats = SummarizeStats(
+        day=day_text,
+        total=len(plan.summaries) + plan.cached,
+        cached=plan.cached,
+        reports_cached=plan.reports_cached,
+    )
+    target = category or ("papers" if paper_ids is not None else "digest")
+    if plan.empty:
+        report(_progress("nothing to do: every summary and report is current", 0, 0, 0.0))
+        if run_id is not None:
+            store.record_step(run_id, _step(stats, target, "ok", "", started, clock))
+        return stats
+    own = client is None
+    client = client or make_client(config)
+    run = run_id if run_id is not None else store.start_run("summarize", day_text)
+    requests_before = client.requests
+    try:
+        await client.ensure_ready()
+        speed = client.tokens_per_second
+        per_summary = seconds_per_summary(store, config, speed)
+        if per_summary is None:
+            speed = (await client.measure_speed()).tokens_per_second
+            per_summary = seconds_per_summary(store, config, speed)
+        stats.estimate_seconds = estimate_seconds(plan, per_summary, client.parallel)
+        report(
+            _progress(
+                f"{len(plan.summaries)} summaries and {len(plan.reports)} reports to write"
+                + (f" (+ up to {len(plan.others)} other papers)" if plan.others else "")
+                + (f" at {speed:.1f} tokens/s" if speed else ""),
+                0,
+                len(plan.summaries) + len(plan.reports) + len(plan.others),
+                stats.estimate_seconds,
+            )
+        )
+        day_run = _DayRun(store, config, client, day_text, plan, stats, report, on_token, clock)
+        await day_run.run()
+        stats.stopped_reason = day_run.stop_reason
+    except BaseException as error:
+        stats.requests = client.requests - requests_before
+        reason = "cancelled" if isinstance(error, asyncio.CancelledError) else one_line(str(error))
+        _leftover(stats, plan)
+        store.record_step(run, _step(stats, target, "failed", reason, started, clock))
+        if run_id is None:
+            store.finish_run(run, "failed", reason)
+        raise
+    finally:
+        stats.tokens_per_second = client.tokens_per_second
+        if own:
+            await client.aclose()
+    stats.requests = client.requests - requests_before
+    _leftover(stats, plan)
+    stats.duration_ms = int((clock() - started) * 1000)
+    store.record_step(run, _step(stats, target, stats.status, stats.stopped_reason, started, clock))
+    if run_id is None:
+        store.finish_run(run, stats.status, stats.stopped_reason)
+    return stats
+
+
+def _leftover(stats: SummarizeStats, plan: SummaryPlan) -> None:
+    """Count what the run left pending (stopped early, or out of time budget)."""
+    made = stats.passed + stats.failed
+    stats.pending = max(0, len(plan.summaries) + len(plan.others) - made)
+    stats.reports_pending = max(0, len(plan.reports) - stats.reports_written - stats.reports_failed)
+
+
+def _step(
+    stats: SummarizeStats,
+    target: str,
+    status: str,
+    reason: str,
+    started: float,
+    clock: Callable[[], float],
+) -> RunStep:
+    return RunStep(
+        step="summarize",
+        target=target,
+        status=status,
+        reason=reason,
+        counts=stats.as_counts(),
+        duration_ms=int((clock() - started) * 1000),
+    )
+
+
+__all__ = [
+    "PaperSummary",
+    "SummarizeStats",
+    "SummaryPlan",
+    "clean_report",
+    "clean_summary",
+    "estimate_seconds",
+    "plan_day",
+    "seconds_per_summary",
+    "summarize_day",
+    "summarize_paper",
+]
