@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import nh3
 from feedgen.feed import FeedGenerator
+from markupsafe import Markup
 
 from core import __version__
 from core.chart import chart_file_name
@@ -166,8 +167,16 @@ def sanitize_feed_html(fragment: str) -> str:
     ).strip()
 
 
-def day_html(digest: Digest, config: Config, views: list[SectionView] | None = None) -> str:
-    """The whole digest of a day as sanitized HTML (the main feed's item content)."""
+def day_html(
+    digest: Digest,
+    config: Config,
+    views: list[SectionView] | None = None,
+    papers_html: dict[str, str] | None = None,
+) -> str:
+    """The whole digest of a day as sanitized HTML (the main feed's item content).
+
+    `papers_html` may hand in each paper's HTML (by id) already rendered by `paper_html`.
+    """
     day = digest.day
     chart_url = ""
     if not digest.is_empty:
@@ -181,6 +190,7 @@ def day_html(digest: Digest, config: Config, views: list[SectionView] | None = N
             empty=digest.is_empty,
             empty_reason=empty_reason(digest),
             sections=views if views is not None else section_views(digest),
+            papers_html={key: Markup(value) for key, value in (papers_html or {}).items()},
             status_lines=status_lines(digest, config),
             abstract_label=ABSTRACT_LABEL,
         )
@@ -222,10 +232,14 @@ class FeedDay:
 
     digest: Digest
     views: list[SectionView]
+    papers_html: dict[str, str]
+    """Each paper's sanitized HTML by id, shared by the daily item and the category items."""
 
     @classmethod
     def of(cls, digest: Digest) -> FeedDay:
-        return cls(digest, section_views(digest))
+        views = section_views(digest)
+        rendered = {paper.id: paper_html(paper) for view in views for paper in view.papers}
+        return cls(digest, views, rendered)
 
 
 def build_main_feed(days: list[FeedDay], config: Config, files: FeedFiles) -> FeedGenerator:
@@ -251,7 +265,7 @@ def build_main_feed(days: list[FeedDay], config: Config, files: FeedFiles) -> Fe
         )
         summary = overview_line(digest) if count else empty_reason(digest)
         entry.description(xml_text(summary))
-        entry.content(day_html(digest, config, feed_day.views), type="html")
+        entry.content(day_html(digest, config, feed_day.views, feed_day.papers_html), type="html")
         published = day_published(digest.day, config)
         updated = day_updated(digest, config)
         entry.published(published)
@@ -303,7 +317,7 @@ def build_category_feed(
                     rel="alternate",
                 )
             entry.description(xml_text(paper.summary or paper.note))
-            entry.content(paper_html(paper), type="html")
+            entry.content(feed_day.papers_html[paper.id], type="html")
             entry.category(term=xml_text(name))
             for author in item.paper.authors[:20]:
                 cleaned = xml_text(one_line(author, limit=120))

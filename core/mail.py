@@ -56,6 +56,8 @@ from core.store import Store
 
 HTML_LIMIT_BYTES = 100_000
 """Gmail clips a message whose HTML exceeds about 102 KB; stay under it."""
+COMPACT_LEVELS = 4
+COMPACT_PAPERS_PER_CATEGORY = 5
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 CHART_CID_NAME = "chart"
 
@@ -132,31 +134,41 @@ def render_preview(
     `chart_src` is the image URL the HTML shows the chart from (a `cid:` in the real
     message, a file or http URL for a preview; None leaves the chart out). `compact`
     drops detail to fit the size limit: 1 leaves out English abstracts, 2 also the
-    per-paper summaries (the report and feeds keep everything).
+    per-paper summaries, 3 lists only the first papers of each category (the report and
+    the feeds keep everything).
     """
-    views = section_views(digest)
-    context = {
+    context = _template_context(digest, config, chart_src)
+    return _render(context, "email.txt", compact), _render(context, "email.html", compact)
+
+
+def _template_context(digest: Digest, config: Config, chart_src: str | None) -> dict:
+    """What the email templates show, built once for every size they are tried at."""
+    return {
         "subject": subject_for(digest, config),
         "title": one_line(config.output.title, limit=60) or "Daily AI Insights",
         "day": digest.day.isoformat(),
         "overview": overview_line(digest),
         "empty": digest.is_empty,
         "empty_reason": empty_reason(digest),
-        "sections": views,
+        "sections": section_views(digest),
         "status_lines": status_lines(digest, config),
         "chart_src": chart_src,
         "abstract_label": ABSTRACT_LABEL,
         "report_styles": REPORT_STYLES,
         "summary_style": SUMMARY_STYLE,
-        "compact": compact,
         "site_url": _site_link(config, digest.day),
         "unsubscribe": _unsubscribe_text(config),
         "model": one_line(config.ollama.model, limit=80),
     }
-    environment = template_environment()
-    text = environment.get_template("email.txt").render(context)
-    html = environment.get_template("email.html").render(context)
-    return text, html
+
+
+def _render(context: dict, template: str, compact: int) -> str:
+    paper_limit = COMPACT_PAPERS_PER_CATEGORY if compact >= 3 else None
+    return (
+        template_environment()
+        .get_template(template)
+        .render(context, compact=compact, paper_limit=paper_limit)
+    )
 
 
 def _site_link(config: Config, day: date) -> str:
@@ -185,11 +197,12 @@ def build_message(
     domain = sender.domain or "localhost"
     chart_cid = make_msgid(idstring=CHART_CID_NAME, domain=domain) if chart_png else None
     chart_src = f"cid:{chart_cid[1:-1]}" if chart_cid else None
-    text, html = "", ""
-    for compact in (0, 1, 2):
-        text, html = render_preview(digest, config, chart_src=chart_src, compact=compact)
+    context = _template_context(digest, config, chart_src)
+    for compact in range(COMPACT_LEVELS):
+        html = _render(context, "email.html", compact)
         if len(html.encode("utf-8")) <= HTML_LIMIT_BYTES:
             break
+    text = _render(context, "email.txt", compact)
     message = EmailMessage()
     message["Subject"] = subject_for(digest, config)
     message["From"] = sender

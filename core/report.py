@@ -300,6 +300,7 @@ def template_environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # templates ship with the package; no stat() per render
     )
     environment.filters["model_html"] = model_html
     environment.filters["plain_html"] = plain_html
