@@ -177,7 +177,7 @@ def _draw(bars: list[Bar], title: str, empty_note: str) -> bytes:
         [_drawable(_shorten(bar.label, 28)) for bar in bars], fontproperties=font, fontsize=9
     )
     axes.tick_params(axis="y", length=0, pad=6)
-    axes.set_xlim(0, most * 1.28)
+    axes.set_xlim(0, most * 1.36)  # room for "999편 · 100%" after the longest bar
     axes.set_ylim(-0.6, len(bars) - 0.4)
     for position, bar in zip(positions, bars, strict=True):
         axes.text(
