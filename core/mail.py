@@ -99,6 +99,10 @@ class DeliveryReport:
     def ok(self) -> bool:
         return not self.failed
 
+    def as_counts(self) -> dict[str, int]:
+        """How many were sent, skipped and failed (for the run ledger)."""
+        return {"sent": len(self.sent), "skipped": len(self.skipped), "failed": len(self.failed)}
+
 
 @dataclass
 class SmtpSettings:

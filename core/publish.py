@@ -61,10 +61,24 @@ def report_paths(out_dir: Path, day: date) -> tuple[Path, Path]:
     return directory / report_file_name(day), directory / chart_file_name(day)
 
 
-def publish_report(digest: Digest, config: Config, out_dir: Path) -> Path:
-    """Write the day's Markdown report (it shows the chart written beside it)."""
-    path, _ = report_paths(out_dir, digest.day)
-    return write_atomic(path, render_report(digest, config))
+def publish_report(
+    store: Store,
+    config: Config,
+    day: date | str,
+    *,
+    out_dir: Path | str | None = None,
+    digest: Digest | None = None,
+) -> list[Path]:
+    """Write the day's Markdown report and the chart it shows; returns [report, chart].
+
+    `digest` may hand in the day's digest when it is already built.
+    """
+    day = date.fromisoformat(str(day))
+    directory = output_dir(config, out_dir)
+    digest = digest or build_digest(store, config, day)
+    chart = publish_chart(digest, directory)
+    report, _ = report_paths(directory, day)
+    return [write_atomic(report, render_report(digest, config)), chart]
 
 
 def publish_chart(digest: Digest, out_dir: Path) -> Path:
@@ -74,10 +88,14 @@ def publish_chart(digest: Digest, out_dir: Path) -> Path:
 
 
 def publish_feeds(
-    store: Store, config: Config, out_dir: Path, *, digests: list[Digest] | None = None
+    store: Store,
+    config: Config,
+    out_dir: Path | str | None = None,
+    *,
+    digests: list[Digest] | None = None,
 ) -> list[Path]:
     """Re-render the feeds over the last `output.feed_days` days from the store."""
-    return write_feeds(store, config, out_dir, digests=digests)
+    return write_feeds(store, config, output_dir(config, out_dir), digests=digests)
 
 
 def publish_day(
@@ -103,8 +121,9 @@ def publish_day(
         summaries_stale=stats.stale,
         empty_reason=digest.empty_reason,
     )
-    result.chart = publish_chart(digest, directory)
-    result.report = publish_report(digest, config, directory)
+    result.report, result.chart = publish_report(
+        store, config, day, out_dir=directory, digest=digest
+    )
     if feeds:
         result.feeds = publish_feeds(store, config, directory, digests=[digest])
     return result

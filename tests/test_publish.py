@@ -9,7 +9,7 @@ import pytest
 
 from core.cli import main
 from core.config import load_config
-from core.publish import publish_day
+from core.publish import publish_day, publish_feeds, publish_report
 from core.store import Store
 from tests.publish_data import DAY, populate_day
 
@@ -80,3 +80,13 @@ def test_every_publishing_command_has_help(capsys):
             main([command, "--help"])
         assert exit_.value.code == 0
         assert "usage: dailyai " + command in capsys.readouterr().out
+
+
+def test_one_function_per_output_as_the_pipeline_calls_them(store, config, tmp_path):
+    populate_day(store, config)
+    config.output.dir = str(tmp_path / "site")
+    report, chart = publish_report(store, config, DAY)
+    assert report.name == "Papers_2026-05-08_report.md" and chart.name == "paper_2026-05-08.png"
+    assert report.parent == chart.parent == tmp_path / "site" / "reports" / "2026-05-08"
+    feeds = publish_feeds(store, config, out_dir=None)
+    assert tmp_path / "site" / "feeds" / "daily.atom" in feeds
