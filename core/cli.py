@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -362,8 +363,13 @@ def print_run_summary(result: Any, console: Console) -> None:
         if outcome.reason:
             line += f" — {outcome.reason}"
         console.print(Text(line, style=STATUS_STYLE.get(outcome.status, "")), soft_wrap=True)
+    feeds = [path for path in result.published if path.suffix in (".rss", ".atom")]
     for path in result.published:
-        console.print(Text(f"  wrote {path}"), soft_wrap=True)
+        if path not in feeds:
+            console.print(Text(f"  wrote {path}"), soft_wrap=True)
+    if feeds:
+        folder = os.path.commonpath([str(path.parent) for path in feeds])
+        console.print(Text(f"  wrote {len(feeds)} feeds in {folder}"), soft_wrap=True)
     if result.log_path:
         console.print(Text(f"  log: {result.log_path}"), soft_wrap=True)
 
@@ -932,27 +938,43 @@ def command_serve(args: argparse.Namespace) -> int:
 
 
 def command_demo(args: argparse.Namespace) -> int:
-    from core.demo import load_sample_days
+    from core.demo import run_demo
 
     services = _services(args, demo=True)
     try:
         console = Console(stderr=True)
-        with _progress_reporter(console) as report:
-            summaries = asyncio.run(load_sample_days(services.store, services.config, report))
+        with _step_reporter(console) as report:
+            demo = asyncio.run(run_demo(services, on_progress=report))
         out = Console()
-        for summary in summaries:
-            print_fetch_summary(summary, out)
+        for result in demo.runs:
+            print_run_summary(result, out)
+        if demo.ollama_ok:
+            out.print(
+                Text(f"Ollama: {demo.ollama_detail}; the newest sample day was summarized."),
+                soft_wrap=True,
+            )
+        else:
+            out.print(
+                Text(
+                    f"Ollama is not available ({demo.ollama_detail}). The demo classified the "
+                    "papers by rules and published everything else; no Korean summaries were "
+                    'made. See README "Ollama setup" to get them.',
+                    style="yellow",
+                ),
+                soft_wrap=True,
+            )
         days = services.store.days()
         out.print(
             Text(
                 f"Demo store {services.config.dirs.database}: {services.store.count_papers()} papers "
-                f"on {len(days)} days ({', '.join(day for day, _ in days)})."
+                f"on {len(days)} days ({', '.join(day for day, _ in days)}); reports and feeds in "
+                f"{services.config.output_dir}."
             ),
             soft_wrap=True,
         )
         if sys.stdout.isatty() and sys.stdin.isatty() and not args.no_tui:
             return _open_tui(services)
-        return 0 if all(summary.exit_code == 0 for summary in summaries) else 1
+        return 0 if all(result.status != "failed" for result in demo.runs) else 1
     finally:
         services.close()
 

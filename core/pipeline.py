@@ -136,7 +136,10 @@ async def run_pipeline(
                 )
             outcome.duration_ms = int((time.perf_counter() - started) * 1000)
             result.steps.append(outcome)
-            if step != "fetch":  # the fetch step records one line per source itself
+            # Steps that record themselves (fetch: one line per source) are not recorded twice.
+            if not store.query(
+                "SELECT 1 FROM run_steps WHERE run_id = ? AND step = ? LIMIT 1", (run_id, step)
+            ):
                 store.record_step(
                     run_id,
                     RunStep(
@@ -214,7 +217,7 @@ async def _classify(
         method=services.config.classify.method,
         client=context.client,
         on_progress=context.report,
-        run_id=None,
+        run_id=result.run_id,
     )
     status = "partial" if stats.fallback_reason else "ok"
     return StepOutcome("classify", status, stats.fallback_reason, stats.as_counts())
@@ -226,14 +229,14 @@ async def _summarize(
     from core.summarize import summarize_day
 
     stats = await summarize_day(
-        services.store, services.config, day, client=context.client, on_progress=context.report
+        services.store,
+        services.config,
+        day,
+        client=context.client,
+        on_progress=context.report,
+        run_id=result.run_id,
     )
-    counts = stats.as_counts() if hasattr(stats, "as_counts") else {}
-    reason = getattr(stats, "reason", "") or getattr(stats, "stopped_reason", "")
-    failed = counts.get("failed", 0) or 0
-    pending = counts.get("pending", 0) or 0
-    status = "partial" if (reason or failed or pending) else "ok"
-    return StepOutcome("summarize", status, reason, counts)
+    return StepOutcome("summarize", stats.status, stats.stopped_reason, stats.as_counts())
 
 
 async def _report(

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import Config, load_config
-from core.demo import demo_config
 from core.store import Store
 
 
@@ -30,5 +29,7 @@ def open_services(config_path: Path | str | None = None, *, demo: bool = False) 
     """Load the config and open the store (the demo's own store when `demo`)."""
     config = load_config(config_path)
     if demo:
+        from core.demo import demo_config  # the demo module builds on the pipeline, and so on us
+
         config = demo_config(config)
     return Services(config=config, store=Store(config.dirs.database), demo=demo)
