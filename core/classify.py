@@ -172,7 +172,9 @@ class RuleClassifier:
         scores = self.scores(title, abstract, arxiv_categories)
         if not scores:
             return Verdict(self.fallback, 0.2, "rules")
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], self.order.get(item[0], (0, 99))))
+        ranked = sorted(
+            scores.items(), key=lambda item: (-item[1], self.order.get(item[0], (0, 99)))
+        )
         best_name, best = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         # Sure in proportion to the margin over the runner-up, never fully sure.
@@ -223,16 +225,19 @@ class _Item:
 
 
 def _balanced_batches(items: list[_Item], batch_size: int, parallel: int) -> list[list[_Item]]:
-    """Batches of at most `batch_size`, as many as a multiple of `parallel`, evenly sized.
+    """Batches of at most `batch_size`, evenly sized, as many as the request slots allow.
 
-    Even batches finish together, so no request slot idles while one big batch ends.
+    Small days are split over every slot; larger ones into a multiple of the slots, so the
+    batches finish together and no slot idles while one big batch ends.
     """
     if not items:
         return []
     count = -(-len(items) // max(1, batch_size))
+    # Use every slot while batches keep at least two papers; then a multiple of the slots.
+    count = max(count, min(parallel, len(items) // 2))
     if count > parallel:
         count = -(-count // parallel) * parallel
-    count = min(count, len(items))
+    count = max(1, min(count, len(items)))
     size, extra = divmod(len(items), count)
     batches, start = [], 0
     for index in range(count):

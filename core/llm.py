@@ -15,8 +15,11 @@ text as it arrives, and each answer carries the server's counts, from which the 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
+import statistics
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -167,6 +170,7 @@ class OllamaClient:
         """Requests sent to the model (retries included)."""
         self.eval_tokens = 0
         self.eval_ns = 0
+        self._ratios: deque[float] = deque(maxlen=32)
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -224,10 +228,23 @@ class OllamaClient:
         """Output tokens per second measured over every answer so far."""
         return self.eval_tokens / self.eval_ns * 1e9 if self.eval_ns else None
 
+    @property
+    def token_ratio(self) -> float:
+        """Tokens the model counted per estimated token, over recent untruncated prompts.
+
+        Tokenizers differ (some spend two tokens on a Hangul syllable), so the estimate is
+        calibrated by what the server reports; 1.0 until something was measured.
+        """
+        return statistics.median(self._ratios) if self._ratios else 1.0
+
+    def prompt_size(self, messages: Sequence[Mapping[str, str]]) -> int:
+        """The tokens these messages will take: the estimate, calibrated upwards only."""
+        return math.ceil(messages_tokens(messages) * max(1.0, self.token_ratio))
+
     def fits(self, messages: Sequence[Mapping[str, str]], num_predict: int | None = None) -> bool:
         """True when the messages leave room for the answer in the context window."""
         room = self.config.num_ctx - (num_predict or self.config.num_predict)
-        return messages_tokens(messages) <= room
+        return self.prompt_size(messages) <= room
 
     # --- requests -------------------------------------------------------------------
 
@@ -250,7 +267,8 @@ class OllamaClient:
         """
         estimate = messages_tokens(messages)
         budget = num_predict or self.config.num_predict
-        if estimate + budget > self.config.num_ctx:
+        if not self.fits(messages, budget):
+            estimate = self.prompt_size(messages)
             raise PromptTooLongError(
                 f"a prompt of about {estimate} tokens does not fit ollama.num_ctx = "
                 f"{self.config.num_ctx} with {budget} tokens for the answer — raise num_ctx"
@@ -260,7 +278,7 @@ class OllamaClient:
         for attempt in range(1, retries + 2):
             try:
                 result = await self._chat_once(
-                    messages, format, on_token, num_predict, temperature, estimate
+                    messages, format, on_token, budget, temperature, estimate
                 )
             except _Retryable as problem:
                 last_problem = str(problem)
@@ -279,7 +297,7 @@ class OllamaClient:
         messages: Sequence[Mapping[str, str]],
         format: dict[str, Any] | None,
         on_token: TokenCallback | None,
-        num_predict: int | None,
+        budget: int,
         temperature: float | None,
         estimate: int,
     ) -> ChatResult:
@@ -297,7 +315,7 @@ class OllamaClient:
                         stream=True,
                         think=self.config.think,
                         format=format,
-                        options=self._options(num_predict, temperature),
+                        options=self._options(budget, temperature),
                         keep_alive=self._keep_alive(),
                     )
                     async for part in stream:
@@ -344,26 +362,45 @@ class OllamaClient:
             prompt_estimate=estimate,
             wall_seconds=time.monotonic() - started,
         )
-        result.truncated = self._looks_truncated(result)
+        result.truncated = self._looks_truncated(result, budget)
         if result.output_tokens and result.eval_duration_ns:
             self.eval_tokens += result.output_tokens
             self.eval_ns += result.eval_duration_ns
+        seen = result.prompt_tokens
+        if (
+            seen is not None
+            and estimate >= 50
+            and not result.truncated
+            and seen >= 0.3 * estimate  # not a prompt served mostly from Ollama's cache
+            and seen + budget <= self.config.num_ctx
+        ):
+            self._ratios.append(seen / estimate)
         return result
 
-    def _looks_truncated(self, result: ChatResult) -> bool:
+    def _looks_truncated(self, result: ChatResult, budget: int) -> bool:
         """Did Ollama silently cut the prompt?
 
         Ollama keeps only what fits and says so only in its own log; the one signal a
-        client gets is prompt_eval_count. A prompt is taken as truncated when the model saw
-        clearly fewer tokens than even a low estimate of what was sent, and what it saw
-        filled a large part of the window (a small count means a cached prompt prefix,
-        not a truncation).
+        client gets is prompt_eval_count. A prompt counts as cut when
+        - it filled the window: no room was left for the answer the app reserved, so the
+          estimate was wrong and Ollama had to cut or shift;
+        - the count is Ollama's known cut to half the window plus two tokens (2,050 for a
+          num_ctx of 4,096: ollama/ollama#17427, Stirling-Tools/Stirling-PDF#7770) for a
+          prompt of about that size or more;
+        - or the model saw far fewer tokens than the calibrated estimate of what was sent,
+          while seeing a large part of the window (a small count is a cached prompt
+          prefix, not a cut).
         """
         seen = result.prompt_tokens
         if seen is None:
             return False
-        low_estimate = result.prompt_estimate * 0.4
-        return seen < low_estimate and seen >= self.config.num_ctx * 0.25
+        num_ctx = self.config.num_ctx
+        expected = result.prompt_estimate * self.token_ratio
+        if seen + budget > num_ctx:
+            return True
+        if abs(seen - (num_ctx // 2 + 2)) <= 2 and expected > 0.45 * num_ctx:
+            return True
+        return seen < 0.5 * expected and seen >= 0.3 * num_ctx
 
     def _response_error(self, error: ollama.ResponseError, *, started_streaming: bool) -> Exception:
         message = one_line(str(error.error), limit=200)

@@ -148,11 +148,11 @@ def _progress(message: str, done: int, total: int, eta: float | None = None) -> 
 
 # --- cleaning model output -----------------------------------------------------------------
 
-_FENCE = re.compile(r"^\s*```.*$", re.MULTILINE)
+_FENCE = re.compile(r"^[ \t]*```.*$", re.MULTILINE)
 _LABEL = re.compile(r"^\s*(?:\*\*)?(?:요약|한국어 요약|summary)(?:\*\*)?\s*[:：]\s*", re.IGNORECASE)
 _EMPHASIS = re.compile(r"\*\*|__")
-_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.MULTILINE)
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$", re.MULTILINE)
+_LIST_MARK = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)])[ \t]+", re.MULTILINE)
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*(.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
 
 
 def clean_summary(text: str) -> str:

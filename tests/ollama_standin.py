@@ -147,7 +147,9 @@ class OllamaStandin:
         self._server.daemon_threads = True
         host, port = self._server.server_address[:2]
         self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -433,7 +435,16 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
 
         # -- routes --
 
+        def _stopped(self) -> bool:
+            """A stopped server drops even connections kept alive from before."""
+            if standin._stop.is_set():
+                self.close_connection = True
+                return True
+            return False
+
         def do_GET(self) -> None:
+            if self._stopped():
+                return
             self._record({})
             if self.path == "/api/version":
                 self._json(200, {"version": standin.version})
@@ -454,6 +465,8 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 self._not_found()
 
         def do_POST(self) -> None:
+            if self._stopped():
+                return
             body = self._body()
             if body is None:
                 self._record({})
@@ -502,7 +515,8 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 self._error(503, BUSY_MESSAGE)
                 return
             with standin._changed:
-                if standin._waiting >= standin.max_queue:
+                must_wait = standin.active >= max(1, standin.parallel)
+                if must_wait and standin._waiting >= standin.max_queue:
                     queue_full = True
                 else:
                     queue_full = False

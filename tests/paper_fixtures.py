@@ -6,6 +6,8 @@ and the computer-science items of a full arXiv RSS day, all stored as listed on 
 
 from __future__ import annotations
 
+import copy
+import functools
 from datetime import date
 
 from core.models import Listed, SourceKind
@@ -18,8 +20,9 @@ HF_FIXTURE = "hf_daily_papers_date_2026-05-08_llm-paper-radar.json"
 ARXIV_FIXTURE = "arxiv_rss_all_archives_2024-11-28_aioarxiv.xml"
 
 
-def fixture_listings(count: int, day: date = DAY) -> list[tuple[str, list[Listed]]]:
-    """(source, listings) with at most `count` distinct new papers, HF papers first."""
+@functools.cache
+def _parsed(day: date) -> tuple[list[Listed], list[Listed]]:
+    """The two fixtures parsed once per test session (the arXiv day is 2.8 MB)."""
     hf = parse_source(
         SourceKind.HF_DAILY,
         fixture_path(HF_FIXTURE).read_bytes(),
@@ -34,6 +37,12 @@ def fixture_listings(count: int, day: date = DAY) -> list[tuple[str, list[Listed
         label="arxiv",
         source="arxiv",
     ).listed
+    return hf, arxiv
+
+
+def fixture_listings(count: int, day: date = DAY) -> list[tuple[str, list[Listed]]]:
+    """(source, listings) with at most `count` distinct new papers, HF papers first."""
+    hf, arxiv = _parsed(day)
     seen: set[str] = set()
     chosen: dict[str, list[Listed]] = {"hf-daily": [], "arxiv": []}
     for source, items in (("hf-daily", hf), ("arxiv", arxiv)):
@@ -47,7 +56,7 @@ def fixture_listings(count: int, day: date = DAY) -> list[tuple[str, list[Listed
             ):
                 continue
             seen.add(paper.id)
-            chosen[source].append(Listed(paper, day, item.announce_type))
+            chosen[source].append(Listed(copy.deepcopy(paper), day, item.announce_type))
     return [(source, listed) for source, listed in chosen.items() if listed]
 
 
