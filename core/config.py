@@ -146,6 +146,7 @@ class EmailConfig:
     unsubscribe: str
     send_empty: bool
     timeout_seconds: float
+    ca_file: str
 
 
 @dataclass

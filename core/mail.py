@@ -285,6 +285,17 @@ def write_eml(message: EmailMessage, path: Path | str) -> Path:
 # --- settings and secrets -------------------------------------------------------------------
 
 
+def _tls_context_from(ca_file: str) -> ssl.SSLContext:
+    """A verifying TLS context that trusts the CA in `ca_file` (email.ca_file)."""
+    try:
+        return ssl.create_default_context(cafile=str(Path(ca_file).expanduser()))
+    except (OSError, ssl.SSLError) as error:
+        raise MailError(
+            f"email.ca_file {ca_file}: cannot load it as a PEM CA certificate ({error}) — "
+            "check the path, or leave it empty to use the system's CAs"
+        ) from None
+
+
 def smtp_settings(config: Config) -> SmtpSettings:
     """The SMTP server from the config, refusing anything that would send in the clear."""
     email = config.email
@@ -411,6 +422,8 @@ async def send_digest(
             "email.password_command"
         )
     chart_png = render_chart_png(digest) if not digest.is_empty else None
+    if tls_context is None and config.email.ca_file:
+        tls_context = _tls_context_from(config.email.ca_file)
     client = aiosmtplib.SMTP(
         hostname=settings.host,
         port=settings.port,

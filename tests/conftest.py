@@ -8,6 +8,7 @@ import pytest
 
 from core.config import Config, load_config
 from core.store import Store
+from tests.smtp_server import ca, client_tls  # noqa: F401 - fixtures for the SMTP tests
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

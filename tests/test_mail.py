@@ -7,20 +7,15 @@ message is parsed back and checked as a mail client would see it.
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
 import re
-import ssl
 import sys
-from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import decode_header, make_header
 from zoneinfo import ZoneInfo
 
 import pytest
-import trustme
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from core.cli import main
 from core.config import Config
@@ -36,96 +31,9 @@ from core.mail import (
 )
 from core.store import RunStep, Store
 from tests.publish_data import DAY, FAILED_REASON, HOSTILE_ID, populate_day
+from tests.smtp_server import PASSWORD, USER, Mailbox, mail_config, start_smtp
 
-USER, PASSWORD = "digest@example.org", "app-password-123"
 NOW = datetime(2026, 5, 8, 7, 30, tzinfo=ZoneInfo("Asia/Seoul"))
-
-
-@dataclass
-class Mailbox:
-    """What the test server received, and whom it refuses or hangs up on."""
-
-    messages: list[tuple[str, list[str], email.message.EmailMessage]] = field(default_factory=list)
-    logins: list[str] = field(default_factory=list)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("refused"):
-            return "550 5.1.1 mailbox unavailable"
-        if address.startswith("drop"):
-            server.transport.close()
-            return "421 closing"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data):
-        ok = (
-            isinstance(auth_data, LoginPassword)
-            and auth_data.login.decode() == USER
-            and auth_data.password.decode() == PASSWORD
-        )
-        if ok:
-            self.logins.append(auth_data.login.decode())
-        # handled=False: aiosmtpd answers 535 itself (True would leave the client waiting).
-        return AuthResult(success=ok, handled=False)
-
-
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-def client_tls(ca: trustme.CA) -> ssl.SSLContext:
-    """What the app verifies the server with: the test CA instead of the system's."""
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return context
-
-
-def _server_tls(ca: trustme.CA) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
-    return context
-
-
-async def start_smtp(
-    mailbox: Mailbox, ca: trustme.CA | None, *, mode: str = "starttls", auth: bool = True
-) -> tuple[asyncio.AbstractServer, int]:
-    """An SMTP server on 127.0.0.1 and a free port: `starttls`, `tls` (implicit) or `plain`."""
-    loop = asyncio.get_running_loop()
-    tls = _server_tls(ca) if ca is not None and mode != "plain" else None
-
-    def factory() -> SMTP:
-        return SMTP(
-            mailbox,
-            hostname="localhost",
-            tls_context=tls if mode == "starttls" else None,
-            require_starttls=mode == "starttls",
-            authenticator=mailbox.authenticate if auth else None,
-            auth_required=auth,
-            # Implicit TLS is TLS from the first byte; aiosmtpd only knows about STARTTLS.
-            auth_require_tls=mode == "starttls",
-        )
-
-    server = await loop.create_server(factory, "127.0.0.1", 0, ssl=tls if mode == "tls" else None)
-    return server, server.sockets[0].getsockname()[1]
-
-
-def mail_config(config: Config, port: int, *, security: str = "starttls", to=None) -> Config:
-    config.email.host = "localhost"
-    config.email.port = port
-    config.email.security = security
-    config.email.username = USER
-    config.email.sender = f"Daily AI <{USER}>"
-    config.email.to = to or ["alice@example.com", "Bob <bob@example.net>"]
-    config.email.unsubscribe = "unsubscribe@example.org"
-    config.email.timeout_seconds = 10
-    return config
 
 
 @pytest.fixture
