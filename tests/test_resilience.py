@@ -102,3 +102,59 @@ def test_readers_never_see_database_is_locked_while_a_run_writes(tmp_path):
         thread.join()
     assert not errors, errors
     assert reads > 0
+
+
+def test_sigkill_during_full_runs_then_a_run_completes_without_redoing_work(
+    tmp_path, ollama_standin
+):
+    """Kill `dailyai run` (fetch, classify, summarize with the model, publish) at random points."""
+    home = tmp_path / "home"
+    ollama_standin.token_delay = 0.002  # summaries take a moment, so kills land mid-summarize
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[ollama]\nhost = "{ollama_standin.url}"\nretries = 0\n\n'
+        '[classify]\nmethod = "llm"\n\n[digest]\nsize = 20\n\n'
+        "[fetch]\nenrich_with_arxiv_api = false\n\n"
+        f'[[sources]]\nname = "hf"\nkind = "hf-daily"\nurl = "{HF.as_uri()}"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "DAILYAI_HOME": str(home), "DAILYAI_CONFIG": str(config_file)}
+    command = [sys.executable, "-m", "core.cli", "run", "--date", "2026-05-08"]
+    database = home / "data" / "dailyai.sqlite3"
+    rng = random.Random(6)
+    progress = []
+    for attempt in range(5):
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        if attempt % 2:
+            time.sleep(rng.uniform(0.3, 2.0))  # anywhere: start-up, fetch, classify, summarize
+        else:
+            # Mid-generation: once the model has been asked a few more times.
+            target = ollama_standin.request_count + rng.randint(2, 6)
+            deadline = time.monotonic() + 60
+            while ollama_standin.request_count < target and process.poll() is None:
+                assert time.monotonic() < deadline, "the run never reached the model"
+                time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if database.exists():
+            assert_consistent(database)
+            with Store(database) as store:
+                progress.append(
+                    store.query("SELECT count(*) FROM summaries WHERE status = 'ok'")[0][0]
+                )
+    made_before = progress[-1]
+    assert progress == sorted(progress), "summaries made before a kill are kept"
+    assert any(0 < made < 20 for made in progress), "some kill landed while summaries were made"
+    ollama_standin.reset_counters()
+    ollama_standin.token_delay = 0.0
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert_consistent(database)
+    with Store(database) as store:
+        made = store.query("SELECT count(*) FROM summaries WHERE status = 'ok'")[0][0]
+        assert made == 20
+        assert store.runs(limit=1)[0].status == "ok"
+    summary_requests = [r for r in ollama_standin.model_requests if "요약하는 연구원" in r.text]
+    assert len(summary_requests) == 20 - made_before  # nothing already made was made again
