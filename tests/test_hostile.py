@@ -56,3 +56,89 @@ async def test_hostile_papers_are_stored_clean(config, store, tmp_path):
 def test_xml_entity_attacks_are_refused_quickly(feed, kind):
     with pytest.raises(SourceError, match="declares its own XML entities"):
         parse_source(kind, feed(), day=DAY, label="evil", source="evil")
+
+
+async def test_hostile_papers_are_inert_in_every_output(config, store, tmp_path, ollama_standin):
+    """Through the whole pipeline with the model: report, feeds and email show them as text."""
+    import email.policy
+    from email import message_from_bytes
+
+    import feedparser
+    from markdown_it import MarkdownIt
+
+    from core.digest import build_digest
+    from core.mail import build_message
+    from core.pipeline import run_pipeline
+    from core.services import Services
+
+    path = tmp_path / "hostile.json"
+    path.write_bytes(hostile_hf_json())
+    config.ollama.host = ollama_standin.url
+    config.classify.method = "llm"
+    result = await run_pipeline(
+        Services(config=config, store=store),
+        DAY,
+        specs=[SourceSpec("evil", path.as_uri(), SourceKind.HF_DAILY)],
+        steps=("fetch", "classify", "summarize", "report", "feeds"),
+        enrich=False,
+    )
+    assert result.status in ("ok", "partial"), [(s.step, s.status, s.reason) for s in result.steps]
+    names = {category.name for category in config.taxonomy.categories}
+    digest = build_digest(store, config, DAY)
+    assert len(digest.selected) == len(HOSTILE_TITLES) + 1
+    for paper in digest.selected:  # answers keep their structure: a category of ours, plain text
+        assert paper.category in names
+        assert not has_unsafe_characters(paper.summary.text)
+
+    def no_active_html(html: str, where: str) -> None:
+        """Parse the HTML as a browser would: no script, no handlers, no javascript: links."""
+        from html.parser import HTMLParser
+
+        problems: list[str] = []
+
+        class Inspector(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                if tag in ("script", "iframe", "object", "embed", "form"):
+                    problems.append(f"<{tag}>")
+                for name, value in attrs:
+                    if name.startswith("on"):
+                        problems.append(f"{tag} {name}=")
+                    if name in ("href", "src") and (value or "").strip().lower().startswith(
+                        ("javascript:", "data:text")
+                    ):
+                        problems.append(f"{tag} {name}={value}")
+                    if name in ("href", "src") and (
+                        "evil.example" in (value or "") or value == "x"
+                    ):
+                        problems.append(
+                            f"a link or image injected by a title: {tag} {name}={value}"
+                        )
+
+        Inspector().feed(html)
+        assert not problems, f"{where}: {problems}"
+        assert not has_unsafe_characters(html), where
+
+    report = next(p for p in result.published if p.suffix == ".md").read_text(encoding="utf-8")
+    assert not has_unsafe_characters(report)
+    no_active_html(MarkdownIt("commonmark").render(report), "report rendered as HTML")
+
+    for feed_path in (p for p in result.published if p.suffix in (".rss", ".atom")):
+        parsed = feedparser.parse(feed_path.read_bytes(), sanitize_html=False)
+        assert parsed.bozo == 0, (feed_path, parsed.get("bozo_exception"))
+        for entry in parsed.entries:
+            for content in entry.get("content", []):
+                no_active_html(content["value"], f"{feed_path.name} content")
+            no_active_html(entry.get("summary", ""), f"{feed_path.name} summary")
+
+    config.email.sender = "Daily AI <digest@example.org>"
+    config.email.unsubscribe = "unsubscribe@example.org"
+    message = build_message(digest, config, "reader@example.org", None)
+    raw = message.as_bytes(policy=email.policy.SMTP)
+    parsed_mail = message_from_bytes(raw, policy=email.policy.default)
+    assert parsed_mail["Bcc"] is None and parsed_mail["X-Evil"] is None
+    # The SMTP wire form ends lines with CRLF; anything else would be a smuggled control.
+    html = parsed_mail.get_body(("html",)).get_content().replace("\r\n", "\n")
+    text = parsed_mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    no_active_html(html, "email html")
+    assert "<script>" in text or "script" in text  # the plain part shows the title as text
+    assert not has_unsafe_characters(text)
