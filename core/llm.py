@@ -79,15 +79,23 @@ def model_name(name: str) -> str:
 
 
 def estimate_tokens(text: str) -> int:
-    """A generous estimate of the tokens `text` takes (never much below the truth).
+    """A generous estimate of the tokens `text` takes (rarely below the truth).
 
     Ollama only reports what it evaluated after the fact, so the app estimates before
-    sending: a Hangul syllable or CJK character is about one token; other text about one
-    token per three characters.
+    sending: a Hangul syllable or CJK character is about one token, a letter or digit a
+    third of one, and a symbol (`<`, `/`, `(`, …) one, as tokenizers rarely merge them.
     """
-    wide = sum(1 for char in text if ord(char) >= 0x1100 and not char.isspace())
-    narrow = sum(1 for char in text if ord(char) < 0x1100 and not char.isspace())
-    return wide + (narrow + 2) // 3
+    wide = alnum = symbols = 0
+    for char in text:
+        if char.isspace():
+            continue
+        if ord(char) >= 0x1100:
+            wide += 1
+        elif char.isalnum():
+            alnum += 1
+        else:
+            symbols += 1
+    return wide + symbols + (alnum + 2) // 3
 
 
 def messages_tokens(messages: Sequence[Mapping[str, str]]) -> int:
@@ -438,22 +446,25 @@ class OllamaClient:
 
     # --- server status --------------------------------------------------------------
 
-    async def status(self) -> ServerStatus:
-        """The server's version, its pulled models, and what it knows of ours.
+    async def status(self, *, details: bool = True) -> ServerStatus:
+        """The server's pulled models and, with `details`, its version and what it knows
+        of our model (context length, capabilities).
 
         Raises ModelError when the server cannot be reached.
         """
         state = self._state()
+        version = ""
         try:
             async with asyncio.timeout(self.config.connect_timeout_seconds + 10):
-                async with httpx.AsyncClient(
-                    base_url=self.host,
-                    timeout=httpx.Timeout(10, connect=self.config.connect_timeout_seconds),
-                    trust_env=not is_local(self.host),
-                ) as http:
-                    response = await http.get("/api/version")
-                    response.raise_for_status()
-                    version = str(response.json().get("version", "?"))
+                if details:
+                    async with httpx.AsyncClient(
+                        base_url=self.host,
+                        timeout=httpx.Timeout(10, connect=self.config.connect_timeout_seconds),
+                        trust_env=not is_local(self.host),
+                    ) as http:
+                        response = await http.get("/api/version")
+                        response.raise_for_status()
+                        version = str(response.json().get("version", "?"))
                 listing = await state.client.list()
         except (ConnectionError, httpx.ConnectError, httpx.TimeoutException, TimeoutError):
             raise ModelError(self._unreachable()) from None
@@ -465,7 +476,7 @@ class OllamaClient:
         models = [model.model or "" for model in listing.models]
         pulled = model_name(self.model) in {model_name(name) for name in models}
         result = ServerStatus(self.host, version, models, pulled)
-        if pulled:
+        if pulled and details:
             try:
                 shown = await state.client.show(self.model)
             except (ollama.ResponseError, httpx.HTTPError):
@@ -479,8 +490,9 @@ class OllamaClient:
         return result
 
     async def ensure_ready(self) -> ServerStatus:
-        """The server's status; ModelError when it is down or the model is not pulled."""
-        status = await self.status()
+        """The pulled models (one quick request); ModelError when the server is down or
+        the model is not pulled."""
+        status = await self.status(details=False)
         if not status.model_pulled:
             raise ModelError(self._not_pulled())
         return status

@@ -162,6 +162,18 @@ def short_name(title: str) -> str:
     return title.strip() if len(title) <= 60 else title[:57].rstrip() + "…"
 
 
+def report_paper_block(title: str, summary: str) -> str:
+    """One paper as a report's prompt gives it: its name, title and Korean summary."""
+    return REPORT_PAPER.format(
+        name=as_data(short_name(title)), title=as_data(title), summary=as_data(summary)
+    )
+
+
+def report_title_block(title: str) -> str:
+    """A paper a report's prompt names by title only (it did not fit with its summary)."""
+    return REPORT_TITLE_ONLY.format(name=as_data(short_name(title)), title=as_data(title))
+
+
 def report_messages(
     category: str,
     papers: Iterable[tuple[str, str]],
@@ -175,16 +187,8 @@ def report_messages(
     Papers in `title_only` did not fit the context with their summaries and are listed by
     title alone.
     """
-    blocks = [
-        REPORT_PAPER.format(
-            name=as_data(short_name(title)), title=as_data(title), summary=as_data(summary)
-        )
-        for title, summary in papers
-    ]
-    blocks.extend(
-        REPORT_TITLE_ONLY.format(name=as_data(short_name(title)), title=as_data(title))
-        for title in title_only
-    )
+    blocks = [report_paper_block(title, summary) for title, summary in papers]
+    blocks.extend(report_title_block(title) for title in title_only)
     system = (
         REPORT_SYSTEM.format(category=category)
         + _glossary_lines(glossary or {})

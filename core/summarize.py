@@ -8,9 +8,10 @@ What this module guarantees:
 - Each summary is stored under (paper, model, prompt version, abstract hash) and committed
   the moment it is made, so a killed run loses nothing; a re-run does only what is missing,
   failed or stale, and with nothing changed it sends no request at all.
-- The day's digest selection is summarized first, in rank order; a category's report is
-  written as soon as its papers' summaries are done, from those summaries (not the
-  abstracts), shortened to fit `num_ctx` when a category is large. Other papers are
+- The day's digest selection is summarized first, category by category (largest first,
+  in rank order within each); a category's report is written as soon as its papers'
+  summaries are done, from those summaries (not the abstracts), shortened to fit
+  `num_ctx` when a category is large. Other papers are
   summarized on demand (`summarize_paper`) or within `digest.time_budget_minutes`.
 - Up to `ollama.parallel` requests run at once; answers stream to `on_token`; progress
   events carry an ETA from the measured speed (`StepProgress` from core.pipeline).
@@ -34,7 +35,14 @@ from typing import Any
 from core.config import Config
 from core.digest import DigestPaper, build_digest
 from core.errors import DailyAIError, ModelError
-from core.llm import ChatResult, OllamaClient, PromptTooLongError, make_client
+from core.llm import (
+    ChatResult,
+    OllamaClient,
+    PromptTooLongError,
+    estimate_tokens,
+    make_client,
+    messages_tokens,
+)
 from core.models import Paper
 from core.prompts import (
     REPORT_PROMPT_VERSION,
@@ -42,6 +50,8 @@ from core.prompts import (
     SUMMARY_PROMPT_VERSION,
     abstract_hash,
     report_messages,
+    report_paper_block,
+    report_title_block,
     short_name,
     summary_messages,
     text_hash,
@@ -406,50 +416,75 @@ def _fit_report(
     inputs: Sequence[_ReportInput],
     glossary: dict[str, str],
     retry: list[tuple[str, str]],
-    compact: int,
+    scale: float,
 ) -> tuple[list[dict[str, str]], list[str], list[str]]:
     """Messages for a report that fit num_ctx; (messages, paper ids sent, flags).
 
-    A large category is shortened step by step: each summary to its first sentence, then
-    the lowest-ranked papers by title only, then those titles dropped. `compact` starts
-    further along (after Ollama reported a truncated prompt).
+    A large category is shortened step by step: every summary cut to its first sentence,
+    then the lowest-ranked papers named by title only, then those titles left out.
+    `scale` (below 1 after Ollama reported a cut prompt) shrinks the room the prompt may
+    take. Sizes are estimated per paper once, so a category of hundreds stays quick.
     """
-    budget = client.config.num_predict
-    levels = [False, True]
-    for shorten in levels[min(compact, 1) :]:
+    room = (client.config.num_ctx - client.config.num_predict) * scale
+    ratio = max(1.0, client.token_ratio)
+    base = messages_tokens(report_messages(category, [], glossary=glossary, retry_problems=retry))
+    full = [estimate_tokens(report_paper_block(i.title, i.summary)) + 1 for i in inputs]
+    short = [
+        estimate_tokens(report_paper_block(i.title, first_sentence(i.summary))) + 1 for i in inputs
+    ]
+    titles = [estimate_tokens(report_title_block(i.title)) + 1 for i in inputs]
+
+    def build(summarized: int, named: int, shorten: bool) -> list[dict[str, str]]:
         pairs = [
-            (item.title, first_sentence(item.summary) if shorten else item.summary)
-            for item in inputs
+            (i.title, first_sentence(i.summary) if shorten else i.summary)
+            for i in inputs[:summarized]
         ]
-        for with_summary in range(len(pairs), 0, -1):
-            kept, titles = pairs[:with_summary], [title for title, _ in pairs[with_summary:]]
-            messages = report_messages(
-                category, kept, title_only=titles, glossary=glossary, retry_problems=retry
-            )
-            if client.fits(messages, budget):
-                flags = []
-                if shorten:
-                    flags.append("built from shortened summaries to fit num_ctx")
-                if titles:
-                    flags.append(f"{len(titles)} papers named by title only to fit num_ctx")
-                return messages, [item.paper_id for item in inputs], flags
-    for keep in range(len(inputs), 0, -1):
-        pairs = [(item.title, first_sentence(item.summary)) for item in inputs[:1]]
-        titles = [item.title for item in inputs[1:keep]]
-        messages = report_messages(
-            category, pairs, title_only=titles, glossary=glossary, retry_problems=retry
+        return report_messages(
+            category,
+            pairs,
+            title_only=[i.title for i in inputs[summarized:named]],
+            glossary=glossary,
+            retry_problems=retry,
         )
-        if client.fits(messages, budget):
-            dropped = len(inputs) - keep
-            return (
-                messages,
-                [item.paper_id for item in inputs[:keep]],
-                [f"{dropped} papers left out to fit num_ctx"] if dropped else [],
+
+    def fits(messages: list[dict[str, str]]) -> bool:
+        return client.prompt_size(messages) <= room
+
+    count = len(inputs)
+    if (base + sum(full)) * ratio <= room and fits(messages := build(count, count, False)):
+        return messages, [i.paper_id for i in inputs], []
+    # The most papers with a shortened summary, the rest by title.
+    summarized = 0
+    running = base + sum(titles)
+    while summarized < count and (running + short[summarized] - titles[summarized]) * ratio <= room:
+        running += short[summarized] - titles[summarized]
+        summarized += 1
+    named = count
+    running = base + sum(short[:summarized]) + sum(titles[summarized:])
+    while named > 1 and running * ratio > room:
+        named -= 1
+        running -= titles[named] if named >= summarized else short[named]
+        summarized = min(summarized, named)
+    summarized = max(1, min(summarized, named))
+    while True:  # the per-paper sums are estimates too: check the real prompt
+        messages = build(summarized, named, True)
+        if fits(messages):
+            break
+        if summarized > 1:
+            summarized -= 1
+        elif named > 1:
+            named -= 1
+        else:
+            raise PromptTooLongError(
+                f"even one paper does not fit ollama.num_ctx = {client.config.num_ctx} for a"
+                " report — raise num_ctx"
             )
-    raise PromptTooLongError(
-        f"even one paper does not fit ollama.num_ctx = {client.config.num_ctx} for a report"
-        " — raise num_ctx"
-    )
+    flags = ["built from shortened summaries to fit num_ctx"]
+    if named > summarized:
+        flags.append(f"{named - summarized} papers named by title only to fit num_ctx")
+    if named < count:
+        flags.append(f"{count - named} papers left out to fit num_ctx")
+    return messages, [i.paper_id for i in inputs[:named]], flags
 
 
 async def _write_report(
@@ -476,26 +511,28 @@ async def _write_report(
     source = "\n".join(f"{item.title}\n{item.summary}" for item in inputs)
     names = [short_name(item.title) for item in inputs]
     retry: list[tuple[str, str]] = []
-    compact = 0
+    scale = 1.0
     best: tuple[str, GateResult, list[str], list[str]] | None = None
     last_reason = ""
     attempt = 0
     for _ in range(max(1, config.summaries.max_attempts)):
         attempt += 1
         messages, sent_ids, fit_flags = _fit_report(
-            client, category, inputs, glossary, retry, compact
+            client, category, inputs, glossary, retry, scale
         )
         result = await client.chat(messages, on_token=on_token)
         text = clean_report(result.text)
         gate = check_report(
             text,
-            source=source,
+            # The prompt gives the number of papers sent, so the report may name it.
+            source=f"{len(sent_ids)}\n{source}",
             paper_names=names,
             min_hangul_ratio=config.summaries.min_hangul_ratio,
             glossary=glossary,
         )
         if result.truncated:
-            compact += 1
+            # The model's tokenizer counts more than estimated: send less next time.
+            scale *= 0.6
             gate.problems.append(
                 Problem(
                     "truncated",
@@ -556,7 +593,7 @@ class SummaryPlan:
     """What a summarize run would do: the work pending and what is already current."""
 
     summaries: list[Paper] = field(default_factory=list)
-    """Selected papers (or the papers asked for) to summarize, in rank order."""
+    """Selected papers (or the papers asked for) to summarize, in the order they are done."""
     others: list[Paper] = field(default_factory=list)
     """The day's other papers to summarize within the time budget."""
     reports: list[_ReportPlan] = field(default_factory=list)
@@ -605,6 +642,12 @@ def plan_day(
                 f"unknown category '{one_line(category, limit=80)}' — one of: {', '.join(names)}"
             )
     selected = [p for p in digest.selected if category is None or p.category == category]
+    # Category by category, the largest first: each category's report can then be written
+    # while the other categories' summaries go on, and the run ends on the smallest report.
+    # Papers without a category (no report waits for them) come last and fill the slots.
+    sizes = {section.category.name: len(section.papers) for section in digest.sections}
+    order = {name: index for index, name in enumerate(sorted(sizes, key=lambda n: -sizes[n]))}
+    selected.sort(key=lambda p: (order.get(p.category or "", len(order)), p.rank))
     pending_ids: set[str] = set()
     for item in selected:
         if force or cached_summary(store, config, item.paper) is None:
@@ -706,7 +749,7 @@ class _DayRun:
         self.changed = asyncio.Condition()
 
     def _next(self) -> _Job | None:
-        # Reports first (their category is complete), then the selection in rank order,
+        # Reports first (their category is complete), then the selection in plan order,
         # then other papers while the time budget lasts.
         for index, job in enumerate(self.ready):
             if job.kind == "report":

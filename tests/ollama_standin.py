@@ -121,6 +121,8 @@ class OllamaStandin:
     requests: list[RecordedRequest] = field(default_factory=list)
     busy_seconds: float = 0.0
     """Total time requests held a slot (the server's generation time)."""
+    timeline: list[tuple[float, float]] = field(default_factory=list)
+    """(start, end) on time.monotonic() of each answer that held a slot."""
     eval_tokens: int = 0
     active: int = 0
     max_active: int = 0
@@ -212,6 +214,7 @@ class OllamaStandin:
         with self._lock:
             self.requests.clear()
             self.busy_seconds = 0.0
+            self.timeline.clear()
             self.eval_tokens = 0
             self.max_active = self.active
             self.max_in_flight = self.in_flight
@@ -252,7 +255,7 @@ _TAG = {
     for name in ("title", "abstract", "summary", "name")
 }
 _PAPER = re.compile(r'<paper id="(\d+)">(.*?)</paper>', re.DOTALL)
-_NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
+_NUMBER = re.compile(r"(?<![\d,.])\d+(?:,\d{3})*(?:\.\d+)?%?")
 
 
 def _pick(seed: str, options: list[str]) -> str:
@@ -540,8 +543,10 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test): like Ollama, stop generating
             finally:
-                busy = time.monotonic() - started
+                ended = time.monotonic()
+                busy = ended - started
                 with standin._changed:
+                    standin.timeline.append((started, ended))
                     standin.active -= 1
                     standin.in_flight -= 1
                     standin.busy_seconds += busy
