@@ -80,6 +80,11 @@ class ClassifyStats:
     duration_ms: int = 0
     categories: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def status(self) -> str:
+        """Partial when rules stood in for the model, else ok."""
+        return "partial" if self.fallback_reason or self.invalid_answers else "ok"
+
     def as_counts(self) -> dict[str, Any]:
         return {
             "total": self.total,
@@ -320,12 +325,24 @@ async def _classify_with_model(
         return [item for item in batch if item.key not in done]
 
     batches = _balanced_batches(items, config.classify.batch_size, client.parallel)
-    left_out = [item for rest in await asyncio.gather(*(ask(b) for b in batches)) for item in rest]
+    left_out = [item for rest in await _all_or_none(ask(b) for b in batches) for item in rest]
     if left_out:
         retry = _balanced_batches(left_out, config.classify.batch_size, client.parallel)
-        still = [item for rest in await asyncio.gather(*(ask(b) for b in retry)) for item in rest]
+        still = [item for rest in await _all_or_none(ask(b) for b in retry) for item in rest]
         invalid = len(still)
     return verdicts, invalid
+
+
+async def _all_or_none(coroutines: Iterable[Any]) -> list[Any]:
+    """Run the requests together; if one fails, cancel the rest before raising its error."""
+    tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 # --- runs over the store -----------------------------------------------------------------
@@ -389,7 +406,8 @@ async def classify_papers(
     Papers already classified under the current taxonomy are left alone (with `llm`, those
     classified by rules are asked again) unless `force`. `auto` uses the model when it
     answers and rules otherwise; `llm` raises ModelError when the model cannot be asked.
-    Each batch's verdicts are stored as soon as they arrive.
+    Each batch's verdicts are stored as soon as they arrive. With `run_id`, the run's
+    ledger gets a "classify" step with the counts.
     """
     return await _classify_ids(
         store,
@@ -417,7 +435,8 @@ async def classify_day(
     force: bool = False,
 ) -> ClassifyStats:
     """Classify every paper of `day`: with `auto`, the digest selection by the model (when
-    it answers) and the rest by rules; with `llm` or `rules`, every paper by that method."""
+    it answers) and the rest by rules; with `llm` or `rules`, every paper by that method.
+    With `run_id`, the run's ledger gets a "classify" step with the counts."""
     digest = build_digest(store, config, day)
     ids = [p.paper.id for p in digest.selected] + [p.paper.id for p in digest.others]
     model_ids = {p.paper.id for p in digest.selected} if method == "auto" else None
@@ -432,7 +451,6 @@ async def classify_day(
         run_id=run_id,
         force=force,
         target=str(day),
-        day=str(day),
     )
 
 
@@ -448,7 +466,6 @@ async def _classify_ids(
     run_id: int | None,
     force: bool,
     target: str,
-    day: str | None = None,
 ) -> ClassifyStats:
     if method not in METHODS:
         raise DailyAIError(f"unknown classification method '{method}' — use auto, llm or rules")
@@ -469,9 +486,7 @@ async def _classify_ids(
         client = make_client(config)
     total_todo = len(todo_model) + len(todo_rules)
     done_count = 0
-    run = run_id
-    if total_todo and run is None and day is not None:
-        run = store.start_run("classify", day)
+    by_model: set[str] = set()
     try:
         rules = RuleClassifier(config.taxonomy)
         papers = {paper_id: store.get_paper(paper_id) for paper_id in todo_model + todo_rules}
@@ -495,6 +510,7 @@ async def _classify_ids(
                     verdict = verdicts.get(item.key)
                     if verdict is not None:
                         _store(store, config, item.key, verdict, stats)
+                        by_model.add(item.key)
                 done_count += len(verdicts)
                 report(
                     _progress(
@@ -506,15 +522,16 @@ async def _classify_ids(
                 )
 
             try:
-                verdicts, invalid = await _classify_with_model(items, config, client, on_batch)
+                _, stats.invalid_answers = await _classify_with_model(
+                    items, config, client, on_batch
+                )
             except ModelError as error:
                 if method == "llm":
                     raise
+                # Ollama failed part way: what it answered is kept, rules do the rest.
                 stats.fallback_reason = str(error)
-                verdicts, invalid = {}, 0
-            stats.invalid_answers = invalid
             stats.requests = client.requests - requests_before
-            todo_rules.extend(paper_id for paper_id in todo_model if paper_id not in verdicts)
+            todo_rules.extend(paper_id for paper_id in todo_model if paper_id not in by_model)
         for paper_id in todo_rules:
             paper = papers.get(paper_id) or store.get_paper(paper_id)
             if paper is None:
@@ -526,19 +543,18 @@ async def _classify_ids(
                 _progress("classify", f"{len(todo_rules)} papers by rules", done_count, total_todo)
             )
     except BaseException as error:
-        if run is not None and run_id is None:
-            store.record_step(run, _step(stats, started, target, "failed", one_line(str(error))))
-            store.finish_run(run, "failed", one_line(str(error)))
+        if run_id is not None:
+            reason = "cancelled" if isinstance(error, asyncio.CancelledError) else str(error)
+            store.record_step(run_id, _step(stats, started, target, "failed", one_line(reason)))
         raise
     finally:
         if own_client and client is not None:
             await client.aclose()
     stats.duration_ms = int((time.monotonic() - started) * 1000)
-    if run is not None:
-        status = "partial" if stats.fallback_reason or stats.invalid_answers else "ok"
-        store.record_step(run, _step(stats, started, target, status, stats.fallback_reason))
-        if run_id is None:
-            store.finish_run(run, status, stats.fallback_reason)
+    if run_id is not None:
+        store.record_step(
+            run_id, _step(stats, started, target, stats.status, stats.fallback_reason)
+        )
     return stats
 
 

@@ -510,17 +510,24 @@ def command_classify(args: argparse.Namespace) -> int:
     try:
         method = args.method or services.config.classify.method
         console = Console(stderr=True)
-        with _step_reporter(console) as report:
-            stats = asyncio.run(
-                classify_day(
-                    services.store,
-                    services.config,
-                    day,
-                    method=method,
-                    on_progress=report,
-                    force=args.force,
+        run_id = services.store.start_run("classify", day)
+        try:
+            with _step_reporter(console) as report:
+                stats = asyncio.run(
+                    classify_day(
+                        services.store,
+                        services.config,
+                        day,
+                        method=method,
+                        on_progress=report,
+                        force=args.force,
+                        run_id=run_id,
+                    )
                 )
-            )
+        except BaseException as error:
+            services.store.finish_run(run_id, "failed", str(error))
+            raise
+        services.store.finish_run(run_id, stats.status, stats.fallback_reason)
         out = Console()
         out.print(
             Text(
@@ -596,18 +603,25 @@ def command_summarize(args: argparse.Namespace) -> int:
     services = _services(args)
     try:
         console = Console(stderr=True)
-        with _summary_reporter(console) as report:
-            stats = asyncio.run(
-                summarize_day(
-                    services.store,
-                    services.config,
-                    day,
-                    category=args.category,
-                    paper_ids=args.paper,
-                    force=args.force,
-                    on_progress=report,
+        run_id = services.store.start_run("summarize", day)
+        try:
+            with _summary_reporter(console) as report:
+                stats = asyncio.run(
+                    summarize_day(
+                        services.store,
+                        services.config,
+                        day,
+                        category=args.category,
+                        paper_ids=args.paper,
+                        force=args.force,
+                        on_progress=report,
+                        run_id=run_id,
+                    )
                 )
-            )
+        except BaseException as error:
+            services.store.finish_run(run_id, "failed", str(error))
+            raise
+        services.store.finish_run(run_id, stats.status, stats.stopped_reason)
         print_summarize_stats(stats, services.config.ollama.model, Console())
         return {"ok": 0, "partial": 3, "failed": 1}[stats.status]
     finally:

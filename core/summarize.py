@@ -81,7 +81,7 @@ class PaperSummary:
 
     paper_id: str
     status: str
-    """"ok" (passed the gate) or "failed" (reason says why; text is empty)."""
+    """Either ok (passed the gate) or failed (the reason says why; the text is empty)."""
     text: str = ""
     reason: str = ""
     flags: list[str] = field(default_factory=list)
@@ -897,8 +897,8 @@ async def summarize_day(
     papers (no reports); `force` writes again what is current. With
     `digest.time_budget_minutes`, the day's other papers follow within that budget.
     Progress goes to `on_progress` (StepProgress events with an ETA), text as it arrives to
-    `on_token(paper_id or "report:<category>", piece)`. The run is recorded in the ledger
-    (as a step of `run_id`, or as a run of its own when there is work to do).
+    `on_token(paper_id or "report:<category>", piece)`. With `run_id`, the run's ledger
+    gets a "summarize" step with the counts (passed, retried, failed, …).
 
     Raises ModelError when Ollama cannot be reached or the model is not pulled before
     anything was done; if it fails mid-run, the run stops, keeps what was made, and says
@@ -922,7 +922,6 @@ async def summarize_day(
         return stats
     own = client is None
     client = client or make_client(config)
-    run = run_id if run_id is not None else store.start_run("summarize", day_text)
     requests_before = client.requests
     try:
         await client.ensure_ready()
@@ -947,11 +946,11 @@ async def summarize_day(
         stats.stopped_reason = day_run.stop_reason
     except BaseException as error:
         stats.requests = client.requests - requests_before
-        reason = "cancelled" if isinstance(error, asyncio.CancelledError) else one_line(str(error))
         _leftover(stats, plan)
-        store.record_step(run, _step(stats, target, "failed", reason, started, clock))
-        if run_id is None:
-            store.finish_run(run, "failed", reason)
+        if run_id is not None:
+            cancelled = isinstance(error, asyncio.CancelledError)
+            reason = "cancelled" if cancelled else one_line(str(error))
+            store.record_step(run_id, _step(stats, target, "failed", reason, started, clock))
         raise
     finally:
         stats.tokens_per_second = client.tokens_per_second
@@ -960,9 +959,10 @@ async def summarize_day(
     stats.requests = client.requests - requests_before
     _leftover(stats, plan)
     stats.duration_ms = int((clock() - started) * 1000)
-    store.record_step(run, _step(stats, target, stats.status, stats.stopped_reason, started, clock))
-    if run_id is None:
-        store.finish_run(run, stats.status, stats.stopped_reason)
+    if run_id is not None:
+        store.record_step(
+            run_id, _step(stats, target, stats.status, stats.stopped_reason, started, clock)
+        )
     return stats
 
 

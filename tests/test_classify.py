@@ -24,7 +24,7 @@ from core.errors import DailyAIError, ModelError
 from core.llm import OllamaClient
 from core.pipeline import StepProgress
 from tests.conftest import fixture_path
-from tests.ollama_standin import OllamaStandin
+from tests.ollama_standin import MIDSTREAM_MESSAGE, OllamaStandin
 from tests.paper_fixtures import DAY, store_fixture_day
 
 NAMES = [
@@ -165,7 +165,8 @@ async def test_the_model_classifies_the_selection_in_batches_with_a_schema(
 ):
     ids = store_fixture_day(store, 20)
     events: list[StepProgress] = []
-    stats = await classify_day(store, model_config, DAY, on_progress=events.append)
+    run_id = store.start_run("classify", DAY)
+    stats = await classify_day(store, model_config, DAY, on_progress=events.append, run_id=run_id)
     assert (stats.total, stats.by_llm, stats.by_rules) == (20, 12, 8)
     requests = ollama_standin.model_requests
     # 12 papers, batches of at most 8, evenly split over the 2 request slots: 6 + 6
@@ -183,9 +184,13 @@ async def test_the_model_classifies_the_selection_in_batches_with_a_schema(
     assert all(p.classification.model == "gemma3:4b" for p in digest.selected)
     assert set(methods) == set(ids)
     assert events[-1].step == "classify" and events[-1].done == events[-1].total == 20
-    run = store.runs(day=DAY, limit=1)[0]
-    assert (run.kind, run.status) == ("classify", "ok")
-    assert run.steps[0].step == "classify" and run.steps[0].counts["llm"] == 12
+    (step,) = store.runs(day=DAY, limit=1)[0].steps
+    assert (step.step, step.status, step.counts["llm"], step.counts["rules"]) == (
+        "classify",
+        "ok",
+        12,
+        8,
+    )
 
 
 async def test_a_second_run_with_nothing_changed_asks_nothing(store, model_config, ollama_standin):
@@ -223,11 +228,25 @@ async def test_answers_that_break_the_schema_are_asked_again_then_left_to_rules(
 async def test_auto_falls_back_to_rules_when_ollama_is_down(store, config):
     store_fixture_day(store, 10)
     down = closed_port_config(config)
-    stats = await classify_day(store, down, DAY)
+    run_id = store.start_run("classify", DAY)
+    stats = await classify_day(store, down, DAY, run_id=run_id)
     assert stats.by_rules == 10 and stats.by_llm == 0
     assert stats.fallback_reason.startswith("cannot reach Ollama at http://127.0.0.1:")
-    run = store.runs(day=DAY, limit=1)[0]
-    assert run.status == "partial" and "cannot reach Ollama" in run.steps[0].reason
+    (step,) = store.runs(day=DAY, limit=1)[0].steps
+    assert step.status == "partial" and "cannot reach Ollama" in step.reason
+
+
+async def test_when_ollama_fails_part_way_its_answers_are_kept_and_rules_do_the_rest(
+    store, model_config, ollama_standin
+):
+    store_fixture_day(store, 12)
+    config = with_ollama(model_config, parallel=1, backoff_seconds=0.0)
+    last = build_digest(store, config, DAY).selected[-1].paper  # in the second batch
+    ollama_standin.set_mode("error_midstream", match=last.title)
+    stats = await classify_day(store, config, DAY)
+    assert (stats.by_llm, stats.by_rules) == (6, 6)
+    assert MIDSTREAM_MESSAGE in stats.fallback_reason and stats.status == "partial"
+    assert store.classifications([last.id])[last.id]["method"] == "rules"
 
 
 async def test_llm_method_says_why_it_cannot_run(store, config, ollama_standin):

@@ -333,3 +333,41 @@ async def test_doctor_estimates_the_digest_run_time_from_the_measured_speed(
     checks = {check.name: check for check in await run_checks(path)}
     detail = checks["model speed"].detail
     assert f"the digest of {DAY} needs 5 summaries and 0 reports: about 1 min" in detail
+
+
+async def test_the_standin_speaks_ollamas_wire_protocol(ollama_standin):
+    """What other tests (the TUI's, the pipeline's) rely on when they use the stand-in."""
+    import json
+
+    import ollama
+
+    client = ollama.AsyncClient(host=ollama_standin.url)
+    whole = await client.generate(
+        model="gemma3:4b", prompt="<title>MagicQuill: y</title>", stream=False
+    )
+    assert whole.done and whole.done_reason == "stop" and "'MagicQuill'" in whole.response
+    assert whole.eval_count and whole.eval_duration and whole.total_duration
+    parts = [
+        part async for part in await client.generate(model="gemma3:4b", prompt="hi", stream=True)
+    ]
+    assert [part.done for part in parts].count(True) == 1 and parts[-1].done
+    assert parts[-1].eval_count == len(parts) - 1
+    answer = await client.chat(
+        model="gemma3:4b", messages=[{"role": "user", "content": "hi"}], options={"num_predict": 5}
+    )
+    assert answer.done_reason == "length" and answer.eval_count == 5
+    schema = {
+        "type": "object",
+        "properties": {"answer": {"type": "string"}, "score": {"type": "number"}},
+        "required": ["answer", "score"],
+    }
+    structured = await client.chat(
+        model="gemma3:4b", messages=[{"role": "user", "content": "hi"}], format=schema
+    )
+    assert set(json.loads(structured.message.content)) == {"answer", "score"}
+    assert [m.model for m in (await client.list()).models] == list(ollama_standin.models)
+    assert "completion" in (await client.show("gemma3:4b")).capabilities
+    with pytest.raises(ollama.ResponseError) as missing:
+        await client.chat(model="nope:1b", messages=[{"role": "user", "content": "hi"}])
+    assert (missing.value.status_code, missing.value.error) == (404, "model 'nope:1b' not found")
+    await client.close()

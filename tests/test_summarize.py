@@ -72,7 +72,8 @@ async def test_the_selection_gets_korean_summaries_then_category_reports(
     store, model_config, day_ids, ollama_standin
 ):
     events: list[StepProgress] = []
-    stats = await summarize_day(store, model_config, DAY, on_progress=events.append)
+    run_id = store.start_run("summarize", DAY)
+    stats = await summarize_day(store, model_config, DAY, on_progress=events.append, run_id=run_id)
     digest = build_digest(store, model_config, DAY)
     assert [p.summary.status for p in digest.selected] == ["ok"] * 6
     assert all(p.summary.status == "pending" for p in digest.others)
@@ -89,9 +90,9 @@ async def test_the_selection_gets_korean_summaries_then_category_reports(
     assert events[0].done == 0 and events[0].eta_seconds is not None
     assert "6 summaries and" in events[0].message
     assert (events[-1].done, events[-1].total) == (6 + len(digest.sections),) * 2
-    run = store.runs(day=DAY, limit=1)[0]
-    assert (run.kind, run.status, run.steps[0].step) == ("summarize", "ok", "summarize")
-    assert run.steps[0].counts["passed"] == 6 and run.steps[0].counts["retried"] == 0
+    (step,) = store.runs(day=DAY, limit=1)[0].steps
+    assert (step.step, step.status, step.target) == ("summarize", "ok", "digest")
+    assert (step.counts["passed"], step.counts["retried"], step.counts["failed"]) == (6, 0, 0)
 
 
 async def test_reports_are_built_from_the_summaries_not_the_abstracts(
@@ -169,7 +170,8 @@ async def test_an_answer_that_keeps_failing_the_gate_is_marked_failed_never_the_
 ):
     victim = selected(store, model_config)[1].paper
     ollama_standin.set_mode(mode, match=f"<title>{victim.title}</title>")
-    stats = await summarize_day(store, model_config, DAY)
+    run_id = store.start_run("summarize", DAY)
+    stats = await summarize_day(store, model_config, DAY, run_id=run_id)
     assert (stats.passed, stats.failed, stats.retried) == (5, 1, 1)
     summary = next(p for p in selected(store, model_config) if p.paper.id == victim.id).summary
     assert (summary.status, summary.text, summary.reason) == ("failed", "", reason)
@@ -184,8 +186,8 @@ async def test_an_answer_that_keeps_failing_the_gate_is_marked_failed_never_the_
     ollama_standin.set_mode("korean")
     again = await summarize_day(store, model_config, DAY)
     assert (again.passed, again.cached) == (1, 5)
-    run = store.runs(day=DAY, limit=2)[1]
-    assert run.status == "partial" and run.steps[0].counts["failed"] == 1
+    (step,) = next(run for run in store.runs(day=DAY) if run.id == run_id).steps
+    assert step.status == "partial" and step.counts["failed"] == 1
 
 
 async def test_invented_numbers_are_retried_then_kept_with_a_flag(
@@ -214,11 +216,12 @@ async def test_ollama_stopping_mid_run_keeps_what_was_made_and_the_next_run_resu
             if len(made) == 3:
                 ollama_standin.stop()
 
-    stats = await summarize_day(store, one_slot, DAY, on_progress=on_progress)
+    run_id = store.start_run("summarize", DAY)
+    stats = await summarize_day(store, one_slot, DAY, on_progress=on_progress, run_id=run_id)
     assert stats.stopped_reason.startswith(f"cannot reach Ollama at {ollama_standin.url}")
     assert stats.passed == 3 and stats.pending == 3 and stats.status == "partial"
-    run = store.runs(day=DAY, limit=1)[0]
-    assert run.status == "partial" and "cannot reach Ollama" in run.note
+    (step,) = store.runs(day=DAY, limit=1)[0].steps
+    assert step.status == "partial" and "cannot reach Ollama" in step.reason
     done = {p.paper.id for p in selected(store, one_slot) if p.summary.status == "ok"}
     assert len(done) == 3
     with OllamaStandin() as restarted:
@@ -236,11 +239,13 @@ async def test_ollama_down_before_starting_is_an_error_and_leaves_everything_pen
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    run_id = store.start_run("summarize", DAY)
+    down = with_ollama(model_config, host=f"127.0.0.1:{port}")
     with pytest.raises(ModelError, match=f"cannot reach Ollama at http://127.0.0.1:{port}"):
-        await summarize_day(store, with_ollama(model_config, host=f"127.0.0.1:{port}"), DAY)
+        await summarize_day(store, down, DAY, run_id=run_id)
     assert {p.summary.status for p in selected(store, model_config)} == {"pending"}
-    run = store.runs(day=DAY, limit=1)[0]
-    assert run.status == "failed" and run.steps[0].counts["pending"] == 6
+    (step,) = store.runs(day=DAY, limit=1)[0].steps
+    assert step.status == "failed" and step.counts["pending"] == 6
 
 
 async def test_requests_run_in_parallel_up_to_the_configured_limit(
@@ -450,6 +455,9 @@ def test_summarize_command_prints_the_estimate_and_what_it_wrote(
     captured = capsys.readouterr()
     assert "3 summaries and 0 reports to write" in captured.err and "estimated" in captured.err
     assert f"Summaries for {DAY} by gemma3:4b: 3 written, 0 failed" in captured.out
+    with Store(config.dirs.database) as store:
+        run = store.runs(day=DAY, limit=1)[0]
+        assert (run.kind, run.status, run.steps[0].counts["passed"]) == ("summarize", "ok", 3)
     assert main(args) == 0
     assert "No model requests" in capsys.readouterr().out
     ollama_standin.set_mode("hanja")
