@@ -69,13 +69,27 @@ def report_file_name(day: date) -> str:
 _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>~])")
 # What only makes links, images and raw HTML (model Markdown keeps its emphasis and code).
 _MARKDOWN_LINKS = re.compile(r"([\\\[\]<>])")
+# GFM viewers (GitHub, most editors) turn bare URLs, www. names and addresses into links;
+# an escaped `:`, `.` or `@` keeps them text.
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp)(:)|\b(www)(\.)|(?<=\w)(@)(?=\w)")
 _HEADING = re.compile(r"^(\s{0,3})(#{1,6})(\s)")
 _BLOCK_START = re.compile(r"^(\s*)(\d+)?([>+=#.)-])")
 
 
 def escape_markdown(text: str | None) -> str:
     """A title or name as literal Markdown text on one line: no links, HTML or emphasis."""
-    return _MARKDOWN_INLINE.sub(r"\\\1", one_line(text))
+    return _no_autolinks(_MARKDOWN_INLINE.sub(r"\\\1", one_line(text)))
+
+
+def _no_autolinks(text: str) -> str:
+    def escape(match: re.Match[str]) -> str:
+        if match.group(1):
+            return f"{match.group(1)}\\:"
+        if match.group(3):
+            return f"{match.group(3)}\\."
+        return "\\@"
+
+    return _AUTOLINK.sub(escape, text)
 
 
 def safe_url(url: str | None) -> str:
@@ -98,7 +112,7 @@ def model_markdown(text: str) -> str:
     `##` headings are lowered to `###` so they cannot pose as our own sections; raw HTML,
     links and images are escaped to literal text.
     """
-    return _MARKDOWN_LINKS.sub(r"\\\1", model_markdown_source(text)).strip()
+    return _no_autolinks(_MARKDOWN_LINKS.sub(r"\\\1", model_markdown_source(text))).strip()
 
 
 def plain_markdown(text: str) -> str:
@@ -107,7 +121,7 @@ def plain_markdown(text: str) -> str:
     for line in clean_text(text).split("\n"):
         escaped = _MARKDOWN_INLINE.sub(r"\\\1", line)
         # A line that starts like a heading, list, quote or numbered item stays text.
-        lines.append(_BLOCK_START.sub(_escape_block_start, escaped, 1))
+        lines.append(_no_autolinks(_BLOCK_START.sub(_escape_block_start, escaped, 1)))
     return "\n".join(lines).strip()
 
 

@@ -117,22 +117,31 @@ def test_status_section_tells_what_was_left_out_and_why(report):
 
 def test_hostile_text_cannot_inject_markup(report):
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]", report)
-    # Rendered by a Markdown renderer that passes raw HTML through (as many do), the report
-    # has no script, no iframe, no image but the chart, and no link but the papers' own.
-    rendered = MarkdownIt("commonmark").render(report)
-    assert "<script" not in rendered and "<iframe" not in rendered
-    assert re.findall(r"<img [^>]*>", rendered) == [
-        '<img src="paper_2026-05-08.png" alt="Category Distribution Graph" />'
-    ]
-    hrefs = re.findall(r'href="([^"]*)"', rendered)
-    assert hrefs and all(href.startswith("https://arxiv.org/abs/") for href in hrefs)
-    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in rendered
-    assert f"arXiv:{HOSTILE_ID}" in rendered
+    # Rendered by a Markdown renderer that passes raw HTML through (as many do), and by one
+    # that also turns bare URLs into links (as GitHub does), the report has no script, no
+    # iframe, no image but the chart, and no link but the papers' own.
+    for preset in ("commonmark", "gfm-like"):
+        renderer = MarkdownIt(preset)
+        if preset == "gfm-like":  # like GitHub: bare URLs become links, bare domains do not
+            renderer.linkify.set({"fuzzy_link": False})
+        rendered = renderer.render(report)
+        assert "<script" not in rendered and "<iframe" not in rendered
+        assert re.findall(r"<img [^>]*>", rendered) == [
+            '<img src="paper_2026-05-08.png" alt="Category Distribution Graph" />'
+        ]
+        hrefs = re.findall(r'href="([^"]*)"', rendered)
+        assert hrefs and all(href.startswith("https://arxiv.org/abs/") for href in hrefs), preset
+        assert "&lt;script&gt;alert('x')&lt;/script&gt;" in rendered
+        assert f"arXiv:{HOSTILE_ID}" in rendered
+        assert "http://evil.example" in rendered  # still readable, as text
 
 
 def test_escaping_helpers():
     assert escape_markdown("[a](javascript:x) <b> *c* `d` \x1b[31m") == (
         r"\[a\](javascript:x) \<b\> \*c\* \`d\` \[31m"
+    )
+    assert escape_markdown("see https://x.org, www.y.org, me@z.org") == (
+        r"see https\://x.org, www\.y.org, me\@z.org"
     )
     assert plain_markdown("# not a heading\n- not a list\n12. not numbered") == (
         "\\# not a heading\n\\- not a list\n12\\. not numbered"
