@@ -709,6 +709,14 @@ def print_summarize_stats(stats: Any, model: str, console: Console) -> None:
         ),
         soft_wrap=True,
     )
+    if stats.others_done or stats.others_left:
+        console.print(
+            Text(
+                f"Other papers of the day (time budget): {stats.others_done} summarized, "
+                f"{stats.others_left} left for later."
+            ),
+            soft_wrap=True,
+        )
     console.print(
         Text(
             f"Category reports: {stats.reports_written} written, {stats.reports_failed} failed, "

@@ -99,16 +99,20 @@ class SummarizeStats:
 
     day: str
     total: int = 0
-    """Summaries in scope."""
+    """Summaries in scope: the selection (or the papers asked for)."""
     passed: int = 0
-    """Summaries made now that passed the gate."""
+    """Summaries made now that passed the gate (other papers' included)."""
     retried: int = 0
     """Summaries that needed more than one attempt (passed or not)."""
     failed: int = 0
     cached: int = 0
     flagged: int = 0
     pending: int = 0
-    """Summaries left undone (the run stopped, or the time budget ran out)."""
+    """Summaries of the selection left undone (the run stopped part way)."""
+    others_done: int = 0
+    """Other papers of the day summarized within `digest.time_budget_minutes`."""
+    others_left: int = 0
+    """Other papers the time budget did not reach (summarized on demand, or next time)."""
     reports_written: int = 0
     reports_failed: int = 0
     reports_cached: int = 0
@@ -137,6 +141,8 @@ class SummarizeStats:
             "cached": self.cached,
             "flagged": self.flagged,
             "pending": self.pending,
+            "others_done": self.others_done,
+            "others_left": self.others_left,
             "reports_written": self.reports_written,
             "reports_failed": self.reports_failed,
             "reports_cached": self.reports_cached,
@@ -848,6 +854,7 @@ class _DayRun:
         else:
             self.stats.failed += 1
         self.stats.retried += 1 if result.attempts > 1 else 0
+        self.stats.others_done += 1 if job.kind == "other" else 0
         title = one_line(job.paper.title, limit=60)
         detail = "ok" if result.status == "ok" else f"failed ({result.reason})"
         self._finished(1.0, f"{title}: {detail}")
@@ -967,9 +974,10 @@ async def summarize_day(
 
 
 def _leftover(stats: SummarizeStats, plan: SummaryPlan) -> None:
-    """Count what the run left pending (stopped early, or out of time budget)."""
-    made = stats.passed + stats.failed
-    stats.pending = max(0, len(plan.summaries) + len(plan.others) - made)
+    """Count what the run left undone (stopped early, or out of time budget)."""
+    made = stats.passed + stats.failed - stats.others_done
+    stats.pending = max(0, len(plan.summaries) - made)
+    stats.others_left = max(0, len(plan.others) - stats.others_done)
     stats.reports_pending = max(0, len(plan.reports) - stats.reports_written - stats.reports_failed)
 
 
