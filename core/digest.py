@@ -253,19 +253,16 @@ def _empty_reason(digest: Digest, entries: list[DayPaper]) -> str:
 
 
 def _classifications(store: Store, ids: list[str]) -> dict[str, Classification]:
-    found = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for row in store.query(f"SELECT * FROM classifications WHERE paper_id IN ({marks})", chunk):
-            found[row["paper_id"]] = Classification(
-                category=row["category"],
-                confidence=row["confidence"],
-                method=row["method"],
-                taxonomy_version=row["taxonomy_version"],
-                model=row["model"],
-            )
-    return found
+    return {
+        paper_id: Classification(
+            category=row["category"],
+            confidence=row["confidence"],
+            method=row["method"],
+            taxonomy_version=row["taxonomy_version"],
+            model=row["model"],
+        )
+        for paper_id, row in store.classifications(ids).items()
+    }
 
 
 def _summaries(
@@ -273,27 +270,25 @@ def _summaries(
 ) -> dict[str, SummaryState]:
     """Each paper's newest summary by the configured model, marked stale when outdated."""
     found: dict[str, SummaryState] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        rows = store.query(
-            f"SELECT * FROM summaries WHERE model = ? AND paper_id IN ({marks}) ORDER BY created_at",
-            [model, *chunk],
+    rows = store.query_ids(
+        "SELECT * FROM summaries WHERE model = ? AND paper_id IN ({ids}) ORDER BY created_at",
+        ids,
+        before=[model],
+    )
+    for row in rows:  # later rows (newer) overwrite earlier ones
+        paper = entries[row["paper_id"]].paper
+        current = row["prompt_version"] == SUMMARY_PROMPT_VERSION and row[
+            "abstract_hash"
+        ] == abstract_hash(paper.title, paper.abstract)
+        status = row["status"] if current else ("stale" if row["status"] == "ok" else "pending")
+        found[row["paper_id"]] = SummaryState(
+            status=status,
+            text=row["text"] if row["status"] == "ok" else "",
+            reason=row["reason"],
+            flags=json.loads(row["flags"]),
+            model=row["model"],
+            created_at=row["created_at"],
         )
-        for row in rows:  # later rows (newer) overwrite earlier ones
-            paper = entries[row["paper_id"]].paper
-            current = row["prompt_version"] == SUMMARY_PROMPT_VERSION and row[
-                "abstract_hash"
-            ] == abstract_hash(paper.title, paper.abstract)
-            status = row["status"] if current else ("stale" if row["status"] == "ok" else "pending")
-            found[row["paper_id"]] = SummaryState(
-                status=status,
-                text=row["text"] if row["status"] == "ok" else "",
-                reason=row["reason"],
-                flags=json.loads(row["flags"]),
-                model=row["model"],
-                created_at=row["created_at"],
-            )
     return found
 
 
@@ -316,10 +311,5 @@ def _reports(store: Store, day: date, model: str) -> dict[str, ReportState]:
 
 
 def _reader_state(store: Store, ids: list[str]) -> dict[str, tuple[bool, bool]]:
-    found = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for row in store.query(f"SELECT * FROM reader_state WHERE paper_id IN ({marks})", chunk):
-            found[row["paper_id"]] = (bool(row["starred"]), row["read_at"] is not None)
-    return found
+    rows = store.query_ids("SELECT * FROM reader_state WHERE paper_id IN ({ids})", ids)
+    return {row["paper_id"]: (bool(row["starred"]), row["read_at"] is not None) for row in rows}

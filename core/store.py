@@ -22,6 +22,7 @@ from core.migrations import apply_migrations
 from core.models import Listed, Paper, SourceKind
 
 BUSY_TIMEOUT_MS = 10_000
+_ID_CHUNK = 500  # ids per statement, well below SQLite's limit on parameters
 _JSON_LIST_FIELDS = ("authors", "categories", "ai_keywords")
 _PAPER_COLUMNS = (
     "id", "arxiv_id", "version", "title", "abstract", "authors", "categories",
@@ -144,6 +145,22 @@ class Store:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
+    def query_ids(
+        self, sql: str, ids: Iterable[str], *, before: Sequence[Any] = (), after: Sequence[Any] = ()
+    ) -> list[sqlite3.Row]:
+        """Rows of a query over many ids: `{ids}` in `sql` becomes their placeholders.
+
+        The ids go in chunks, below SQLite's limit on parameters; `before` and `after` are the
+        query's other parameters, around the ids.
+        """
+        ids = list(ids)
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start : start + _ID_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows.extend(self.query(sql.format(ids=marks), [*before, *chunk, *after]))
+        return rows
+
     # --- papers -------------------------------------------------------------------------
 
     def merge_listed(self, listed: Iterable[Listed], source: str) -> MergeCounts:
@@ -227,8 +244,8 @@ class Store:
 
     def _load_papers(self, db: sqlite3.Connection, ids: list[str]) -> dict[str, Paper]:
         found: dict[str, Paper] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for start in range(0, len(ids), _ID_CHUNK):  # inside the caller's transaction
+            chunk = ids[start : start + _ID_CHUNK]
             marks = ", ".join("?" * len(chunk))
             for row in db.execute(f"SELECT * FROM papers WHERE id IN ({marks})", chunk):
                 found[row["id"]] = paper_from_row(row)
@@ -249,20 +266,12 @@ class Store:
 
     def papers_without_categories(self, ids: Iterable[str]) -> list[str]:
         """The arXiv ids among `ids` whose arXiv categories are not known yet."""
-        ids = list(ids)
-        missing: list[str] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            missing.extend(
-                row["arxiv_id"]
-                for row in self.query(
-                    f"SELECT arxiv_id FROM papers WHERE id IN ({marks})"
-                    " AND arxiv_id IS NOT NULL AND categories = '[]'",
-                    chunk,
-                )
-            )
-        return missing
+        rows = self.query_ids(
+            "SELECT arxiv_id FROM papers WHERE id IN ({ids})"
+            " AND arxiv_id IS NOT NULL AND categories = '[]'",
+            ids,
+        )
+        return [row["arxiv_id"] for row in rows]
 
     def day_papers(
         self, day: date | str, *, seen_window_days: int = 7, announce_types: Sequence[str] = ()
@@ -328,17 +337,13 @@ class Store:
 
     def paper_days(self, ids: Iterable[str]) -> dict[str, list[str]]:
         """The days each of `ids` was listed on, oldest first (e.g. for search results)."""
-        ids = list(ids)
         found: dict[str, list[str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for row in self.query(
-                f"SELECT DISTINCT paper_id, day FROM listings WHERE paper_id IN ({marks})"
-                " ORDER BY day",
-                chunk,
-            ):
-                found.setdefault(row["paper_id"], []).append(row["day"])
+        rows = self.query_ids(
+            "SELECT DISTINCT paper_id, day FROM listings WHERE paper_id IN ({ids}) ORDER BY day",
+            ids,
+        )
+        for row in rows:
+            found.setdefault(row["paper_id"], []).append(row["day"])
         return found
 
     def category_counts(
@@ -537,32 +542,19 @@ class Store:
     def unclassified(self, ids: Iterable[str], taxonomy_version: str) -> list[str]:
         """Papers among `ids` with no category, or one from an older taxonomy (not a user's)."""
         ids = list(ids)
-        done: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            done.update(
-                row["paper_id"]
-                for row in self.query(
-                    f"SELECT paper_id FROM classifications WHERE paper_id IN ({marks})"
-                    " AND (method = 'user' OR taxonomy_version = ?)",
-                    [*chunk, taxonomy_version],
-                )
-            )
+        rows = self.query_ids(
+            "SELECT paper_id FROM classifications WHERE paper_id IN ({ids})"
+            " AND (method = 'user' OR taxonomy_version = ?)",
+            ids,
+            after=[taxonomy_version],
+        )
+        done = {row["paper_id"] for row in rows}
         return [paper_id for paper_id in ids if paper_id not in done]
 
     def classifications(self, ids: Iterable[str]) -> dict[str, sqlite3.Row]:
         """The stored classification of each paper among `ids` that has one."""
-        ids = list(ids)
-        found: dict[str, sqlite3.Row] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for row in self.query(
-                f"SELECT * FROM classifications WHERE paper_id IN ({marks})", chunk
-            ):
-                found[row["paper_id"]] = row
-        return found
+        rows = self.query_ids("SELECT * FROM classifications WHERE paper_id IN ({ids})", ids)
+        return {row["paper_id"]: row for row in rows}
 
     # --- summaries and category reports -------------------------------------------------
 
