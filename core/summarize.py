@@ -323,6 +323,8 @@ async def _write_summary(
                     f"model saw {result.prompt_tokens}) — raise ollama.num_ctx",
                 )
             )
+            # The model's tokenizer counts more than estimated: send less next time.
+            abstract, cut = abstract[: int(len(abstract) * 0.6)], True
         if result.done_reason == "length":
             gate.flags.append(Problem("sentences", "the answer hit num_predict and was cut off"))
         if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):
