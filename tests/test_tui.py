@@ -7,11 +7,19 @@ one hostile paper whose title and abstract carry Textual markup and terminal esc
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import itertools
+import socket
+import sys
+import webbrowser
 from datetime import date
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from rich.text import Text
+from textual.notifications import Notify
 
 from core.config import Config
 from core.models import Listed, Paper
@@ -20,6 +28,31 @@ from core.services import Services
 from core.sources.hf_daily import parse as parse_hf
 from core.store import RunStep, Store
 from tests.conftest import fixture_path
+from tests.ollama_standin import OllamaStandin
+from tui.app import DailyAIApp
+from tui.bindings import SCOPES
+from tui.dialogs import CategoryDialog, ConfirmDialog, DateDialog, MessageDialog
+from tui.messages import (
+    DayShown,
+    GroupShown,
+    PipelineFinished,
+    PipelineProgressed,
+    SummaryFinished,
+    SummaryStreamed,
+)
+from tui.model import ALL, OTHERS
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
+from tui.screens.preview import PreviewScreen
+from tui.screens.report import CategoryReportScreen
+from tui.screens.search import SearchScreen
+from tui.screens.trends import TrendsScreen
+from tui.text import bar, emoji_cell, fit, safe, safe_line, sparkline
+from tui.widgets.category_list import CategoryList
+from tui.widgets.day_header import DayHeader
+from tui.widgets.paper_detail import PaperDetail
+from tui.widgets.paper_table import PaperTable
+from tui.widgets.run_progress import RunProgress
 
 DAY = date(2026, 5, 8)
 OLDER_DAY = date(2026, 7, 31)  # listed later in time, so it is the newest day
@@ -39,6 +72,7 @@ KOREAN_SUMMARY = (
     "기존 방법보다 좋은 결과를 보고한다."
 )
 CATEGORY_CYCLE = ["LLM", "Computer Vision", "Multimodal", "LLM", "Reinforcement Learning"]
+BAR_CHARS = "█▏▎▍▌▋▊▉"
 
 
 def listed_from_fixture(day: date) -> list[Listed]:
@@ -48,8 +82,23 @@ def listed_from_fixture(day: date) -> list[Listed]:
     return [Listed(item.paper, day) for item in parsed.listed]
 
 
-def fill_store(store: Store, config: Config, *, hostile: bool = True) -> None:
-    """Two recorded days with categories, summaries, a report, reader state and a run."""
+def fill_store(
+    store: Store,
+    config: Config,
+    *,
+    hostile: bool = True,
+    failed_source: bool = True,
+    categories: list[str] = CATEGORY_CYCLE,
+) -> None:
+    """Two recorded days with categories, summaries, a report and a run ledger.
+
+    Args:
+        store: The store to fill.
+        config: For the model's name and the taxonomy version.
+        hostile: Add a paper whose text carries markup and terminal escapes.
+        failed_source: Record a failed source in each day's run.
+        categories: The categories given to the papers in turn.
+    """
     model = config.ollama.model
     for day in (DAY, OLDER_DAY):
         listed = listed_from_fixture(day)
@@ -58,7 +107,7 @@ def fill_store(store: Store, config: Config, *, hostile: bool = True) -> None:
             paper = item.paper
             store.set_classification(
                 paper.id,
-                category=CATEGORY_CYCLE[index % len(CATEGORY_CYCLE)],
+                category=categories[index % len(categories)],
                 confidence=0.9 - (index % 4) / 10,
                 method="rules" if index % 2 else "llm",
                 taxonomy_version=config.taxonomy.version,
@@ -77,11 +126,14 @@ def fill_store(store: Store, config: Config, *, hostile: bool = True) -> None:
                 )
         run = store.start_run("fetch", day)
         store.record_step(run, RunStep("fetch", "hf-daily", "ok", counts={"papers": len(listed)}))
-        store.record_step(
-            run,
-            RunStep("fetch", "arxiv-rss", "failed", reason="rss.arxiv.org: HTTP 503 — retry later"),
-        )
-        store.finish_run(run, "partial")
+        if failed_source:
+            store.record_step(
+                run,
+                RunStep(
+                    "fetch", "arxiv-rss", "failed", reason="rss.arxiv.org: HTTP 503 — retry later"
+                ),
+            )
+        store.finish_run(run, "partial" if failed_source else "ok")
     store.save_category_report(
         DAY,
         "LLM",
@@ -119,29 +171,656 @@ def fill_store(store: Store, config: Config, *, hostile: bool = True) -> None:
         )
 
 
+# --- helpers ------------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (connections are refused at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def point_at_nothing(config: Config) -> Config:
+    """No Ollama and no SMTP server: every check fails fast and the same way."""
+    config.ollama.host = f"http://127.0.0.1:{closed_port()}"
+    return config
+
+
 @pytest.fixture
 def services(config: Config, tmp_path: Path) -> Services:
-    """Services over a store filled from the fixtures."""
+    """Services over a store filled from the fixtures, with no Ollama reachable."""
     store = Store(tmp_path / "tui.sqlite3")
     fill_store(store, config)
-    opened = Services(config=config, store=store)
+    opened = Services(config=point_at_nothing(config), store=store)
     yield opened
     opened.close()
 
 
-def screen_text(app) -> str:
-    """Everything on screen as plain text (what a user reads)."""
-    from textual.widgets import DataTable, Static
+def make_app(services: Services) -> DailyAIApp:
+    return DailyAIApp(services, today=lambda: DAY)
 
-    parts = []
-    for widget in app.screen.query("*"):
-        if isinstance(widget, Static):
-            visual = widget.visual
-            parts.append(getattr(visual, "plain", str(visual)))
-        elif isinstance(widget, DataTable):
-            for row in range(widget.row_count):
-                parts.extend(
-                    cell.plain if isinstance(cell, Text) else str(cell)
-                    for cell in widget.get_row_at(row)
-                )
-    return "\n".join(parts)
+
+async def settle(pilot) -> None:
+    """Let every worker finish and every message it posted be handled."""
+    for _ in range(10):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in pilot.app.workers):
+            return
+
+
+def of_kind(messages: list, kind: type) -> list:
+    """The messages of one kind, each once (a bubbling message is seen at every node)."""
+    seen: dict[int, object] = {}
+    for message in messages:
+        if isinstance(message, kind):
+            seen.setdefault(id(message), message)
+    return list(seen.values())
+
+
+def notes(messages: list) -> list[str]:
+    """The notifications shown, as "title: message" lines."""
+    return [f"{m.notification.title}: {m.notification.message}" for m in of_kind(messages, Notify)]
+
+
+def main_screen(app: DailyAIApp) -> MainScreen:
+    screen = app.get_screen_stack_main()
+    assert screen is not None
+    return screen
+
+
+def shown_titles(app: DailyAIApp) -> list[str]:
+    return [paper.paper.title for paper in app.screen.query_one(PaperTable).papers]
+
+
+# --- opening ------------------------------------------------------------------------------
+
+
+async def test_opens_on_the_newest_day_with_its_whole_digest(services):
+    app = make_app(services)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one(DayHeader)
+        assert header.day == OLDER_DAY  # 2026-07-31 is the newest stored day
+        assert header.position == (1, 2)
+        categories = app.screen.query_one(CategoryList)
+        assert categories.selected_group.key == ALL
+        table = app.screen.query_one(PaperTable)
+        assert table.row_count == 30
+        # The digest is ranked by upvotes: the first paper is the most upvoted of the day.
+        upvotes = [paper.paper.hf_upvotes for paper in table.papers]
+        assert upvotes == sorted(upvotes, reverse=True)
+        detail = app.screen.query_one(PaperDetail)
+        assert detail.paper is table.papers[0]
+        assert "Ollama" in header.render().plain
+
+
+async def test_an_empty_store_explains_how_to_get_papers(config, tmp_path):
+    store = Store(tmp_path / "empty.sqlite3")
+    app = make_app(Services(config=point_at_nothing(config), store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        welcome = app.screen.query_one("#welcome")
+        assert welcome.display and not app.screen.query_one("#body").display
+        text = str(welcome.visual)
+        assert "dailyai fetch" in text and "dailyai demo" in text
+        assert "press R" in text
+    store.close()
+
+
+async def test_failed_sources_are_named_with_their_reason(services):
+    messages: list = []
+    app = make_app(services)
+    async with app.run_test(notifications=True, message_hook=messages.append) as pilot:
+        await settle(pilot)
+        assert any("arxiv-rss: rss.arxiv.org: HTTP 503" in line for line in notes(messages))
+        assert "arxiv-rss ✗" in app.screen.query_one(DayHeader).render().plain
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, MessageDialog)
+        log = app.screen.body.plain
+        assert "✗ fetch: arxiv-rss" in log and "HTTP 503 — retry later" in log
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+# --- days and categories -----------------------------------------------------------------
+
+
+async def test_previous_and_next_day(services):
+    shown: list = []
+    app = make_app(services)
+    async with app.run_test(message_hook=shown.append) as pilot:
+        await settle(pilot)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert app.screen.query_one(DayHeader).day == DAY
+        assert app.screen.query_one(DayHeader).counts == (30, 38)
+        assert not main_screen(app).check_action("previous_day", ())  # the oldest day
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert app.screen.query_one(DayHeader).day == OLDER_DAY
+        days = [m.day for m in of_kind(shown, DayShown)]
+        assert days == [OLDER_DAY, DAY, OLDER_DAY]
+
+
+async def test_jump_to_a_date_without_papers_says_why(services):
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        assert isinstance(app.screen, DateDialog)
+        await pilot.press(*"2026-05-09", "enter")
+        await settle(pilot)
+        screen = main_screen(app)
+        assert screen.digest.day == date(2026, 5, 9) and screen.digest.total == 0
+        detail = app.screen.query_one(PaperDetail)
+        empty = str(detail.query_one("#detail-body").visual)
+        assert "No papers for 2026-05-09 Sat" in empty
+        assert app.screen.query_one(DayHeader).position == (0, 2)
+        # From a day without papers, [ goes to the nearest older day that has some.
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert screen.digest.day == DAY
+        # The dialog also lists the stored days to pick from.
+        await pilot.press("g")
+        await pilot.press("tab", "up", "enter")
+        await settle(pilot)
+        assert screen.digest.day == OLDER_DAY
+
+
+async def test_a_date_that_is_not_one_is_refused_in_the_dialog(services):
+    app = make_app(services)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("g", *"05/08", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DateDialog)
+        assert "YYYY-MM-DD" in str(app.screen.query_one("#date-error").visual)
+
+
+async def test_choosing_a_category_lists_its_papers_and_counts_match(services):
+    shown: list = []
+    app = make_app(services)
+    async with app.run_test(message_hook=shown.append) as pilot:
+        await settle(pilot)
+        categories = app.screen.query_one(CategoryList)
+        keys = [group.key for group in categories.groups]
+        assert keys == [ALL, "Computer Vision", "Multimodal", "LLM", "Reinforcement Learning"]
+        categories.focus()
+        await pilot.press("down", "down", "down")  # past the divider to the third category
+        await pilot.pause()
+        group = categories.selected_group
+        assert group.key == "LLM"
+        table = app.screen.query_one(PaperTable)
+        assert table.row_count == len(group.papers) == 12
+        assert all(paper.category == "LLM" for paper in table.papers)
+        assert shown[-1] == GroupShown("LLM") or GroupShown("LLM") in shown
+        # The bars are the chart: the largest category has the longest bar.
+        rows = {
+            categories.get_option_at_index(i).id: categories.get_option_at_index(i).prompt.plain
+            for i in range(categories.option_count)
+            if categories.get_option_at_index(i).id
+        }
+        assert rows["LLM"].count("█") > rows["Multimodal"].count("█") > 0
+
+
+# --- reader state ---------------------------------------------------------------------------
+
+
+async def test_star_and_read_are_saved_and_filters_use_them(services):
+    app = make_app(services)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(PaperTable)
+        first = table.papers[0].paper.id
+        await pilot.press("s")
+        await pilot.press("down", "m")
+        second = table.papers[1].paper.id
+        await settle(pilot)
+        assert table.get_row_at(0)[0].plain == "★"
+        await pilot.press("f")  # starred only
+        assert [p.paper.id for p in table.papers] == [first]
+        await pilot.press("f", "u")  # unread only
+        assert second not in [p.paper.id for p in table.papers]
+        assert len(table.papers) == 29
+        await pilot.press("u")
+    rows = {row["paper_id"]: row for row in services.store.query("SELECT * FROM reader_state")}
+    assert rows[first]["starred"] == 1 and rows[second]["read_at"] is not None
+    # A new session shows the same state.
+    app = make_app(services)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        papers = {p.paper.id: p for p in app.screen.query_one(PaperTable).papers}
+        assert papers[first].starred and papers[second].read
+
+
+async def test_enter_reads_the_paper_and_marks_it_read(services):
+    app = make_app(services)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        paper = app.screen.query_one(PaperTable).papers[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert paper.read and app.focused is app.screen.query_one(PaperDetail)
+
+
+async def test_copy_and_open_the_link(services, monkeypatch, tmp_path):
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.py"
+    browser.write_text(f"import sys; open({str(opened)!r}, 'a').write(sys.argv[1])")
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {browser} %s")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)  # read BROWSER again
+    app = make_app(services)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        paper = app.screen.query_one(PaperTable).papers[0]
+        await pilot.press("y")
+        assert paper.paper.url.startswith("https://") and app.clipboard == paper.paper.url
+        await pilot.press("o")
+        await settle(pilot)
+        assert paper.read
+    for _ in range(100):  # the browser is another process
+        if opened.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert opened.read_text() == paper.paper.url
+
+
+# --- untrusted text -------------------------------------------------------------------------
+
+
+async def test_hostile_title_abstract_and_summary_are_shown_literally(services):
+    app = make_app(services)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        table = app.screen.query_one(PaperTable)
+        assert table.papers[0].paper.id == HOSTILE_ID
+        cell = table.get_row_at(0)[2].plain
+        assert cell.startswith("[@click=app.quit]Click me[/] [red]") and cell.endswith("…")
+        body = str(app.screen.query_one("#detail-body").visual)
+        for literal in (
+            "[@click=app.quit]Click me[/] [red]red[/red] [/foo]",
+            "Ignore [bold]this[/bold] [link=https://evil.example]x[/link]",
+            "요약 [@click=app.quit]끝[/]",
+            "[b]Mallory[/b]",
+            "https://example.org/[red]x",
+        ):
+            assert literal in body
+        for control in ("\x1b", "\x07", "\x9b"):
+            assert control not in body and control not in cell
+        # Clicking the title does not run the action it spells out.
+        await pilot.click("#detail-body", offset=(3, 0))
+        await pilot.click(PaperTable, offset=(10, 1))
+        await pilot.pause()
+        assert app.is_running
+        # The category report renders the model's Markdown, not its Textual markup.
+        app.screen.query_one(CategoryList).select_group("LLM")
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, CategoryReportScreen)
+        markdown = app.screen.query_one("#report-body")
+        assert "[@click=app.quit]x[/]" in markdown.source
+        await pilot.click("#report-body", offset=(30, 3))
+        await pilot.pause()
+        assert app.is_running
+
+
+def test_text_helpers_strip_escapes_and_align_wide_characters():
+    assert safe("a\x1b]52;c;aGk=\x07b\x9b31m").plain == "a]52;c;aGk=b31m"
+    assert safe_line("제목\n둘째 줄").plain == "제목 둘째 줄"
+    # 🛡️ (with a variation selector) is one cell in some terminals and two in others.
+    assert emoji_cell("🛡️") == "🛡 " and emoji_cell("💙") == "💙" and emoji_cell("") == "  "
+    for width in (5, 10, 33):
+        assert cell_len(fit(Text("강화학습 기반 에이전트 Agents"), width).plain) == width
+    assert cell_len(bar(0.5, 10, "red").plain) == 10 and bar(0.5, 8, "red").plain == "████    "
+    assert bar(0.01, 4, "red").plain.strip() == "▏"  # any paper at all shows a sliver
+    assert sparkline([0, 5, 10]) == "▁▅█"
+
+
+async def test_korean_category_names_and_titles_line_up(config, tmp_path):
+    """A taxonomy in Korean with an ambiguous emoji: rows fill the panel, bars start together."""
+    config.taxonomy.categories[0].name = "컴퓨터 비전"
+    config.taxonomy.categories[0].emoji = "🛡️"
+    config.taxonomy.categories[2].name = "대규모 언어 모델 (LLM)"
+    store = Store(tmp_path / "ko.sqlite3")
+    fill_store(
+        store,
+        config,
+        hostile=False,
+        categories=["대규모 언어 모델 (LLM)", "컴퓨터 비전", "Multimodal"],
+    )
+    for size in ((80, 24), (160, 48)):
+        app = make_app(Services(config=point_at_nothing(config), store=store))
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            categories = app.screen.query_one(CategoryList)
+            width = categories.scrollable_content_region.width
+            options = [categories.get_option_at_index(i) for i in range(categories.option_count)]
+            prompts = {option.id: option.prompt.plain for option in options if option.id}
+            assert "컴퓨터 비전" in prompts["컴퓨터 비전"] and prompts["컴퓨터 비전"].startswith(
+                "🛡 "
+            )
+            assert {cell_len(prompt) for prompt in prompts.values()} == {width}
+            bar_starts = set()
+            for key, prompt in prompts.items():
+                if key in (ALL, OTHERS):
+                    continue
+                first = next(i for i, char in enumerate(prompt) if char in BAR_CHARS)
+                bar_starts.add(cell_len(prompt[:first]))
+            assert len(bar_starts) == 1
+            table = app.screen.query_one(PaperTable)
+            title = next(c for c in table.columns.values() if c.key.value == "title")
+            cells = {cell_len(table.get_row_at(r)[2].plain) for r in range(table.row_count)}
+            assert cells == {title.width}
+    store.close()
+
+
+# --- search, report, trends, help -----------------------------------------------------------
+
+
+async def test_search_across_days_and_open_a_result_in_its_day(services):
+    shown: list = []
+    app = make_app(services)
+    async with app.run_test(size=(100, 30), message_hook=shown.append) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(DayHeader).day == OLDER_DAY
+        await pilot.press("slash")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"retrieval")
+        await settle(pilot)
+        results = app.screen.results
+        assert results and {day for _, day in results} == {"2026-05-08", "2026-07-31"}
+        wanted = next(index for index, (_, day) in enumerate(results) if day == "2026-05-08")
+        paper_id = results[wanted][0]
+        await pilot.press("enter", *["down"] * wanted, "enter")
+        await settle(pilot)
+        screen = main_screen(app)
+        assert app.screen is screen and screen.digest.day == DAY
+        assert screen.current_paper.paper.id == paper_id
+        assert "retrieval" in screen.current_paper.paper.title.lower() + (
+            screen.current_paper.paper.abstract.lower()
+        )
+
+
+async def test_search_finds_korean_summaries_and_says_when_nothing_matches(services):
+    app = make_app(services)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"강화학습")
+        await settle(pilot)
+        assert len(app.screen.results) > 0  # matches 강화학습(Reinforcement in the summaries
+        await pilot.press(*"zzzz")
+        await settle(pilot)
+        assert app.screen.results == []
+        assert "No stored paper matches" in str(app.screen.query_one("#search-status").visual)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_category_report_states_and_switching(services):
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert not main_screen(app).check_action("category_report", ())  # whole digest
+        app.screen.query_one(CategoryList).select_group("Computer Vision")
+        await pilot.press("r")
+        await pilot.pause()
+        report = app.screen
+        assert isinstance(report, CategoryReportScreen)
+        assert "No report for this category yet" in str(report.query_one("#report-state").visual)
+        assert not report.query_one("#report-body").display
+        await pilot.press("right_square_bracket", "right_square_bracket")  # to LLM
+        assert report.groups[report.index].key == "LLM"
+        assert "주요 주제 및 경향" in report.query_one("#report-body").source
+        sources = str(report.query_one("#report-sources").visual)
+        assert sources.count(" - ") == 13  # every paper of the category is named
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_trends_chart_and_table(services):
+    app = make_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        trends = app.screen
+        assert isinstance(trends, TrendsScreen)
+        chart = trends.query_one("#trends-chart")
+        assert chart.days == ["2026-07-31"]  # 2026-05-08 is outside the 14 days
+        names = [name for name, _, _ in chart.series]
+        assert names == ["Computer Vision", "Multimodal", "LLM", "Reinforcement Learning"]
+        assert round(sum(shares[0] for _, _, shares in chart.series)) == 100
+        assert "07-31" in chart.render().plain and "100%" in chart.render().plain
+        table = trends.query_one("#trends-table")
+        assert (
+            table.get_row_at(0)[1].plain.endswith("LLM") and table.get_row_at(0)[3].plain == "40.0%"
+        )
+        await pilot.press("w", "w")  # 14 → 30 → 90 days: both stored days
+        await settle(pilot)
+        assert chart.days == ["2026-05-08", "2026-07-31"]
+
+
+async def test_help_lists_every_binding_with_the_keymap_applied(services):
+    services.config.tui.keymap = {"next_day": "n", "previous-day": "b", "no_such": "x"}
+    messages: list = []
+    app = make_app(services)
+    async with app.run_test(notifications=True, message_hook=messages.append) as pilot:
+        await settle(pilot)
+        assert any("no_such is not a binding id" in line for line in notes(messages))
+        await pilot.press("b")
+        await settle(pilot)
+        assert main_screen(app).digest.day == DAY
+        await pilot.press("left_square_bracket")  # the old key no longer moves
+        await pilot.press("n")
+        await settle(pilot)
+        assert main_screen(app).digest.day == OLDER_DAY
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-table")
+        rows = [[cell.plain for cell in table.get_row_at(r)] for r in range(table.row_count)]
+        ids = {row[2] for row in rows}
+        assert {b.id for scope in SCOPES for b in scope.bindings} <= ids
+        keys = {row[2]: row[0] for row in rows}
+        assert keys["next_day"] == "n" and keys["previous_day"] == "b"
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+# --- actions that call the model, the pipeline and the mail server -------------------------
+
+
+async def test_change_a_papers_category(services):
+    app = make_app(services)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        paper = app.screen.query_one(PaperTable).papers[0]
+        assert paper.category == "LLM"
+        await pilot.press("c")
+        assert isinstance(app.screen, CategoryDialog)
+        names = [c.name for c in services.config.taxonomy.categories]
+        await pilot.press(*["down"] * (names.index("Robotics") - names.index("LLM")), "enter")
+        await settle(pilot)
+        row = services.store.query(
+            "SELECT * FROM classifications WHERE paper_id = ?", (paper.paper.id,)
+        )[0]
+        assert (row["category"], row["method"]) == ("Robotics", "user")
+        screen = main_screen(app)
+        assert screen.current_group.key == "Robotics"
+        assert screen.current_paper.paper.id == paper.paper.id
+        assert "set by you" in str(app.screen.query_one("#detail-body").visual)
+
+
+async def test_resummarize_streams_the_summary_from_the_model(services):
+    streamed: list = []
+    with OllamaStandin(token_delay=0.005) as standin:
+        services.config.ollama.host = standin.url
+        app = make_app(services)
+        async with app.run_test(size=(120, 40), message_hook=streamed.append) as pilot:
+            await settle(pilot)
+            header = app.screen.query_one(DayHeader)
+            assert header.ollama[0] is True and header.ollama[2]  # reachable, with a speed
+            table = app.screen.query_one(PaperTable)
+            index = next(i for i, p in enumerate(table.papers) if p.summary.status == "failed")
+            paper_id = table.papers[index].paper.id
+            standin.pause()  # hold the answer to see the paper while it is being written
+            await pilot.press(*["down"] * index, "z")
+            await pilot.pause()
+            assert "generating with gemma3:4b" in str(app.screen.query_one("#detail-body").visual)
+            assert table.get_row_at(index)[-1].plain == "…"  # the list marks it too
+            await pilot.press("z")  # one at a time
+            standin.resume()
+            await settle(pilot)
+            assert len(of_kind(streamed, SummaryFinished)) == 1
+            texts = [m.text for m in of_kind(streamed, SummaryStreamed)]
+            assert len(texts) >= 2 and all(b.startswith(a) for a, b in itertools.pairwise(texts))
+            screen = main_screen(app)
+            paper = screen.current_paper
+            assert paper.paper.id == paper_id and paper.summary.status == "ok"
+            assert paper.summary.text in str(app.screen.query_one("#detail-body").visual)
+            assert not screen.streams
+
+
+async def test_ollama_down_is_a_notification_with_the_fix(services):
+    messages: list = []
+    app = make_app(services)
+    async with app.run_test(notifications=True, message_hook=messages.append) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(DayHeader).ollama[0] is False
+        await pilot.press("z")
+        await settle(pilot)
+        problem = [line for line in notes(messages) if line.startswith("No summary written")]
+        assert problem and "127.0.0.1" in problem[0]
+        assert app.is_running and not main_screen(app).streams
+
+
+async def test_run_the_pipeline_in_the_background_with_progress(services):
+    config = services.config
+    config.sources = [
+        dataclasses.replace(
+            config.sources[0],
+            name="hf-recorded",
+            url=fixture_path(FIXTURES[DAY]).as_uri(),
+            kind="hf-daily",
+        )
+    ]
+    config.digest.size = 4
+    config.fetch.enrich_with_arxiv_api = False  # no network in tests
+    messages: list = []
+    with OllamaStandin() as standin:
+        config.ollama.host = standin.url
+        app = make_app(services)
+        async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+            await settle(pilot)
+            standin.pause()  # hold the model's answers: the run waits, the screen must not
+            await pilot.press("R")
+            await pilot.pause()
+            assert app.screen.query_one(RunProgress).display
+            assert await asyncio.to_thread(standin.wait_active, 1, 20)
+            await pilot.press("left_square_bracket")  # the UI answers while the run waits
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if main_screen(app).digest.day == DAY:
+                    break
+            assert main_screen(app).digest.day == DAY and main_screen(app).pipeline is not None
+            assert not main_screen(app).check_action("run_pipeline", ())
+            standin.resume()
+            for _ in range(600):
+                await pilot.pause(0.05)
+                if any(isinstance(m, PipelineFinished) for m in messages):
+                    break
+            await settle(pilot)
+            finished = next(m for m in messages if isinstance(m, PipelineFinished))
+            assert not finished.error and finished.result.day == DAY
+            steps = {o.step: o.status for o in finished.result.steps}
+            assert list(steps) == ["fetch", "classify", "summarize"]
+            assert steps["fetch"] == "ok"
+            assert any(isinstance(m, PipelineProgressed) for m in messages)
+            assert not app.screen.query_one(RunProgress).display
+            summaries = [p.summary.status for p in main_screen(app).digest.selected]
+            assert summaries.count("ok") >= 4
+
+
+async def test_preview_shows_the_email_and_the_rss_item(services):
+    app = make_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        preview = app.screen
+        assert isinstance(preview, PreviewScreen)
+        text = preview.query_one("#preview-text").text
+        html = preview.query_one("#preview-html").text
+        rss = preview.query_one("#preview-rss").text
+        assert "2026-07-31" in text and "<html" in html.lower()
+        assert rss.startswith("<item>") and "urn:dailyai:digest:2026-07-31" in rss
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_send_test_email_reports_smtp_failure_in_a_dialog(services):
+    from tests.test_mail import Mailbox, start_smtp
+
+    email = services.config.email
+    email.host, email.port, email.security = "127.0.0.1", closed_port(), "none"
+    email.sender, email.to, email.username = "Daily AI <ai@example.org>", ["a@example.org"], ""
+    email.unsubscribe = "unsubscribe@example.org"
+    app = make_app(services)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("E")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "not sent" in app.screen.title_text
+        assert "127.0.0.1" in app.screen.body.plain  # the cause, from core.mail
+        await pilot.press("escape")
+        # With a server there, the same key sends it.
+        mailbox = Mailbox()
+        server, email.port = await start_smtp(mailbox, None, mode="plain", auth=False)
+        async with server:
+            await pilot.press("E")
+            await pilot.click("#confirm")
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if mailbox.messages:
+                    break
+            await settle(pilot)
+        assert len(mailbox.messages) == 1
+        assert mailbox.messages[0][1] == ["a@example.org"]
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_email_not_set_up_says_what_to_configure(services):
+    app = make_app(services)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("E")
+        assert isinstance(app.screen, MessageDialog)
+        assert "[email] host" in app.screen.body.plain
+
+
+async def test_layout_from_80x24_up(services):
+    app = make_app(services)
+    for size in ((80, 24), (100, 30), (160, 48)):
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            for selector in ("#categories", "#papers", "#detail", "#day-stats"):
+                region = screen.query_one(selector).region
+                assert region.width >= 20 and region.height >= 3, (size, selector, region)
+                assert region.right <= size[0] and region.bottom <= size[1]
+            papers, detail = screen.query_one("#papers").region, screen.query_one("#detail").region
+            if size[0] >= 120:
+                assert detail.x >= papers.right  # side by side
+            else:
+                assert detail.y >= papers.bottom  # stacked
+            assert screen.query_one(PaperTable).row_count >= 1
+        app = make_app(services)

@@ -7,6 +7,7 @@ demo store) open. It never builds its own store or model client: it gets them fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from rich.text import Text
@@ -15,9 +16,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker
 
+from core.announcements import current_day
 from core.services import Services
 from tui import bindings
 from tui.dialogs import ConfirmDialog, MessageDialog
+from tui.jobs import ThreadLoop
 from tui.screens.main import MainScreen
 
 
@@ -29,10 +32,18 @@ class DailyAIApp(App[int]):
     BINDINGS = bindings.APP
     NOTIFICATION_TIMEOUT = 5
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, *, today: Callable[[], date] = current_day) -> None:
+        """Open the app over `services` (the CLI's `open_services()`, or a test's).
+
+        Args:
+            services: The config and store to browse.
+            today: The day a pipeline run started here is for (tests pass a fixed one).
+        """
         super().__init__()
         self.services = services
+        self.today = today
         self.keymap, self.unknown_keymap_ids = bindings.normalize_keymap(services.config.tui.keymap)
+        self._reported_clashes: set[str] = set()
 
     def get_default_screen(self) -> Screen:
         return MainScreen(self.services)
@@ -57,6 +68,10 @@ class DailyAIApp(App[int]):
                 markup=False,
                 timeout=10,
             )
+
+    def on_unmount(self) -> None:
+        """Stop jobs still waiting on the network or the model, so quitting is immediate."""
+        ThreadLoop.cancel_all()
 
     def action_help(self) -> None:
         """Show every binding (once; pressing help on the help screen does nothing)."""
@@ -89,11 +104,13 @@ class DailyAIApp(App[int]):
         )
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node: object) -> None:
-        """A remapped key that takes another binding's key: say which, instead of guessing."""
+        """A remapped key that takes another binding's key: say which (once), don't guess."""
         names = ", ".join(sorted(binding.id or binding.action for binding in clashed_bindings))
+        if names in self._reported_clashes:
+            return
+        self._reported_clashes.add(names)
         self.notify(
-            f"config.toml [tui.keymap] gives a key to a binding whose default it replaces "
-            f"({names}) — give them different keys",
+            f"config.toml [tui.keymap]: {names} now share a key — give each its own",
             severity="warning",
             markup=False,
             timeout=10,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 T = TypeVar("T")
 
@@ -47,7 +47,14 @@ def core_feature(module: str, name: str, what: str) -> Any:
 
 
 class ThreadLoop:
-    """Runs one coroutine to its end in the calling thread; `cancel` works from any thread."""
+    """Runs one coroutine to its end in the calling thread; `cancel` works from any thread.
+
+    Every ThreadLoop running is in `RUNNING`, so quitting the app can stop them all: a
+    thread waiting on the network would otherwise keep the process alive after the screen
+    is gone.
+    """
+
+    RUNNING: ClassVar[set[ThreadLoop]] = set()
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -65,10 +72,18 @@ class ThreadLoop:
 
         with asyncio.Runner() as runner:
             self._loop = runner.get_loop()
+            ThreadLoop.RUNNING.add(self)
             try:
                 return runner.run(main())
             finally:
+                ThreadLoop.RUNNING.discard(self)
                 self._loop = None
+
+    @classmethod
+    def cancel_all(cls) -> None:
+        """Stop every job still running (the app is closing)."""
+        for job in list(cls.RUNNING):
+            job.cancel()
 
     def cancel(self) -> None:
         """Ask the running coroutine to stop (it sees CancelledError at its next await)."""

@@ -64,12 +64,13 @@ class DateDialog(ModalScreen[date | None]):
         listing = self.query_one("#date-list", OptionList)
         if self.current is not None and self.current.isoformat() in days:
             listing.highlighted = days.index(self.current.isoformat())
+        elif days:
+            listing.highlighted = 0
         self.query_one("#date-input", Input).focus()
 
     @on(Input.Submitted, "#date-input")
     def _typed(self, event: Input.Submitted) -> None:
-        newest = date.fromisoformat(self.days[0][0]) if self.days else date.today()
-        chosen = parse_date(event.value, max(newest, date.today()))
+        chosen = parse_date(event.value, self.app.today())  # type: ignore[attr-defined]
         if chosen is None:
             self.query_one("#date-error", Static).update(
                 Text("Not a date — type it as YYYY-MM-DD, e.g. 2026-05-08.", style="red")

@@ -25,7 +25,7 @@ from core.digest import Digest, DigestPaper, build_digest
 from core.errors import DailyAIError
 from core.services import Services
 from tui import bindings
-from tui.dialogs import CategoryDialog, DateDialog, MessageDialog
+from tui.dialogs import CategoryDialog, ConfirmDialog, DateDialog, MessageDialog
 from tui.jobs import FeatureMissing, ThreadLoop, core_feature
 from tui.messages import (
     DayLoaded,
@@ -423,7 +423,7 @@ class MainScreen(AppScreen[None]):
     def action_trends(self) -> None:
         from tui.screens.trends import TrendsScreen
 
-        end = self.digest.day if self.digest else date.today()
+        end = self.digest.day if self.digest else self.app.today()
         self.app.push_screen(TrendsScreen(self.services, end))
 
     def action_reload(self) -> None:
@@ -531,7 +531,26 @@ class MainScreen(AppScreen[None]):
         self.app.confirm_send_email(self.digest.day)
 
     def action_quit(self) -> None:
-        self.app.exit()
+        """Quit; while a run is going, ask first (what it did so far is kept either way)."""
+        if self.pipeline is None:
+            self.app.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.exit()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "A run is in progress",
+                Text(
+                    "Quit and stop it? What it has stored so far is kept; the next run goes on "
+                    "from there."
+                ),
+                confirm="Quit",
+            ),
+            answered,
+        )
 
     # --- reader state and category ------------------------------------------------------
 
@@ -668,9 +687,7 @@ class MainScreen(AppScreen[None]):
     @work(thread=True, group="pipeline", exit_on_error=False)
     def _run_pipeline(self, loop: ThreadLoop) -> None:
         """Run today's fetch → classify → summarize in a thread of its own."""
-        from core.announcements import current_day
-
-        day = current_day()
+        day = self.app.today()
         try:
             from core.pipeline import run_pipeline
 
@@ -679,6 +696,7 @@ class MainScreen(AppScreen[None]):
                     self.services,
                     day,
                     steps=RUN_STEPS,
+                    today=day,
                     on_progress=lambda event: self.post_message(PipelineProgressed(event)),
                 )
             )
@@ -722,7 +740,9 @@ class MainScreen(AppScreen[None]):
                 timeout=12,
             )
         else:
-            self.app.notify(*describe_run(message.result), markup=False, timeout=8)
+            text, title = describe_run(message.result)
+            severity = "information" if message.result.status == "ok" else "warning"
+            self.app.notify(text, title=title, severity=severity, markup=False, timeout=10)
         self.cache.clear()
         showing_newest = self.digest is None or (
             bool(self.days) and self.digest.day.isoformat() == self.days[0][0]
@@ -742,6 +762,9 @@ class MainScreen(AppScreen[None]):
         except (FeatureMissing, DailyAIError) as error:
             self.post_message(EmailSent(day, error=str(error)))
             return
+        if outcome.failed:
+            self.post_message(EmailSent(day, error=describe_delivery(outcome)))
+            return
         self.post_message(EmailSent(day, summary=describe_delivery(outcome)))
 
     def on_email_sent(self, message: EmailSent) -> None:
@@ -758,23 +781,26 @@ class MainScreen(AppScreen[None]):
 
 
 def describe_run(result: Any) -> tuple[str, str]:
-    """(message, title) of a finished pipeline run for a notification."""
-    steps = getattr(result, "step_status", {}) or {}
-    line = " · ".join(f"{step} {status}" for step, status in steps.items()) or "nothing to do"
-    extra = "\n".join(getattr(result, "messages", []) or [])
-    return (line + ("\n" + extra if extra else ""), f"Run for {result.day} finished")
+    """(message, title) of a finished `core.pipeline.run_pipeline` for a notification."""
+    lines = [" · ".join(f"{o.step} {o.status}" for o in result.steps) or "nothing to do"]
+    lines += [f"{o.step}: {o.reason}" for o in result.steps if o.reason and o.status != "ok"]
+    if result.empty_reason:
+        lines.append(f"nothing to publish: {result.empty_reason}")
+    return "\n".join(lines), f"Run for {result.day} finished: {result.status}"
 
 
-def describe_delivery(outcome: Any) -> str:
-    """A line about what `send_digest` did, whatever shape its result has."""
-    if outcome is None:
-        return "Sent."
-    if isinstance(outcome, str):
-        return outcome
-    sent = getattr(outcome, "sent", None)
-    if sent is not None:
-        return f"Sent to {', '.join(sent) if isinstance(sent, list | tuple) else sent}."
-    return str(outcome)
+def describe_delivery(report: Any) -> str:
+    """A line about what `core.mail.send_digest` did (a DeliveryReport)."""
+    parts = []
+    if report.sent:
+        parts.append(f"sent to {', '.join(report.sent)}")
+    if report.skipped:
+        parts.append(f"already sent to {', '.join(report.skipped)}")
+    if report.failed:
+        parts.append("; ".join(f"{who}: {why}" for who, why in report.failed.items()))
+    if report.note:
+        parts.append(report.note)
+    return "; ".join(parts) or "nothing to send"
 
 
 def run_log(digest: Digest) -> Text:

@@ -7,6 +7,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Footer, Label, TabbedContent, TabPane, TextArea
 
+from core.config import Config
 from core.digest import Digest
 from core.errors import DailyAIError
 from core.sanitize import clean_text
@@ -17,6 +18,17 @@ from tui.messages import PreviewRendered
 from tui.screens.base import AppScreen
 
 PREVIEW_CHARS = 1_000_000
+
+
+def rss_item(digest: Digest, config: Config) -> str:
+    """The day's item of the main RSS feed, as the feed file would carry it."""
+    feed_day = core_feature("feeds", "FeedDay", "The RSS item preview")
+    build_main_feed = core_feature("feeds", "build_main_feed", "The RSS item preview")
+    feed_files = core_feature("feeds", "feed_files", "The RSS item preview")
+    feed = build_main_feed([feed_day.of(digest)], config, feed_files(config.output_dir, config))
+    xml = feed.rss_str(pretty=True).decode("utf-8")
+    start, end = xml.find("<item>"), xml.rfind("</item>")
+    return xml[start : end + len("</item>")] if start >= 0 and end >= 0 else xml
 
 
 class PreviewScreen(AppScreen[None]):
@@ -43,10 +55,10 @@ class PreviewScreen(AppScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._render()
+        self._render_preview()
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def _render(self) -> None:
+    def _render_preview(self) -> None:
         """Render the email and the RSS item in a thread (templates, a chart, the store)."""
         config = self.services.config
         notes: list[str] = []
@@ -58,8 +70,7 @@ class PreviewScreen(AppScreen[None]):
             notes.append(str(error))
             text = html = str(error)
         try:
-            render_item = core_feature("feeds", "render_day_item", "The RSS item preview")
-            rss = render_item(self.digest, config)
+            rss = rss_item(self.digest, config)
         except (FeatureMissing, DailyAIError) as error:
             notes.append(str(error))
             rss = str(error)

@@ -18,7 +18,7 @@ from tui.screens.base import AppScreen
 from tui.text import OTHER_COLOR, emoji_cell, plural, safe_line, sparkline
 from tui.widgets.trend_chart import TrendChart
 
-WINDOWS = (7, 14, 30, 60)
+WINDOWS = (7, 14, 30, 90)
 
 
 class TrendsScreen(AppScreen[None]):
@@ -131,7 +131,7 @@ class TrendsScreen(AppScreen[None]):
             table.add_row(Text(""), Text("No papers in these days.", style="dim"), *[Text("")] * 4)
 
     def action_cycle_window(self) -> None:
-        """Cover 7, 14, 30 or 60 days."""
+        """Cover 7, 14, 30 or 90 days."""
         later = [w for w in WINDOWS if w > self.window]
         self.window = later[0] if later else WINDOWS[0]
         self._load()

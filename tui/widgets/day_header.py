@@ -40,8 +40,8 @@ class DayHeader(Widget):
 
     def render(self) -> Text:
         width = self.size.width
-        for compact in (False, True):
-            left, right = self._left(compact), self._right(compact)
+        for compact_left, compact_right in ((False, False), (True, False), (True, True)):
+            left, right = self._left(compact_left), self._right(compact_right)
             if cell_len(left.plain) + cell_len(right.plain) + 1 <= width:
                 break
         gap = max(1, width - cell_len(left.plain) - cell_len(right.plain))

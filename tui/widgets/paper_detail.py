@@ -20,6 +20,8 @@ LINK_NAMES = {
     "pdf": "PDF",
     "hf": "Hugging Face",
     "link": "Link",
+    "github": "GitHub",
+    "project": "Project",
 }
 
 
@@ -198,8 +200,9 @@ def _summary(
 def _links(item: DigestPaper) -> list[tuple[str, str]]:
     paper = item.paper
     links = [(LINK_NAMES.get(key, key), url) for key, url in paper.links.items() if url]
-    if paper.github_repo:
+    known = {url for _, url in links}
+    if paper.github_repo and paper.github_repo not in known:
         links.append(("GitHub", paper.github_repo))
-    if paper.project_page:
+    if paper.project_page and paper.project_page not in known:
         links.append(("Project", paper.project_page))
     return links
