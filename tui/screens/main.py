@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.worker import Worker, get_current_worker
 
 from core.digest import Digest, DigestPaper, build_digest
@@ -43,6 +43,7 @@ from tui.model import ALL, OTHERS, Filters, Group, day_groups
 from tui.screens.base import AppScreen
 from tui.text import safe_line
 from tui.widgets.category_list import CategoryList
+from tui.widgets.day_chart import DayChart
 from tui.widgets.day_header import DayHeader
 from tui.widgets.day_stats import DayStats
 from tui.widgets.paper_detail import PaperDetail
@@ -72,7 +73,7 @@ class MainScreen(AppScreen[None]):
 
     BINDINGS = bindings.MAIN
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -90,15 +91,19 @@ class MainScreen(AppScreen[None]):
         self.pipeline: ThreadLoop | None = None
         self.warned_days: set[str] = set()
         self.emojis = {c.name: c.emoji for c in self.config.taxonomy.categories}
+        self._group_shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield DayHeader(id="header")
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield CategoryList(id="categories")
+                yield DayChart(id="day-chart")
                 yield DayStats(id="day-stats")
             with Container(id="content"):
-                yield PaperTable(id="papers")
+                with Vertical(id="papers-pane"):
+                    yield Static(id="papers-header")
+                    yield PaperTable(id="papers")
                 yield PaperDetail(id="detail")
         yield Static(id="welcome")
         yield RunProgress(id="run-progress")
@@ -108,7 +113,8 @@ class MainScreen(AppScreen[None]):
         self.query_one(RunProgress).display = False
         self.query_one("#welcome").display = False
         self.query_one("#categories").border_title = "Categories"
-        self.query_one("#papers").border_title = "Papers"
+        self.query_one("#day-chart").border_title = "Papers per category"
+        self.query_one("#papers-pane").border_title = "Papers"
         self.query_one("#detail").border_title = "Paper"
         self.query_one("#papers").focus()
         self.load_day(None)
@@ -119,7 +125,7 @@ class MainScreen(AppScreen[None]):
         if worker.group == "pipeline" and self.pipeline is not None:
             self.pipeline = None
             self.query_one(RunProgress).stop()
-            self.refresh_bindings()
+            self._refresh_footer()
         if worker.group == "summary" and self.streams:
             self.streams.clear()
             self.query_one(PaperTable).generating = set()
@@ -181,7 +187,7 @@ class MainScreen(AppScreen[None]):
         welcome.update(Text(WELCOME.format(run=self.app.key_display("run_pipeline"))))
         welcome.display = True
         self.query_one(DayHeader).day = None
-        self.refresh_bindings()
+        self._refresh_footer()
         self.call_after_refresh(self.post_message, DayShown(date.min))
 
     def _show(self, digest: Digest, days: list[tuple[str, int]], paper_id: str | None) -> None:
@@ -204,14 +210,18 @@ class MainScreen(AppScreen[None]):
             if self.filters.unread_only or self.filters.starred_only:
                 self.filters = Filters()
         self.query_one(CategoryList).show_groups(self.groups, group)
+        self.query_one(DayChart).plot(self.groups)
         self.query_one(DayStats).show(digest)
         self._show_group(keep=paper_id)
         if paper_id is not None:
             self.query_one(PaperTable).focus()
         self._warn_failed_sources(digest)
-        self.refresh_bindings()
+        self._refresh_footer()
         self.call_after_refresh(self.post_message, DayShown(digest.day))
-        self._prefetch([d for d in self._neighbours(day) if d not in self.cache])
+        # Read the neighbours once this day is painted, not while it is being painted.
+        self.call_after_refresh(
+            self._prefetch, [d for d in self._neighbours(day) if d not in self.cache]
+        )
 
     def _group_of(self, paper_id: str) -> str | None:
         for group in self.groups:
@@ -256,6 +266,16 @@ class MainScreen(AppScreen[None]):
         """Show the highlighted group's papers (filtered), keeping `keep` highlighted."""
         table = self.query_one(PaperTable)
         group = self.current_group
+        shown = (
+            id(self.digest),
+            group.key if group else None,
+            self.filters.unread_only,
+            self.filters.starred_only,
+            tuple(self.streams),
+        )
+        if shown == self._group_shown and keep is None:
+            return  # highlighting the same group again (the list was rebuilt)
+        self._group_shown = shown
         if keep is None and table.selected_paper is not None:
             keep = table.selected_paper.paper.id
         papers = self.filters.apply(group.papers) if group else []
@@ -272,7 +292,8 @@ class MainScreen(AppScreen[None]):
             title.append(f" · {len(papers)}")
             if described := self.filters.describe():
                 title.append(f" ({described})")
-        table.border_title = title.plain
+        self.query_one("#papers-pane").border_title = title.plain
+        self.query_one("#papers-header", Static).update(table.header())
         self._show_detail()
         if group is not None:
             self.call_after_refresh(self.post_message, GroupShown(group.key))
@@ -287,7 +308,7 @@ class MainScreen(AppScreen[None]):
             empty=empty,
             keys=self.app.binding_keys(),
         )
-        self.refresh_bindings()
+        self._refresh_footer()
 
     def _empty_text(self) -> str:
         digest = self.digest
@@ -314,11 +335,11 @@ class MainScreen(AppScreen[None]):
     def _category_highlighted(self) -> None:
         self._show_group()
 
-    @on(DataTable.RowHighlighted, "#papers")
+    @on(OptionList.OptionHighlighted, "#papers")
     def _paper_highlighted(self) -> None:
         self._show_detail()
 
-    @on(DataTable.RowSelected, "#papers")
+    @on(OptionList.OptionSelected, "#papers")
     def _paper_selected(self) -> None:
         """Enter on a paper: read it in the detail pane (and count it as read)."""
         paper = self.current_paper
@@ -333,6 +354,25 @@ class MainScreen(AppScreen[None]):
         self.query_one(PaperTable).focus()
 
     # --- the actions --------------------------------------------------------------------
+
+    def _refresh_footer(self) -> None:
+        """Ask the footer to check the bindings again, only when their answers can differ.
+
+        Refreshing the footer rebuilds its keys, which costs more than moving the cursor,
+        so it happens when the inputs of `check_action` change, not on every highlight.
+        """
+        group = self.current_group
+        state = (
+            self.digest is not None,
+            self.pipeline is not None,
+            self.current_paper is not None,
+            group is not None and group.is_category,
+            self._step_day(+1) is not None,
+            self._step_day(-1) is not None,
+        )
+        if state != getattr(self, "_footer_state", None):
+            self._footer_state = state
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide what cannot run now; grey out what needs a paper or a category."""
@@ -504,7 +544,7 @@ class MainScreen(AppScreen[None]):
             return
         self.pipeline = ThreadLoop()
         self.query_one(RunProgress).start(RUN_STEPS)
-        self.refresh_bindings()
+        self._refresh_footer()
         self._run_pipeline(self.pipeline)
 
     def action_stop_run(self) -> None:
@@ -725,7 +765,7 @@ class MainScreen(AppScreen[None]):
         panel = self.query_one(RunProgress)
         panel.stop()
         panel.last_step = None
-        self.refresh_bindings()
+        self._refresh_footer()
         day = message.day.isoformat()
         if message.cancelled:
             self.app.notify(

@@ -37,7 +37,7 @@ class TrendsScreen(AppScreen[None]):
         with Vertical(id="trends-box"):
             yield Label(id="trends-title")
             yield TrendChart(id="trends-chart")
-            yield DataTable(id="trends-table", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="trends-table", cursor_type="none", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

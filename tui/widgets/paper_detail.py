@@ -31,6 +31,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.paper: DigestPaper | None = None
+        self._state: tuple[object, ...] | None = None
 
     def compose(self):
         yield Static(id="detail-body")
@@ -46,6 +47,15 @@ class PaperDetail(VerticalScroll, can_focus=True):
     ) -> None:
         """Show `item`; `streaming` is the summary being generated right now, if any."""
         changed = self.paper is None or item is None or self.paper.paper.id != item.paper.id
+        state = (
+            id(item),
+            item and (item.starred, item.read, item.summary.status, item.category),
+            streaming,
+            empty,
+        )
+        if state == self._state:
+            return  # the same paper in the same state: nothing to draw again
+        self._state = state
         self.paper = item
         body = self.query_one("#detail-body", Static)
         if item is None:
