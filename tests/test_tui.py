@@ -645,6 +645,8 @@ async def test_change_a_papers_category(services):
     app = make_app(services)
     async with app.run_test() as pilot:
         await settle(pilot)
+        app.screen.query_one(CategoryList).select_group("LLM")
+        await pilot.pause()
         paper = app.screen.query_one(PaperTable).papers[0]
         assert paper.category == "LLM"
         await pilot.press("c")
@@ -657,9 +659,18 @@ async def test_change_a_papers_category(services):
         )[0]
         assert (row["category"], row["method"]) == ("Robotics", "user")
         screen = main_screen(app)
-        assert screen.current_group.key == "Robotics"
+        assert screen.current_group.key == "Robotics"  # it left LLM: the list follows it
         assert screen.current_paper.paper.id == paper.paper.id
         assert "set by you" in str(app.screen.query_one("#detail-body").visual)
+        # From the whole digest the list stays where it is, with the paper still selected.
+        app.screen.query_one(CategoryList).select_group(ALL)
+        await pilot.pause()
+        assert screen.current_paper.paper.id == paper.paper.id
+        await pilot.press("c", *["up"] * 3, "enter")
+        await settle(pilot)
+        assert screen.current_group.key == ALL
+        assert screen.current_paper.paper.id == paper.paper.id
+        assert screen.current_paper.category == names[names.index("Robotics") - 3]
 
 
 async def test_resummarize_streams_the_summary_from_the_model(services):

@@ -205,7 +205,7 @@ class MainScreen(AppScreen[None]):
         header.counts = (len(digest.selected), digest.total)
         header.run = digest.last_run
         group = previous_group
-        if paper_id is not None:
+        if paper_id is not None and not self._group_has(previous_group, paper_id):
             group = self._group_of(paper_id) or previous_group
             if self.filters.unread_only or self.filters.starred_only:
                 self.filters = Filters()
@@ -222,6 +222,10 @@ class MainScreen(AppScreen[None]):
         self.call_after_refresh(
             self._prefetch, [d for d in self._neighbours(day) if d not in self.cache]
         )
+
+    def _group_has(self, key: str, paper_id: str) -> bool:
+        group = next((g for g in self.groups if g.key == key), None)
+        return group is not None and any(p.paper.id == paper_id for p in group.papers)
 
     def _group_of(self, paper_id: str) -> str | None:
         for group in self.groups:
@@ -293,7 +297,6 @@ class MainScreen(AppScreen[None]):
             if described := self.filters.describe():
                 title.append(f" ({described})")
         self.query_one("#papers-pane").border_title = title.plain
-        self.query_one("#papers-header", Static).update(table.header())
         self._show_detail()
         if group is not None:
             self.call_after_refresh(self.post_message, GroupShown(group.key))
@@ -334,6 +337,10 @@ class MainScreen(AppScreen[None]):
     @on(OptionList.OptionHighlighted, "#categories")
     def _category_highlighted(self) -> None:
         self._show_group()
+
+    @on(PaperTable.ColumnsChanged)
+    def _columns_changed(self, message: PaperTable.ColumnsChanged) -> None:
+        self.query_one("#papers-header", Static).update(message.header)
 
     @on(OptionList.OptionHighlighted, "#papers")
     def _paper_highlighted(self) -> None:

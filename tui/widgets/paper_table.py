@@ -9,8 +9,11 @@ well under 100 ms on a 300-paper day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import events
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -54,6 +57,13 @@ def compact_count(count: int | None) -> str:
 
 class PaperTable(OptionList):
     """The papers of the selected group; the highlighted one is shown in the detail pane."""
+
+    @dataclass
+    class ColumnsChanged(Message):
+        """The columns were laid out again (a resize, or a group with other columns)."""
+
+        header: Text
+        """The column titles, aligned with the rows."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -142,7 +152,10 @@ class PaperTable(OptionList):
         self._width = self.size.width
         # The scrollbar's gutter is always reserved (app.tcss), so the width is stable.
         width = self.scrollable_content_region.width
-        self.columns = self._layout(width if width > 0 else 80)
+        columns = self._layout(width if width > 0 else 80)
+        if columns != self.columns:
+            self.columns = columns
+            self.post_message(self.ColumnsChanged(self.header()))
         self.set_options(
             Option(self._row(self._cells(paper)), id=str(index))
             for index, paper in enumerate(self.papers)

@@ -36,6 +36,8 @@ class TrendChart(PlotextChart):
         values = [shares for _, _, shares in self.series]
         colors = [rgb(color or OTHER_COLOR) for _, color, _ in self.series]
         figure.stacked_bar(labels, values, color=colors, width=3 / 4)
+        # A few days would make a few wall-wide bars: keep room for at least a week's.
+        figure.xlim(0.5, max(len(labels), 7) + 0.5)
         figure.ylim(0, 100)
         figure.yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
         if len(labels) > max(2, width // 7):
