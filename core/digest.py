@@ -217,7 +217,9 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
                 )
             )
     unclassified = [p for p in selected if p.category is None]
-    runs = store.runs(day=day, limit=1)
+    # The newest run that fetched this day: it holds each source's status (a standalone
+    # `dailyai summarize` is a run too, but says nothing about the sources).
+    runs = store.runs(day=day, kinds=("run", "fetch"), limit=1)
     digest = Digest(
         day=day,
         sections=sections,

@@ -463,14 +463,19 @@ class Store:
                 (utc_now(), status, note, run_id),
             )
 
-    def runs(self, *, day: date | str | None = None, limit: int = 20) -> list[Run]:
-        """The most recent runs (of one day, or of any), newest first, with their steps."""
-        if day is None:
-            rows = self.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
-        else:
-            rows = self.query(
-                "SELECT * FROM runs WHERE day = ? ORDER BY id DESC LIMIT ?", (str(day), limit)
-            )
+    def runs(
+        self, *, day: date | str | None = None, kinds: Sequence[str] = (), limit: int = 20
+    ) -> list[Run]:
+        """The most recent runs (of one day, or of any; of some kinds, or all), newest first."""
+        conditions, params = [], []
+        if day is not None:
+            conditions.append("day = ?")
+            params.append(str(day))
+        if kinds:
+            conditions.append(f"kind IN ({', '.join('?' * len(kinds))})")
+            params.extend(kinds)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = self.query(f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?", [*params, limit])
         runs = []
         for row in rows:
             steps = [
