@@ -24,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from figures import record  # noqa: E402 - bench/ is not a package
+
 FIXTURE = ROOT / "tests" / "fixtures" / "arxiv_rss_all_archives_2024-11-28_aioarxiv.xml"
 DAY = date(2024, 11, 28)
 
@@ -108,6 +111,7 @@ def run(repeat: int = 5) -> dict[str, float]:
     print(
         f"  re-ingest / first ingest                      = {figures['reingest_ratio']:.3f}  (target <= 0.5)"
     )
+    record("ingest", figures)
     return figures
 
 

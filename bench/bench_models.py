@@ -27,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from figures import record  # noqa: E402 - bench/ is not a package
 
 
 def rules_agreement() -> tuple[int, int]:
@@ -122,6 +124,14 @@ def main() -> int:
     )
     print(
         f"rules agreement with the labeled titles: {agree}/{total} = {agree / total:.1%}  (target ≥ 65%)"
+    )
+    record(
+        "models",
+        {
+            "overhead_ratio": ratio,
+            "rerun_requests": figures["rerun_requests"],
+            "rules_agreement": agree / total,
+        },
     )
     ok = ratio <= 1.10 and figures["rerun_requests"] == 0 and agree / total >= 0.65
     return 0 if ok else 1

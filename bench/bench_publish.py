@@ -30,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from figures import record  # noqa: E402 - bench/ is not a package
+
 FIXTURE = ROOT / "tests" / "fixtures" / "hf_daily_papers_date_2026-05-08_llm-paper-radar.json"
 DAY = date(2026, 5, 8)
 TARGET_SECONDS = 1.0
@@ -114,6 +117,7 @@ def run(repeat: int = 5, papers: int = 1000) -> dict[str, float]:
         f"  {'OK' if total <= TARGET_SECONDS else 'OVER TARGET'}: {total / TARGET_SECONDS:.2f} x target"
     )
     medians["total"] = total
+    record("publish", medians)
     return medians
 
 

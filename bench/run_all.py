@@ -1,0 +1,147 @@
+"""Every benchmark of the project, one after another, summed up in one table.
+
+Each benchmark runs as its own process (so memory and start-up are measured fairly) and
+prints its own detailed figures; this script then prints one table of the headline figures
+against their targets:
+
+    python bench/run_all.py            # all of them (about two minutes on 2 cores)
+    python bench/run_all.py ingest tui # some of them
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from figures import ENV  # noqa: E402 - bench/ is not a package
+
+# benchmark -> (script, [(figure key, label, target text, passes(value) -> bool, format)])
+BENCHMARKS = {
+    "ingest": (
+        "bench_ingest.py",
+        [
+            (
+                "ingest_ratio",
+                "ingest ÷ feedparser alone (1,504 items)",
+                "≤ 1.2",
+                lambda v: v <= 1.2,
+                "{:.2f}×",
+            ),
+            ("reingest_ratio", "re-ingest ÷ first ingest", "≤ 0.5", lambda v: v <= 0.5, "{:.3f}×"),
+        ],
+    ),
+    "models": (
+        "bench_models.py",
+        [
+            (
+                "overhead_ratio",
+                "classify+summarize wall ÷ ideal (200 papers, 4 slots)",
+                "≤ 1.10",
+                lambda v: v <= 1.10,
+                "{:.3f}×",
+            ),
+            (
+                "rerun_requests",
+                "model requests on a rerun with nothing changed",
+                "0",
+                lambda v: v == 0,
+                "{:.0f}",
+            ),
+            (
+                "rules_agreement",
+                "rules method agreement with the labeled titles",
+                "≥ 65%",
+                lambda v: v >= 0.65,
+                "{:.1%}",
+            ),
+        ],
+    ),
+    "publish": (
+        "bench_publish.py",
+        [
+            (
+                "total",
+                "report + chart + feeds + email, 1,000-paper day",
+                "≤ 1 s",
+                lambda v: v <= 1.0,
+                "{:.3f} s",
+            )
+        ],
+    ),
+    "tui": (
+        "bench_tui.py",
+        [
+            (
+                "first_paint",
+                "TUI first full paint (60 days × 300 papers)",
+                "≤ 1.0 s",
+                lambda v: v <= 1.0,
+                "{:.3f} s",
+            ),
+            ("day_switch", "TUI day switch (worst)", "≤ 100 ms", lambda v: v <= 0.1, "{:.3f} s"),
+            (
+                "category_switch",
+                "TUI category switch (worst)",
+                "≤ 100 ms",
+                lambda v: v <= 0.1,
+                "{:.3f} s",
+            ),
+            ("search", "TUI search (worst)", "≤ 100 ms", lambda v: v <= 0.1, "{:.3f} s"),
+            (
+                "memory_mb",
+                "TUI resident memory (peak)",
+                "≤ 300 MB",
+                lambda v: v <= 300,
+                "{:.0f} MB",
+            ),
+        ],
+    ),
+}
+
+
+def main() -> int:
+    wanted = sys.argv[1:] or list(BENCHMARKS)
+    unknown = [name for name in wanted if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        sink = Path(tmp) / "figures.jsonl"
+        sink.touch()
+        for name in wanted:
+            script = HERE / BENCHMARKS[name][0]
+            print(f"\n=== {name}: python bench/{script.name}", flush=True)
+            subprocess.run(
+                [sys.executable, str(script)], env={**os.environ, ENV: str(sink)}, check=False
+            )
+        recorded = {}
+        for line in sink.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            recorded[entry["benchmark"]] = entry["figures"]
+    rows = []
+    failures = 0
+    for name in wanted:
+        for key, label, target, passes, fmt in BENCHMARKS[name][1]:
+            value = recorded.get(name, {}).get(key)
+            if value is None:
+                rows.append((label, "missing", target, "NOT MEASURED"))
+                failures += 1
+                continue
+            ok = passes(value)
+            failures += not ok
+            rows.append((label, fmt.format(value), target, "ok" if ok else "OVER"))
+    width = max(len(row[0]) for row in rows)
+    print("\n" + "figure".ljust(width) + "  value        target     verdict")
+    for label, value, target, verdict in rows:
+        print(f"{label.ljust(width)}  {value:<12} {target:<10} {verdict}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
