@@ -144,6 +144,7 @@ async def drive(config_path: str) -> dict[str, object]:
         await until(DayShown, 0)
         painted = time.time()
         await app.workers.wait_for_complete()
+        await asyncio.sleep(1.5)  # settled, as when someone starts reading the day
         for key in ["left_square_bracket"] * 10 + ["right_square_bracket"] * 5:
             figures["day"].append(await press(key, DayShown))
         app.screen.query_one("#categories").focus()

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker
 
 from core.announcements import current_day
@@ -24,6 +25,11 @@ from tui.dialogs import ConfirmDialog, MessageDialog
 from tui.jobs import ThreadLoop
 from tui.messages import DayShown
 from tui.screens.main import MainScreen
+
+IDLE_COLLECT_SECONDS = 1.0
+"""Quiet time after a change on screen before garbage is collected."""
+FULL_COLLECTION_EVERY = 200
+"""Middle-generation collections between two automatic full ones (Python's default: 10)."""
 
 
 class DailyAIApp(App[int]):
@@ -47,6 +53,7 @@ class DailyAIApp(App[int]):
         self.keymap, self.unknown_keymap_ids = bindings.normalize_keymap(services.config.tui.keymap)
         self._reported_clashes: set[str] = set()
         self._frozen = False
+        self._idle_collect: Timer | None = None
 
     def get_default_screen(self) -> Screen:
         return MainScreen(self.services)
@@ -77,11 +84,29 @@ class DailyAIApp(App[int]):
 
         Textual's, Rich's and the first day's objects live as long as the app; without this,
         every full garbage collection rescans them all and a key press now and then takes
-        100 ms longer (bench/bench_tui.py shows the spikes).
+        100 ms longer (bench/bench_tui.py shows the spikes). Later full collections are
+        left for the pauses between key presses (`_collect_when_idle`).
         """
         if not self._frozen:
             self._frozen = True
             gc.freeze()
+            # Full collections (tens of ms over Textual's caches) then wait for a pause.
+            young, middle, _ = gc.get_threshold()
+            gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
+        self._collect_when_idle()
+
+    def on_group_shown(self) -> None:
+        self._collect_when_idle()
+
+    def _collect_when_idle(self) -> None:
+        """Collect garbage a moment after the last change on screen, not during the next one.
+
+        A full collection runs when enough new objects have piled up; doing it while the
+        user reads keeps it from landing in the middle of a key press.
+        """
+        if self._idle_collect is not None:
+            self._idle_collect.stop()
+        self._idle_collect = self.set_timer(IDLE_COLLECT_SECONDS, gc.collect)
 
     def on_unmount(self) -> None:
         """Stop jobs still waiting on the network or the model, so quitting is immediate."""

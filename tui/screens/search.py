@@ -6,7 +6,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Input, Label
+from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from core.errors import DailyAIError
@@ -36,7 +37,7 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
                 id="search-input",
             )
             yield Label("", id="search-status")
-            yield DataTable(id="search-results", cursor_type="row", zebra_stripes=True)
+            yield OptionList(id="search-results")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -54,9 +55,9 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
 
     @on(Input.Submitted, "#search-input")
     def _to_results(self) -> None:
-        table = self.query_one("#search-results", DataTable)
-        if table.row_count:
-            table.focus()
+        results = self.query_one("#search-results", OptionList)
+        if results.option_count:
+            results.focus()
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str) -> None:
@@ -72,18 +73,22 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
     def on_search_finished(self, message: SearchFinished) -> None:
         if message.query != self.query_one("#search-input", Input).value:
             return  # typed on since; a newer search is coming
-        table = self.query_one("#search-results", DataTable)
-        table.clear(columns=True)
-        width = max(table.size.width - table.styles.scrollbar_size_vertical, 40)
-        title_width = width - 10 - 4 * table.cell_padding
-        table.add_column(Text("Day", style="bold"), width=10, key="day")
-        table.add_column(Text("Title", style="bold"), width=title_width, key="title")
+        results = self.query_one("#search-results", OptionList)
+        width = max(results.scrollable_content_region.width, 40)
+        title_width = width - 10 - 3
         self.results = []
+        options = []
         for paper in message.papers:
-            days = message.days.get(paper.id) or [""]
-            day = days[-1]
+            day = (message.days.get(paper.id) or [""])[-1]
             self.results.append((paper.id, day))
-            table.add_row(Text(day, style="dim"), fit(safe_line(paper.title), title_width))
+            row = Text(" ", no_wrap=True, end="")
+            row.append(fit(Text(day, style="dim"), 10))
+            row.append(" ")
+            row.append_text(fit(safe_line(paper.title), title_width))
+            options.append(Option(row, id=str(len(options))))
+        results.set_options(options)
+        if options:
+            results.highlighted = 0
         status = self.query_one("#search-status", Label)
         if not message.query.strip():
             status.update(Text("Type to search.", style="dim"))
@@ -94,9 +99,9 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
             status.update(Text(f"{plural(len(message.papers), 'paper')} match{more}."))
         self.call_after_refresh(self.post_message, SearchShown(message.query))
 
-    @on(DataTable.RowSelected, "#search-results")
-    def _chosen(self, event: DataTable.RowSelected) -> None:
-        index = event.cursor_row
+    @on(OptionList.OptionSelected, "#search-results")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        index = event.option_index
         if 0 <= index < len(self.results):
             paper_id, day = self.results[index]
             if day:
