@@ -485,14 +485,11 @@ async def test_korean_category_names_and_titles_line_up(config, tmp_path):
     """A taxonomy in Korean with an ambiguous emoji: rows fill the panel, bars start together."""
     config.taxonomy.categories[0].name = "컴퓨터 비전"
     config.taxonomy.categories[0].emoji = "🛡️"
+    config.taxonomy.categories[1].name = "[bold]멀티모달[/]"  # a bracket is not markup
     config.taxonomy.categories[2].name = "대규모 언어 모델 (LLM)"
     store = Store(tmp_path / "ko.sqlite3")
-    fill_store(
-        store,
-        config,
-        hostile=False,
-        categories=["대규모 언어 모델 (LLM)", "컴퓨터 비전", "Multimodal"],
-    )
+    names = ["대규모 언어 모델 (LLM)", "컴퓨터 비전", "[bold]멀티모달[/]"]
+    fill_store(store, config, hostile=False, categories=names)
     for size in ((80, 24), (160, 48)):
         app = make_app(Services(config=point_at_nothing(config), store=store))
         async with app.run_test(size=size) as pilot:
@@ -512,9 +509,17 @@ async def test_korean_category_names_and_titles_line_up(config, tmp_path):
                 first = next(i for i, char in enumerate(prompt) if char in BAR_CHARS)
                 bar_starts.add(cell_len(prompt[:first]))
             assert len(bar_starts) == 1
+            categories.select_group("[bold]멀티모달[/]")
+            await pilot.pause()
+            title = app.screen.query_one("#papers-pane")._border_title.plain
+            assert title == "[bold]멀티모달[/] · 10"
             table = app.screen.query_one(PaperTable)
-            title_width = next(width for key, _, width in table.columns if key == "title")
-            cells = {cell_len(table.cells(row)[2].plain) for row in range(table.row_count)}
+            keys = [key for key, _, _ in table.columns]
+            title_width = table.columns[keys.index("title")][2]
+            cells = {
+                cell_len(table.cells(row)[keys.index("title")].plain)
+                for row in range(table.row_count)
+            }
             assert cells == {title_width}
             rows = {
                 cell_len(table.get_option_at_index(i).prompt.plain)
@@ -821,6 +826,19 @@ async def test_email_not_set_up_says_what_to_configure(services):
         await pilot.press("E")
         assert isinstance(app.screen, MessageDialog)
         assert "[email] host" in app.screen.body.plain
+
+
+async def test_an_unexpected_failure_is_a_dialog_not_a_crash(services):
+    app = make_app(services)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        services.store.close()  # the database goes away under the app
+        await pilot.press("f5")
+        await settle(pilot)
+        assert app.is_running
+        assert isinstance(app.screen, MessageDialog)
+        assert app.screen.title_text.startswith("Unexpected error")
+        assert "ProgrammingError" in app.screen.body.plain
 
 
 async def test_layout_from_80x24_up(services):

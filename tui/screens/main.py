@@ -296,7 +296,7 @@ class MainScreen(AppScreen[None]):
             title.append(f" · {len(papers)}")
             if described := self.filters.describe():
                 title.append(f" ({described})")
-        self.query_one("#papers-pane").border_title = title.plain
+        self.query_one("#papers-pane").border_title = title  # Text: never read as markup
         self._show_detail()
         if group is not None:
             self.call_after_refresh(self.post_message, GroupShown(group.key))
