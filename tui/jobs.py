@@ -2,48 +2,16 @@
 
 Core's jobs are coroutines that also write to SQLite. Run on the app's event loop, every
 store write would stall the screen, so each job runs in a thread worker with an event loop
-of its own (`ThreadLoop`); its progress comes back as messages. Parts of core that are still
-being built are looked up when used (`core_feature`), so a missing one is a notification,
-never a crash at import time.
+of its own (`ThreadLoop`); its progress comes back as messages.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
 T = TypeVar("T")
-
-
-class FeatureMissing(Exception):
-    """A part of core this action needs is not in this build."""
-
-
-def core_feature(module: str, name: str, what: str) -> Any:
-    """`core.<module>.<name>`, or FeatureMissing saying `what` is not available.
-
-    Args:
-        module: The core module, e.g. "summarize".
-        name: The function in it, e.g. "summarize_paper".
-        what: What the user tried, for the message ("Re-summarizing a paper").
-    """
-    qualified = f"core.{module}"
-    try:
-        found = importlib.import_module(qualified)
-    except ModuleNotFoundError as error:
-        if error.name != qualified:
-            raise
-        raise FeatureMissing(
-            f"{what} is not available: this build has no {qualified} yet — update dailyai"
-        ) from None
-    function = getattr(found, name, None)
-    if function is None:
-        raise FeatureMissing(
-            f"{what} is not available: {qualified}.{name} is missing in this build — update dailyai"
-        )
-    return function
 
 
 class ThreadLoop:

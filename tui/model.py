@@ -73,14 +73,6 @@ def category_color(config: Config, name: str | None) -> str:
     return OTHER_COLOR
 
 
-def category_emoji(config: Config, name: str | None) -> str:
-    """The emoji of a category ("" for a paper without one)."""
-    for category in config.taxonomy.categories:
-        if category.name == name:
-            return category.emoji
-    return ""
-
-
 def day_groups(digest: Digest, config: Config) -> list[Group]:
     """The category panel's rows for one day's digest."""
     groups: list[Group] = []
@@ -104,11 +96,3 @@ def day_groups(digest: Digest, config: Config) -> list[Group]:
     if digest.others:
         groups.append(Group(OTHERS, "🗂", "Rest of the day", list(digest.others), OTHER_COLOR))
     return groups
-
-
-def find_paper(digest: Digest, paper_id: str) -> DigestPaper | None:
-    """The day's entry for a paper, selected or not."""
-    for paper in (*digest.selected, *digest.others):
-        if paper.paper.id == paper_id:
-            return paper
-    return None

@@ -26,7 +26,7 @@ from core.errors import DailyAIError
 from core.services import Services
 from tui import bindings
 from tui.dialogs import CategoryDialog, ConfirmDialog, DateDialog, MessageDialog
-from tui.jobs import FeatureMissing, ThreadLoop, core_feature
+from tui.jobs import ThreadLoop
 from tui.messages import (
     DayLoaded,
     DayShown,
@@ -628,12 +628,11 @@ class MainScreen(AppScreen[None]):
 
     @work(thread=True, group="save", exit_on_error=False)
     def _set_category(self, paper_id: str, category: str) -> None:
+        from core.classify import set_user_category
+
         try:
-            set_user_category = core_feature(
-                "classify", "set_user_category", "Changing a paper's category"
-            )
             set_user_category(self.services.store, self.config, paper_id, category)
-        except (FeatureMissing, DailyAIError) as error:
+        except DailyAIError as error:
             self.post_message(PaperChanged(paper_id, "category", str(error)))
             return
         self.post_message(PaperChanged(paper_id, "category"))
@@ -674,16 +673,19 @@ class MainScreen(AppScreen[None]):
             streamed.append(token)
             self.post_message(SummaryStreamed(paper_id, "".join(streamed)))
 
+        from core.summarize import summarize_paper
+
         try:
-            summarize_paper = core_feature("summarize", "summarize_paper", "Re-summarizing")
             ThreadLoop().run(
                 lambda: summarize_paper(
                     self.services.store, self.config, paper_id, force=True, on_token=on_token
                 )
             )
-        except (FeatureMissing, DailyAIError) as error:
+        except DailyAIError as error:
             self.post_message(SummaryFinished(paper_id, str(error)))
             return
+        except asyncio.CancelledError:
+            return  # the app is closing
         self.post_message(SummaryFinished(paper_id))
 
     def on_summary_streamed(self, message: SummaryStreamed) -> None:
@@ -715,15 +717,15 @@ class MainScreen(AppScreen[None]):
 
     @work(thread=True, group="ollama", exit_on_error=False)
     def _check_ollama(self) -> None:
+        from core.llm import check_ollama
+
         try:
-            check_ollama = core_feature("llm", "check_ollama", "Checking Ollama")
             ok, detail, speed = ThreadLoop().run(lambda: check_ollama(self.config))
-        except FeatureMissing as error:
-            self.post_message(OllamaChecked(False, str(error)))
-            return
         except DailyAIError as error:
             self.post_message(OllamaChecked(False, str(error)))
             return
+        except asyncio.CancelledError:
+            return  # the app is closing
         self.post_message(OllamaChecked(ok, detail, speed))
 
     def on_ollama_checked(self, message: OllamaChecked) -> None:
@@ -801,14 +803,17 @@ class MainScreen(AppScreen[None]):
     @work(thread=True, group="email", exclusive=True, exit_on_error=False)
     def send_email(self, day: date) -> None:
         """Send the day's digest to the configured recipients now."""
+        from core.mail import send_digest
+
         try:
-            send_digest = core_feature("mail", "send_digest", "Sending email")
             outcome = ThreadLoop().run(
                 lambda: send_digest(self.services.store, self.config, day, force=True)
             )
-        except (FeatureMissing, DailyAIError) as error:
+        except DailyAIError as error:
             self.post_message(EmailSent(day, error=str(error)))
             return
+        except asyncio.CancelledError:
+            return  # the app is closing
         if outcome.failed:
             self.post_message(EmailSent(day, error=describe_delivery(outcome)))
             return

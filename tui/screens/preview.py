@@ -13,7 +13,6 @@ from core.errors import DailyAIError
 from core.sanitize import clean_text
 from core.services import Services
 from tui import bindings
-from tui.jobs import FeatureMissing, core_feature
 from tui.messages import PreviewRendered
 from tui.screens.base import AppScreen
 
@@ -22,10 +21,9 @@ PREVIEW_CHARS = 1_000_000
 
 def rss_item(digest: Digest, config: Config) -> str:
     """The day's item of the main RSS feed, as the feed file would carry it."""
-    feed_day = core_feature("feeds", "FeedDay", "The RSS item preview")
-    build_main_feed = core_feature("feeds", "build_main_feed", "The RSS item preview")
-    feed_files = core_feature("feeds", "feed_files", "The RSS item preview")
-    feed = build_main_feed([feed_day.of(digest)], config, feed_files(config.output_dir, config))
+    from core.feeds import FeedDay, build_main_feed, feed_files
+
+    feed = build_main_feed([FeedDay.of(digest)], config, feed_files(config.output_dir, config))
     xml = feed.rss_str(pretty=True).decode("utf-8")
     start, end = xml.find("<item>"), xml.rfind("</item>")
     return xml[start : end + len("</item>")] if start >= 0 and end >= 0 else xml
@@ -63,15 +61,16 @@ class PreviewScreen(AppScreen[None]):
         config = self.services.config
         notes: list[str] = []
         text = html = rss = ""
+        from core.mail import render_preview
+
         try:
-            render_preview = core_feature("mail", "render_preview", "The email preview")
             text, html = render_preview(self.digest, config)
-        except (FeatureMissing, DailyAIError) as error:
+        except DailyAIError as error:
             notes.append(str(error))
             text = html = str(error)
         try:
             rss = rss_item(self.digest, config)
-        except (FeatureMissing, DailyAIError) as error:
+        except DailyAIError as error:
             notes.append(str(error))
             rss = str(error)
         self.post_message(PreviewRendered(self.digest.day, text, html, rss, notes))
