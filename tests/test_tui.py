@@ -265,7 +265,7 @@ async def test_an_empty_store_explains_how_to_get_papers(config, tmp_path):
         assert welcome.display and not app.screen.query_one("#body").display
         text = str(welcome.visual)
         assert "dailyai fetch" in text and "dailyai demo" in text
-        assert "press R" in text
+        assert "R (here)" in text
     store.close()
 
 
@@ -751,6 +751,10 @@ async def test_run_the_pipeline_in_the_background_with_progress(services):
                     break
             assert main_screen(app).digest.day == DAY and main_screen(app).pipeline is not None
             assert not main_screen(app).check_action("run_pipeline", ())
+            await pilot.press("q")  # quitting during a run asks first
+            assert isinstance(app.screen, ConfirmDialog)
+            await pilot.press("escape")
+            assert app.is_running
             standin.resume()
             for _ in range(600):
                 await pilot.pause(0.05)

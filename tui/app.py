@@ -112,6 +112,14 @@ class DailyAIApp(App[int]):
         """Stop jobs still waiting on the network or the model, so quitting is immediate."""
         ThreadLoop.cancel_all()
 
+    async def action_quit(self) -> None:
+        """Quit (Ctrl+Q); while a run is going, ask first — asked twice, quit anyway."""
+        main = self.get_screen_stack_main()
+        if main is None or main.pipeline is None or isinstance(self.screen, ConfirmDialog):
+            self.exit()
+            return
+        main.action_quit()
+
     def action_help(self) -> None:
         """Show every binding (once; pressing help on the help screen does nothing)."""
         from tui.screens.help import HelpScreen

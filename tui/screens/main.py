@@ -56,16 +56,25 @@ RUN_STEPS = ("fetch", "classify", "summarize")
 """What "run today's pipeline" does from the TUI (publishing stays with `dailyai run`)."""
 
 WELCOME = """\
-No papers are stored yet.
+No papers are stored yet. To get some:
 
-To get papers:
-  • dailyai fetch      fetch today's papers from the configured sources
-  • dailyai demo       try the app offline on shipped sample days
-  • press {run} here     fetch, classify and summarize today's papers now
+{commands}
 
-Then run `dailyai` again (or wait here: the day appears when the run ends).
-Sources, the Ollama model and this app's keys are set in config.toml — see README.md.
+Papers appear here as soon as a run has stored them.
+Sources, the Ollama model and the keys of this app are set in config.toml (see README.md).
 """
+
+
+def welcome_text(run_key: str) -> Text:
+    """What the app says when the store holds no papers at all."""
+    commands = [
+        ("dailyai fetch", "fetch today's papers from the configured sources"),
+        ("dailyai demo", "try the app offline on the shipped sample days"),
+        (f"{run_key} (here)", "fetch, classify and summarize today's papers now"),
+    ]
+    width = max(len(command) for command, _ in commands) + 3
+    lines = "\n".join(f"  • {command.ljust(width)}{what}" for command, what in commands)
+    return Text(WELCOME.format(commands=lines))
 
 
 class MainScreen(AppScreen[None]):
@@ -184,7 +193,7 @@ class MainScreen(AppScreen[None]):
         self.digest = None
         self.query_one("#body").display = False
         welcome = self.query_one("#welcome", Static)
-        welcome.update(Text(WELCOME.format(run=self.app.key_display("run_pipeline"))))
+        welcome.update(welcome_text(self.app.key_display("run_pipeline")))
         welcome.display = True
         self.query_one(DayHeader).day = None
         self._refresh_footer()
