@@ -216,7 +216,10 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
                     category, members, reports.get(category.name, ReportState("pending"))
                 )
             )
-    unclassified = [p for p in selected if p.category is None]
+    # A category that left the taxonomy (renamed in config.toml) counts as no category, so
+    # its papers are shown as unclassified rather than in no section at all.
+    names = {category.name for category in config.taxonomy.categories}
+    unclassified = [p for p in selected if p.category not in names]
     # The newest run that fetched this day: it holds each source's status (a standalone
     # `dailyai summarize` is a run too, but says nothing about the sources).
     runs = store.runs(day=day, kinds=("run", "fetch"), limit=1)

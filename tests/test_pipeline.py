@@ -285,3 +285,17 @@ async def test_an_empty_day_is_said_and_sends_no_email(config, store, http_serve
     assert ollama_standin.request_count == 0
     (run,) = store.runs(limit=1)
     assert "Saturdays" in run.note
+
+
+def test_a_category_that_left_the_taxonomy_counts_as_unclassified(config, store):
+    from core.models import Listed, Paper
+
+    store.merge_listed(
+        [Listed(Paper(id="2401.00001", title="t", arxiv_id="2401.00001"), DAY)], "hf"
+    )
+    store.set_classification(
+        "2401.00001", category="Old name", confidence=1.0, method="user", taxonomy_version="0"
+    )
+    digest = build_digest(store, config, DAY)
+    assert [p.paper.id for p in digest.unclassified] == ["2401.00001"]
+    assert not digest.sections
