@@ -27,6 +27,7 @@ from core.announcements import current_day, parse_day
 from core.errors import ConfigError, DailyAIError
 from core.ingest import FetchProgress, fetch_day, source_specs
 from core.models import FetchSummary
+from core.pipeline import format_duration
 from core.services import Services, open_services
 
 STATUS_STYLE = {"ok": "green", "empty": "yellow", "unchanged": "cyan", "failed": "bold red"}
@@ -628,19 +629,6 @@ def command_summarize(args: argparse.Namespace) -> int:
         services.close()
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "unknown"
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
-
-
 class _summary_reporter:
     """Summarize progress: a bar with the ETA on a terminal, plain lines otherwise."""
 
@@ -671,13 +659,13 @@ class _summary_reporter:
             # The first event carries the estimate made before any request.
             line = message
             if event.total:
-                line += f" — estimated {_duration(event.eta_seconds)}"
+                line += f" — estimated {format_duration(event.eta_seconds)}"
             self.console.print(Text(line), soft_wrap=True, highlight=False)
         if self.progress is None:
             if event.done:
                 self.console.print(
                     Text(
-                        f"[{event.done}/{event.total}] {message} (ETA {_duration(event.eta_seconds)})"
+                        f"[{event.done}/{event.total}] {message} (ETA {format_duration(event.eta_seconds)})"
                     ),
                     soft_wrap=True,
                     highlight=False,
@@ -689,7 +677,7 @@ class _summary_reporter:
             self.task,
             completed=event.done,
             total=event.total or None,
-            eta=_duration(event.eta_seconds),
+            eta=format_duration(event.eta_seconds),
             message=message[:50],
         )
 
@@ -727,8 +715,8 @@ def print_summarize_stats(stats: Any, model: str, console: Console) -> None:
     speed = f" at {stats.tokens_per_second:.1f} tokens/s" if stats.tokens_per_second else ""
     console.print(
         Text(
-            f"{stats.requests} model requests{speed} in {_duration(stats.duration_ms / 1000)}"
-            f" (estimated {_duration(stats.estimate_seconds)})."
+            f"{stats.requests} model requests{speed} in {format_duration(stats.duration_ms / 1000)}"
+            f" (estimated {format_duration(stats.estimate_seconds)})."
             if stats.requests
             else "No model requests: nothing was missing, failed or stale."
         ),

@@ -41,6 +41,20 @@ class StepProgress:
     eta_seconds: float | None = None
 
 
+def format_duration(seconds: float | None, unknown: str = "unknown") -> str:
+    """A short duration for an ETA or a run time: 45s, 3m 10s, 1h 05m."""
+    if seconds is None:
+        return unknown
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
 @dataclass
 class StepOutcome:
     """How one step of a run ended."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 
+from core.pipeline import format_duration
 from core.sanitize import clean_text, one_line
 
 # One colour per category, by the category's position in the taxonomy; the category list,
@@ -97,14 +98,5 @@ def plural(count: int, word: str) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    """A short duration for an ETA: 45s, 3m 10s, 1h 05m."""
-    if seconds is None:
-        return "…"
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
+    """A short duration for an ETA: 45s, 3m 10s, 1h 05m (… while unknown)."""
+    return format_duration(seconds, unknown="…")
