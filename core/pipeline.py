@@ -233,8 +233,7 @@ async def _classify(
         on_progress=context.report,
         run_id=result.run_id,
     )
-    status = "partial" if stats.fallback_reason else "ok"
-    return StepOutcome("classify", status, stats.fallback_reason, stats.as_counts())
+    return StepOutcome("classify", stats.status, stats.fallback_reason, stats.as_counts())
 
 
 async def _summarize(
