@@ -124,7 +124,7 @@ def _add_sources(parser: argparse.ArgumentParser) -> None:
         "--source",
         action="append",
         metavar="NAME_OR_URL",
-        help="a configured source's name, a URL (https://, http://, file://) or a file; repeatable",
+        help="a configured source's name, a URL (https://, http://, file://), a file, or an arXiv id to look up; repeatable",
     )
     parser.add_argument(
         "--kind",

@@ -21,6 +21,7 @@ from core.announcements import empty_reason
 from core.config import Config
 from core.errors import ConfigError, SourceError
 from core.fetch import Fetched, Fetcher, Validators
+from core.ids import parse_arxiv_id
 from core.models import FetchSummary, Listed, SourceKind, SourceResult
 from core.sources import ParsedSource, detect_kind, parse_source
 from core.sources.arxiv_api import parse as parse_arxiv_api
@@ -82,6 +83,11 @@ def source_specs(
                     configured.name, configured.resolved_url(), parse_kind(kind or configured.kind)
                 )
             )
+        elif found := parse_arxiv_id(name_or_url):
+            # A bare arXiv id: look the paper up through the arXiv API.
+            query = urlencode({"id_list": found[0], "max_results": "1"})
+            url = f"{config.fetch.arxiv_api_url}?{query}"
+            specs.append(SourceSpec(f"arxiv:{found[0]}", url, SourceKind.ARXIV_API))
         elif "://" in name_or_url:
             specs.append(SourceSpec(_name_for_url(name_or_url), name_or_url, parse_kind(kind)))
         elif Path(name_or_url).expanduser().is_file():
@@ -90,8 +96,8 @@ def source_specs(
         else:
             known = ", ".join(source.name for source in config.sources) or "none"
             raise ConfigError(
-                f"--source {name_or_url!r} is neither a configured source ({known}), a URL"
-                " nor an existing file"
+                f"--source {name_or_url!r} is neither a configured source ({known}), a URL,"
+                " an arXiv id nor an existing file"
             )
     return specs
 

@@ -279,6 +279,9 @@ def test_source_specs_from_config_and_command_line(config):
     assert named.name == "arxiv"
     (adhoc,) = source_specs(config, [("file:///tmp/feed.xml", "feed")])
     assert (adhoc.name, adhoc.kind) == ("feed.xml", SourceKind.FEED)
+    (lookup,) = source_specs(config, [("arXiv:2411.09009v2", None)])
+    assert (lookup.name, lookup.kind) == ("arxiv:2411.09009", SourceKind.ARXIV_API)
+    assert lookup.url == "https://export.arxiv.org/api/query?id_list=2411.09009&max_results=1"
     (path,) = source_specs(config, [(str(fixture_path(RSS4)), None)])
     assert path.url == fixture_path(RSS4).resolve().as_uri() and path.kind is None
     from core.errors import ConfigError
@@ -299,3 +302,19 @@ def test_the_default_day_is_the_latest_announced_one():
     # 15:00 in Seoul: arXiv's Tuesday feed is out (midnight US Eastern has passed).
     assert current_day(datetime(2026, 11, 24, 6, 0, tzinfo=UTC)) == date(2026, 11, 24)
     assert parse_day("yesterday", today=date(2026, 11, 24)) == date(2026, 11, 23)
+
+
+async def test_a_paper_is_looked_up_by_its_arxiv_id(config, store, http_server):
+    api = http_server.route(
+        "/api/query",
+        Reply(200, fixture_path("arxiv_api_id_1605.08386_2026-04-12.xml").read_bytes()),
+    )
+    config = quick(config, arxiv_api_url=api)
+    (spec,) = source_specs(config, [("1605.08386", None)])
+    summary = await fetch_day(
+        store, config, HF_DAY, specs=[spec], fetcher=fetcher(config), enrich=False
+    )
+    assert summary.exit_code == 0
+    assert http_server.hits("/api/query")[0].query["id_list"] == ["1605.08386"]
+    paper = store.get_paper("1605.08386")
+    assert paper.title.startswith("Heat-bath random walks") and paper.categories
