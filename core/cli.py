@@ -26,7 +26,7 @@ from core import __version__
 from core.announcements import current_day, parse_day
 from core.errors import ConfigError, DailyAIError
 from core.ingest import FetchProgress, fetch_day, source_specs
-from core.models import FetchSummary
+from core.models import EXIT_CODES, FetchSummary
 from core.pipeline import format_duration
 from core.services import Services, open_services
 
@@ -205,37 +205,63 @@ def command_fetch(args: argparse.Namespace) -> int:
         services.close()
 
 
-class _progress_reporter:
-    """A rich progress display on a terminal, plain lines otherwise."""
+class _LiveReporter:
+    """Progress for a command: a live rich display on a terminal, plain lines otherwise.
+
+    Subclasses build the display in `live()` and turn events into it (or into lines) in
+    `report`; used as `with Reporter(console) as report: core_call(on_progress=report)`.
+    """
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self.progress: Any = None
-        self.tasks: dict[str, Any] = {}
 
-    def __enter__(self) -> Callable[[FetchProgress], None]:
+    def live(self) -> Any:
+        raise NotImplementedError
+
+    def report(self, event: Any) -> None:
+        raise NotImplementedError
+
+    def line(self, text: str) -> None:
+        self.console.print(Text(text), soft_wrap=True, highlight=False)
+
+    def __enter__(self) -> Callable[[Any], None]:
         if self.console.is_terminal:
-            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
-
-            self.progress = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.fields[source]}", style="bold"),
-                BarColumn(bar_width=20),
-                TextColumn("{task.fields[stage]}"),
-                TextColumn("{task.fields[detail]}", style="dim"),
-                console=self.console,
-                transient=True,
-            )
+            self.progress = self.live()
             self.progress.start()
         return self.report
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+class _progress_reporter(_LiveReporter):
+    """Fetch progress: a bar per source on a terminal, plain lines otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(console)
+        self.tasks: dict[str, Any] = {}
+
+    def live(self) -> Any:
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+        return Progress(
+            SpinnerColumn(),
+            TextColumn("{task.fields[source]}", style="bold"),
+            BarColumn(bar_width=20),
+            TextColumn("{task.fields[stage]}"),
+            TextColumn("{task.fields[detail]}", style="dim"),
+            console=self.console,
+            transient=True,
+        )
 
     def report(self, event: FetchProgress) -> None:
         stages = ("fetching", "parsing", "storing", "done")
         completed = stages.index(event.stage) + 1 if event.stage in stages else 4
         if self.progress is None:
-            if event.stage in ("done", "failed") or event.stage == "fetching":
-                line = Text(f"{event.source}: {event.stage} {event.message}".rstrip())
-                self.console.print(line, markup=False, highlight=False)
+            if event.stage in ("fetching", "done", "failed"):
+                self.line(f"{event.source}: {event.stage} {event.message}".rstrip())
             return
         task = self.tasks.get(event.source)
         if task is None:
@@ -245,10 +271,6 @@ class _progress_reporter:
             task, completed=completed, stage=event.stage, detail=Text(event.message[:60]).plain
         )
 
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
 
 def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
     """The per-source summary printed at the end of a fetch, and why a day is empty.
@@ -257,12 +279,12 @@ def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
     """
     if console.is_terminal:
         table = Table(title=f"Fetch for {summary.day} (run {summary.run_id})", title_justify="left")
-        table.add_column("source", no_wrap=True)
+        table.add_column("source", no_wrap=True, max_width=28, overflow="ellipsis")
         table.add_column("kind", no_wrap=True)
         table.add_column("status", no_wrap=True)
         for column in ("papers", "new", "updated", "time"):
             table.add_column(column, justify="right", no_wrap=True)
-        table.add_column("note", overflow="fold")
+        table.add_column("note", overflow="fold", min_width=30, ratio=1)
         for result in summary.results:
             table.add_row(
                 Text(result.name),
@@ -321,18 +343,11 @@ def command_run(args: argparse.Namespace) -> int:
         services.close()
 
 
-class _step_reporter:
+class _step_reporter(_LiveReporter):
     """Progress of a pipeline run: a rich status line on a terminal, plain lines otherwise."""
 
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.status: Any = None
-
-    def __enter__(self) -> Callable[[Any], None]:
-        if self.console.is_terminal:
-            self.status = self.console.status("starting…")
-            self.status.start()
-        return self.report
+    def live(self) -> Any:
+        return self.console.status("starting…")
 
     def report(self, event: Any) -> None:
         step = getattr(event, "step", "")
@@ -342,16 +357,12 @@ class _step_reporter:
         if total:
             parts.append(f"[{done}/{total}]")
         if eta:
-            parts.append(f"ETA {eta:.0f}s")
+            parts.append(f"ETA {format_duration(eta)}")
         line = " ".join(part for part in parts if part)
-        if self.status is not None:
-            self.status.update(Text(line))
+        if self.progress is not None:
+            self.progress.update(Text(line))
         else:
-            self.console.print(Text(line), soft_wrap=True, highlight=False)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.status is not None:
-            self.status.stop()
+            self.line(line)
 
 
 def print_run_summary(result: Any, console: Console) -> None:
@@ -624,34 +635,30 @@ def command_summarize(args: argparse.Namespace) -> int:
             raise
         services.store.finish_run(run_id, stats.status, stats.stopped_reason)
         print_summarize_stats(stats, services.config.ollama.model, Console())
-        return {"ok": 0, "partial": 3, "failed": 1}[stats.status]
+        return EXIT_CODES[stats.status]
     finally:
         services.close()
 
 
-class _summary_reporter:
+class _summary_reporter(_LiveReporter):
     """Summarize progress: a bar with the ETA on a terminal, plain lines otherwise."""
 
     def __init__(self, console: Console) -> None:
-        self.console = console
-        self.progress: Any = None
+        super().__init__(console)
         self.task: Any = None
 
-    def __enter__(self) -> Callable[[Any], None]:
-        if self.console.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    def live(self) -> Any:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            self.progress = Progress(
-                TextColumn("summarize", style="bold"),
-                BarColumn(bar_width=30),
-                MofNCompleteColumn(),
-                TextColumn("ETA {task.fields[eta]}", style="cyan"),
-                TextColumn("{task.fields[message]}", style="dim"),
-                console=self.console,
-                transient=True,
-            )
-            self.progress.start()
-        return self.report
+        return Progress(
+            TextColumn("summarize", style="bold"),
+            BarColumn(bar_width=30),
+            MofNCompleteColumn(),
+            TextColumn("ETA {task.fields[eta]}", style="cyan"),
+            TextColumn("{task.fields[message]}", style="dim"),
+            console=self.console,
+            transient=True,
+        )
 
     def report(self, event: Any) -> None:
         message = Text(event.message).plain
@@ -660,16 +667,11 @@ class _summary_reporter:
             line = message
             if event.total:
                 line += f" — estimated {format_duration(event.eta_seconds)}"
-            self.console.print(Text(line), soft_wrap=True, highlight=False)
+            self.line(line)
         if self.progress is None:
             if event.done:
-                self.console.print(
-                    Text(
-                        f"[{event.done}/{event.total}] {message} (ETA {format_duration(event.eta_seconds)})"
-                    ),
-                    soft_wrap=True,
-                    highlight=False,
-                )
+                eta = format_duration(event.eta_seconds)
+                self.line(f"[{event.done}/{event.total}] {message} (ETA {eta})")
             return
         if self.task is None:
             self.task = self.progress.add_task("", total=event.total or None, eta="", message="")
@@ -680,10 +682,6 @@ class _summary_reporter:
             eta=format_duration(event.eta_seconds),
             message=message[:50],
         )
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
 
 
 def print_summarize_stats(stats: Any, model: str, console: Console) -> None:

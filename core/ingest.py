@@ -178,7 +178,7 @@ async def fetch_day(
             ),
         )
     if own_run:
-        status = {0: "ok", 3: "partial", 1: "failed"}[summary.exit_code]
+        status = summary.status
         store.finish_run(run_id, status, summary.empty_reason)
     return summary
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+EXIT_CODES = {"ok": 0, "partial": 3, "failed": 1}
+"""Exit codes of the commands (and statuses of runs): partial means some part failed."""
+
 
 class SourceKind(StrEnum):
     """The kinds of paper sources the app can read."""
@@ -106,12 +109,16 @@ class FetchSummary:
     empty_reason: str = ""
 
     @property
-    def exit_code(self) -> int:
-        """0 when no source failed, 3 when some failed, 1 when every source failed."""
+    def status(self) -> str:
+        """ok when no source failed, partial when some failed, failed when all did."""
         failed = sum(1 for result in self.results if result.failed)
         if not failed:
-            return 0
-        return 1 if failed == len(self.results) else 3
+            return "ok"
+        return "failed" if failed == len(self.results) else "partial"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
 
     @property
     def stored(self) -> int:

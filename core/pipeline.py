@@ -22,7 +22,7 @@ from typing import Any
 from core.digest import build_digest
 from core.errors import DailyAIError
 from core.ingest import FetchProgress, SourceSpec, fetch_day
-from core.models import FetchSummary
+from core.models import EXIT_CODES, FetchSummary
 from core.services import Services
 from core.store import RunStep
 
@@ -95,7 +95,7 @@ class PipelineResult:
 
     @property
     def exit_code(self) -> int:
-        return {"ok": 0, "partial": 3, "failed": 1}[self.status]
+        return EXIT_CODES[self.status]
 
 
 ProgressCallback = Callable[[StepProgress], None]
@@ -212,7 +212,7 @@ async def _fetch(
     result.fetch = summary
     result.empty_reason = summary.empty_reason
     failed = [r for r in summary.results if r.failed]
-    status = {0: "ok", 3: "partial", 1: "failed"}[summary.exit_code]
+    status = summary.status
     reason = "; ".join(r.reason for r in failed) or summary.empty_reason
     return StepOutcome(
         "fetch", status, reason, {"papers": summary.stored, "failed_sources": len(failed)}
