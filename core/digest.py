@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from core.config import CategoryConfig, Config
-from core.prompts import REPORT_PROMPT_VERSION, SUMMARY_PROMPT_VERSION, abstract_hash
+from core.models import Paper
+from core.prompts import REPORT_PROMPT_VERSION, SUMMARY_PROMPT_VERSION, abstract_hash, text_hash
+from core.quality import faithful_sentences
 from core.store import DayPaper, Run, Store
 
 
@@ -40,6 +44,7 @@ class SummaryState:
     `status` is "ok" (text is a summary that passed the Korean gate), "failed" (reason says
     why; text is empty — the English abstract is never shown in its place), "stale" (made
     for an older prompt or abstract, text still shown) or "pending" (not made yet).
+    `summary_states` decides it.
     """
 
     status: str
@@ -49,17 +54,40 @@ class SummaryState:
     model: str | None = None
     created_at: str = ""
     """When the summary (or its failure) was stored, ISO 8601 UTC; empty when pending."""
+    attempts: int = 0
+
+
+@dataclass
+class ReportChanges:
+    """How a stale report's inputs differ from its category now (for the reader's note)."""
+
+    older_prompt: bool = False
+    added: int = 0
+    """Papers in the category now that the report was not written with."""
+    removed: int = 0
+    """Papers the report was written with that are no longer in the category."""
+    resummarized: int = 0
+    """Papers of both whose summary changed since (or is to be written again)."""
 
 
 @dataclass
 class ReportState:
-    """A category's Korean synthesis report for the day, with the same statuses."""
+    """A category's Korean synthesis report for the day, with the same statuses.
+
+    "ok" and "failed" only when the report was written from exactly the category's papers
+    and their summaries as they are now (`report_state` decides); else "stale" (the old text
+    is still shown, `changes` says what differs) or "pending".
+    """
 
     status: str
     text: str = ""
     reason: str = ""
+    flags: list[str] = field(default_factory=list)
+    """What a reader should check (numbers not in the abstracts, papers left out to fit)."""
     paper_ids: list[str] = field(default_factory=list)
+    """The papers the model was given."""
     created_at: str = ""
+    changes: ReportChanges | None = None
 
 
 @dataclass
@@ -92,6 +120,8 @@ class CategorySection:
     category: CategoryConfig
     papers: list[DigestPaper]
     report: ReportState
+    inputs: list[ReportInput] = field(default_factory=list)
+    """What the category's report is to be written from now (its papers and summaries)."""
 
 
 @dataclass
@@ -173,16 +203,10 @@ def _announced(entry: DayPaper, types: list[str]) -> bool:
 def build_digest(store: Store, config: Config, day: date | str) -> Digest:
     """The digest of `day` from whatever the store holds now."""
     day = date.fromisoformat(str(day))
-    entries = store.day_papers(
-        day,
-        seen_window_days=config.fetch.seen_window_days,
-        announce_types=config.fetch.announce_types,
-    )
-    ranked = rank_day(entries, config)
-    selected_ids = {entry.paper.id for entry, _ in ranked[: config.digest.size]}
+    entries, ranked, selected_ids = _select_day(store, config, day)
     ids = [entry.paper.id for entry in entries]
     classifications = _classifications(store, ids)
-    summaries = _summaries(store, ids, config.ollama.model, {e.paper.id: e for e in entries})
+    summaries = summary_states(store, config.ollama.model, [entry.paper for entry in entries])
     reader = _reader_state(store, ids)
     order = {entry.paper.id: (index, reason) for index, (entry, reason) in enumerate(ranked)}
     papers = []
@@ -195,7 +219,7 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
             DigestPaper(
                 entry=entry,
                 classification=classifications.get(entry.paper.id),
-                summary=summaries.get(entry.paper.id, SummaryState("pending")),
+                summary=summaries[entry.paper.id],
                 selected=entry.paper.id in selected_ids,
                 rank=index,
                 rank_reason=reason,
@@ -206,16 +230,16 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
     papers.sort(key=lambda p: p.rank)
     selected = [p for p in papers if p.selected]
     others = [p for p in papers if not p.selected]
-    reports = _reports(store, day, config.ollama.model)
+    report_rows = _rows_by_category(store.category_reports(day, config.ollama.model))
     sections = []
     for category in config.taxonomy.categories:
         members = [p for p in selected if p.category == category.name]
         if members:
-            sections.append(
-                CategorySection(
-                    category, members, reports.get(category.name, ReportState("pending"))
-                )
+            inputs = report_inputs(
+                [m.paper for m in members], {m.paper.id: m.summary for m in members}
             )
+            report = report_state(report_rows.get(category.name, []), category.name, inputs)
+            sections.append(CategorySection(category, members, report, inputs))
     # A category that left the taxonomy (renamed in config.toml) counts as no category, so
     # its papers are shown as unclassified rather than in no section at all.
     names = {category.name for category in config.taxonomy.categories}
@@ -235,6 +259,19 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
     if digest.is_empty:
         digest.empty_reason = _empty_reason(digest, entries)
     return digest
+
+
+def _select_day(
+    store: Store, config: Config, day: date
+) -> tuple[list[DayPaper], list[tuple[DayPaper, str]], set[str]]:
+    """The papers listed on `day`, the ranked eligible ones, and the ids of the selection."""
+    entries = store.day_papers(
+        day,
+        seen_window_days=config.fetch.seen_window_days,
+        announce_types=config.fetch.announce_types,
+    )
+    ranked = rank_day(entries, config)
+    return entries, ranked, {entry.paper.id for entry, _ in ranked[: config.digest.size]}
 
 
 def _why_not(entry: DayPaper, config: Config) -> str:
@@ -270,48 +307,191 @@ def _classifications(store: Store, ids: list[str]) -> dict[str, Classification]:
     }
 
 
-def _summaries(
-    store: Store, ids: list[str], model: str, entries: dict[str, DayPaper]
-) -> dict[str, SummaryState]:
-    """Each paper's newest summary by the configured model, marked stale when outdated."""
-    found: dict[str, SummaryState] = {}
-    rows = store.query_ids(
-        "SELECT * FROM summaries WHERE model = ? AND paper_id IN ({ids}) ORDER BY created_at",
-        ids,
-        before=[model],
-    )
-    for row in rows:  # later rows (newer) overwrite earlier ones
-        paper = entries[row["paper_id"]].paper
-        current = row["prompt_version"] == SUMMARY_PROMPT_VERSION and row[
-            "abstract_hash"
-        ] == abstract_hash(paper.title, paper.abstract)
-        status = row["status"] if current else ("stale" if row["status"] == "ok" else "pending")
-        found[row["paper_id"]] = SummaryState(
+# --- what is current: the one decision, for planning work and for showing it -------------
+
+
+@dataclass(frozen=True)
+class SummaryKey:
+    """What a summary is stored under; it is current only under the paper's key of now."""
+
+    model: str
+    prompt_version: str
+    abstract_hash: str
+
+    @classmethod
+    def of(cls, paper: Paper, model: str) -> SummaryKey:
+        return cls(model, SUMMARY_PROMPT_VERSION, abstract_hash(paper.title, paper.abstract))
+
+    def matches(self, row: Mapping) -> bool:
+        return (row["model"], row["prompt_version"], row["abstract_hash"]) == (
+            self.model,
+            self.prompt_version,
+            self.abstract_hash,
+        )
+
+
+def summary_states(store: Store, model: str, papers: Iterable[Paper]) -> dict[str, SummaryState]:
+    """Each paper's summary by `model`, as current (ok or failed), stale or pending.
+
+    A summary is current only when stored under the paper's key now (model, prompt
+    version, hash of title and abstract). Without one, the newest summary by the model is
+    shown as stale (if it passed the gate) and the paper counts as pending (if it failed).
+    `dailyai summarize` plans its work from this too: every status but ok is work to do.
+    """
+    papers = {paper.id: paper for paper in papers}
+    rows: dict[str, list] = {}
+    for row in store.summary_rows(list(papers), model):
+        rows.setdefault(row["paper_id"], []).append(row)
+    found = {}
+    for paper_id, paper in papers.items():
+        stored = rows.get(paper_id, [])
+        key = SummaryKey.of(paper, model)
+        current = [row for row in stored if key.matches(row)]
+        if current:
+            row, status = current[-1], current[-1]["status"]
+        elif stored:
+            row = stored[-1]
+            status = "stale" if row["status"] == "ok" else "pending"
+        else:
+            found[paper_id] = SummaryState("pending")
+            continue
+        found[paper_id] = SummaryState(
             status=status,
             text=row["text"] if row["status"] == "ok" else "",
             reason=row["reason"],
             flags=json.loads(row["flags"]),
             model=row["model"],
             created_at=row["created_at"],
+            attempts=row["attempts"],
         )
     return found
 
 
-def _reports(store: Store, day: date, model: str) -> dict[str, ReportState]:
-    found: dict[str, ReportState] = {}
-    rows = store.query(
-        "SELECT * FROM category_reports WHERE day = ? AND model = ? ORDER BY created_at",
-        (day.isoformat(), model),
+@dataclass(frozen=True)
+class ReportInput:
+    """One paper of a category as its report is written from it."""
+
+    paper_id: str
+    title: str
+    abstract: str
+    summary_status: str
+    """The paper's SummaryState status: only an ok summary goes into the report."""
+    summary: str = ""
+    """What the report's model is given: the summary without its sentences that hold
+    numbers not in the abstract."""
+    left_out: tuple[str, ...] = ()
+    """The numbers whose sentences were left out."""
+
+    @property
+    def usable(self) -> bool:
+        return self.summary_status == "ok"
+
+    @property
+    def state(self) -> str:
+        """The summary's state as a report records it ("ok:<hash>", "failed", …)."""
+        if not self.usable:
+            return self.summary_status
+        return "ok:" + text_hash(self.summary, *self.left_out)
+
+
+def report_inputs(
+    papers: Sequence[Paper], summaries: Mapping[str, SummaryState]
+) -> list[ReportInput]:
+    """A category's papers (in digest order) as its report is written from them."""
+    inputs = []
+    for paper in papers:
+        state = summaries.get(paper.id) or SummaryState("pending")
+        if state.status == "ok" and state.text.strip():
+            text, left_out = faithful_sentences(state.text, f"{paper.title}\n{paper.abstract}")
+            inputs.append(
+                ReportInput(paper.id, paper.title, paper.abstract, "ok", text, tuple(left_out))
+            )
+        else:
+            status = "failed" if state.status == "ok" else state.status
+            inputs.append(ReportInput(paper.id, paper.title, paper.abstract, status))
+    return inputs
+
+
+def report_inputs_hash(category: str, inputs: Sequence[ReportInput]) -> str:
+    """What a category's report depends on: every paper of the category and its summary.
+
+    A paper without a usable summary counts by its state, so a paper joining the category
+    (even before its summary is written) or a summary changing makes the report stale.
+    For a category whose summaries are all clean this is the hash the first release
+    stored, so those reports stay current.
+    """
+    parts = []
+    for item in inputs:
+        if not item.usable:
+            parts.append(f"{item.paper_id}\x1e{item.title}\x1e\x00{item.summary_status}")
+        elif item.left_out:
+            left_out = ",".join(item.left_out)
+            parts.append(f"{item.paper_id}\x1e{item.title}\x1e{item.summary}\x1e-{left_out}")
+        else:
+            parts.append(f"{item.paper_id}\x1e{item.title}\x1e{item.summary}")
+    return text_hash(category, *parts)
+
+
+def report_state(
+    rows: Sequence[sqlite3.Row], category: str, inputs: Sequence[ReportInput]
+) -> ReportState:
+    """A category's report as current (ok or failed), stale or pending: the one decision.
+
+    `rows` are the category's stored reports of the day by the configured model, oldest
+    first. A report is current only when written with the report prompt of now from
+    exactly `inputs` (the category's papers and summaries as they are now). Without one,
+    the newest report is shown as stale with what changed since (if it was written) and the
+    category counts as pending (if it failed). `dailyai summarize` writes again every
+    report that is not ok.
+    """
+    wanted = report_inputs_hash(category, inputs)
+    current = [
+        row
+        for row in rows
+        if row["prompt_version"] == REPORT_PROMPT_VERSION and row["inputs_hash"] == wanted
+    ]
+    if current:
+        row, status, changes = current[-1], current[-1]["status"], None
+    elif rows:
+        row = rows[-1]
+        status = "stale" if row["status"] == "ok" else "pending"
+        changes = _report_changes(row, inputs)
+    else:
+        return ReportState("pending")
+    return ReportState(
+        status=status,
+        text=row["text"] if row["status"] == "ok" else "",
+        reason=row["reason"] if row["status"] != "ok" else "",
+        flags=json.loads(row["flags"]),
+        paper_ids=json.loads(row["paper_ids"]),
+        created_at=row["created_at"],
+        changes=changes,
     )
+
+
+def _report_changes(row: sqlite3.Row, inputs: Sequence[ReportInput]) -> ReportChanges:
+    """What differs between the inputs a report was written from and `inputs`."""
+    recorded = json.loads(row["inputs"])
+    if recorded:
+        then = {paper_id: state for paper_id, state in recorded}
+    else:  # written before inputs were recorded: only the papers it was given are known
+        then = {paper_id: None for paper_id in json.loads(row["paper_ids"])}
+    now = {item.paper_id: item.state for item in inputs}
+    both = then.keys() & now.keys()
+    return ReportChanges(
+        older_prompt=row["prompt_version"] != REPORT_PROMPT_VERSION,
+        added=len(now.keys() - then.keys()),
+        removed=len(then.keys() - now.keys()),
+        resummarized=sum(
+            1 for paper_id in both if then[paper_id] is not None and then[paper_id] != now[paper_id]
+        ),
+    )
+
+
+def _rows_by_category(rows: Iterable[sqlite3.Row]) -> dict[str, list[sqlite3.Row]]:
+    found: dict[str, list[sqlite3.Row]] = {}
     for row in rows:
-        status = row["status"] if row["prompt_version"] == REPORT_PROMPT_VERSION else "stale"
-        found[row["category"]] = ReportState(
-            status=status,
-            text=row["text"] if row["status"] == "ok" else "",
-            reason=row["reason"],
-            paper_ids=json.loads(row["paper_ids"]),
-            created_at=row["created_at"],
-        )
+        found.setdefault(row["category"], []).append(row)
     return found
 
 

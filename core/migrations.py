@@ -7,6 +7,7 @@ order. Never edit a migration that has shipped: add a new one.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -187,6 +188,29 @@ def m004_reader_state_and_deliveries(db: sqlite3.Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m005_report_inputs(db: sqlite3.Connection) -> None:
+    """What a category report was written from, and its gate flags apart from failures.
+
+    Until now an ok report kept its flags in `reason`; they move to `flags`.
+    """
+    _execute_script(
+        db,
+        """
+        ALTER TABLE category_reports ADD COLUMN flags TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE category_reports ADD COLUMN inputs TEXT NOT NULL DEFAULT '[]';
+        """,
+    )
+    rows = db.execute(
+        "SELECT rowid, reason FROM category_reports WHERE status = 'ok' AND reason != ''"
+    ).fetchall()
+    for rowid, reason in rows:
+        db.execute(
+            "UPDATE category_reports SET flags = ?, reason = '' WHERE rowid = ?",
+            (json.dumps(reason.split("; "), ensure_ascii=False), rowid),
+        )
 
 
 def apply_migrations(db: sqlite3.Connection) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 # Hard problems: the answer is not usable.
@@ -52,9 +52,17 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _LATIN_DIACRITIC = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 # English terms and paper titles may stay in the original: in (…), '…', "…", 「…」, `…`.
 _QUOTED = re.compile(
-    r"\([^()]*\)|（[^（）]*）|'[^'\n]{1,200}'|\"[^\"\n]{1,200}\"|‘[^’\n]{1,200}’|“[^”\n]{1,200}”"
-    r"|「[^」\n]{1,200}」|『[^』\n]{1,200}』|`[^`\n]{1,200}`"
+    r"\([^()\n]*\)|（[^（）\n]*）|'[^'\n]+'|\"[^\"\n]+\"|‘[^’\n]+’|“[^”\n]+”"
+    r"|「[^」\n]+」|『[^』\n]+』|`[^`\n]+`"
 )
+# A term is a name or a few words ("Reinforcement Learning from Human Feedback, RLHF"); a
+# longer span in quotes or parentheses is a sentence and counts like any other text.
+MAX_TERM_WORDS = 6
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'’.+-]*")
+# Copying: this many words in a row that the abstract also has, outside the paper titles.
+COPIED_RUN_WORDS = 8
+_RUN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f0-9][A-Za-z\u00c0-\u024f0-9'’+-]*")
+_HANGUL_OR_BREAK = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\n]+")
 # Numbers wherever they stand, also inside names ("Qwen2.5", "7B", "GPT-4o").
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 _SENTENCE_END = re.compile(r"(?<!\d)[.!?。](?=\s|$)|다\.(?=\s|$)")
@@ -103,13 +111,18 @@ class GateResult:
         return {problem.code for problem in (*self.problems, *self.flags)}
 
 
-def hangul_ratio(text: str) -> float:
-    """The share of Hangul among the letters of `text`, outside parentheses and quotes.
+def hangul_ratio(text: str, titles: Iterable[str] = ()) -> float:
+    """The share of Hangul among the letters of `text`, not counting terms left in English.
 
-    English terms in parentheses ("강화학습 (Reinforcement Learning)") and quoted paper
-    titles are allowed by the prompt, so they do not count against the answer.
+    The prompt allows English terms in parentheses ("강화학습 (Reinforcement Learning)"),
+    names in quotes ('Qwen2.5-7B') and the paper's own title, so those do not count against
+    the answer. A longer span in quotes or parentheses is a sentence, not a term: it counts
+    like any other text, so English sentences cannot hide in quotes.
     """
-    outside = _QUOTED.sub(" ", text)
+    known = [_words_of(title) for title in titles if title.strip()]
+    outside = _QUOTED.sub(
+        lambda match: " " if _is_term(match.group(0), known) else match.group(0), text
+    )
     hangul = letters = 0
     for char in outside:
         if _HANGUL.match(char):
@@ -118,6 +131,52 @@ def hangul_ratio(text: str) -> float:
         elif char.isalpha():
             letters += 1
     return hangul / letters if letters else 0.0
+
+
+def _words_of(text: str) -> str:
+    """`text` as lower-case words joined by single spaces (for comparing spans and titles)."""
+    return " ".join(word.lower() for word in _RUN_WORD.findall(text))
+
+
+def _is_term(span: str, titles: Sequence[str]) -> bool:
+    """Whether a quoted or parenthesised span is a term or a title (not a sentence)."""
+    inner = span[1:-1]
+    if len(_LATIN_WORD.findall(inner)) <= MAX_TERM_WORDS:
+        return True
+    words = _words_of(inner.rstrip("…. "))
+    return bool(words) and any(f" {words} " in f" {title} " for title in titles)
+
+
+def copied_runs(text: str, source: str, titles: Iterable[str] = ()) -> list[str]:
+    """Runs of COPIED_RUN_WORDS or more words that `text` shares with `source`, word for word.
+
+    A run inside one of `titles` is a quoted title, not copying. Runs are searched within
+    the stretches of Latin text between Hangul, so Korean sentences never join two terms.
+    """
+    size = COPIED_RUN_WORDS
+    source_grams = _grams(_words_of(source).split(), size)
+    title_grams: set[tuple[str, ...]] = set()
+    for title in titles:
+        title_grams |= _grams(_words_of(title).split(), size)
+    found: list[str] = []
+    for stretch in _HANGUL_OR_BREAK.split(text):
+        words = _words_of(stretch).split()
+        start = 0
+        while start + size <= len(words):
+            gram = tuple(words[start : start + size])
+            if gram in source_grams and gram not in title_grams:
+                end = start + size
+                while end < len(words) and tuple(words[end - size + 1 : end + 1]) in source_grams:
+                    end += 1
+                found.append(" ".join(words[start:end]))
+                start = end
+            else:
+                start += 1
+    return found
+
+
+def _grams(words: list[str], size: int) -> set[tuple[str, ...]]:
+    return {tuple(words[index : index + size]) for index in range(len(words) - size + 1)}
 
 
 def script_problems(text: str, source: str = "") -> list[Problem]:
@@ -204,7 +263,12 @@ def count_sentences(text: str) -> int:
 
 
 def _common_checks(
-    text: str, source: str, *, min_hangul_ratio: float, min_hangul_chars: int
+    text: str,
+    source: str,
+    *,
+    titles: Sequence[str],
+    min_hangul_ratio: float,
+    min_hangul_chars: int,
 ) -> GateResult:
     result = GateResult()
     if not text.strip():
@@ -212,7 +276,7 @@ def _common_checks(
         return result
     normalized = unicodedata.normalize("NFC", text)
     result.problems.extend(script_problems(normalized, source))
-    result.hangul_ratio = hangul_ratio(normalized)
+    result.hangul_ratio = hangul_ratio(normalized, titles)
     if result.hangul_ratio < min_hangul_ratio:
         result.problems.append(
             Problem(
@@ -220,6 +284,14 @@ def _common_checks(
                 f"not Korean enough: {result.hangul_ratio:.0%} Hangul among its letters "
                 f"(at least {min_hangul_ratio:.0%} needed)",
             )
+        )
+    copied = copied_runs(normalized, source, titles)
+    if copied:
+        # Sentences copied from the abstract are English where Korean belongs: the same
+        # fault as too little Hangul, so the retry asks for the same thing.
+        excerpt = " ".join(copied[0].split()[:COPIED_RUN_WORDS])
+        result.problems.append(
+            Problem(LOW_HANGUL, f"copies the source word for word: '{excerpt} …'")
         )
     hangul_chars = len(_HANGUL.findall(normalized))
     if result.hangul_ratio >= min_hangul_ratio and hangul_chars < min_hangul_chars:
@@ -242,7 +314,9 @@ def check_summary(
 ) -> GateResult:
     """The gate for one paper's summary (2–4 Korean sentences from its abstract)."""
     source = f"{title}\n{abstract}"
-    result = _common_checks(text, source, min_hangul_ratio=min_hangul_ratio, min_hangul_chars=20)
+    result = _common_checks(
+        text, source, titles=[title], min_hangul_ratio=min_hangul_ratio, min_hangul_chars=20
+    )
     if not result.problems:
         sentences = count_sentences(text)
         if sentences > 6:
@@ -254,17 +328,24 @@ def check_summary(
 def check_report(
     text: str,
     *,
-    source: str,
+    titles: Sequence[str],
+    abstracts: Sequence[str],
+    paper_count: int,
     paper_names: Iterable[str],
     min_hangul_ratio: float,
     glossary: Mapping[str, str] | None = None,
 ) -> GateResult:
     """The gate for a category's synthesis report, built from the papers' summaries.
 
-    `source` is everything the report was built from (titles and summaries); the report
-    must have the seed's four sections and should name at least one of its papers.
+    The report's numbers are checked against the titles and abstracts of its papers (and
+    `paper_count`, the number of papers its prompt gave), not against their summaries: a
+    number a summary invented is invented in the report too. The report must have the
+    seed's four sections and should name at least one of its papers.
     """
-    result = _common_checks(text, source, min_hangul_ratio=min_hangul_ratio, min_hangul_chars=60)
+    source = "\n".join([str(paper_count), *titles, *abstracts])
+    result = _common_checks(
+        text, source, titles=titles, min_hangul_ratio=min_hangul_ratio, min_hangul_chars=60
+    )
     missing = [section for section in REPORT_SECTIONS if section not in text]
     if missing:
         result.problems.append(Problem(MISSING_SECTIONS, f"missing sections: {', '.join(missing)}"))
@@ -275,14 +356,45 @@ def check_report(
     return result
 
 
+def faithful_sentences(summary: str, source: str) -> tuple[str, list[str]]:
+    """A summary without its sentences that hold numbers not in `source`; (text, numbers).
+
+    What a report is built from: a summary flagged for invented numbers still tells what
+    the paper does, but its invented figures must not reach the report.
+    """
+    invented = invented_numbers(summary, source)
+    if not invented:
+        return summary, []
+    kept = [
+        sentence
+        for sentence in split_sentences(summary)
+        if not any(number in invented for number in numbers_in(sentence))
+    ]
+    return " ".join(kept), invented
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a Korean paragraph (decimal points do not end one)."""
+    sentences = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        sentences.append(text[start : match.end()].strip())
+        start = match.end()
+    sentences.append(text[start:].strip())
+    return [sentence for sentence in sentences if sentence]
+
+
 __all__ = [
     "REPORT_SECTIONS",
     "GateResult",
     "Problem",
     "check_report",
     "check_summary",
+    "copied_runs",
     "count_sentences",
+    "faithful_sentences",
     "hangul_ratio",
     "invented_numbers",
     "script_problems",
+    "split_sentences",
 ]

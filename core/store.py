@@ -647,18 +647,26 @@ class Store:
         status: str,
         text: str = "",
         reason: str = "",
+        flags: Sequence[str] = (),
         paper_ids: Sequence[str] = (),
+        inputs: Sequence[tuple[str, str]] = (),
         attempts: int = 1,
     ) -> None:
-        """Store a category's synthesis report for a day (or why it failed)."""
+        """Store a category's synthesis report for a day (or why it failed).
+
+        `paper_ids` are the papers the model was given; `inputs` is (paper id, state of its
+        summary) for every paper of the category when the report was written, so a later
+        reader can tell what changed since.
+        """
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO category_reports (day, category, model, prompt_version, inputs_hash,"
-                " status, text, reason, paper_ids, attempts, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " status, text, reason, flags, paper_ids, inputs, attempts, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (day, category, model, prompt_version, inputs_hash) DO UPDATE SET"
                 " status = excluded.status, text = excluded.text, reason = excluded.reason,"
-                " paper_ids = excluded.paper_ids, attempts = excluded.attempts,"
+                " flags = excluded.flags, paper_ids = excluded.paper_ids,"
+                " inputs = excluded.inputs, attempts = excluded.attempts,"
                 " created_at = excluded.created_at",
                 (
                     str(day),
@@ -669,21 +677,29 @@ class Store:
                     status,
                     text if status == "ok" else "",
                     reason,
+                    json.dumps(list(flags), ensure_ascii=False),
                     json.dumps(list(paper_ids)),
+                    json.dumps([list(item) for item in inputs]),
                     attempts,
                     utc_now(),
                 ),
             )
 
-    def get_category_report(
-        self, day: date | str, category: str, *, model: str, prompt_version: str, inputs_hash: str
-    ) -> sqlite3.Row | None:
-        rows = self.query(
-            "SELECT * FROM category_reports WHERE day = ? AND category = ? AND model = ?"
-            " AND prompt_version = ? AND inputs_hash = ?",
-            (str(day), category, model, prompt_version, inputs_hash),
+    def category_reports(self, day: date | str, model: str) -> list[sqlite3.Row]:
+        """Every report stored for `day` by `model`, oldest first."""
+        return self.query(
+            "SELECT * FROM category_reports WHERE day = ? AND model = ? ORDER BY created_at, rowid",
+            (str(day), model),
         )
-        return rows[0] if rows else None
+
+    def summary_rows(self, ids: Iterable[str], model: str) -> list[sqlite3.Row]:
+        """Every summary stored for the papers `ids` by `model`, oldest first."""
+        return self.query_ids(
+            "SELECT * FROM summaries WHERE model = ? AND paper_id IN ({ids})"
+            " ORDER BY created_at, rowid",
+            ids,
+            before=[model],
+        )
 
     # --- reader state and deliveries ----------------------------------------------------
 

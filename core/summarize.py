@@ -23,7 +23,7 @@ What this module guarantees:
 from __future__ import annotations
 
 import asyncio
-import json
+import dataclasses
 import re
 import statistics
 import time
@@ -33,7 +33,16 @@ from datetime import date
 from typing import Any
 
 from core.config import Config
-from core.digest import DigestPaper, build_digest
+from core.digest import (
+    DigestPaper,
+    ReportInput,
+    SummaryKey,
+    build_digest,
+    report_inputs,
+    report_inputs_hash,
+    report_state,
+    summary_states,
+)
 from core.errors import DailyAIError, ModelError
 from core.llm import (
     ChatResult,
@@ -47,14 +56,11 @@ from core.models import Paper
 from core.prompts import (
     REPORT_PROMPT_VERSION,
     RETRY_REASONS,
-    SUMMARY_PROMPT_VERSION,
-    abstract_hash,
     report_messages,
     report_paper_block,
     report_title_block,
     short_name,
     summary_messages,
-    text_hash,
 )
 from core.quality import GateResult, Problem, check_report, check_summary
 from core.sanitize import clean_text, one_line
@@ -208,29 +214,23 @@ def first_sentence(text: str) -> str:
 
 
 def _summary_key(paper: Paper, config: Config) -> dict[str, str]:
-    return {
-        "model": config.ollama.model,
-        "prompt_version": SUMMARY_PROMPT_VERSION,
-        "abstract_hash": abstract_hash(paper.title, paper.abstract),
-    }
+    return dataclasses.asdict(SummaryKey.of(paper, config.ollama.model))
 
 
 def cached_summary(store: Store, config: Config, paper: Paper) -> PaperSummary | None:
     """The stored summary that passed the gate under the paper's current key, if any."""
-    row = store.get_summary(paper.id, **_summary_key(paper, config))
-    if row is None or row["status"] != "ok":
+    state = summary_states(store, config.ollama.model, [paper])[paper.id]
+    if state.status != "ok":
         return None
     return PaperSummary(
         paper.id,
         "ok",
-        row["text"],
-        row["reason"],
-        json.loads(row["flags"]),
-        row["model"],
-        row["attempts"],
+        state.text,
+        state.reason,
+        state.flags,
+        state.model,
+        state.attempts,
         cached=True,
-        output_tokens=row["output_tokens"],
-        duration_ms=row["duration_ms"],
     )
 
 
@@ -405,23 +405,10 @@ async def summarize_paper(
 # --- one category report -------------------------------------------------------------------
 
 
-@dataclass
-class _ReportInput:
-    paper_id: str
-    title: str
-    summary: str
-
-
-def report_inputs_hash(category: str, inputs: Sequence[_ReportInput]) -> str:
-    """What a category's report depends on: its papers' titles and summaries, in order."""
-    parts = [f"{item.paper_id}\x1e{item.title}\x1e{item.summary}" for item in inputs]
-    return text_hash(category, *parts)
-
-
 def _fit_report(
     client: OllamaClient,
     category: str,
-    inputs: Sequence[_ReportInput],
+    inputs: Sequence[ReportInput],
     glossary: dict[str, str],
     retry: list[tuple[str, str]],
     scale: float,
@@ -429,7 +416,9 @@ def _fit_report(
     """Messages for a report that fit num_ctx; (messages, paper ids sent, flags).
 
     A large category is shortened step by step: every summary cut to its first sentence,
-    then the lowest-ranked papers named by title only, then those titles left out.
+    then the lowest-ranked papers named by title only, then those titles left out. A paper
+    whose summary has nothing left to give (every sentence held an invented number) is
+    named by title only.
     `scale` (below 1 after Ollama reported a cut prompt) shrinks the room the prompt may
     take. Sizes are estimated per paper once, so a category of hundreds stays quick.
     """
@@ -446,11 +435,13 @@ def _fit_report(
         pairs = [
             (i.title, first_sentence(i.summary) if shorten else i.summary)
             for i in inputs[:summarized]
+            if i.summary
         ]
         return report_messages(
             category,
             pairs,
-            title_only=[i.title for i in inputs[summarized:named]],
+            title_only=[i.title for i in inputs[:summarized] if not i.summary]
+            + [i.title for i in inputs[summarized:named]],
             glossary=glossary,
             retry_problems=retry,
         )
@@ -501,23 +492,29 @@ async def _write_report(
     client: OllamaClient,
     day: str,
     category: str,
-    inputs: Sequence[_ReportInput],
+    inputs: Sequence[ReportInput],
     *,
     on_token: TokenCallback | None = None,
 ) -> str:
-    """Write (and store) a category's report from its papers' summaries; its status."""
+    """Write (and store) a category's report from its papers' summaries; its status.
+
+    `inputs` are all the category's papers (digest.report_inputs): those with a summary
+    that passed the gate are sent, without the sentences that hold numbers not in their
+    abstracts; the report's own numbers are checked against those abstracts.
+    """
     key = {
         "model": config.ollama.model,
         "prompt_version": REPORT_PROMPT_VERSION,
         "inputs_hash": report_inputs_hash(category, inputs),
+        "inputs": [(item.paper_id, item.state) for item in inputs],
     }
-    if not inputs:
+    usable = [item for item in inputs if item.usable]
+    if not usable:
         reason = "no summary of this category passed the gate, so there is nothing to build from"
         store.save_category_report(day, category, **key, status="failed", reason=reason, attempts=0)
         return "failed"
     glossary = config.summaries.glossary
-    source = "\n".join(f"{item.title}\n{item.summary}" for item in inputs)
-    names = [short_name(item.title) for item in inputs]
+    names = [short_name(item.title) for item in usable]
     retry: list[tuple[str, str]] = []
     scale = 1.0
     best: tuple[str, GateResult, list[str], list[str]] | None = None
@@ -526,14 +523,17 @@ async def _write_report(
     for _ in range(max(1, config.summaries.max_attempts)):
         attempt += 1
         messages, sent_ids, fit_flags = _fit_report(
-            client, category, inputs, glossary, retry, scale
+            client, category, usable, glossary, retry, scale
         )
         result = await client.chat(messages, on_token=on_token)
         text = clean_report(result.text)
+        sent = [item for item in usable if item.paper_id in set(sent_ids)]
         gate = check_report(
             text,
+            titles=[item.title for item in sent],
+            abstracts=[item.abstract for item in sent],
             # The prompt gives the number of papers sent, so the report may name it.
-            source=f"{len(sent_ids)}\n{source}",
+            paper_count=len(sent_ids),
             paper_names=names,
             min_hangul_ratio=config.summaries.min_hangul_ratio,
             glossary=glossary,
@@ -561,7 +561,7 @@ async def _write_report(
             **key,
             status="failed",
             reason=last_reason,
-            paper_ids=[item.paper_id for item in inputs],
+            paper_ids=[item.paper_id for item in usable],
             attempts=attempt,
         )
         return "failed"
@@ -572,11 +572,24 @@ async def _write_report(
         **key,
         status="ok",
         text=text,
-        reason="; ".join(gate.flag_texts + fit_flags),
+        flags=gate.flag_texts + fit_flags + _input_flags(usable, sent_ids),
         paper_ids=sent_ids,
         attempts=attempt,
     )
     return "ok"
+
+
+def _input_flags(usable: Sequence[ReportInput], sent_ids: Sequence[str]) -> list[str]:
+    """What the reader should know about the summaries a report was given."""
+    cut = [item for item in usable if item.left_out and item.paper_id in sent_ids]
+    if not cut:
+        return []
+    names = ", ".join(f"'{short_name(item.title)}'" for item in cut[:3])
+    more = f" and {len(cut) - 3} more" if len(cut) > 3 else ""
+    return [
+        f"built without the sentences of {len(cut)} summaries that hold numbers not in their"
+        f" abstracts ({names}{more})"
+    ]
 
 
 # --- a day's run ---------------------------------------------------------------------------
@@ -631,14 +644,19 @@ def plan_day(
     digest = build_digest(store, config, day)
     plan = SummaryPlan()
     if paper_ids is not None:
-        known = {p.paper.id: p.paper for p in (*digest.selected, *digest.others)}
+        known = {p.paper.id: p for p in (*digest.selected, *digest.others)}
         for paper_id in dict.fromkeys(paper_ids):
-            paper = known.get(paper_id) or store.get_paper(paper_id)
+            item = known.get(paper_id)
+            paper = item.paper if item is not None else store.get_paper(paper_id)
             if paper is None:
                 raise DailyAIError(
                     f"no stored paper '{one_line(paper_id, limit=80)}' — check the id"
                 )
-            if force or cached_summary(store, config, paper) is None:
+            if item is not None:
+                status = item.summary.status
+            else:
+                status = summary_states(store, config.ollama.model, [paper])[paper.id].status
+            if force or status != "ok":
                 plan.summaries.append(paper)
             else:
                 plan.cached += 1
@@ -657,8 +675,9 @@ def plan_day(
     order = {name: index for index, name in enumerate(sorted(sizes, key=lambda n: -sizes[n]))}
     selected.sort(key=lambda p: (order.get(p.category or "", len(order)), p.rank))
     pending_ids: set[str] = set()
+    # What is current is decided once, in core.digest, for this plan and for every view.
     for item in selected:
-        if force or cached_summary(store, config, item.paper) is None:
+        if force or item.summary.status != "ok":
             plan.summaries.append(item.paper)
             pending_ids.add(item.paper.id)
         else:
@@ -668,36 +687,25 @@ def plan_day(
             continue
         members = section.papers
         waiting = {p.paper.id for p in members if p.paper.id in pending_ids}
-        if not waiting and not force:
-            inputs = _report_inputs(store, config, members)
-            if inputs and store.get_category_report(
-                digest.day,
-                section.category.name,
-                model=config.ollama.model,
-                prompt_version=REPORT_PROMPT_VERSION,
-                inputs_hash=report_inputs_hash(section.category.name, inputs),
-            ):
-                plan.reports_cached += 1
-                continue
+        if not waiting and not force and section.report.status == "ok":
+            plan.reports_cached += 1
+            continue
         plan.reports.append(_ReportPlan(section.category.name, members, waiting))
     if config.digest.time_budget_minutes > 0:
         for item in digest.others:
             if category is not None and item.category != category:
                 continue
-            if cached_summary(store, config, item.paper) is None:
+            if item.summary.status != "ok":
                 plan.others.append(item.paper)
     return plan
 
 
 def _report_inputs(
     store: Store, config: Config, members: Sequence[DigestPaper]
-) -> list[_ReportInput]:
-    inputs = []
-    for member in members:
-        found = cached_summary(store, config, member.paper)
-        if found is not None:
-            inputs.append(_ReportInput(member.paper.id, member.paper.title, found.text))
-    return inputs
+) -> list[ReportInput]:
+    """The category's papers with their summaries as stored now (after this run's work)."""
+    papers = [member.paper for member in members]
+    return report_inputs(papers, summary_states(store, config.ollama.model, papers))
 
 
 def seconds_per_summary(
@@ -737,8 +745,10 @@ class _DayRun:
         report: ProgressCallback,
         on_token: Callable[[str, str], None] | None,
         clock: Callable[[], float],
+        force: bool = False,
     ) -> None:
         self.store, self.config, self.client, self.day = store, config, client, day
+        self.force = force
         self.plan, self.stats, self.report, self.on_token = plan, stats, report, on_token
         self.clock = clock
         self.ready: list[_Job] = [_Job("summary", p.id, p) for p in plan.summaries]
@@ -821,7 +831,8 @@ class _DayRun:
             inputs_hash=report_inputs_hash(category, inputs),
             status="failed",
             reason=reason,
-            paper_ids=[item.paper_id for item in inputs],
+            paper_ids=[item.paper_id for item in inputs if item.usable],
+            inputs=[(item.paper_id, item.state) for item in inputs],
             attempts=0,
         )
         self.stats.reports_failed += 1
@@ -831,6 +842,12 @@ class _DayRun:
         if job.kind == "report":
             plan = self.reports[job.key]
             inputs = _report_inputs(self.store, self.config, plan.members)
+            if not self.force and self._report_current(job.key, inputs):
+                # The summaries it waited for came out as before (failed again, or the
+                # same text): the stored report was written from exactly these.
+                self.stats.reports_cached += 1
+                self._finished(REPORT_UNITS, f"report {job.key}: current")
+                return
             status = await _write_report(
                 self.store,
                 self.config,
@@ -865,6 +882,14 @@ class _DayRun:
                 plan.waiting.discard(job.key)
                 if not plan.waiting:
                     self.ready.insert(0, _Job("report", category))
+
+    def _report_current(self, category: str, inputs: Sequence[ReportInput]) -> bool:
+        rows = [
+            row
+            for row in self.store.category_reports(self.day, self.config.ollama.model)
+            if row["category"] == category
+        ]
+        return report_state(rows, category, inputs).status == "ok"
 
     def _token_sink(self, key: str) -> TokenCallback | None:
         if self.on_token is None:
@@ -950,7 +975,9 @@ async def summarize_day(
                 stats.estimate_seconds,
             )
         )
-        day_run = _DayRun(store, config, client, day_text, plan, stats, report, on_token, clock)
+        day_run = _DayRun(
+            store, config, client, day_text, plan, stats, report, on_token, clock, force
+        )
         await day_run.run()
         stats.stopped_reason = day_run.stop_reason
     except BaseException as error:
@@ -980,7 +1007,9 @@ def _leftover(stats: SummarizeStats, plan: SummaryPlan) -> None:
     made = stats.passed + stats.failed - stats.others_done
     stats.pending = max(0, len(plan.summaries) - made)
     stats.others_left = max(0, len(plan.others) - stats.others_done)
-    stats.reports_pending = max(0, len(plan.reports) - stats.reports_written - stats.reports_failed)
+    kept = stats.reports_cached - plan.reports_cached  # found current when their turn came
+    done = stats.reports_written + stats.reports_failed + kept
+    stats.reports_pending = max(0, len(plan.reports) - done)
 
 
 def _step(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from core.config import Config
+from core.digest import build_digest, report_inputs_hash
 from core.models import Listed, Paper
 from core.prompts import REPORT_PROMPT_VERSION, SUMMARY_PROMPT_VERSION, abstract_hash
 from core.sources import hf_daily
@@ -148,6 +149,11 @@ def populate_day(store: Store, config: Config, *, hostile: bool = True) -> Publi
             status="ok",
             text=text,
         )
+    # Reports stored as the summarizer stores them: for the categories' papers of now.
+    digest = build_digest(store, config, DAY)
+    inputs_hash = {
+        s.category.name: report_inputs_hash(s.category.name, s.inputs) for s in digest.sections
+    }
     for position, category in enumerate(used):
         members = [pid for pid, name in result.categories.items() if name == category]
         if position == 1:
@@ -157,7 +163,7 @@ def populate_day(store: Store, config: Config, *, hostile: bool = True) -> Publi
                 category,
                 model=model,
                 prompt_version=REPORT_PROMPT_VERSION,
-                inputs_hash="x",
+                inputs_hash=inputs_hash[category],
                 status="failed",
                 reason=REPORT_FAILED_REASON,
                 paper_ids=members,
@@ -175,7 +181,7 @@ def populate_day(store: Store, config: Config, *, hostile: bool = True) -> Publi
             category,
             model=model,
             prompt_version=REPORT_PROMPT_VERSION,
-            inputs_hash="x",
+            inputs_hash=inputs_hash[category],
             status="ok",
             text=text,
             paper_ids=members,

@@ -156,16 +156,20 @@ REPORT = """#### 주요 주제 및 경향
 오늘의 연구는 편집 도구의 발전을 보여 준다."""
 
 
-def test_a_report_needs_the_seed_sections_and_should_name_its_papers():
-    source = f"{TITLE}\n{GOOD}"
-    ok = check_report(REPORT, source=source, paper_names=["MagicQuill"], min_hangul_ratio=0.5)
-    assert ok.clean
-    missing = check_report(
-        REPORT.replace("#### 결론", "#### 맺음말"),
-        source=source,
-        paper_names=["MagicQuill"],
+def report_gate(text: str, names=("MagicQuill",)):
+    return check_report(
+        text,
+        titles=[TITLE],
+        abstracts=[ABSTRACT],
+        paper_count=1,
+        paper_names=list(names),
         min_hangul_ratio=0.5,
     )
+
+
+def test_a_report_needs_the_seed_sections_and_should_name_its_papers():
+    assert report_gate(REPORT).clean
+    missing = report_gate(REPORT.replace("#### 결론", "#### 맺음말"))
     assert missing.reason == "missing sections: 결론"
-    unnamed = check_report(REPORT, source=source, paper_names=["LLaMA-Mesh"], min_hangul_ratio=0.5)
+    unnamed = report_gate(REPORT, names=["LLaMA-Mesh"])
     assert unnamed.ok and unnamed.flag_texts == ["names none of its papers"]

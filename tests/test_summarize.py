@@ -126,7 +126,8 @@ async def test_a_changed_abstract_redoes_only_that_paper_and_its_report(
     await summarize_day(store, model_config, DAY)
     first = selected(store, model_config)[0]
     paper = store.get_paper(first.paper.id)
-    paper.abstract += " We also release the code."
+    # The stand-in quotes the abstract's first number: the new summary says something new.
+    paper.abstract = "It reaches 88.8% accuracy. " + paper.abstract
     paper.version = (paper.version or 1) + 1
     store.update_papers([paper])
     ollama_standin.reset_counters()
@@ -134,6 +135,29 @@ async def test_a_changed_abstract_redoes_only_that_paper_and_its_report(
     assert (stats.passed, stats.cached, stats.reports_written) == (1, 5, 1)
     titles = [r.text for r in ollama_standin.model_requests]
     assert sum(first.paper.title in text for text in titles) == 2  # its summary and its report
+
+
+async def test_a_summary_written_again_word_for_word_keeps_its_report(
+    store, model_config, day_ids, ollama_standin
+):
+    await summarize_day(store, model_config, DAY)
+    first = selected(store, model_config)[0]
+    paper = store.get_paper(first.paper.id)
+    paper.abstract += " We also release the code."  # the stand-in's summary stays the same
+    paper.version = (paper.version or 1) + 1
+    store.update_papers([paper])
+    section = next(
+        s
+        for s in build_digest(store, model_config, DAY).sections
+        if first.paper.id in s.report.paper_ids
+    )
+    assert section.report.status == "stale"  # until the summary is written again
+    ollama_standin.reset_counters()
+    stats = await summarize_day(store, model_config, DAY)
+    assert (stats.passed, stats.reports_written, stats.reports_pending) == (1, 0, 0)
+    assert ollama_standin.request_count == 1  # the summary only
+    digest = build_digest(store, model_config, DAY)
+    assert {s.report.status for s in digest.sections} == {"ok"}
 
 
 async def test_force_writes_everything_again(store, model_config, day_ids, ollama_standin):
@@ -320,7 +344,7 @@ async def test_a_large_category_report_is_shortened_to_fit_the_context(
     assert "'LLM' 분야" in report_request.text
     report = store.query("SELECT * FROM category_reports")[0]
     assert report["status"] == "ok"
-    assert "to fit num_ctx" in report["reason"]
+    assert any("to fit num_ctx" in flag for flag in json.loads(report["flags"]))
     assert len(json.loads(report["paper_ids"])) == 24
     # The stand-in cuts silently above num_ctx, like Ollama: this prompt fitted whole.
     assert count_tokens(report_request.text) <= 2600 - 700
