@@ -307,6 +307,57 @@ def _classifications(store: Store, ids: list[str]) -> dict[str, Classification]:
     }
 
 
+# --- trends -------------------------------------------------------------------------------
+
+TREND_SCOPES = ("digest", "listed")
+"""What a trend counts each day: the digest selection, or every paper listed that day."""
+
+
+def category_trend(
+    store: Store,
+    config: Config,
+    first_day: date | str,
+    last_day: date | str,
+    *,
+    scope: str = "digest",
+) -> dict[str, dict[str, int]]:
+    """Per stored day from `first_day` to `last_day`: the papers of each category.
+
+    The papers are counted as the day view counts them: with scope "digest", the day's
+    digest selection (its categories, its chart, its report and email); with "listed",
+    every paper listed that day (the digest and the rest of the day). Papers without a
+    category, or in one no longer in the taxonomy, count under "" (not classified yet).
+    """
+    if scope not in TREND_SCOPES:
+        raise ValueError(f"unknown trend scope {scope!r}; one of {', '.join(TREND_SCOPES)}")
+    names = {category.name for category in config.taxonomy.categories}
+    if scope == "listed":
+        # Every paper listed that day is what day_papers returns too; SQL counts it at once.
+        by_day = store.category_counts(first_day, last_day)
+    else:
+        by_day = {}
+        first, last = str(first_day), str(last_day)
+        for day, _ in store.days():
+            if not first <= day <= last:
+                continue
+            _, _, selected_ids = _select_day(store, config, date.fromisoformat(day))
+            rows = store.classifications(selected_ids)
+            counts: dict[str, int] = {}
+            for paper_id in selected_ids:
+                category = rows[paper_id]["category"] if paper_id in rows else ""
+                counts[category] = counts.get(category, 0) + 1
+            by_day[day] = counts
+    found: dict[str, dict[str, int]] = {}
+    for day, counts in by_day.items():
+        folded: dict[str, int] = {}
+        for category, count in counts.items():
+            key = category if category in names else ""
+            folded[key] = folded.get(key, 0) + count
+        if folded:
+            found[day] = folded
+    return found
+
+
 # --- what is current: the one decision, for planning work and for showing it -------------
 
 

@@ -289,10 +289,9 @@ def _common_checks(
     if copied:
         # Sentences copied from the abstract are English where Korean belongs: the same
         # fault as too little Hangul, so the retry asks for the same thing.
-        excerpt = " ".join(copied[0].split()[:COPIED_RUN_WORDS])
-        result.problems.append(
-            Problem(LOW_HANGUL, f"copies the source word for word: '{excerpt} …'")
-        )
+        words = copied[0].split()
+        excerpt = " ".join(words[:12]) + (" …" if len(words) > 12 else "")
+        result.problems.append(Problem(LOW_HANGUL, f"copies the source word for word: '{excerpt}'"))
     hangul_chars = len(_HANGUL.findall(normalized))
     if result.hangul_ratio >= min_hangul_ratio and hangul_chars < min_hangul_chars:
         result.problems.append(Problem(TOO_SHORT, f"too short: {hangul_chars} Hangul letters"))

@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from core.chart import chart_file_name
 from core.config import Config
-from core.digest import Digest, DigestPaper, ReportState, SummaryState
+from core.digest import Digest, DigestPaper, ReportChanges, ReportState, SummaryState
 from core.sanitize import clean_text, one_line, truncate
 
 REPORT_TITLE = "Daily Artificial Intelligence Insights : Papers"
@@ -49,8 +49,10 @@ SUMMARY_NOTES = {
 REPORT_NOTES = {
     "pending": "⏳ 종합 보고서 대기 중 — 아직 만들어지지 않았습니다 (dailyai summarize).",
     "failed": "⚠️ 종합 보고서 생성 실패",
-    "stale": "♻️ 이전 프롬프트로 만든 보고서입니다 — 다음 실행에서 다시 만듭니다.",
+    "stale": "♻️ 지금 이 분야의 논문과 요약이 아닌 것으로 만든 보고서입니다",
 }
+REPORT_STALE_END = "다음 실행(dailyai summarize)에서 다시 만듭니다."
+REVIEW_LABEL = "검토 필요"
 
 
 def report_dir(out_dir: Path, day: date) -> Path:
@@ -249,13 +251,50 @@ def summary_note(state: SummaryState) -> str:
 
 
 def report_note(state: ReportState) -> str:
-    """One line on a category report's state, in Korean (empty for a good report)."""
+    """One line on a category report's state, in Korean (empty for a good, unflagged report).
+
+    A stale report says what changed since it was written; a report with flags (numbers
+    not in its papers' abstracts, papers left out to fit) says what to check, as a
+    summary's flags do.
+    """
     if state.status == "ok" and state.text.strip():
+        if state.flags:
+            flags = "; ".join(one_line(flag, limit=300) for flag in state.flags)
+            return f"{REVIEW_LABEL}: {flags}"
         return ""
     if state.status == "failed" or state.status == "ok":
         reason = one_line(state.reason, limit=300) or "이유가 기록되지 않았습니다"
         return f"{REPORT_NOTES['failed']}: {reason}"
+    if state.status == "stale":
+        return _stale_report_note(state.changes)
     return REPORT_NOTES.get(state.status, f"보고서 상태: {one_line(state.status)}")
+
+
+def _stale_report_note(changes: ReportChanges | None) -> str:
+    parts = []
+    if changes is not None:
+        for count, label in (
+            (changes.added, "새로 들어온 논문"),
+            (changes.removed, "빠진 논문"),
+            (changes.resummarized, "요약이 바뀐 논문"),
+        ):
+            if count:
+                parts.append(f"{label} {count}편")
+        if changes.older_prompt:
+            parts.append("이전 프롬프트")
+    detail = f" ({', '.join(parts)})" if parts else ""
+    return f"{REPORT_NOTES['stale']}{detail} — {REPORT_STALE_END}"
+
+
+def report_counts(digest: Digest) -> dict[str, int]:
+    """The day's category reports by status (ok counts only a current report with text)."""
+    counts = {"ok": 0, "stale": 0, "failed": 0, "pending": 0}
+    for section in digest.sections:
+        status = section.report.status
+        if status == "ok" and not section.report.text.strip():
+            status = "failed"
+        counts[status if status in counts else "pending"] += 1
+    return counts
 
 
 @dataclass
@@ -465,7 +504,7 @@ def _paper_block(view: PaperView) -> list[str]:
         lines += [_indent(plain_markdown(view.summary)), ""]
     if view.flags:
         flags = "; ".join(view.flags)
-        lines += [_indent(f"_검토 필요: {plain_markdown(flags)}_"), ""]
+        lines += [_indent(f"_{REVIEW_LABEL}: {plain_markdown(flags)}_"), ""]
     if view.abstract:
         lines += [_indent(f"> **{ABSTRACT_LABEL}:** {plain_markdown(view.abstract)}"), ""]
     return lines
@@ -492,9 +531,15 @@ def status_lines(digest: Digest, config: Config) -> list[str]:
             f"논문 요약: 완료 {stats.ok} · 오래됨 {stats.stale} · 실패 {stats.failed} · "
             f"대기 {stats.pending}"
         )
-        missing = sum(1 for section in digest.sections if report_note(section.report))
-        if missing:
-            lines.append(f"종합 보고서가 없거나 실패했거나 오래된 분야: {missing}개")
+        reports = report_counts(digest)
+        if digest.sections:
+            lines.append(
+                f"분야별 종합 보고서: 완료 {reports['ok']} · 오래됨 {reports['stale']} · "
+                f"실패 {reports['failed']} · 대기 {reports['pending']}"
+            )
+        flagged = sum(1 for s in digest.sections if s.report.status == "ok" and s.report.flags)
+        if flagged:
+            lines.append(f"{REVIEW_LABEL} 표시가 있는 종합 보고서: {flagged}개")
     for name, status, detail in stats.sources:
         lines.append(f"수집 출처 {name}: {status}" + (f" — {detail}" if detail else ""))
     if digest.last_run is None:

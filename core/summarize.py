@@ -586,9 +586,10 @@ def _input_flags(usable: Sequence[ReportInput], sent_ids: Sequence[str]) -> list
         return []
     names = ", ".join(f"'{short_name(item.title)}'" for item in cut[:3])
     more = f" and {len(cut) - 3} more" if len(cut) > 3 else ""
+    summaries = "1 summary" if len(cut) == 1 else f"{len(cut)} summaries"
     return [
-        f"built without the sentences of {len(cut)} summaries that hold numbers not in their"
-        f" abstracts ({names}{more})"
+        f"built without the sentences of {summaries} that hold numbers not in their abstracts"
+        f" ({names}{more})"
     ]
 
 

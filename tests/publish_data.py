@@ -154,6 +154,10 @@ def populate_day(store: Store, config: Config, *, hostile: bool = True) -> Publi
     inputs_hash = {
         s.category.name: report_inputs_hash(s.category.name, s.inputs) for s in digest.sections
     }
+    inputs = {
+        s.category.name: [(item.paper_id, item.state) for item in s.inputs]
+        for s in digest.sections
+    }
     for position, category in enumerate(used):
         members = [pid for pid, name in result.categories.items() if name == category]
         if position == 1:
@@ -167,6 +171,7 @@ def populate_day(store: Store, config: Config, *, hostile: bool = True) -> Publi
                 status="failed",
                 reason=REPORT_FAILED_REASON,
                 paper_ids=members,
+                inputs=inputs[category],
             )
             continue
         if position == 2:
@@ -185,5 +190,6 @@ def populate_day(store: Store, config: Config, *, hostile: bool = True) -> Publi
             status="ok",
             text=text,
             paper_ids=members,
+            inputs=inputs[category],
         )
     return result

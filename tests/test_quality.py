@@ -7,9 +7,12 @@ import pytest
 from core.quality import (
     check_report,
     check_summary,
+    copied_runs,
     count_sentences,
+    faithful_sentences,
     hangul_ratio,
     invented_numbers,
+    split_sentences,
 )
 
 ABSTRACT = (
@@ -102,6 +105,124 @@ def test_the_threshold_comes_from_the_caller():
     assert not check_summary(text, title=TITLE, abstract=ABSTRACT, min_hangul_ratio=ratio + 0.01).ok
 
 
+# --- loopholes: English sentences in quotes or parentheses, copied abstracts ----------------
+
+PLAN_TITLE = "Planning In Natural Language Improves LLM Search For Code Generation"
+PLAN_ABSTRACT = (
+    "While scaling training compute has led to remarkable improvements in large language "
+    "models (LLMs), scaling inference compute has not yet yielded analogous gains. We "
+    "hypothesize that a core missing component is a lack of diverse LLM outputs, leading to "
+    "inefficient search due to models repeatedly sampling highly similar, yet incorrect "
+    "generations. We propose PlanSearch, a novel search algorithm which searches over "
+    "candidate plans for solving a problem in natural language. Using PlanSearch on top of "
+    "Claude 3.5 Sonnet achieves a pass@200 of 77.0% on LiveCodeBench, outperforming both the "
+    "best score achieved without search (pass@1 = 41.4%) and using standard repeated sampling "
+    "(pass@200 = 60.6%). We also evaluate GPT-4o and Qwen2.5-7B-Instruct."
+)
+
+
+def plan_gate(text: str):
+    return check_summary(text, title=PLAN_TITLE, abstract=PLAN_ABSTRACT, min_hangul_ratio=0.5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The issue's example: two abstract sentences wrapped in quotes.
+        '이 논문은 "While scaling training compute has led to remarkable improvements in large '
+        "language models (LLMs), scaling inference compute has not yet yielded analogous gains. "
+        'We propose PlanSearch, a novel search algorithm." 라고 설명한다.',
+        # The same in other quotes and in parentheses.
+        "이 논문은 “We hypothesize that a core missing component is a lack of diverse LLM "
+        "outputs, leading to inefficient search.”라고 주장한다. 저자들은 새 방법을 제안한다.",
+        "이 연구의 요지는 다음과 같다 (We propose PlanSearch, a novel search algorithm which "
+        "searches over candidate plans for solving a problem in natural language). 결과가 좋다.",
+        "저자들은 「Using PlanSearch on top of Claude 3.5 Sonnet achieves a pass@200 of 77.0% "
+        "on LiveCodeBench」라고 보고하며 이 방법이 효과적이라고 말한다.",
+        # Not a quote at all: abstract sentences pasted between Korean words.
+        "요약하면, we propose PlanSearch, a novel search algorithm which searches over "
+        "candidate plans for solving a problem in natural language. 이 방법은 코드 생성 "
+        "문제에서 다양한 계획을 먼저 만들고 그 계획을 바탕으로 여러 코드를 생성하여 정답률을 "
+        "높이며 여러 모델과 벤치마크에서 기존 반복 샘플링보다 높은 성능을 보였다고 한다.",
+    ],
+)
+def test_english_sentences_in_quotes_parentheses_or_pasted_fail_the_gate(text):
+    result = plan_gate(text)
+    assert not result.ok, result.hangul_ratio
+    assert any(p.code == "low_hangul" for p in result.problems)
+
+
+def test_a_copied_sentence_is_named_in_the_reason():
+    result = plan_gate(
+        "이 연구는 코드 생성에서 탐색의 다양성 문제를 다루며 여러 모델로 실험한다. 저자들은 "
+        "새로운 탐색 방법을 제안하고 큰 폭의 향상을 보고한다. 핵심 주장은 a core missing "
+        "component is a lack of diverse LLM outputs 라는 것이다."
+    )
+    assert result.reason == (
+        "copies the source word for word: 'a core missing component is a lack of diverse llm outputs'"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # English terms after their Korean words, an acronym list, numbers from the abstract.
+        "이 논문은 대규모 언어 모델(Large Language Models, LLMs)의 추론 시간 연산(inference "
+        "compute)을 늘려도 성능이 잘 오르지 않는 문제를 다룬다. 저자들은 자연어로 된 후보 "
+        "계획을 먼저 탐색하는 'PlanSearch' 알고리즘을 제안한다. Claude 3.5 Sonnet에 적용하면 "
+        "LiveCodeBench에서 pass@200이 77.0%로, 반복 샘플링(60.6%)보다 높다.",
+        # Model names with digits, and the whole title in quotes.
+        "'Planning In Natural Language Improves LLM Search For Code Generation' 논문은 코드 "
+        "생성에서 출력의 다양성이 부족해 탐색이 비효율적이라는 점을 지적한다. 저자들은 "
+        "GPT-4o와 Qwen2.5-7B-Instruct 등 여러 모델에서 자연어 계획 탐색의 효과를 검증한다.",
+        # A term in double quotes and one in backticks, a multi-word term in parentheses.
+        '저자들은 "repeated sampling"이 비슷한 오답을 반복해 만든다고 보고, 계획 공간 탐색'
+        "(search over candidate plans in natural language)을 제안한다. `pass@1` 점수는 "
+        "41.4%이고 탐색을 쓰면 크게 오른다.",
+    ],
+)
+def test_real_korean_summaries_with_terms_names_titles_and_numbers_pass(text):
+    result = plan_gate(text)
+    assert result.ok and result.clean, (result.hangul_ratio, result.problems, result.flags)
+
+
+def test_only_short_spans_are_left_out_of_the_hangul_share():
+    term = "강화학습(Reinforcement Learning from Human Feedback, RLHF)으로 모델을 학습한다"
+    assert hangul_ratio(term) == 1.0
+    sentence = "모델은 (this long English sentence is not a term at all) 학습한다"
+    assert hangul_ratio(sentence) < 0.5
+    # The paper's own title may be quoted whole, however long.
+    title = f"'{PLAN_TITLE}' 논문을 소개한다"
+    assert hangul_ratio(title, [PLAN_TITLE]) == 1.0
+    assert hangul_ratio(title) < 0.5
+
+
+def test_copied_runs_are_word_for_word_and_not_the_title():
+    assert copied_runs(
+        "we propose plansearch, a novel search algorithm which searches", PLAN_ABSTRACT
+    ) == ["we propose plansearch a novel search algorithm which searches"]
+    # Seven words in a row are a term or a name, not copying.
+    assert copied_runs("a novel search algorithm which searches over 를 쓴다", PLAN_ABSTRACT) == []
+    # The title is quoted, not copied, even where the abstract repeats it.
+    source = f"{PLAN_TITLE}\n{PLAN_ABSTRACT}"
+    assert copied_runs(f"'{PLAN_TITLE}'", source, [PLAN_TITLE]) == []
+    # Korean between English words breaks a run.
+    assert (
+        copied_runs("we propose 새로운 plansearch a novel search algorithm which", PLAN_ABSTRACT)
+        == []
+    )
+
+
+def test_a_flagged_summary_gives_a_report_only_its_faithful_sentences():
+    summary = "이 논문은 새 편집 시스템을 제안한다. 사용자는 93.7%의 경우 이를 선호했다. 1,000건을 평가했다."
+    assert faithful_sentences(summary, ABSTRACT) == (
+        "이 논문은 새 편집 시스템을 제안한다. 1,000건을 평가했다.",
+        ["93.7"],
+    )
+    assert faithful_sentences(GOOD, ABSTRACT) == (GOOD, [])
+    assert split_sentences("성능이 72.5% 향상되었다. 끝") == ["성능이 72.5% 향상되었다.", "끝"]
+
+
 def test_an_empty_or_tiny_answer_is_rejected():
     assert gate("").reason == "empty answer"
     assert "too short" in gate("좋은 논문이다.").reason
@@ -173,3 +294,29 @@ def test_a_report_needs_the_seed_sections_and_should_name_its_papers():
     assert missing.reason == "missing sections: 결론"
     unnamed = report_gate(REPORT, names=["LLaMA-Mesh"])
     assert unnamed.ok and unnamed.flag_texts == ["names none of its papers"]
+
+
+def test_a_report_number_must_be_in_its_papers_abstracts_not_only_in_their_summaries():
+    # The summary behind the report said 93.7%; the abstract never did.
+    text = REPORT.replace("72.5%", "93.7%")
+    assert report_gate(text).flag_texts == ["numbers not in the source: 93.7"]
+    # The number of papers the prompt gave may be said.
+    counted = REPORT.replace("오늘의 연구는", "오늘의 논문 12편은")
+    assert check_report(
+        counted,
+        titles=[TITLE],
+        abstracts=[ABSTRACT],
+        paper_count=12,
+        paper_names=["MagicQuill"],
+        min_hangul_ratio=0.5,
+    ).clean
+
+
+def test_a_report_that_quotes_abstract_sentences_fails():
+    quoted = REPORT.replace(
+        "- 이미지 편집 도구가 더 쉬워질 것이다.",
+        '- 저자들은 "We present MagicQuill, an image editing system built on a multimodal large '
+        'language model (MLLM)"이라고 쓴다.',
+    )
+    result = report_gate(quoted)
+    assert not result.ok and "copies the source word for word" in result.reason

@@ -7,8 +7,12 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
+from core.classify import set_user_category
 from core.config import Config
-from core.digest import build_digest
+from core.digest import build_digest, report_inputs_hash
+from core.feeds import day_html
+from core.mail import render_preview
+from core.prompts import REPORT_PROMPT_VERSION
 from core.publish import publish_day
 from core.report import (
     ABSTRACT_LABEL,
@@ -98,6 +102,58 @@ def test_each_summary_state_is_said_never_hidden(store, config, published, repor
     unclassified = sections["🗂️ 미분류"]
     assert store.get_paper(published.unclassified_id).title in unclassified
     assert "아직 분야가 정해지지 않은" in unclassified
+
+
+def test_a_report_for_other_papers_is_stale_in_every_output(store, config, published):
+    """Move a paper (the TUI's `c`): both categories' reports say so wherever they show."""
+    digest = build_digest(store, config, DAY)
+    written = [s for s in digest.sections if s.report.status == "ok"]
+    source, target = written[0], written[1]
+    moved = source.papers[-1].paper
+    set_user_category(store, config, moved.id, target.category.name)
+    digest = build_digest(store, config, DAY)
+    by_name = {s.category.name: s for s in digest.sections}
+    assert by_name[source.category.name].report.status == "stale"
+    assert by_name[target.category.name].report.status == "stale"
+    source_note = "♻️ 지금 이 분야의 논문과 요약이 아닌 것으로 만든 보고서입니다 (빠진 논문 1편)"
+    target_note = (
+        "♻️ 지금 이 분야의 논문과 요약이 아닌 것으로 만든 보고서입니다 (새로 들어온 논문 1편)"
+    )
+    markdown = render_report(digest, config)
+    sections = _sections(markdown)
+    assert source_note in next(b for n, b in sections.items() if source.category.name in n)
+    assert target_note in next(b for n, b in sections.items() if target.category.name in n)
+    assert "분야별 종합 보고서: 완료 1 · 오래됨 2 · 실패 1 · 대기 1" in sections["📋 이 날의 현황"]
+    text, html = render_preview(digest, config)
+    feed = day_html(digest, config)
+    for output in (text, html, feed):
+        assert source_note in output and target_note in output
+        assert "다음 실행(dailyai summarize)에서 다시 만듭니다" in output
+
+
+def test_a_flagged_report_says_what_to_check_in_every_output(store, config, published):
+    section = next(s for s in build_digest(store, config, DAY).sections if s.report.status == "ok")
+    name = section.category.name
+    store.save_category_report(
+        DAY,
+        name,
+        model=config.ollama.model,
+        prompt_version=REPORT_PROMPT_VERSION,
+        inputs_hash=report_inputs_hash(name, section.inputs),
+        status="ok",
+        text=section.report.text,
+        flags=["numbers not in the source: 93.7"],
+        paper_ids=section.report.paper_ids,
+    )
+    digest = build_digest(store, config, DAY)
+    assert next(s for s in digest.sections if s.category.name == name).report.status == "ok"
+    note = "검토 필요: numbers not in the source: 93.7"
+    markdown = render_report(digest, config)
+    assert note in next(b for n, b in _sections(markdown).items() if name in n)
+    assert "검토 필요 표시가 있는 종합 보고서: 1개" in markdown
+    text, html = render_preview(digest, config)
+    for output in (text, html, day_html(digest, config)):
+        assert note in output
 
 
 def _paper_block(report: str, title: str) -> str:

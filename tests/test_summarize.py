@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 import socket
+import sqlite3
 
 import pytest
 
@@ -15,15 +16,18 @@ from core.config import Config
 from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
 from core.llm import OllamaClient
+from core.migrations import MIGRATIONS
 from core.models import Listed, Paper
 from core.pipeline import StepProgress
 from core.prompts import (
     REPORT_PROMPT_VERSION,
     SUMMARY_PROMPT_VERSION,
     prompt_fingerprints,
+    short_name,
     summary_messages,
 )
 from core.quality import REPORT_SECTIONS
+from core.report import render_report
 from core.store import Store
 from core.summarize import (
     SummaryPlan,
@@ -348,6 +352,131 @@ async def test_a_large_category_report_is_shortened_to_fit_the_context(
     assert len(json.loads(report["paper_ids"])) == 24
     # The stand-in cuts silently above num_ctx, like Ollama: this prompt fitted whole.
     assert count_tokens(report_request.text) <= 2600 - 700
+
+
+# --- reports in step with their papers -------------------------------------------------------
+
+
+def sections_by_name(store: Store, config: Config) -> dict:
+    return {s.category.name: s for s in build_digest(store, config, DAY).sections}
+
+
+async def test_moving_a_paper_makes_both_reports_stale_until_summarize_writes_them(
+    store, model_config, day_ids, ollama_standin
+):
+    await summarize_day(store, model_config, DAY)
+    before = sections_by_name(store, model_config)
+    moved = before["LLM"].papers[-1].paper
+    assert {s.report.status for s in before.values()} == {"ok"}
+    set_user_category(store, model_config, moved.id, "Robotics")  # the TUI's `c`
+    after = sections_by_name(store, model_config)
+    llm, robotics = after["LLM"].report, after["Robotics"].report
+    assert (llm.status, robotics.status) == ("stale", "stale")
+    assert moved.id in llm.paper_ids  # the old text still names the moved paper …
+    assert (llm.changes.removed, robotics.changes.added) == (1, 1)  # … and says so
+    assert after["Reinforcement Learning"].report.status == "ok"  # untouched
+    plan = plan_day(store, model_config, DAY)
+    assert sorted(r.category for r in plan.reports) == ["LLM", "Robotics"]
+    assert plan.summaries == []  # the summaries are current: only the reports are redone
+    ollama_standin.reset_counters()
+    stats = await summarize_day(store, model_config, DAY)
+    assert (stats.passed, stats.reports_written, stats.reports_cached) == (0, 2, 2)
+    final = sections_by_name(store, model_config)
+    assert {s.report.status for s in final.values()} == {"ok"}
+    assert final["LLM"].report.paper_ids == [p.paper.id for p in final["LLM"].papers]
+    assert final["Robotics"].report.paper_ids == [p.paper.id for p in final["Robotics"].papers]
+    assert f"모두 {len(final['LLM'].papers)}편" in final["LLM"].report.text
+
+
+async def test_a_wider_digest_makes_the_reports_of_the_grown_categories_stale(
+    store, model_config, day_ids, ollama_standin
+):
+    await summarize_day(store, model_config, DAY)
+    wider = with_digest(model_config, size=10)  # digest.size raised after the run
+    sections = sections_by_name(store, wider)
+    llm = sections["LLM"]
+    assert len(llm.papers) == 5 and len(llm.report.paper_ids) == 3
+    assert llm.report.status == "stale" and llm.report.changes.added == 2
+    assert sections["Robotics"].report.status == "ok"  # still exactly its papers
+    assert sections["Multimodal"].report.status == "pending"  # a new category
+    stats = await summarize_day(store, wider, DAY)
+    assert (stats.passed, stats.reports_written, stats.reports_cached) == (4, 3, 2)
+    sections = sections_by_name(store, wider)
+    assert {s.report.status for s in sections.values()} == {"ok"}
+    assert "모두 5편" in sections["LLM"].report.text
+
+
+async def test_a_report_keeps_out_the_numbers_a_summary_invented(
+    store, model_config, day_ids, ollama_standin
+):
+    victim = sections_by_name(store, model_config)["LLM"].papers[0].paper
+    # Only its summary invents (the report's prompt has the title but no abstract).
+    ollama_standin.set_mode("invented_numbers", match=f"<title>{victim.title}</title>\n<abstract>")
+    await summarize_day(store, model_config, DAY)
+    section = sections_by_name(store, model_config)["LLM"]
+    summary = next(p.summary for p in section.papers if p.paper.id == victim.id)
+    assert summary.flags == [f"numbers not in the source: {INVENTED_NUMBER.rstrip('%')}"]
+    asked = next(r.text for r in ollama_standin.model_requests if "'LLM' 분야" in r.text)
+    assert INVENTED_NUMBER not in asked  # its sentence with the invented number stayed out
+    assert summary.text.split(". ")[0] in asked  # the rest of the summary went in
+    assert section.report.status == "ok"
+    assert section.report.flags == [
+        "built without the sentences of 1 summary that hold numbers not in their abstracts"
+        f" ('{short_name(victim.title)}')"
+    ]
+
+
+async def test_a_report_number_not_in_its_papers_abstracts_is_retried_then_flagged(
+    store, model_config, day_ids, ollama_standin
+):
+    victim = sections_by_name(store, model_config)["LLM"].papers[0].paper
+    # A summary invents 93.7% and so does the report: the summaries are not the source.
+    ollama_standin.set_mode("invented_numbers", match=f"<title>{victim.title}</title>\n<abstract>")
+    ollama_standin.set_mode("invented_numbers", match="'LLM' 분야")
+    await summarize_day(store, model_config, DAY)
+    report = sections_by_name(store, model_config)["LLM"].report
+    number = INVENTED_NUMBER.rstrip("%")
+    assert report.status == "ok" and "평균 93.7%의 향상" in report.text
+    assert f"numbers not in the source: {number}" in report.flags
+    asked = [r.text for r in ollama_standin.model_requests if "'LLM' 분야" in r.text]
+    assert len(asked) == 3 and f"초록에 없는 숫자({number})" in asked[1]
+    markdown = render_report(build_digest(store, model_config, DAY), model_config)
+    assert f"검토 필요: numbers not in the source: {number}" in markdown
+
+
+def test_reports_of_the_first_release_keep_their_flags_apart_after_migrating(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        for name, function in MIGRATIONS[:4]:
+            db.execute("BEGIN")
+            function(db)
+            db.execute("INSERT INTO _migrations VALUES (?, 'then')", (name,))
+            db.execute("COMMIT")
+        row = "INSERT INTO category_reports (day, category, model, prompt_version, inputs_hash,"
+        row += " status, text, reason, paper_ids, created_at) VALUES (?, ?, 'm', 'v', 'h', ?, ?, ?,"
+        row += " '[\"1\"]', 'then')"
+        db.execute(
+            row,
+            (
+                DAY.isoformat(),
+                "LLM",
+                "ok",
+                "보고서",
+                "names none of its papers; 2 papers left out to fit num_ctx",
+            ),
+        )
+        db.execute(row, (DAY.isoformat(), "Robotics", "failed", "", "timed out"))
+    with Store(path) as store:
+        assert store.applied_migrations == ["m005_report_inputs"]
+        rows = {r["category"]: r for r in store.category_reports(DAY, "m")}
+    llm, robotics = rows["LLM"], rows["Robotics"]
+    assert json.loads(llm["flags"]) == [
+        "names none of its papers",
+        "2 papers left out to fit num_ctx",
+    ]
+    assert llm["reason"] == "" and json.loads(llm["inputs"]) == []
+    assert (robotics["reason"], json.loads(robotics["flags"])) == ("timed out", [])
 
 
 # --- one paper --------------------------------------------------------------------------------

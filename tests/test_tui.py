@@ -22,6 +22,7 @@ from rich.text import Text
 from textual.notifications import Notify
 
 from core.config import Config
+from core.digest import build_digest, report_inputs_hash
 from core.models import Listed, Paper
 from core.prompts import REPORT_PROMPT_VERSION, SUMMARY_PROMPT_VERSION, abstract_hash
 from core.services import Services
@@ -134,16 +135,6 @@ def fill_store(
                 ),
             )
         store.finish_run(run, "partial" if failed_source else "ok")
-    store.save_category_report(
-        DAY,
-        "LLM",
-        model=model,
-        prompt_version=REPORT_PROMPT_VERSION,
-        inputs_hash="test",
-        status="ok",
-        text="## 주요 주제 및 경향\n\n- 에이전트와 **추론**이 중심이다. [@click=app.quit]x[/]\n",
-        paper_ids=[],
-    )
     if hostile:
         paper = Paper(
             id=HOSTILE_ID,
@@ -169,6 +160,32 @@ def fill_store(
             status="ok",
             text="요약 [@click=app.quit]끝[/] \x1b]52;c;aGk=\x07",
         )
+    if "LLM" in categories:
+        save_current_report(
+            store,
+            config,
+            DAY,
+            "LLM",
+            "## 주요 주제 및 경향\n\n- 에이전트와 **추론**이 중심이다. [@click=app.quit]x[/]\n",
+        )
+
+
+def save_current_report(store: Store, config: Config, day: date, category: str, text: str) -> None:
+    """Store a report for the category's papers and summaries as they are now."""
+    section = next(
+        s for s in build_digest(store, config, day).sections if s.category.name == category
+    )
+    store.save_category_report(
+        day,
+        category,
+        model=config.ollama.model,
+        prompt_version=REPORT_PROMPT_VERSION,
+        inputs_hash=report_inputs_hash(category, section.inputs),
+        status="ok",
+        text=text,
+        paper_ids=[item.paper_id for item in section.inputs if item.usable],
+        inputs=[(item.paper_id, item.state) for item in section.inputs],
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------

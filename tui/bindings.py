@@ -82,6 +82,8 @@ TRENDS = [
     *BACK,
     _bind("w", "cycle_window", "Window", "Change how many days the trends cover", "trends_window",
           show=True),
+    _bind("a", "cycle_scope", "Digest/all", "Count each day's digest, or every paper listed that "
+          "day", "trends_scope", show=True),
 ]  # fmt: skip
 
 REPORT = [

@@ -68,6 +68,8 @@ class TrendsLoaded(Message):
     counts: dict[str, dict[str, int]]
     previous: dict[str, int]
     """Per category, the papers of the window of the same length just before `days`."""
+    scope: str = "digest"
+    """Which papers were counted (core.digest.TREND_SCOPES)."""
 
 
 @dataclass

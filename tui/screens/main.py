@@ -122,7 +122,7 @@ class MainScreen(AppScreen[None]):
         self.query_one(RunProgress).display = False
         self.query_one("#welcome").display = False
         self.query_one("#categories").border_title = "Categories"
-        self.query_one("#day-chart").border_title = "Papers per category"
+        self.query_one("#day-chart").border_title = "Digest by category"
         self.query_one("#papers-pane").border_title = "Papers"
         self.query_one("#detail").border_title = "Paper"
         self.query_one("#papers").focus()

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Label, Markdown, Static
 
 from core.config import Config
+from core.digest import ReportChanges
 from core.sanitize import clean_text
 from tui import bindings
 from tui.model import Group
@@ -19,8 +20,27 @@ from tui.text import emoji_cell, safe, safe_line
 STATE_NOTES = {
     "pending": "No report for this category yet: `dailyai run` writes it after the day's "
     "summaries (it needs Ollama).",
-    "stale": "Written for an older prompt; the next `dailyai run` writes it again.",
 }
+
+
+def stale_note(changes: ReportChanges | None) -> str:
+    """Why a report is out of date, in a line: what changed since it was written."""
+    parts = []
+    if changes is not None:
+        for count, what in (
+            (changes.added, "new in the category"),
+            (changes.removed, "moved out"),
+            (changes.resummarized, "with a changed summary"),
+        ):
+            if count:
+                parts.append(f"{count} {'paper' if count == 1 else 'papers'} {what}")
+        if changes.older_prompt:
+            parts.append("an older prompt")
+    detail = f" ({', '.join(parts)})" if parts else ""
+    return (
+        "Out of date: written from other papers or summaries than the category has now"
+        f"{detail}. The next `dailyai summarize` writes it again."
+    )
 
 
 class CategoryReportScreen(AppScreen[None]):
@@ -65,15 +85,21 @@ class CategoryReportScreen(AppScreen[None]):
         else:
             markdown.update("")
             markdown.display = False
+        note: Text | None = None
         if status == "failed" and report is not None:
             note = Text("The report could not be written: ", style="bold red")
             note.append_text(safe(report.reason or "no reason recorded", style="red"))
-            state.update(note)
+        elif status == "stale" and report is not None:
+            note = Text(stale_note(report.changes), style="yellow")
+        elif status == "ok" and report is not None and report.flags:
+            note = Text("Check: ", style="bold yellow")
+            note.append_text(safe("; ".join(report.flags), style="yellow"))
         elif status in STATE_NOTES:
-            state.update(Text(STATE_NOTES[status], style="yellow" if status == "stale" else "dim"))
-        else:
-            state.update("")
-        state.display = status != "ok"
+            note = Text(STATE_NOTES[status], style="dim")
+        state.update(note or "")
+        state.display = note is not None
+        # The papers of the category now; those the report was not written from are marked.
+        covered = set(report.paper_ids) if report is not None and report.text else None
         sources = Text("출처\n", style="bold underline")
         for paper in group.papers:
             sources.append(" - ")
@@ -82,6 +108,8 @@ class CategoryReportScreen(AppScreen[None]):
                 sources.append(" (")
                 sources.append_text(safe_line(paper.paper.url, style="dim"))
                 sources.append(")")
+            if covered is not None and paper.paper.id not in covered:
+                sources.append("  · not in this report", style="yellow")
             sources.append("\n")
         self.query_one("#report-sources", Static).update(sources)
         self.query_one("#report-scroll", VerticalScroll).scroll_home(animate=False)

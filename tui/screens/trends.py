@@ -1,4 +1,9 @@
-"""Category shares over the last N days: a plotext chart, and a table of what is rising."""
+"""Category shares over the last N days: a plotext chart, and a table of what is rising.
+
+The papers are counted as the day view counts them (core.digest.category_trend): each
+day's digest by default — the papers of the day view's categories and chart — or, with
+`a`, every paper listed that day. The title says which.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Label
 
+from core.digest import TREND_SCOPES, category_trend
 from core.services import Services
 from tui import bindings
 from tui.messages import TrendsLoaded
@@ -21,8 +27,15 @@ from tui.widgets.trend_chart import TrendChart
 WINDOWS = (7, 14, 30, 90)
 
 
+SCOPE_LABELS = {
+    "digest": "in each day's digest",
+    "listed": "among all papers listed each day",
+}
+"""Which papers the shares are of, said in the title (the day view's are the digest's)."""
+
+
 class TrendsScreen(AppScreen[None]):
-    """Shares of each category among the papers listed in the window ending at `end`."""
+    """Shares of each category among the papers of the window ending at `end`."""
 
     BINDINGS = bindings.TRENDS
 
@@ -32,6 +45,7 @@ class TrendsScreen(AppScreen[None]):
         self.config = services.config
         self.end = end
         self.window = services.config.tui.trend_days
+        self.scope = TREND_SCOPES[0]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="trends-box"):
@@ -43,31 +57,36 @@ class TrendsScreen(AppScreen[None]):
     def on_mount(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="trends", exit_on_error=False)
     def _load(self) -> None:
+        self.query_one(TrendChart).loading = True
+        self._read(self.window, self.scope)
+
+    @work(thread=True, exclusive=True, group="trends", exit_on_error=False)
+    def _read(self, window: int, scope: str) -> None:
         """Read this window's and the previous window's counts in a thread."""
-        first = self.end - timedelta(days=2 * self.window - 1)
-        counts = self.services.store.category_counts(first, self.end)
-        start = (self.end - timedelta(days=self.window - 1)).isoformat()
+        first = self.end - timedelta(days=2 * window - 1)
+        counts = category_trend(self.services.store, self.config, first, self.end, scope=scope)
+        start = (self.end - timedelta(days=window - 1)).isoformat()
         days = sorted(day for day in counts if day >= start)
         previous: dict[str, int] = {}
         for day, by_category in counts.items():
             if day < start:
                 for category, count in by_category.items():
                     previous[category] = previous.get(category, 0) + count
-        self.post_message(TrendsLoaded(days, {d: counts[d] for d in days}, previous))
+        self.post_message(TrendsLoaded(days, {d: counts[d] for d in days}, previous, scope))
 
     def on_trends_loaded(self, message: TrendsLoaded) -> None:
         days, counts = message.days, message.counts
-        title = Text(" Category shares", style="bold")
+        self.query_one(TrendChart).loading = False
+        title = Text(f" Category shares {SCOPE_LABELS[message.scope]}", style="bold")
         title.append(
             f"  ·  {plural(len(days), 'day')} with papers in the {self.window} days to "
             f"{self.end}  ·  vs the {self.window} days before",
             style="dim",
         )
         self.query_one("#trends-title", Label).update(title)
+        # Categories outside the taxonomy are counted as not classified, as in the day view.
         names = [category.name for category in self.config.taxonomy.categories]
-        names += sorted({c for day in counts.values() for c in day} - set(names) - {""})
         if any("" in day for day in counts.values()):
             names.append("")
         totals = {day: sum(counts[day].values()) or 1 for day in days}
@@ -134,6 +153,12 @@ class TrendsScreen(AppScreen[None]):
         """Cover 7, 14, 30 or 90 days."""
         later = [w for w in WINDOWS if w > self.window]
         self.window = later[0] if later else WINDOWS[0]
+        self._load()
+
+    def action_cycle_scope(self) -> None:
+        """Count each day's digest, or every paper listed that day."""
+        index = TREND_SCOPES.index(self.scope)
+        self.scope = TREND_SCOPES[(index + 1) % len(TREND_SCOPES)]
         self._load()
 
     def action_back(self) -> None:

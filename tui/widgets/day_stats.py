@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from core.digest import Digest
+from core.report import report_counts
 
 
 class DayStats(Static):
@@ -28,9 +29,15 @@ class DayStats(Static):
         text.append(f" {states.count('failed')}✗", style="red")
         text.append(f" {states.count('pending')}·", style="dim")
         text.append(f"  of {len(selected)}\n", style="dim")
-        reports = [section.report.status for section in digest.sections]
+        # Only a report written from the category's papers and summaries of now counts.
+        reports = report_counts(digest)
         text.append("Reports   ", style="bold")
-        text.append(f"{reports.count('ok')}/{len(reports)} written\n")
+        text.append(f"{reports['ok']}/{len(digest.sections)} written")
+        if reports["stale"]:
+            text.append(f" {reports['stale']}~", style="yellow")
+        if reports["failed"]:
+            text.append(f" {reports['failed']}✗", style="red")
+        text.append("\n")
         day_papers = [*selected, *digest.others]
         unread = sum(1 for paper in day_papers if not paper.read)
         starred = sum(1 for paper in day_papers if paper.starred)
