@@ -155,8 +155,7 @@ def populate_day(store: Store, config: Config, *, hostile: bool = True) -> Publi
         s.category.name: report_inputs_hash(s.category.name, s.inputs) for s in digest.sections
     }
     inputs = {
-        s.category.name: [(item.paper_id, item.state) for item in s.inputs]
-        for s in digest.sections
+        s.category.name: [(item.paper_id, item.state) for item in s.inputs] for s in digest.sections
     }
     for position, category in enumerate(used):
         members = [pid for pid, name in result.categories.items() if name == category]

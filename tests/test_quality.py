@@ -132,6 +132,9 @@ def plan_gate(text: str):
         '이 논문은 "While scaling training compute has led to remarkable improvements in large '
         "language models (LLMs), scaling inference compute has not yet yielded analogous gains. "
         'We propose PlanSearch, a novel search algorithm." 라고 설명한다.',
+        # English sentences of the model's own, in quotes: not copied, still not Korean.
+        '이 논문은 "This work shows that planning helps models write better programs. It also '
+        'finds that diverse ideas matter more than many samples." 라고 설명한다.',
         # The same in other quotes and in parentheses.
         "이 논문은 “We hypothesize that a core missing component is a lack of diverse LLM "
         "outputs, leading to inefficient search.”라고 주장한다. 저자들은 새 방법을 제안한다.",

@@ -634,6 +634,44 @@ async def test_trends_chart_and_table(services):
         assert chart.days == ["2026-05-08", "2026-07-31"]
 
 
+async def test_trends_count_the_papers_the_day_view_counts(services):
+    services.config.digest.size = 10  # the digest is a third of the day's papers
+    app = make_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        digest = main_screen(app).digest
+        by_category = {s.category.name: len(s.papers) for s in digest.sections}
+        if digest.unclassified:
+            by_category[""] = len(digest.unclassified)
+        await pilot.press("t")
+        await settle(pilot)
+        trends = app.screen
+        table = trends.query_one("#trends-table")
+
+        def papers_per_row() -> dict[str, int]:
+            rows = [table.get_row_at(r) for r in range(table.row_count)]
+            return {row[1].plain.strip(): int(row[2].plain) for row in rows}
+
+        def title() -> str:
+            return str(trends.query_one("#trends-title").visual)
+
+        assert "Category shares in each day's digest" in title()
+        counted = papers_per_row()
+        assert sum(counted.values()) == len(digest.selected) == 10
+        for name, count in by_category.items():
+            assert (
+                next(v for k, v in counted.items() if k.endswith(name or "Not classified yet"))
+                == count
+            )
+        await pilot.press("a")
+        await settle(pilot)
+        assert "Category shares among all papers listed each day" in title()
+        assert sum(papers_per_row().values()) == digest.total == 30
+        await pilot.press("a")
+        await settle(pilot)
+        assert sum(papers_per_row().values()) == 10
+
+
 async def test_help_lists_every_binding_with_the_keymap_applied(services):
     services.config.tui.keymap = {"next_day": "n", "previous-day": "b", "no_such": "x"}
     messages: list = []
@@ -693,6 +731,35 @@ async def test_change_a_papers_category(services):
         assert screen.current_group.key == ALL
         assert screen.current_paper.paper.id == paper.paper.id
         assert screen.current_paper.category == names[names.index("Robotics") - 3]
+
+
+async def test_moving_a_paper_leaves_its_categorys_report_out_of_date(services):
+    app = make_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("left_square_bracket")  # to 2026-05-08, the day with the report
+        await settle(pilot)
+        stats = app.screen.query_one("#day-stats")
+        sections = len(main_screen(app).digest.sections)
+        assert f"Reports   1/{sections} written" in str(stats.visual)
+        app.screen.query_one(CategoryList).select_group("LLM")
+        await pilot.pause()
+        paper = app.screen.query_one(PaperTable).papers[0]
+        names = [c.name for c in services.config.taxonomy.categories]
+        await pilot.press("c", *["down"] * (names.index("Robotics") - names.index("LLM")), "enter")
+        await settle(pilot)
+        sections = len(main_screen(app).digest.sections)  # Robotics has a paper now
+        assert f"Reports   0/{sections} written 1~" in str(stats.visual)
+        app.screen.query_one(CategoryList).select_group("LLM")
+        await pilot.press("r")
+        await pilot.pause()
+        report = app.screen
+        assert isinstance(report, CategoryReportScreen)
+        state = str(report.query_one("#report-state").visual)
+        assert state.startswith("Out of date: written from other papers or summaries")
+        assert "(1 paper moved out)" in state
+        assert report.query_one("#report-body").display  # the old text, marked as old
+        assert paper.paper.title not in str(report.query_one("#report-sources").visual)
 
 
 async def test_resummarize_streams_the_summary_from_the_model(services):
