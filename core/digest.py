@@ -2,7 +2,10 @@
 
 This is the read model every output shares (the Markdown report, the feeds, the email and
 the TUI): one call, `build_digest`, gathers a day's papers with their classification, their
-summary state and their category's report, so no front end assembles it differently.
+summary state and their category's report, so no front end assembles it differently. What
+is current is decided here once (`summary_states`, `report_state`), for what is shown and
+for what `dailyai summarize` plans to write; `category_trend` counts days as the day view
+does.
 
 Selection: a weekday brings hundreds of arXiv papers and a laptop model writes one summary
 every 10–30 s, so the digest holds the day's top `digest.size` papers — those listed on

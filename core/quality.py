@@ -220,13 +220,17 @@ def invented_numbers(text: str, source: str) -> list[str]:
     Integers below 10 are not checked: "2가지 방법" may render "two methods", and such
     small counts are not the figures a reader would quote.
     """
+    checked = [
+        number
+        for number in numbers_in(text)
+        if not (_number_value(number) < 10 and "." not in number)
+    ]
+    if not checked:
+        return []  # most answers quote no figure: the source need not be read
     known = {_number_value(number) for number in numbers_in(source)}
     invented = []
-    for number in numbers_in(text):
-        value = _number_value(number)
-        if value < 10 and "." not in number:
-            continue
-        if value not in known and number not in invented:
+    for number in checked:
+        if _number_value(number) not in known and number not in invented:
             invented.append(number)
     return invented
 
