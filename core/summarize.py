@@ -11,7 +11,10 @@ What this module guarantees:
 - The day's digest selection is summarized first, category by category (largest first,
   in rank order within each); a category's report is written as soon as its papers'
   summaries are done, from those summaries (not the abstracts), shortened to fit
-  `num_ctx` when a category is large. Other papers are
+  `num_ctx` when a category is large. A summary's sentences with numbers not in its
+  abstract stay out of it, and the report's own numbers are checked against the abstracts.
+  A report is current only for its category's papers and summaries of now
+  (core.digest.report_state decides, for this plan and for every view). Other papers are
   summarized on demand (`summarize_paper`) or within `digest.time_budget_minutes`.
 - Up to `ollama.parallel` requests run at once; answers stream to `on_token`; progress
   events carry an ETA from the measured speed (`StepProgress` from core.pipeline).
