@@ -76,17 +76,17 @@ def _listed(item: Any, default_day: date) -> Listed | None:
         links["github"] = github
     if project:
         links["project"] = project
-    submitted = parse_datetime(paper_data.get("submittedOnDailyAt"))
+    submitted = parse_datetime(_str(paper_data.get("submittedOnDailyAt")))
     keywords = paper_data.get("ai_keywords")
     paper = Paper(
         id=paper_id,
         arxiv_id=arxiv_id,
         title=one_line(str(title)) or paper_id,
-        abstract=clean_text(paper_data.get("summary") or item.get("summary") or ""),
+        abstract=clean_text(_str(paper_data.get("summary")) or _str(item.get("summary"))),
         authors=[
-            one_line(author.get("name"))
-            for author in paper_data.get("authors") or []
-            if isinstance(author, dict) and author.get("name") and not author.get("hidden")
+            one_line(_str(author.get("name")))
+            for author in _list(paper_data.get("authors"))
+            if isinstance(author, dict) and _str(author.get("name")) and not author.get("hidden")
         ],
         links=links,
         published=iso(parse_datetime(paper_data.get("publishedAt"))),
@@ -98,10 +98,19 @@ def _listed(item: Any, default_day: date) -> Listed | None:
         ai_keywords=[one_line(k, limit=80) for k in keywords if isinstance(k, str)]
         if isinstance(keywords, list)
         else [],
-        hf_summary=clean_text(paper_data.get("ai_summary"), limit=2000) or None,
+        hf_summary=clean_text(_str(paper_data.get("ai_summary")), limit=2000) or None,
         text_rank=TEXT_RANK[SourceKind.HF_DAILY],
     )
     return Listed(paper=paper, day=submitted.date() if submitted else default_day)
+
+
+def _str(value: Any) -> str:
+    """A text field, or "" when the JSON holds something else there (a number, a list)."""
+    return value if isinstance(value, str) else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _int(value: Any) -> int | None:
