@@ -518,11 +518,30 @@ async def test_a_body_whose_last_parse_stored_nothing_is_parsed_again(config, st
         store,
         config,
         date(2021, 11, 2),
-        specs=[SourceSpec("arxiv", url, SourceKind.ARXIV_RSS)],
+        specs=[SourceSpec("arxiv", url, None)],
         fetcher=fetcher(config),
     )
     assert (summary.results[0].status, summary.results[0].new) == ("ok", 5)
     assert "If-None-Match" not in http_server.hits("/rss")[0].headers
+
+
+async def test_a_feed_that_emptied_is_not_hidden_as_unchanged(config, store, http_server):
+    empty = fixture_path("arxiv_rss_empty_test_category_2024-11-28_aioarxiv.xml").read_bytes()
+    url = http_server.route(
+        "/rss", Reply(200, fixture_path(RSS4).read_bytes()), Reply(200, empty, {"ETag": '"e"'})
+    )
+    config = quick(config, enrich_with_arxiv_api=False)
+    day = date(2026, 9, 24)
+    specs = [SourceSpec("arxiv", url, SourceKind.ARXIV_RSS)]
+    statuses = [
+        (await fetch_day(store, config, day, specs=specs, fetcher=fetcher(config)))
+        .results[0]
+        .status
+        for _ in range(3)
+    ]
+    # The day keeps the papers stored first; the feed's own emptiness is still reported.
+    assert statuses == ["ok", "empty", "empty"]
+    assert len(store.day_papers(day)) == 4
 
 
 async def test_a_new_parser_version_parses_an_unchanged_body_again(
