@@ -544,6 +544,34 @@ async def test_a_feed_that_emptied_is_not_hidden_as_unchanged(config, store, htt
     assert len(store.day_papers(day)) == 4
 
 
+async def test_a_store_from_before_m006_keeps_its_cache_and_parses_once_more(
+    config, http_server, tmp_path, monkeypatch
+):
+    from core.migrations import MIGRATIONS
+    from core.store import Store
+
+    body = fixture_path(RSS4).read_bytes()
+    url = http_server.route("/rss", Reply(200, body))
+    before = [m for m in MIGRATIONS if m[0] < "m006_fetch_state"]
+    monkeypatch.setattr("core.migrations.MIGRATIONS", before)
+    with Store(tmp_path / "old.sqlite3") as old:
+        old.query(
+            "INSERT INTO http_cache (url, body_sha256, checked_at) VALUES (?, ?, 'then')",
+            (url, hashlib.sha256(body).hexdigest()),
+        )
+    monkeypatch.setattr("core.migrations.MIGRATIONS", MIGRATIONS)
+    with Store(tmp_path / "old.sqlite3") as store:
+        assert "m006_fetch_state" in store.applied_migrations
+        assert store.http_cache_get(url)["kind"] is None  # kept, parse unknown
+        config = quick(config, enrich_with_arxiv_api=False)
+        specs = [SourceSpec("arxiv", url, None)]
+        day = date(2026, 9, 24)
+        first = await fetch_day(store, config, day, specs=specs, fetcher=fetcher(config))
+        again = await fetch_day(store, config, day, specs=specs, fetcher=fetcher(config))
+    assert (first.results[0].status, first.results[0].new) == ("ok", 4)
+    assert again.results[0].status == "unchanged"
+
+
 async def test_a_new_parser_version_parses_an_unchanged_body_again(
     config, store, http_server, monkeypatch
 ):
