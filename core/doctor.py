@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from core.config import Config, load_config
@@ -14,7 +15,7 @@ from core.errors import DailyAIError
 from core.fetch import Fetcher
 from core.ingest import ENRICH_MAX_ATTEMPTS, source_specs, unexpected_error
 from core.models import SourceKind
-from core.sources import detect_kind
+from core.sources import detect_kind, parse_source
 from core.store import Store
 
 
@@ -171,6 +172,14 @@ async def check_sources(config: Config) -> list[Check]:
             try:
                 fetched = await fetcher.get(url, label=spec.name)
                 kind = detect_kind(fetched.body, fetched.content_type, spec.name)
+                # Parsed too: a format the parser cannot read is found now, not on a run.
+                parsed = parse_source(
+                    spec.kind or kind,
+                    fetched.body,
+                    day=date.today(),
+                    label=spec.name,
+                    source=spec.name,
+                )
             except DailyAIError as error:
                 checks.append(Check(f"source {spec.name}", False, str(error)))
                 continue
@@ -186,7 +195,8 @@ async def check_sources(config: Config) -> list[Check]:
                 Check(
                     f"source {spec.name}",
                     not expected,
-                    f"{spec.url} answers with {kind.value}{expected}",
+                    f"{spec.url} answers with {kind.value}{expected}: "
+                    f"{len(parsed.listed)} papers readable",
                 )
             )
     return checks

@@ -681,3 +681,26 @@ async def test_enrichment_picks_up_earlier_days_papers_that_are_missing_categori
     )
     assert [r.name for r in summary.results] == ["hf", "arxiv-api"]
     assert store.get_paper("1605.08386").categories
+
+
+async def test_doctor_parses_each_source_so_an_unreadable_format_is_found_early(tmp_path):
+    from core.config import load_config
+    from core.doctor import check_sources
+
+    unreadable = tmp_path / "digest.xml"
+    unreadable.write_bytes(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>cs.LG updates on arXiv.org'
+        b"</title><item><title>no id</title><link>https://x.org/1</link></item></channel></rss>"
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[[sources]]\nname = "old"\nkind = "arxiv-rss"\nurl = "{fixture_path(RSS1).as_uri()}"\n'
+        f'[[sources]]\nname = "odd"\nkind = "arxiv-rss"\nurl = "{unreadable.as_uri()}"\n',
+        encoding="utf-8",
+    )
+    checks = {check.name: check for check in await check_sources(load_config(path))}
+    assert checks["source old"].ok and checks["source old"].detail.endswith(
+        "answers with arxiv-rss: 5 papers readable"
+    )
+    assert not checks["source odd"].ok
+    assert checks["source odd"].detail.startswith("odd: read none of the 1 items")
