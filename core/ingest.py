@@ -349,8 +349,8 @@ def _same_parse(store: Store, cached: Any, spec: SourceSpec, day: date) -> bool:
     """True when skipping a body seen before loses nothing: the same kind and parser read it
     and stored papers of this source for `day`."""
     kind = cached["kind"]
-    if kind is None or kind not in set(SourceKind):
-        return False  # cached before parses were recorded, or by a kind that is gone
+    if kind not in {known.value for known in SourceKind}:
+        return False  # cached before parses were recorded (NULL), or by a kind that is gone
     if spec.kind is not None and spec.kind.value != kind:
         return False
     if cached["parser_version"] != PARSER_VERSIONS[SourceKind(kind)]:
