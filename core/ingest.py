@@ -156,7 +156,10 @@ async def fetch_day(
             )
         )
         results = list(results)
-        if enrich if enrich is not None else config.fetch.enrich_with_arxiv_api:
+        # When every source failed (offline, most likely) the arXiv API would fail too, and
+        # count against each paper's bounded look-ups for nothing.
+        reachable = not results or any(not result.failed for result in results)
+        if reachable and (enrich if enrich is not None else config.fetch.enrich_with_arxiv_api):
             enrichment = await _enrich(store, config, fetcher, results, report, day, refresh)
             if enrichment is not None:
                 results.append(enrichment)

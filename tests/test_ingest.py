@@ -704,3 +704,20 @@ async def test_doctor_parses_each_source_so_an_unreadable_format_is_found_early(
     )
     assert not checks["source odd"].ok
     assert checks["source odd"].detail.startswith("odd: read none of the 1 items")
+
+
+async def test_an_offline_fetch_spends_none_of_the_papers_enrichment_attempts(
+    config, store, http_server
+):
+    api_url = http_server.route("/api/query", Reply(503))
+    config = quick(config, arxiv_api_url=api_url)
+    hf = SourceSpec(
+        "hf", http_server.route("/hf", Reply(200, _hf_with("1605.08386"))), SourceKind.HF_DAILY
+    )
+    await fetch_day(store, config, HF_DAY, specs=[hf], fetcher=fetcher(config))
+    assert len(http_server.hits("/api/query")) == 1  # the first look-up failed
+    down = SourceSpec("hf", http_server.route("/down", Reply(503)), SourceKind.HF_DAILY)
+    summary = await fetch_day(store, config, HF_DAY, specs=[down], fetcher=fetcher(config))
+    assert [r.name for r in summary.results] == ["hf"]  # no look-up while nothing answers
+    assert len(http_server.hits("/api/query")) == 1
+    assert store.query("SELECT attempts FROM enrichment_attempts")[0][0] == 1
