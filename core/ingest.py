@@ -34,6 +34,8 @@ from core.sources.arxiv_api import parse as parse_arxiv_api
 from core.store import RunStep, Store
 
 log = logging.getLogger("dailyai.fetch")
+# Tracebacks go to a run's log file when one is attached, never raw onto the terminal.
+log.addHandler(logging.NullHandler())
 
 ENRICH_MAX_ATTEMPTS = 5
 """How many times a paper's arXiv categories are asked for before it is given up on."""

@@ -447,6 +447,21 @@ def test_fetch_source_with_a_redirect_loop_prints_one_line(capsys, http_server):
     assert "the server redirects in a loop" in out
 
 
+def test_an_unforeseen_error_is_one_line_on_the_command_line(capsys, monkeypatch):
+    import core.ingest
+    from core.cli import main
+
+    def buggy(kind, body, *, day, label, source):
+        raise KeyError("categories")  # stands in for a bug nobody has found yet
+
+    monkeypatch.setattr(core.ingest, "parse_source", buggy)
+    code = main(["fetch", "--date", "2026-09-24", "--source", fixture_path(RSS4).as_uri()])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "unexpected error (KeyError: 'categories') — please report it" in out
+    assert "Traceback" not in out + err
+
+
 # --- formats are never silently empty ------------------------------------------------------
 
 RSS1 = "arxiv_rss1_rdf_cs.LG_2021-11-01_written-after-format.xml"
