@@ -285,8 +285,8 @@ class Fetcher:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
                 raise SourceError(self._too_big(label))
-            reader = _BodyReader(response.headers.get("Content-Encoding", ""), self.max_bytes)
             try:
+                reader = _BodyReader(response.headers.get("Content-Encoding", ""), self.max_bytes)
                 async for chunk in response.aiter_raw(READ_CHUNK):
                     reader.feed(chunk)
                 body = reader.finish()

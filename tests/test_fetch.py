@@ -217,6 +217,17 @@ async def test_a_body_that_does_not_match_its_content_encoding_is_one_line(
     assert len(http_server.hits("/lies")) == 1
 
 
+async def test_an_encoding_that_was_not_asked_for_is_one_line(config, http_server):
+    url = http_server.route("/br", Reply(200, b"\x1b\x00\x00", {"Content-Encoding": "br"}))
+    async with fetcher_for(config) as fetcher:
+        with pytest.raises(SourceError) as error:
+            await fetcher.get(url, label="brotli")
+    assert str(error.value) == (
+        "brotli: the body is in the 'br' encoding, which was not asked for and cannot be read"
+        " — the server is misconfigured; try again later or tell the source's maintainers"
+    )
+
+
 @pytest.mark.parametrize(
     "encoding, encode",
     [
