@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from core.config import Config, load_config
 from core.errors import DailyAIError
 from core.fetch import Fetcher
-from core.ingest import source_specs
+from core.ingest import ENRICH_MAX_ATTEMPTS, source_specs, unexpected_error
 from core.models import SourceKind
-from core.sources import detect_kind
+from core.sources import detect_kind, parse_source
 from core.store import Store
 
 
@@ -43,6 +44,7 @@ async def run_checks(config_path: Path | str | None = None) -> list[Check]:
         )
     ]
     checks.append(check_store(config))
+    checks.append(check_enrichment(config))
     checks.extend(await check_sources(config))
     checks.extend(await check_model(config))
     return checks
@@ -65,6 +67,32 @@ def check_store(config: Config) -> Check:
         )
     latest = f", latest day {days[0][0]}" if days else ""
     return Check("store", True, f"{path}: {papers} papers on {len(days)} days{latest}")
+
+
+def check_enrichment(config: Config, store: Store | None = None) -> Check:
+    """How many papers lack their arXiv categories, and whether fetches still ask for them."""
+    name = "arXiv categories"
+    try:
+        if store is None:
+            with Store(config.dirs.database) as opened:
+                total, missing, given_up = opened.enrichment_backlog(ENRICH_MAX_ATTEMPTS)
+        else:
+            total, missing, given_up = store.enrichment_backlog(ENRICH_MAX_ATTEMPTS)
+    except DailyAIError as error:
+        return Check(name, False, str(error))
+    if not missing:
+        return Check(name, True, f"every one of the {total} papers with an arXiv id has them")
+    detail = f"{missing} of {total} papers with an arXiv id lack their arXiv categories"
+    if not config.fetch.enrich_with_arxiv_api:
+        return Check(name, True, f"{detail} (fetch.enrich_with_arxiv_api is off)")
+    if given_up:
+        return Check(
+            name,
+            False,
+            f"{detail}: {given_up} given up after {ENRICH_MAX_ATTEMPTS} attempts — "
+            "`dailyai fetch --refresh` asks the arXiv API again",
+        )
+    return Check(name, True, f"{detail}; the next fetch asks the arXiv API again")
 
 
 async def check_model(config: Config) -> list[Check]:
@@ -144,8 +172,21 @@ async def check_sources(config: Config) -> list[Check]:
             try:
                 fetched = await fetcher.get(url, label=spec.name)
                 kind = detect_kind(fetched.body, fetched.content_type, spec.name)
+                # Parsed too: a format the parser cannot read is found now, not on a run.
+                parsed = parse_source(
+                    spec.kind or kind,
+                    fetched.body,
+                    day=date.today(),
+                    label=spec.name,
+                    source=spec.name,
+                )
             except DailyAIError as error:
                 checks.append(Check(f"source {spec.name}", False, str(error)))
+                continue
+            except Exception as error:  # one source's surprise must not end the check-up
+                checks.append(
+                    Check(f"source {spec.name}", False, unexpected_error(spec.name, error))
+                )
                 continue
             expected = (
                 f" (configured as {spec.kind.value})" if spec.kind and spec.kind != kind else ""
@@ -154,7 +195,8 @@ async def check_sources(config: Config) -> list[Check]:
                 Check(
                     f"source {spec.name}",
                     not expected,
-                    f"{spec.url} answers with {kind.value}{expected}",
+                    f"{spec.url} answers with {kind.value}{expected}: "
+                    f"{len(parsed.listed)} papers readable",
                 )
             )
     return checks

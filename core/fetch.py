@@ -4,6 +4,12 @@ Timeouts, a User-Agent naming the app, conditional GET, bounded retries with bac
 timeouts, 5xx and 429 (honouring Retry-After), a cap on body size, and arXiv's terms of
 use (one request every 3 seconds, one connection at a time). `file://` URLs are read from
 disk through the same interface, so offline sources and the demo take the same path.
+
+Every failure leaves as a `SourceError` with one line naming the source, the cause and what
+to do: failures that cannot mend within seconds (a host name that does not resolve, a
+redirect loop, a body that does not match its Content-Encoding) are not retried. The size
+cap holds for whatever comes in — files, pipes, devices, chunked or compressed bodies —
+because bodies are read in bounded chunks and decompressed here, never past the cap.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ import asyncio
 import email.utils
 import hashlib
 import json
+import socket
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +35,10 @@ from core.config import FetchConfig
 from core.errors import SourceError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+READ_CHUNK = 1 << 16
+"""Bytes read (or decompressed) at a time, so no single step can exceed the size cap by much."""
+ACCEPT_ENCODING = "gzip, deflate"
+"""The encodings `_BodyReader` decodes; asking for no others keeps the cap exact."""
 
 
 class Clock(Protocol):
@@ -109,7 +121,7 @@ class Fetcher:
             timeout=httpx.Timeout(
                 config.timeout_seconds, connect=min(10.0, config.timeout_seconds)
             ),
-            headers={"User-Agent": user_agent(config.contact)},
+            headers={"User-Agent": user_agent(config.contact), "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=True,
             limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
             transport=transport,
@@ -141,7 +153,8 @@ class Fetcher:
         """
         label = label or url
         if url.startswith("file://"):
-            return self._read_file(url, label)
+            # In a thread: a pipe or a slow disk must not hold up the other sources.
+            return await asyncio.to_thread(self._read_file, url, label)
         if not url.startswith(("http://", "https://")):
             raise SourceError(
                 f"{label}: unsupported URL {url!r} — use https://, http:// or file://"
@@ -159,18 +172,24 @@ class Fetcher:
         if parts.netloc and parts.netloc != "localhost":
             raise SourceError(f"{label}: file URLs must be local (file:///path), not {url!r}")
         try:
-            size = path.stat().st_size
-            if size > self.max_bytes:
-                raise SourceError(self._too_big(label))
-            body = path.read_bytes()
+            # Read in chunks up to the cap: devices, pipes and /proc files report a size of 0.
+            with path.open("rb") as file:
+                body = bytearray()
+                while chunk := file.read(READ_CHUNK):
+                    body += chunk
+                    if len(body) > self.max_bytes:
+                        raise SourceError(self._too_big(label))
         except FileNotFoundError:
             raise SourceError(f"{label}: no such file {path} — check the source's URL") from None
         except IsADirectoryError:
             raise SourceError(f"{label}: {path} is a directory, not a feed file") from None
         except PermissionError:
             raise SourceError(f"{label}: cannot read {path} (permission denied)") from None
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise SourceError(f"{label}: cannot read {path} ({reason})") from None
         content_type = "application/json" if path.suffix == ".json" else "application/xml"
-        return Fetched(url=url, body=body, content_type=content_type, status=200)
+        return Fetched(url=url, body=bytes(body), content_type=content_type, status=200)
 
     def _too_big(self, label: str) -> str:
         return (
@@ -202,9 +221,16 @@ class Fetcher:
             except httpx.TimeoutException:
                 last_problem = f"timed out after {self.config.timeout_seconds:g} s"
                 wait = self._backoff(attempt)
-            except httpx.TransportError as error:
+            except httpx.HTTPError as error:
+                lasting = lasting_failure(error, label, url)
+                if lasting is not None:
+                    raise lasting from None  # retrying within seconds would not mend it
                 last_problem = f"connection failed ({_describe(error)})"
                 wait = self._backoff(attempt)
+            except httpx.InvalidURL as error:
+                raise SourceError(
+                    f"{label}: invalid URL ({_describe(error)}) — check the source's URL"
+                ) from None
             else:
                 if isinstance(result, Fetched):
                     return result
@@ -259,14 +285,18 @@ class Fetcher:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
                 raise SourceError(self._too_big(label))
-            chunks = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise SourceError(self._too_big(label))
-                chunks.append(chunk)
-            body = b"".join(chunks)
+            try:
+                reader = _BodyReader(response.headers.get("Content-Encoding", ""), self.max_bytes)
+                async for chunk in response.aiter_raw(READ_CHUNK):
+                    reader.feed(chunk)
+                body = reader.finish()
+            except _TooBig:
+                raise SourceError(self._too_big(label)) from None
+            except _Undecodable as error:
+                raise SourceError(
+                    f"{label}: {error} — the server is misconfigured; try again later or tell "
+                    "the source's maintainers"
+                ) from None
             content_type = response.headers.get("Content-Type", "")
             if response.status_code >= 400:
                 # The arXiv API reports errors as an Atom feed with HTTP 400: let the parser
@@ -308,9 +338,140 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _describe(error: httpx.TransportError) -> str:
+def lasting_failure(error: httpx.HTTPError, label: str, url: str) -> SourceError | None:
+    """The one-line error for an HTTP failure that a retry would not mend, else None."""
+    if isinstance(error, httpx.ConnectError) and _caused_by(error, socket.gaierror):
+        host = _request_host(error) or urlsplit(url).hostname or url
+        return SourceError(f"{label}: cannot resolve host {host} — check the URL or your network")
+    if isinstance(error, httpx.TooManyRedirects):
+        return SourceError(
+            f"{label}: the server redirects in a loop (too many redirects) — check the source's "
+            "URL, or open it in a browser to see where it leads"
+        )
+    if isinstance(error, httpx.DecodingError):
+        return SourceError(
+            f"{label}: the body does not match its Content-Encoding ({_describe(error)}) — the "
+            "server is misconfigured; try again later or tell the source's maintainers"
+        )
+    if isinstance(error, httpx.UnsupportedProtocol):
+        return SourceError(
+            f"{label}: the server sent us to an unsupported URL ({_describe(error)}) — "
+            "use the feed's own https:// URL"
+        )
+    if not isinstance(error, httpx.TransportError):
+        return SourceError(f"{label}: request failed ({type(error).__name__}: {_describe(error)})")
+    return None
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    """True when `kind` is anywhere in the chain of causes of `error`."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _request_host(error: httpx.HTTPError) -> str | None:
+    try:
+        return error.request.url.host or None
+    except RuntimeError:  # the error carries no request
+        return None
+
+
+def _describe(error: Exception) -> str:
     text = str(error) or type(error).__name__
     return text.splitlines()[0][:200]
+
+
+class _TooBig(Exception):
+    """The body grew past the size cap."""
+
+
+class _Undecodable(Exception):
+    """The body does not decode as its Content-Encoding says."""
+
+
+class _BodyReader:
+    """A response body decoded from its Content-Encoding, refused once it passes `limit`.
+
+    httpx would inflate each network read whole (64 KB of gzip can inflate to 64 MB);
+    here every stage is asked for at most what is left under the cap, so a compression
+    bomb costs no more memory than the cap.
+    """
+
+    def __init__(self, content_encoding: str, limit: int) -> None:
+        self.limit = limit
+        self.body = bytearray()
+        encodings = [e.strip().lower() for e in content_encoding.split(",") if e.strip()]
+        # Encodings are listed in the order they were applied: undo them in reverse.
+        self.stages = [_Inflater(name) for name in reversed(encodings) if name != "identity"]
+
+    def feed(self, data: bytes) -> None:
+        for stage in self.stages:
+            data = stage.inflate(data, self.limit + 1)
+        self._append(data)
+
+    def finish(self) -> bytes:
+        data = b""
+        for stage in self.stages:
+            data = stage.inflate(data, self.limit + 1) + stage.flush()
+        self._append(data)
+        return bytes(self.body)
+
+    def _append(self, data: bytes) -> None:
+        if len(self.body) + len(data) > self.limit:
+            raise _TooBig
+        self.body += data
+
+
+class _Inflater:
+    """One Content-Encoding stage (gzip or deflate), with bounded output per call."""
+
+    def __init__(self, encoding: str) -> None:
+        if encoding in ("gzip", "x-gzip"):
+            wbits = zlib.MAX_WBITS | 16
+        elif encoding == "deflate":
+            wbits = zlib.MAX_WBITS  # zlib-wrapped; raw deflate is tried if that fails
+        else:
+            raise _Undecodable(
+                f"the body is in the {encoding!r} encoding, which was not asked for and cannot "
+                "be read"
+            )
+        self.encoding = encoding
+        self.raw_fallback = encoding == "deflate"
+        self.decompressor = zlib.decompressobj(wbits)
+        self.produced = 0
+
+    def inflate(self, data: bytes, limit: int) -> bytes:
+        if not data:
+            return b""
+        try:
+            output = self.decompressor.decompress(data, limit - self.produced + 1)
+        except zlib.error as error:
+            if self.raw_fallback and self.produced == 0:
+                self.raw_fallback = False
+                self.decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.inflate(data, limit)
+            raise _Undecodable(self._mismatch(error)) from None
+        self.raw_fallback = False
+        self.produced += len(output)
+        if self.produced > limit or self.decompressor.unconsumed_tail:
+            raise _TooBig
+        return output
+
+    def flush(self) -> bytes:
+        try:
+            return self.decompressor.flush()
+        except zlib.error as error:
+            raise _Undecodable(self._mismatch(error)) from None
+
+    def _mismatch(self, error: zlib.error) -> str:
+        detail = str(error).split(":")[-1].strip() or "unreadable"
+        return f"the body is not valid {self.encoding} although its Content-Encoding says so ({detail})"
 
 
 def _error_detail(body: bytes) -> str:

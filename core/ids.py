@@ -45,6 +45,20 @@ def find_arxiv_id(*candidates: str | None) -> tuple[str, int | None] | None:
     return None
 
 
+_SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$")
+
+
+def safe_slug(text: str | None) -> str | None:
+    """`text` when it is a plain id that is safe inside a URL path or a file name, else None.
+
+    Letters, digits, `.`, `_` and `-` only, starting and ending with a letter or digit, no
+    `..`: an id from a source can never climb a path (`../../etc/passwd`) or add a query.
+    """
+    if not text or not _SLUG.match(text) or ".." in text:
+        return None
+    return text
+
+
 def normalise_url(url: str) -> str:
     """The form of a link used for hashing: scheme and host lower-cased, no fragment."""
     parts = urlsplit(url.strip())

@@ -1,20 +1,25 @@
 """The fetch step: every source fetched, parsed and merged into the store, with a ledger.
 
 Sources are fetched concurrently through one shared `Fetcher` (arXiv's hosts one at a time,
-3 seconds apart). One failing source never sinks the others: it is recorded as failed with
-its one-line cause, and the rest are stored. Papers from Hugging Face are then enriched with
-their arXiv categories through the arXiv API, in batches.
+3 seconds apart). One failing source never sinks the others, whatever goes wrong: it is
+recorded as failed with its one-line cause, and the rest are stored. A source is skipped as
+unchanged only when the same bytes were parsed before by the same kind and parser version
+and stored this day's papers. Papers without arXiv categories (from Hugging Face, say) are
+then enriched through the arXiv API, in batches; a failed look-up is retried on later
+fetches, a bounded number of times.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from core.announcements import empty_reason
@@ -23,9 +28,19 @@ from core.errors import ConfigError, SourceError
 from core.fetch import Fetched, Fetcher, Validators
 from core.ids import parse_arxiv_id
 from core.models import FetchSummary, Listed, SourceKind, SourceResult
-from core.sources import ParsedSource, detect_kind, parse_source
+from core.sanitize import one_line
+from core.sources import PARSER_VERSIONS, ParsedSource, detect_kind, parse_source
 from core.sources.arxiv_api import parse as parse_arxiv_api
 from core.store import RunStep, Store
+
+log = logging.getLogger("dailyai.fetch")
+# Tracebacks go to a run's log file when one is attached, never raw onto the terminal.
+log.addHandler(logging.NullHandler())
+
+ENRICH_MAX_ATTEMPTS = 5
+"""How many times a paper's arXiv categories are asked for before it is given up on."""
+ENRICH_RETRY_LIMIT = 200
+"""At most this many papers from earlier fetches are retried per fetch (4 API requests)."""
 
 
 @dataclass
@@ -143,8 +158,11 @@ async def fetch_day(
             )
         )
         results = list(results)
-        if enrich if enrich is not None else config.fetch.enrich_with_arxiv_api:
-            enrichment = await _enrich(store, config, fetcher, results, report)
+        # When every source failed (offline, most likely) the arXiv API would fail too, and
+        # count against each paper's bounded look-ups for nothing.
+        reachable = not results or any(not result.failed for result in results)
+        if reachable and (enrich if enrich is not None else config.fetch.enrich_with_arxiv_api):
+            enrichment = await _enrich(store, config, fetcher, results, report, day, refresh)
             if enrichment is not None:
                 results.append(enrichment)
     finally:
@@ -155,10 +173,7 @@ async def fetch_day(
         0
     ][0]
     if not listed_today:
-        summary.empty_reason = (
-            "; ".join(f"{result.name}: {result.reason}" for result in results if result.reason)
-            or "no source listed any paper for this day"
-        )
+        summary.empty_reason = why_empty(results)
     for result in results:
         store.record_step(
             run_id,
@@ -200,11 +215,10 @@ async def _fetch_source(
     try:
         report(FetchProgress(spec.name, "fetching", spec.url))
         pages = await _download(store, config, fetcher, spec, day, refresh)
-        if pages is None:
+        if isinstance(pages, _Unchanged):
             result.status = "unchanged"
             result.reason = "no change since the last fetch"
-            if spec.kind:
-                result.kind = spec.kind
+            result.kind = pages.kind
             report(FetchProgress(spec.name, "done", result.reason))
             return result
         kind = spec.kind or detect_kind(pages[0].body, pages[0].content_type, spec.name)
@@ -226,7 +240,14 @@ async def _fetch_source(
             result.warnings.append(f"{counts.duplicates} duplicate entries merged")
         for page in pages:
             store.http_cache_put(
-                page.url, etag=page.etag, last_modified=page.last_modified, body_sha256=page.sha256
+                page.url,
+                etag=page.etag,
+                last_modified=page.last_modified,
+                body_sha256=page.sha256,
+                kind=kind.value,
+                parser_version=PARSER_VERSIONS[kind],
+                entries=parsed.entries,
+                listed=len(parsed.listed),
             )
         if not parsed.listed:
             result.status = "empty"
@@ -235,13 +256,41 @@ async def _fetch_source(
             result.reason = "; ".join(result.warnings)
         report(FetchProgress(spec.name, "done", f"{len(parsed.listed)} papers"))
     except SourceError as error:
-        result.status = "failed"
-        result.reason = str(error)
-        result.listed = []
-        report(FetchProgress(spec.name, "failed", str(error)))
+        _fail(result, str(error), report)
+    except Exception as error:  # a surprise in one source must not sink the others
+        log.error("source %s: unexpected error", spec.name, exc_info=True)
+        _fail(result, unexpected_error(spec.name, error), report)
     finally:
         result.duration_ms = int((time.perf_counter() - started) * 1000)
     return result
+
+
+def _fail(result: SourceResult, reason: str, report: ProgressCallback) -> None:
+    result.status = "failed"
+    result.reason = reason
+    result.listed = []
+    report(FetchProgress(result.name, "failed", reason))
+
+
+def unexpected_error(label: str, error: BaseException) -> str:
+    """The one line for a failure nobody foresaw: what it was, and a request to report it."""
+    detail = one_line(str(error), limit=200)
+    what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    return f"{label}: unexpected error ({what}) — please report it"
+
+
+def why_empty(results: list[SourceResult]) -> str:
+    """Why no source listed a paper for the day, naming each failed source once.
+
+    Failed sources' causes are in their own results (and run steps); saying them again here
+    would print every failure twice wherever both are shown.
+    """
+    parts = [f"{r.name}: {r.reason}" for r in results if r.reason and not r.failed]
+    failed = [r.name for r in results if r.failed]
+    if failed:
+        every = len(failed) == len(results)
+        parts.append(f"{'every source failed' if every else 'failed'}: {', '.join(failed)}")
+    return "; ".join(parts) or "no source listed any paper for this day"
 
 
 def _parse_pages(kind: SourceKind, pages: list[Fetched], day: date, label: str) -> ParsedSource:
@@ -255,10 +304,17 @@ def _parse_pages(kind: SourceKind, pages: list[Fetched], day: date, label: str) 
     return combined
 
 
+@dataclass
+class _Unchanged:
+    """The source sent what it sent last time, and that parse is stored: nothing to do."""
+
+    kind: SourceKind
+
+
 async def _download(
     store: Store, config: Config, fetcher: Fetcher, spec: SourceSpec, day: date, refresh: bool
-) -> list[Fetched] | None:
-    """The response bodies of a source (several pages for HF), or None if unchanged."""
+) -> list[Fetched] | _Unchanged:
+    """The response bodies of a source (several pages for HF), or _Unchanged."""
     urls = [spec.url]
     paged = spec.kind == SourceKind.HF_DAILY and spec.url.startswith(("http://", "https://"))
     if paged:
@@ -269,17 +325,44 @@ async def _download(
     pages: list[Fetched] = []
     for index, url in enumerate(urls):
         cached = store.http_cache_get(url) if not refresh and index == 0 else None
-        validators = Validators(cached["etag"], cached["last_modified"]) if cached else None
+        # Validators are sent only when "not modified" would let the parse be skipped.
+        reusable = cached is not None and _same_parse(store, cached, spec, day)
+        validators = Validators(cached["etag"], cached["last_modified"]) if reusable else None
         fetched = await fetcher.get(url, validators=validators, label=spec.name)
         fetched.url = url  # the cache is keyed by the URL asked for, not where it redirected
-        if index == 0 and (
-            fetched.not_modified or (cached and cached["body_sha256"] == fetched.sha256)
+        if reusable and (
+            fetched.not_modified
+            or (
+                cached["body_sha256"] == fetched.sha256
+                and (spec.kind or detect_kind(fetched.body, fetched.content_type, spec.name))
+                == cached["kind"]
+            )
         ):
-            return None
+            return _Unchanged(SourceKind(cached["kind"]))
+        if fetched.not_modified:
+            raise SourceError(
+                f"{spec.name}: the server answered 304 Not Modified to a plain request — "
+                "try again with --refresh"
+            )
         pages.append(fetched)
         if not paged or _hf_page_size(fetched) < config.fetch.hf_page_size:
             break
     return pages
+
+
+def _same_parse(store: Store, cached: Any, spec: SourceSpec, day: date) -> bool:
+    """True when skipping a body seen before loses nothing: the same kind and parser read it
+    and stored papers of this source for `day`."""
+    kind = cached["kind"]
+    if kind not in {known.value for known in SourceKind}:
+        return False  # cached before parses were recorded (NULL), or by a kind that is gone
+    if spec.kind is not None and spec.kind.value != kind:
+        return False
+    if cached["parser_version"] != PARSER_VERSIONS[SourceKind(kind)]:
+        return False
+    if not cached["listed"]:
+        return False  # nothing was stored from it: an empty feed is cheap to read again
+    return store.source_listed_on(spec.name, day)
 
 
 def _hf_page_url(base: str, day: date, page: int, limit: int) -> str:
@@ -306,16 +389,29 @@ async def _enrich(
     fetcher: Fetcher,
     results: list[SourceResult],
     report: ProgressCallback,
+    day: date,
+    refresh: bool,
 ) -> SourceResult | None:
-    """Look up, in batches through the arXiv API, the categories of papers that lack them."""
+    """Look up, in batches through the arXiv API, the categories of papers that lack them.
+
+    Papers listed in this fetch come first, then papers of the last days whose earlier
+    look-ups failed (fewer than ENRICH_MAX_ATTEMPTS times, or any number with `refresh`).
+    """
     listed_ids = [item.paper.id for result in results for item in result.listed]
-    missing = store.papers_without_categories(dict.fromkeys(listed_ids))
+    window = (day - timedelta(days=config.fetch.seen_window_days), day)
+    missing = store.papers_without_categories(
+        listed_ids,
+        days=window,
+        max_attempts=None if refresh else ENRICH_MAX_ATTEMPTS,
+        limit=ENRICH_RETRY_LIMIT,
+    )
     if not missing:
         return None
     api = config.fetch.arxiv_api_url
     result = SourceResult(name="arxiv-api", kind=SourceKind.ARXIV_API, url=api, status="ok")
     started = time.perf_counter()
     batch = max(1, config.fetch.arxiv_api_batch)
+    ids: list[str] = []
     try:
         for start in range(0, len(missing), batch):
             ids = missing[start : start + batch]
@@ -338,14 +434,24 @@ async def _enrich(
             papers = [item.paper for item in parsed.listed]
             result.updated += await asyncio.to_thread(store.update_papers, papers)
             found = {paper.id for paper in papers}
+            store.record_enrichment_attempt(ids)
             if len(found) < len(ids):
                 result.warnings.append(f"{len(ids) - len(found)} ids not found by the arXiv API")
         result.reason = "; ".join(result.warnings)
         report(FetchProgress("arxiv-api", "done", f"categories for {result.updated} papers"))
-    except SourceError as error:
+    except Exception as error:  # of any kind: the papers are stored either way
+        if isinstance(error, SourceError):
+            message = str(error)
+        else:
+            log.error("arxiv-api: unexpected error", exc_info=True)
+            message = unexpected_error("arxiv-api", error)
+        store.record_enrichment_attempt(ids, message)
         result.status = "failed"
-        result.reason = f"{error} (papers are stored; their arXiv categories are missing)"
-        report(FetchProgress("arxiv-api", "failed", str(error)))
+        result.reason = (
+            f"{message} (papers are stored; their arXiv categories are missing and are asked "
+            "for again on the next fetch)"
+        )
+        report(FetchProgress("arxiv-api", "failed", message))
     result.duration_ms = int((time.perf_counter() - started) * 1000)
     return result
 

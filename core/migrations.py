@@ -213,6 +213,28 @@ def m005_report_inputs(db: sqlite3.Connection) -> None:
         )
 
 
+@migration
+def m006_fetch_state(db: sqlite3.Connection) -> None:
+    # What parsed a cached body, so "unchanged" is only said for the same parse; and how
+    # often each paper's arXiv categories were asked for, so failed look-ups are retried
+    # a bounded number of times.
+    _execute_script(
+        db,
+        """
+        ALTER TABLE http_cache ADD COLUMN kind TEXT;
+        ALTER TABLE http_cache ADD COLUMN parser_version INTEGER;
+        ALTER TABLE http_cache ADD COLUMN entries INTEGER;
+        ALTER TABLE http_cache ADD COLUMN listed INTEGER;
+        CREATE TABLE enrichment_attempts (
+            paper_id TEXT PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            attempted_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Run every migration the store has not run yet, each in its own transaction.
 

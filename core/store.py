@@ -264,14 +264,75 @@ class Store:
         paper.sources = sorted({row["source"] for row in listing_rows})
         return paper
 
-    def papers_without_categories(self, ids: Iterable[str]) -> list[str]:
-        """The arXiv ids among `ids` whose arXiv categories are not known yet."""
+    def papers_without_categories(
+        self,
+        ids: Iterable[str] = (),
+        *,
+        days: tuple[date | str, date | str] | None = None,
+        max_attempts: int | None = None,
+        limit: int | None = None,
+    ) -> list[str]:
+        """arXiv ids of papers whose arXiv categories are not known yet.
+
+        The papers among `ids` come first (in their order), then those listed between the two
+        `days` (newest day first, at most `limit` of them); with `max_attempts`, papers asked
+        for that many times already are left out.
+        """
+        ids = list(dict.fromkeys(ids))
+        condition = "arxiv_id IS NOT NULL AND categories = '[]'"
+        attempts = "coalesce((SELECT attempts FROM enrichment_attempts WHERE paper_id = p.id), 0)"
+        bound = [] if max_attempts is None else [max_attempts]
+        if max_attempts is not None:
+            condition += f" AND {attempts} < ?"
         rows = self.query_ids(
-            "SELECT arxiv_id FROM papers WHERE id IN ({ids})"
-            " AND arxiv_id IS NOT NULL AND categories = '[]'",
+            f"SELECT id, arxiv_id FROM papers AS p WHERE id IN ({{ids}}) AND {condition}",
             ids,
+            after=bound,
         )
-        return [row["arxiv_id"] for row in rows]
+        order = {paper_id: position for position, paper_id in enumerate(ids)}
+        found = [row["arxiv_id"] for row in sorted(rows, key=lambda row: order[row["id"]])]
+        if days is not None:
+            earlier = self.query(
+                f"SELECT p.arxiv_id FROM papers AS p JOIN (SELECT paper_id, max(day) AS day"
+                f" FROM listings WHERE day BETWEEN ? AND ? GROUP BY paper_id) AS l"
+                f" ON l.paper_id = p.id WHERE {condition} ORDER BY l.day DESC, p.id LIMIT ?",
+                [str(days[0]), str(days[1]), *bound, -1 if limit is None else limit],
+            )
+            seen = set(found)
+            found += [row["arxiv_id"] for row in earlier if row["arxiv_id"] not in seen]
+        return found
+
+    def record_enrichment_attempt(self, arxiv_ids: Iterable[str], error: str = "") -> None:
+        """Count one more look-up of these papers' arXiv categories (and why it failed)."""
+        now = utc_now()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO enrichment_attempts (paper_id, attempts, last_error, attempted_at)"
+                " SELECT id, 1, ?, ? FROM papers WHERE arxiv_id = ?"
+                " ON CONFLICT (paper_id) DO UPDATE SET attempts = attempts + 1,"
+                " last_error = excluded.last_error, attempted_at = excluded.attempted_at",
+                [(error, now, arxiv_id) for arxiv_id in arxiv_ids],
+            )
+
+    def enrichment_backlog(self, max_attempts: int) -> tuple[int, int, int]:
+        """Papers with an arXiv id: how many, how many lack their arXiv categories, and how
+        many of those were asked for `max_attempts` times already (given up)."""
+        row = self.query(
+            "SELECT count(*) AS total,"
+            " coalesce(sum(p.categories = '[]'), 0) AS missing,"
+            " coalesce(sum(p.categories = '[]' AND coalesce(e.attempts, 0) >= ?), 0) AS given_up"
+            " FROM papers AS p LEFT JOIN enrichment_attempts AS e ON e.paper_id = p.id"
+            " WHERE p.arxiv_id IS NOT NULL",
+            (max_attempts,),
+        )[0]
+        return row["total"], row["missing"], row["given_up"]
+
+    def source_listed_on(self, source: str, day: date | str) -> bool:
+        """True when `source` has listed some paper on `day`."""
+        rows = self.query(
+            "SELECT 1 FROM listings WHERE day = ? AND source = ? LIMIT 1", (str(day), source)
+        )
+        return bool(rows)
 
     def day_papers(
         self, day: date | str, *, seen_window_days: int = 7, announce_types: Sequence[str] = ()
@@ -413,19 +474,43 @@ class Store:
     # --- conditional GET state ----------------------------------------------------------
 
     def http_cache_get(self, url: str) -> sqlite3.Row | None:
+        """What the last successful fetch of `url` saw: validators, body hash, and its parse."""
         rows = self.query("SELECT * FROM http_cache WHERE url = ?", (url,))
         return rows[0] if rows else None
 
     def http_cache_put(
-        self, url: str, *, etag: str | None, last_modified: str | None, body_sha256: str | None
+        self,
+        url: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        body_sha256: str | None,
+        kind: str | None = None,
+        parser_version: int | None = None,
+        entries: int | None = None,
+        listed: int | None = None,
     ) -> None:
+        """Remember a fetched body and how it was parsed (kind, parser version, item counts)."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO http_cache (url, etag, last_modified, body_sha256, checked_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
+                "INSERT INTO http_cache (url, etag, last_modified, body_sha256, kind,"
+                " parser_version, entries, listed, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
                 " last_modified = excluded.last_modified, body_sha256 = excluded.body_sha256,"
+                " kind = excluded.kind, parser_version = excluded.parser_version,"
+                " entries = excluded.entries, listed = excluded.listed,"
                 " checked_at = excluded.checked_at",
-                (url, etag, last_modified, body_sha256, utc_now()),
+                (
+                    url,
+                    etag,
+                    last_modified,
+                    body_sha256,
+                    kind,
+                    parser_version,
+                    entries,
+                    listed,
+                    utc_now(),
+                ),
             )
 
     # --- run ledger ---------------------------------------------------------------------

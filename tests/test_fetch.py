@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gzip
+import os
+import socket
+import threading
+import tracemalloc
+import zlib
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -155,3 +161,133 @@ async def test_http_error_statuses_name_the_cause(config, http_server):
     async with fetcher_for(config) as fetcher:
         with pytest.raises(SourceError, match=r"hf: HTTP 400 Bad Request: Invalid date"):
             await fetcher.get(url, label="hf")
+
+
+@pytest.fixture
+def unresolvable(monkeypatch):
+    """Names under .invalid fail to resolve at once (RFC 6761), whatever the resolver does.
+
+    The real resolver answers the same way, but may take seconds when there is no network:
+    this keeps the tests fast and offline while httpx still meets a real `socket.gaierror`.
+    """
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if isinstance(host, str) and host.endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+async def test_a_host_that_does_not_resolve_is_named_and_not_retried(config, unresolvable):
+    clock = FakeClock()
+    async with fetcher_for(config, clock, retries=3, backoff_seconds=2.0) as fetcher:
+        with pytest.raises(SourceError) as error:
+            await fetcher.get("https://papers.name.invalid/feed", label="hf")
+        assert fetcher.requests_made == 1
+    assert str(error.value) == (
+        "hf: cannot resolve host papers.name.invalid — check the URL or your network"
+    )
+    assert clock.sleeps == []  # no 2 + 4 + 8 s of retries for a name that cannot resolve
+
+
+async def test_a_redirect_loop_is_one_line_and_not_retried(config, http_server):
+    url = http_server.route("/loop", Reply(302, b"", {"Location": "/loop"}))
+    async with fetcher_for(config, retries=3) as fetcher:
+        with pytest.raises(SourceError, match=r"^loopy: the server redirects in a loop") as error:
+            await fetcher.get(url, label="loopy")
+    assert "\n" not in str(error.value)
+    assert len(http_server.hits("/loop")) == 21  # one request and httpx's 20 redirects
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_does_not_match_its_content_encoding_is_one_line(
+    config, http_server, encoding
+):
+    url = http_server.route(
+        "/lies", Reply(200, b"<rss>plain</rss>", {"Content-Encoding": encoding})
+    )
+    async with fetcher_for(config, retries=3) as fetcher:
+        with pytest.raises(SourceError) as error:
+            await fetcher.get(url, label="liar")
+    message = str(error.value)
+    assert message.startswith(f"liar: the body is not valid {encoding} although its")
+    assert "misconfigured" in message and "\n" not in message
+    assert len(http_server.hits("/lies")) == 1
+
+
+async def test_an_encoding_that_was_not_asked_for_is_one_line(config, http_server):
+    url = http_server.route("/br", Reply(200, b"\x1b\x00\x00", {"Content-Encoding": "br"}))
+    async with fetcher_for(config) as fetcher:
+        with pytest.raises(SourceError) as error:
+            await fetcher.get(url, label="brotli")
+    assert str(error.value) == (
+        "brotli: the body is in the 'br' encoding, which was not asked for and cannot be read"
+        " — the server is misconfigured; try again later or tell the source's maintainers"
+    )
+
+
+@pytest.mark.parametrize(
+    "encoding, encode",
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),  # zlib-wrapped, as the RFC says
+        ("deflate", lambda data: zlib.compress(data, wbits=-zlib.MAX_WBITS)),  # raw, as IIS sent
+        ("gzip, gzip", lambda data: gzip.compress(gzip.compress(data))),
+    ],
+    ids=["gzip", "deflate", "raw-deflate", "gzip-twice"],
+)
+async def test_compressed_bodies_are_decoded(config, http_server, encoding, encode):
+    body = fixture_path_bytes()
+    url = http_server.route("/z", Reply(200, encode(body), {"Content-Encoding": encoding}))
+    async with fetcher_for(config) as fetcher:
+        assert (await fetcher.get(url)).body == body
+    assert http_server.hits("/z")[0].headers["Accept-Encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_a_compression_bomb_costs_no_more_memory_than_the_cap(config, http_server, chunked):
+    # 200 KB of gzip that inflates to 200 MB; the cap is 1 MB.
+    bomb = gzip.compress(b"\0" * (200 << 20), compresslevel=9)
+    url = http_server.route(
+        "/bomb", Reply(200, bomb, {"Content-Encoding": "gzip"}, chunked=chunked)
+    )
+    async with fetcher_for(config, max_body_mb=1) as fetcher:
+        tracemalloc.start()
+        try:
+            with pytest.raises(SourceError, match=r"larger than 1 MB"):
+                await fetcher.get(url, label="bomb")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    # httpx alone inflates each 64 KB read whole (≈ 64 MB at once).
+    assert peak < 8 << 20
+
+
+async def test_the_cap_holds_for_a_pipe_that_never_says_its_size(config, tmp_path):
+    fifo = tmp_path / "feed.fifo"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        try:
+            with fifo.open("wb") as pipe:
+                for _ in range(64):  # 4 MB in all, far past the 0.5 MB cap
+                    pipe.write(b"x" * 65536)
+        except BrokenPipeError:
+            pass  # the reader stopped at the cap, as it should
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    async with fetcher_for(config, max_body_mb=0.5) as fetcher:
+        with pytest.raises(SourceError, match=r"pipe: response is larger than 0.5 MB"):
+            await fetcher.get(fifo.as_uri(), label="pipe")
+    writer.join(timeout=10)
+
+
+def fixture_path_bytes() -> bytes:
+    from tests.conftest import fixture_path
+
+    return fixture_path(
+        "arxiv_rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed4_laya-reader_FROM-INDEX-TEXT.xml"
+    ).read_bytes()

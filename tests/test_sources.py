@@ -12,6 +12,7 @@ from core.sources import detect_kind, parse_source
 from tests.conftest import fixture_path
 
 ASKED = date(2026, 1, 5)
+RSS1 = "arxiv_rss1_rdf_cs.LG_2021-11-01_written-after-format.xml"
 
 # file, detected kind, papers, first paper's (id, day, announce type)
 READABLE = [
@@ -34,6 +35,7 @@ READABLE = [
         ("2609.26811", "2026-09-24", "new"),
     ),
     ("arxiv_rss_empty_test_category_2024-11-28_aioarxiv.xml", "arxiv-rss", 0, None),
+    (RSS1, "arxiv-rss", 5, ("2111.01127", "2021-11-02", "new")),
     ("arxiv_api_id_1605.08386_2026-04-12.xml", "arxiv-api", 1, ("1605.08386", "2026-01-05", None)),
     (
         "arxiv_api_id_2104.12255v1_title0_2026-04-12.xml",
@@ -308,4 +310,119 @@ def test_hf_error_object_and_hostile_titles():
     assert "<script>x</script>" in title  # kept as text; escaping happens at each output
     assert parsed.listed[0].paper.abstract == "ab"
     assert len(parsed.listed) == 2  # the duplicate id is merged by the store, not here
-    assert parsed.warnings == ["skipped 1 items without a paper id or title"]
+    assert parsed.warnings == ["skipped 1 items without a usable paper id or title"]
+
+
+def test_arxiv_rss_1_0_reads_new_cross_and_updated_papers():
+    kind, parsed = parse(RSS1)
+    assert kind == SourceKind.ARXIV_RSS and parsed.format == "arXiv RSS 1.0 (RDF) feed"
+    # dc:date is the evening of the announcement (Monday); its papers are Tuesday's.
+    assert parsed.feed_day == date(2021, 11, 2)
+    rows = [
+        (i.paper.id, i.paper.version, i.announce_type, i.paper.categories, i.day.isoformat())
+        for i in parsed.listed
+    ]
+    assert rows == [
+        ("2111.01127", 1, "new", ["cs.LG"], "2021-11-02"),
+        ("2111.00986", 1, "new", ["cs.LG"], "2021-11-02"),
+        ("2111.01003", 1, "cross", ["stat.ML"], "2021-11-02"),
+        ("2110.14001", 2, "replace", ["cs.LG"], "2021-11-02"),
+        ("2106.05931", 3, "replace", ["cs.CV"], "2021-11-02"),
+    ]
+    first = parsed.listed[0].paper
+    assert first.title == "Routing Sparse Experts for Continual Learning"  # no "(arXiv:…)"
+    assert first.authors == ["Jiyoon Kim", "Seojun Park", "Marco Rossi"]  # no HTML links
+    assert "buffer of size $k<n$ keeps the" in first.abstract  # unescaped, unwrapped
+    assert "<p>" not in first.abstract and "\n" not in first.abstract
+    assert first.primary_category == "cs.LG" and first.links["abs"].endswith("/2111.01127")
+
+
+def test_arxiv_rss_1_0_reads_the_same_when_malformed_and_as_a_generic_feed():
+    body = fixture_path(RSS1).read_bytes()
+    broken = body.replace(b"Routing Sparse", b"Routing & Sparse")  # a raw &: not well-formed
+    recovered = parse_source(SourceKind.ARXIV_RSS, broken, day=ASKED, label="x", source="x")
+    assert "malformed XML" in recovered.warnings[0]
+    assert [(i.paper.id, i.announce_type, i.day) for i in recovered.listed] == [
+        ("2111.01127", "new", date(2021, 11, 2)),
+        ("2111.00986", "new", date(2021, 11, 2)),
+        ("2111.01003", "cross", date(2021, 11, 2)),
+        ("2110.14001", "replace", date(2021, 11, 2)),
+        ("2106.05931", "replace", date(2021, 11, 2)),
+    ]
+    assert recovered.listed[0].paper.authors == ["Jiyoon Kim", "Seojun Park", "Marco Rossi"]
+    generic = parse_source(SourceKind.FEED, body, day=ASKED, label="x", source="x")
+    assert len(generic.listed) == 5 and generic.format == "RSS 1.0 (RDF) feed"
+    assert generic.listed[3].paper.authors == ["Thomas Weber (The Tabular Collaboration)"]
+
+
+def _rss(items: str) -> bytes:
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "message"),
+    [
+        (  # arXiv's kind, but no item carries an arXiv id
+            SourceKind.ARXIV_RSS,
+            _rss("<item><title>a</title><link>https://x.org/1</link></item>" * 2),
+            "read none of the 2 items of this arXiv RSS 2.0 feed",
+        ),
+        (  # a root the arXiv parser does not know, holding items
+            SourceKind.ARXIV_RSS,
+            b'<?xml version="1.0"?><digest><item><link>https://arxiv.org/abs/2111.01127</link>'
+            b"</item></digest>",
+            "read none of the 1 items of this arXiv RSS 2.0 feed",
+        ),
+        (
+            SourceKind.FEED,
+            _rss("<item><description>no title, link or id</description></item>" * 3),
+            "read none of the 3 items of this RSS feed",
+        ),
+        (
+            SourceKind.ARXIV_API,
+            b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>x</title></entry></feed>',
+            "read none of the 1 items of this arXiv API response",
+        ),
+        (
+            SourceKind.HF_DAILY,
+            b'[{"title": "no paper object"}, {"paper": {"id": "../../etc/passwd", "title": "x"}}]',
+            "read none of the 2 items of this Hugging Face Daily Papers list",
+        ),
+    ],
+    ids=["arxiv-rss-no-ids", "arxiv-rss-unknown-root", "feed", "arxiv-api", "hf-daily"],
+)
+def test_items_that_none_could_be_read_are_an_error_never_an_empty_day(kind, body, message):
+    with pytest.raises(SourceError) as error:
+        parse_source(kind, body, day=ASKED, label="src", source="src")
+    assert str(error.value).startswith(f"src: {message}")
+    assert "--kind" in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "raw_id",
+    [
+        "../../etc/passwd",
+        "..",
+        "a/b",
+        "x?next=https://evil.example",
+        "id with space",
+        "\u0000x",
+        "",
+    ],
+)
+def test_hf_ids_that_are_not_plain_ids_never_become_links(raw_id):
+    import json
+
+    items = [
+        {"paper": {"id": raw_id, "title": "hostile"}},
+        {"paper": {"id": "2601.00001", "title": "fine"}},
+        {"paper": {"id": "hf-native_paper.2", "title": "fine too"}},
+    ]
+    parsed = parse_source(
+        SourceKind.HF_DAILY, json.dumps(items).encode(), day=ASKED, label="hf", source="hf"
+    )
+    assert [(i.paper.id, i.paper.links["hf"]) for i in parsed.listed] == [
+        ("2601.00001", "https://huggingface.co/papers/2601.00001"),
+        ("hf:hf-native_paper.2", "https://huggingface.co/papers/hf-native_paper.2"),
+    ]
+    assert parsed.warnings == ["skipped 1 items without a usable paper id or title"]

@@ -1,7 +1,8 @@
 """Parsers for each kind of paper source: bytes in, papers (with the day they were listed) out.
 
 Each module reads one format and knows its quirks; none of them does I/O. `detect_kind`
-tells the formats apart from the content alone, for sources configured as `auto`.
+tells the formats apart from the content alone, for sources configured as `auto`. A
+response whose items none could be read is an error naming the format, never an empty day.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from core.models import SourceKind
 from core.sources import arxiv_api, arxiv_rss, feed, hf_daily
 from core.sources.common import ParsedSource
 
-__all__ = ["ParsedSource", "detect_kind", "parse_source"]
+__all__ = ["PARSER_VERSIONS", "ParsedSource", "detect_kind", "parse_source"]
 
 _PARSERS = {
     SourceKind.HF_DAILY: hf_daily.parse,
@@ -23,6 +24,24 @@ _PARSERS = {
     SourceKind.ARXIV_API: arxiv_api.parse,
     SourceKind.FEED: feed.parse,
 }
+
+PARSER_VERSIONS: dict[SourceKind, int] = {
+    SourceKind.HF_DAILY: hf_daily.PARSER_VERSION,
+    SourceKind.ARXIV_RSS: arxiv_rss.PARSER_VERSION,
+    SourceKind.ARXIV_API: arxiv_api.PARSER_VERSION,
+    SourceKind.FEED: feed.PARSER_VERSION,
+}
+"""Each kind's parser version: a body parsed by an older one is parsed again, not skipped."""
+
+_FORMAT_NAMES = {
+    SourceKind.HF_DAILY: "Hugging Face Daily Papers list",
+    SourceKind.ARXIV_RSS: "arXiv feed",
+    SourceKind.ARXIV_API: "arXiv API response",
+    SourceKind.FEED: "feed",
+}
+# Item elements in any XML feed format (RSS <item>, Atom <entry>, with or without a prefix),
+# counted apart from the parsers so a format a parser does not understand cannot look empty.
+_XML_ITEM = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
 
 
 def detect_kind(body: bytes, content_type: str, label: str) -> SourceKind:
@@ -77,4 +96,15 @@ def parse_source(
             f"{label}: the feed declares its own XML entities (<!ENTITY …>), which feeds never "
             "need and which can exhaust memory — refused; check the URL is the feed you meant"
         )
-    return _PARSERS[kind](body, day=day, label=label, source=source)
+    parsed = _PARSERS[kind](body, day=day, label=label, source=source)
+    if not parsed.listed:
+        items = parsed.entries
+        if kind != SourceKind.HF_DAILY:
+            items = max(items, len(_XML_ITEM.findall(body)))
+        if items:
+            name = parsed.format or _FORMAT_NAMES[kind]
+            raise SourceError(
+                f"{label}: read none of the {items} items of this {name} — the format is not "
+                f"one the {kind.value} parser reads; try another --kind (e.g. feed), or report it"
+            )
+    return parsed

@@ -17,11 +17,14 @@ from core.models import TEXT_RANK, Listed, Paper, SourceKind
 from core.sanitize import clean_text, one_line
 from core.sources.common import ParsedSource, entry_datetime, iso, parse_xml
 
+PARSER_VERSION = 2
+"""Bump when the same bytes would be read differently, so cached bodies are parsed again."""
+
 
 def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
     """Papers in an arXiv API response, listed on the day asked for."""
     parsed = parse_xml(body, label)
-    result = ParsedSource()
+    result = ParsedSource(entries=len(parsed.entries), format="arXiv API response")
     if parsed.get("dailyai_warning"):
         result.warnings.append(parsed["dailyai_warning"])
     for entry in parsed.entries:

@@ -1,9 +1,15 @@
-"""arXiv's announcement feeds (rss.arxiv.org, RSS 2.0 and Atom).
+"""arXiv's announcement feeds (rss.arxiv.org: RSS 2.0 and Atom; before 2024, RSS 1.0).
 
 Each entry's description reads `arXiv:2411.17700v1 Announce Type: new \\nAbstract: …`; the
 announce type (new, cross, replace, replace-cross) decides whether the entry enters a day's
 digest. Titles are plain text that may hold TeX. A request for a bad category returns a
 valid feed titled "Feed error for query", which is an error, not an empty day.
+
+Until January 2024 arXiv served RSS 1.0 (RDF): the channel's `dc:date` is the evening of the
+announcement (`2021-11-01T20:30:00-05:00`), each item's title carries its id, primary
+category and kind (`Title. (arXiv:2111.01127v1 [cs.LG])`, `… [stat.ML] CROSS LISTED)`,
+`… [cs.LG] UPDATED)`), and descriptions and `dc:creator` are HTML. Its papers are listed on
+the day after that evening, as the RSS 2.0 feed of the same announcement would be dated.
 
 arXiv's feeds are well-formed XML of a known shape, so they are read with the standard
 library's strict parser (expat, which refuses entity-expansion bombs): that is ten times
@@ -16,13 +22,13 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from core.errors import SourceError
-from core.ids import abs_url, find_arxiv_id, pdf_url
+from core.ids import abs_url, find_arxiv_id, parse_arxiv_id, pdf_url
 from core.models import TEXT_RANK, Listed, Paper, SourceKind
-from core.sanitize import clean_text, one_line
+from core.sanitize import clean_text, feed_text, one_line
 from core.sources.common import (
     ParsedSource,
     entry_datetime,
@@ -32,14 +38,28 @@ from core.sources.common import (
     skip_days,
 )
 
+PARSER_VERSION = 2
+"""Bump when the same bytes would be read differently (2: RSS 1.0), so cached bodies are
+parsed again instead of being skipped as unchanged."""
+
 _DESCRIPTION = re.compile(
     r"^\s*arXiv:\S+\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$",
     re.DOTALL,
 )
+# RSS 1.0 titles: "Title. (arXiv:2111.01127v1 [cs.LG])", "… [stat.ML] CROSS LISTED)", "… UPDATED)".
+_RSS1_TITLE = re.compile(
+    r"^(?P<title>.*?)\.?\s*\(arXiv:(?P<id>[^\s\[\]()]+)\s*\[(?P<category>[^\]]*)\]"
+    r"\s*(?P<marker>[A-Z][A-Z ]*?)?\s*\)\s*$",
+    re.DOTALL,
+)
+_RSS1_MARKERS = {"": "new", "CROSS LISTED": "cross", "UPDATED": "replace"}
 _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z\-]+)?$")
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+_RSS1 = "{http://purl.org/rss/1.0/}"
+RSS2, ATOM, RSS1 = "arXiv RSS 2.0 feed", "arXiv Atom feed", "arXiv RSS 1.0 (RDF) feed"
 
 
 @dataclass
@@ -58,27 +78,46 @@ class _Entry:
     journal_ref: str = ""
 
 
+@dataclass
+class _Feed:
+    """What a feed says about itself, and its entries."""
+
+    format: str
+    title: str = ""
+    published: str = ""
+    subtitle: str = ""
+    entries: list[_Entry] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
 def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
     """Papers announced in an arXiv RSS/Atom feed, listed on the feed's announcement day."""
     try:
         root = ElementTree.fromstring(body)
     except ElementTree.ParseError:
-        title, feed_published, entries, warnings, subtitle = _read_with_feedparser(body, label)
+        feed = _read_with_feedparser(body, label)
     else:
-        title, feed_published, entries, subtitle = _read_strict(root)
-        warnings = []
-    if title.startswith("Feed error for query"):
-        detail = one_line(subtitle, limit=300)
-        raise SourceError(f"{label}: arXiv refused the feed ({one_line(title)}) {detail}".rstrip())
-    feed_moment = parse_datetime(feed_published)
+        feed = _read_strict(root)
+    if feed.title.startswith("Feed error for query"):
+        detail = one_line(feed.subtitle, limit=300)
+        raise SourceError(
+            f"{label}: arXiv refused the feed ({one_line(feed.title)}) {detail}".rstrip()
+        )
+    feed_moment = parse_datetime(feed.published)
+    feed_day = feed_moment.date() if feed_moment else None
+    if feed_moment and feed.format == RSS1 and feed_moment.hour >= 12:
+        # RSS 1.0 is dated the evening arXiv announced; that announcement is the next day's.
+        feed_day = feed_moment.date() + timedelta(days=1)
     result = ParsedSource(
-        feed_day=feed_moment.date() if feed_moment else None,
+        feed_day=feed_day,
         skip_days=skip_days(body),
-        warnings=warnings,
+        warnings=feed.warnings,
+        entries=len(feed.entries),
+        format=feed.format,
     )
     skipped = 0
     default_day = result.feed_day or day
-    for entry in entries:
+    for entry in feed.entries:
         listed = _listed(entry, default_day)
         if listed is None:
             skipped += 1
@@ -89,8 +128,8 @@ def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
     return result
 
 
-def _read_strict(root: ElementTree.Element) -> tuple[str, str, list[_Entry], str]:
-    """Title, publication date, entries and subtitle of a well-formed RSS or Atom feed."""
+def _read_strict(root: ElementTree.Element) -> _Feed:
+    """The fields of a well-formed RSS 2.0, Atom or RSS 1.0 feed."""
     if root.tag == f"{_ATOM}feed":
         entries = [
             _Entry(
@@ -115,11 +154,18 @@ def _read_strict(root: ElementTree.Element) -> tuple[str, str, list[_Entry], str
             )
             for item in root.iter(f"{_ATOM}entry")
         ]
-        published = _text(root, f"{_ATOM}updated")
-        return _text(root, f"{_ATOM}title"), published, entries, _text(root, f"{_ATOM}subtitle")
+        return _Feed(
+            ATOM,
+            title=_text(root, f"{_ATOM}title"),
+            published=_text(root, f"{_ATOM}updated"),
+            subtitle=_text(root, f"{_ATOM}subtitle"),
+            entries=entries,
+        )
+    if root.tag == f"{_RDF}RDF":
+        return _read_rss1(root)
     channel = root.find("channel")
     if channel is None:
-        return "", "", [], ""
+        return _Feed(RSS2)
     entries = [
         _Entry(
             guid=_text(item, "guid"),
@@ -135,8 +181,40 @@ def _read_strict(root: ElementTree.Element) -> tuple[str, str, list[_Entry], str
         )
         for item in channel.iter("item")
     ]
-    published = _text(channel, "pubDate") or _text(channel, "lastBuildDate")
-    return _text(channel, "title"), published, entries, _text(channel, "description")
+    return _Feed(
+        RSS2,
+        title=_text(channel, "title"),
+        published=_text(channel, "pubDate") or _text(channel, "lastBuildDate"),
+        subtitle=_text(channel, "description"),
+        entries=entries,
+    )
+
+
+def _read_rss1(root: ElementTree.Element) -> _Feed:
+    """arXiv's RSS 1.0: items beside the channel, HTML descriptions and creators."""
+    channel = root.find(f"{_RSS1}channel")
+    entries = [
+        _Entry(
+            guid=item.get(f"{_RDF}about", ""),
+            link=_text(item, f"{_RSS1}link"),
+            title=_text(item, f"{_RSS1}title"),
+            # Abstracts were hard-wrapped at 80 columns: one paragraph again.
+            description=one_line(
+                feed_text(_text(item, f"{_RSS1}description"), is_html=True), limit=20_000
+            ),
+            creators=[feed_text(c.text, is_html=True) for c in item.iter(f"{_DC}creator")],
+        )
+        for item in root.iter(f"{_RSS1}item")
+    ]
+    if channel is None:
+        return _Feed(RSS1, entries=entries)
+    return _Feed(
+        RSS1,
+        title=_text(channel, f"{_RSS1}title"),
+        published=_text(channel, f"{_DC}date"),
+        subtitle=_text(channel, f"{_RSS1}description"),
+        entries=entries,
+    )
 
 
 def _text(element: ElementTree.Element, tag: str) -> str:
@@ -144,11 +222,17 @@ def _text(element: ElementTree.Element, tag: str) -> str:
     return (child.text or "") if child is not None else ""
 
 
-def _read_with_feedparser(body: bytes, label: str) -> tuple[str, str, list[_Entry], list[str], str]:
+def _read_with_feedparser(body: bytes, label: str) -> _Feed:
     """The same fields from a feed that is not well-formed, as far as feedparser recovers it."""
     parsed = parse_xml(body, label)
     channel = parsed.feed
-    warnings = [parsed["dailyai_warning"]] if parsed.get("dailyai_warning") else []
+    version = parsed.get("version") or ""
+    rss1 = version.startswith("rss1") or version == "rss090"
+
+    # feedparser keeps RSS 1.0's HTML as it came (we turn off its sanitizer).
+    def html(text: str) -> str:
+        return one_line(feed_text(text, is_html=True), limit=20_000) if rss1 else text
+
     entries = []
     for item in parsed.entries:
         moment = entry_datetime(item, "published", "updated")
@@ -157,32 +241,43 @@ def _read_with_feedparser(body: bytes, label: str) -> tuple[str, str, list[_Entr
                 guid=item.get("id") or "",
                 link=item.get("link") or "",
                 title=item.get("title") or "",
-                description=item.get("summary") or "",
+                description=html(item.get("summary") or ""),
                 categories=[tag.get("term") or "" for tag in item.get("tags", [])],
                 published=moment.isoformat() if moment else "",
                 announce_type=item.get("arxiv_announce_type") or "",
-                creators=[author.get("name") or "" for author in item.get("authors") or []],
+                creators=[html(author.get("name") or "") for author in item.get("authors") or []],
                 doi=item.get("arxiv_doi") or "",
                 journal_ref=item.get("arxiv_journal_reference") or "",
             )
         )
     moment = entry_datetime(channel, "published", "updated")
-    subtitle = channel.get("subtitle") or channel.get("description") or ""
-    return (
-        channel.get("title", ""),
-        moment.isoformat() if moment else "",
-        entries,
-        warnings,
-        subtitle,
+    return _Feed(
+        RSS1 if rss1 else ATOM if version.startswith("atom") else RSS2,
+        title=channel.get("title", ""),
+        published=moment.isoformat() if moment else "",
+        subtitle=channel.get("subtitle") or channel.get("description") or "",
+        entries=entries,
+        warnings=[parsed["dailyai_warning"]] if parsed.get("dailyai_warning") else [],
     )
 
 
 def _listed(entry: _Entry, default_day: date) -> Listed | None:
+    title = one_line(entry.title)
+    categories = list(entry.categories)
+    announce_type = entry.announce_type
+    version: int | None = None
+    if old_style := _RSS1_TITLE.match(title):
+        # RSS 1.0 puts the version, primary category and kind in the title.
+        title = old_style.group("title").strip()
+        categories = [old_style.group("category").strip(), *categories]
+        marker = " ".join((old_style.group("marker") or "").split())
+        announce_type = announce_type or _RSS1_MARKERS.get(marker, marker.lower())
+        in_title = parse_arxiv_id(old_style.group("id"))
+        version = in_title[1] if in_title else None
     found = find_arxiv_id(entry.guid, entry.link)
     if not found:
         return None
-    arxiv_id, version = found
-    announce_type = entry.announce_type
+    arxiv_id, version = found[0], found[1] or version
     match = _DESCRIPTION.match(entry.description)
     if match:
         announce_type = announce_type or match.group("type")
@@ -190,12 +285,12 @@ def _listed(entry: _Entry, default_day: date) -> Listed | None:
     else:
         abstract = entry.description
     published = parse_datetime(entry.published)
-    categories = [term for term in entry.categories if _ARXIV_CATEGORY.match(term)]
+    categories = [term for term in categories if _ARXIV_CATEGORY.match(term)]
     paper = Paper(
         id=arxiv_id,
         arxiv_id=arxiv_id,
         version=version,
-        title=one_line(entry.title) or arxiv_id,
+        title=title or arxiv_id,
         abstract=clean_text(abstract),
         authors=_authors(entry.creators),
         categories=categories,

@@ -27,6 +27,10 @@ class ParsedSource:
     skip_days: list[str] = field(default_factory=list)
     """Weekdays the feed declares it is not updated (RSS <skipDays>)."""
     warnings: list[str] = field(default_factory=list)
+    entries: int = 0
+    """How many items (entries, list elements) the response held, read or not."""
+    format: str = ""
+    """The format the parser read, for messages ("arXiv RSS 1.0 (RDF)", "Atom feed", …)."""
 
 
 def parse_xml(body: bytes, label: str) -> Any:

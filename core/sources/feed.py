@@ -17,12 +17,21 @@ from core.sanitize import clean_text, feed_text, one_line
 from core.sources.common import ParsedSource, entry_datetime, iso, parse_xml, skip_days
 
 _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*\.[A-Za-z\-]{2,}$")
+_FORMATS = {"rss1": "RSS 1.0 (RDF) feed", "rss": "RSS feed", "atom": "Atom feed"}
+
+PARSER_VERSION = 2
+"""Bump when the same bytes would be read differently, so cached bodies are parsed again."""
 
 
 def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
     """Papers in a generic feed, each listed on its own date (else on the day asked for)."""
     parsed = parse_xml(body, label)
-    result = ParsedSource(skip_days=skip_days(body))
+    version = parsed.get("version") or ""
+    result = ParsedSource(
+        skip_days=skip_days(body),
+        entries=len(parsed.entries),
+        format=next((name for key, name in _FORMATS.items() if version.startswith(key)), "feed"),
+    )
     if parsed.get("dailyai_warning"):
         result.warnings.append(parsed["dailyai_warning"])
     undated = skipped = 0
@@ -77,13 +86,25 @@ def _paper(entry: Any) -> Paper | None:
         version=version,
         title=one_line(title) or (arxiv_id or link),
         abstract=clean_text(abstract),
-        authors=[one_line(a.get("name")) for a in entry.get("authors") or [] if a.get("name")],
+        authors=_authors(entry),
         categories=categories,
         primary_category=categories[0] if categories else None,
         links=links,
         published=iso(entry_datetime(entry, "published", "updated")),
         text_rank=TEXT_RANK[SourceKind.FEED],
     )
+
+
+def _authors(entry: Any) -> list[str]:
+    """Author names; some feeds send them as HTML links (arXiv's RSS 1.0 `dc:creator`)."""
+    names: list[str] = []
+    for author in entry.get("authors") or []:
+        text = one_line(feed_text(author.get("name"), is_html=True))
+        if "<" in (author.get("name") or "") and "," in text:
+            names.extend(part.strip() for part in text.split(",") if part.strip())
+        elif text:
+            names.append(text)
+    return names
 
 
 def _text(entry: Any, key: str) -> str:

@@ -12,12 +12,16 @@ from datetime import date
 from typing import Any
 
 from core.errors import SourceError
-from core.ids import abs_url, parse_arxiv_id, pdf_url
+from core.ids import abs_url, parse_arxiv_id, pdf_url, safe_slug
 from core.models import TEXT_RANK, Listed, Paper, SourceKind
 from core.sanitize import clean_text, one_line
 from core.sources.common import ParsedSource, iso, parse_datetime
 
 HF_PAPER_URL = "https://huggingface.co/papers/"
+
+PARSER_VERSION = 2
+"""Bump when the same bytes would be read differently (2: unsafe ids are refused), so
+cached bodies are parsed again instead of being skipped as unchanged."""
 
 
 def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
@@ -33,7 +37,7 @@ def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
         raise SourceError(f"{label}: Hugging Face answered {one_line(str(message), limit=200)}")
     if not isinstance(data, list):
         raise SourceError(f"{label}: expected a list of papers, got {type(data).__name__}")
-    result = ParsedSource()
+    result = ParsedSource(entries=len(data), format="Hugging Face Daily Papers list")
     skipped = 0
     for item in data:
         listed = _listed(item, day)
@@ -42,7 +46,7 @@ def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
         else:
             result.listed.append(listed)
     if skipped:
-        result.warnings.append(f"skipped {skipped} items without a paper id or title")
+        result.warnings.append(f"skipped {skipped} items without a usable paper id or title")
     return result
 
 
@@ -56,8 +60,13 @@ def _listed(item: Any, default_day: date) -> Listed | None:
         return None
     found = parse_arxiv_id(raw_id)
     arxiv_id = found[0] if found else None
-    paper_id = arxiv_id or f"hf:{one_line(raw_id, limit=100)}"
-    links = {"hf": HF_PAPER_URL + one_line(raw_id, limit=100)}
+    # Anything else becomes part of a link and an id: refuse what is not a plain slug
+    # (`../../etc/passwd`, `a/b?c`, spaces, control characters).
+    slug = arxiv_id or safe_slug(raw_id)
+    if slug is None:
+        return None
+    paper_id = arxiv_id or f"hf:{slug}"
+    links = {"hf": HF_PAPER_URL + slug}
     if arxiv_id:
         links["abs"] = abs_url(arxiv_id)
         links["pdf"] = pdf_url(arxiv_id)
@@ -67,17 +76,17 @@ def _listed(item: Any, default_day: date) -> Listed | None:
         links["github"] = github
     if project:
         links["project"] = project
-    submitted = parse_datetime(paper_data.get("submittedOnDailyAt"))
+    submitted = parse_datetime(_str(paper_data.get("submittedOnDailyAt")))
     keywords = paper_data.get("ai_keywords")
     paper = Paper(
         id=paper_id,
         arxiv_id=arxiv_id,
         title=one_line(str(title)) or paper_id,
-        abstract=clean_text(paper_data.get("summary") or item.get("summary") or ""),
+        abstract=clean_text(_str(paper_data.get("summary")) or _str(item.get("summary"))),
         authors=[
-            one_line(author.get("name"))
-            for author in paper_data.get("authors") or []
-            if isinstance(author, dict) and author.get("name") and not author.get("hidden")
+            one_line(_str(author.get("name")))
+            for author in _list(paper_data.get("authors"))
+            if isinstance(author, dict) and _str(author.get("name")) and not author.get("hidden")
         ],
         links=links,
         published=iso(parse_datetime(paper_data.get("publishedAt"))),
@@ -89,10 +98,19 @@ def _listed(item: Any, default_day: date) -> Listed | None:
         ai_keywords=[one_line(k, limit=80) for k in keywords if isinstance(k, str)]
         if isinstance(keywords, list)
         else [],
-        hf_summary=clean_text(paper_data.get("ai_summary"), limit=2000) or None,
+        hf_summary=clean_text(_str(paper_data.get("ai_summary")), limit=2000) or None,
         text_rank=TEXT_RANK[SourceKind.HF_DAILY],
     )
     return Listed(paper=paper, day=submitted.date() if submitted else default_day)
+
+
+def _str(value: Any) -> str:
+    """A text field, or "" when the JSON holds something else there (a number, a list)."""
+    return value if isinstance(value, str) else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _int(value: Any) -> int | None:
