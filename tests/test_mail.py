@@ -424,13 +424,17 @@ async def test_two_senders_at_once_send_each_recipient_the_digest_once(
 
 
 async def test_a_failed_recipient_is_released_and_retried_by_the_next_sender(
-    store, config, published, ca, client_tls
+    store, config, published, ca, client_tls, monkeypatch
 ):
     mailbox = Mailbox()
     server, port = await start_smtp(mailbox, ca)
     config = mail_config(config, port)
+    monkeypatch.delenv("DAILYAI_SMTP_PASSWORD", raising=False)
     async with server:
-        with pytest.raises(MailError):
+        with pytest.raises(MailError, match="no SMTP password"):
+            await send_digest(store, config, DAY, tls_context=client_tls)
+        assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+        with pytest.raises(MailError, match="refused the login"):
             await send_digest(store, config, DAY, password="wrong", tls_context=client_tls)
         assert store.query("SELECT count(*) FROM claims")[0][0] == 0
         retry = await send_digest(store, config, DAY, password=PASSWORD, tls_context=client_tls)
@@ -483,24 +487,29 @@ async def test_two_dailyai_email_processes_at_once_send_each_recipient_once(tmp_
     assert not any(line.startswith("sent") for line in out.decode().splitlines())
 
 
-async def test_a_sender_killed_after_claiming_does_not_block_the_next_one(tmp_path, ca, config):
+async def test_a_sender_killed_after_claiming_does_not_block_the_next_one(
+    tmp_path, ca, client_tls, config
+):
     mailbox = Mailbox()
     server, port = await start_smtp(mailbox, ca)
     command, env = _email_setup(tmp_path, ca, port)
-    async with server:
-        killed = await asyncio.create_subprocess_exec(
-            *command, env={**env, "DAILYAI_TEST_KILL_AT": "mail-claimed:1"}
-        )
-        assert await killed.wait() == -signal.SIGKILL
-        with Store(load_config(command[command.index("--config") + 1]).dirs.database) as store:
-            # Opening the store dropped the dead sender's claims; nothing was sent or recorded.
-            assert store.query("SELECT count(*) FROM claims")[0][0] == 0
-            assert store.deliveries(DAY) == []
-        assert mailbox.messages == []
-        pipe = asyncio.subprocess.PIPE
-        retry = await asyncio.create_subprocess_exec(*command, env=env, stdout=pipe, stderr=pipe)
-        out, err = await retry.communicate()
-    assert retry.returncode == 0, out.decode() + err.decode()
+    config_file = command[command.index("--config") + 1]
+    # A long-lived process (the TUI) has the store open while a `dailyai email` dies.
+    with Store(load_config(config_file).dirs.database) as store:
+        async with server:
+            killed = await asyncio.create_subprocess_exec(
+                *command, env={**env, "DAILYAI_TEST_KILL_AT": "mail-claimed:1"}
+            )
+            assert await killed.wait() == -signal.SIGKILL
+            held = store.query("SELECT pid FROM claims")
+            assert [row["pid"] for row in held] == [killed.pid, killed.pid]
+            assert mailbox.messages == [] and store.deliveries(DAY) == []
+            # The dead sender's claims are taken over: everyone gets the digest, once.
+            report = await send_digest(
+                store, load_config(config_file), DAY, password=PASSWORD, tls_context=client_tls
+            )
+        assert report.held == {} and len(report.sent) == 2
+        assert store.query("SELECT count(*) FROM claims")[0][0] == 0
     assert _received(mailbox) == ["alice@example.com", "bob@example.net"]
 
 

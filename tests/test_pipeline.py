@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from core.config import Config
+from core.cli import main
+from core.config import Config, load_config
 from core.digest import build_digest
 from core.ingest import SourceSpec
 from core.models import SourceKind
@@ -402,3 +403,26 @@ async def test_a_cancelled_run_is_marked_interrupted_at_once_and_frees_the_day(
     again = await run_pipeline(services, DAY, specs=specs, steps=steps, today=DAY)
     assert again.outcome("summarize").status == "ok" and summaries(store) == 10
     assert len([r for r in ollama_standin.model_requests if SUMMARY_MARKER in r.text]) == 8
+
+
+@pytest.mark.parametrize("command", ["summarize", "classify"])
+def test_dailyai_summarize_or_classify_while_a_run_holds_the_day_skips_and_says_who(
+    tmp_path, ollama_standin, capsys, command
+):
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[ollama]\nhost = "{ollama_standin.url}"\n', encoding="utf-8")
+    with Store(load_config(config_file).dirs.database) as store:
+        running = store.start_run("run", DAY, plan=("classify", "summarize", "report"))
+        assert store.claim(f"model-work:{DAY}", f"run:{running}", run_id=running) is None
+        code = main(["--config", str(config_file), command, "--date", DAY.isoformat()])
+        said = " ".join(capsys.readouterr().out.split())
+        assert code == 0
+        assert f"another dailyai run (pid {os.getpid()}, started" in said
+        assert "it publishes the results when it is done" in said
+        assert ollama_standin.request_count == 0
+        (skipped,) = store.runs(kinds=(command,))
+        assert skipped.status == "skipped" and f"pid {os.getpid()}" in skipped.note
+        store.finish_run(running, "ok")
+        # The day is free again: the command does its work now.
+        code = main(["--config", str(config_file), command, "--date", DAY.isoformat()])
+        assert store.runs(kinds=(command,))[0].status != "skipped"

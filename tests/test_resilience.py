@@ -12,13 +12,15 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from core.config import load_config
 from core.digest import build_digest
+from core.migrations import MIGRATIONS
+from core.owners import STALE_AFTER
 from core.store import Store
 from tests.conftest import fixture_path
 
@@ -181,3 +183,74 @@ def test_a_run_killed_mid_summary_loses_only_that_summary_and_the_next_run_does_
         assert "ended before the run finished" in interrupted.note
     summary_requests = [r for r in ollama_standin.model_requests if "요약하는 연구원" in r.text]
     assert len(summary_requests) == 20 - 2  # nothing already made was made again
+
+
+def test_which_unfinished_runs_count_as_interrupted(tmp_path):
+    """A process on this host is asked; one elsewhere (or from an older version) is judged
+    by its heartbeat; a pid now used by another process is not the run's process."""
+    path = tmp_path / "store.sqlite3"
+    cases = ("alive", "pid reused", "elsewhere, recent", "elsewhere, stale", "older version")
+    long_ago = (datetime.now(UTC) - STALE_AFTER - timedelta(minutes=1)).isoformat()
+    runner = Store(path)
+    ids = {case: runner.start_run("fetch", DAY) for case in cases}
+    with runner.transaction() as db:
+        db.execute(
+            "UPDATE runs SET process_started = 'another process' WHERE id = ?", (ids["pid reused"],)
+        )
+        db.execute(
+            "UPDATE runs SET host = 'another-host', pid = 1 WHERE id IN (?, ?)",
+            (ids["elsewhere, recent"], ids["elsewhere, stale"]),
+        )
+        db.execute(
+            "UPDATE runs SET heartbeat_at = ? WHERE id = ?", (long_ago, ids["elsewhere, stale"])
+        )
+        db.execute(
+            "UPDATE runs SET host = NULL, pid = NULL, process_started = NULL,"
+            " heartbeat_at = NULL, started_at = ? WHERE id = ?",
+            (long_ago, ids["older version"]),
+        )
+    with Store(path) as viewer:  # the TUI, or the next run, opens the store
+        status = {run.id: run.status for run in viewer.runs()}
+        assert {case: status[ids[case]] for case in cases} == {
+            "alive": "running",
+            "pid reused": "interrupted",
+            "elsewhere, recent": "running",
+            "elsewhere, stale": "interrupted",
+            "older version": "interrupted",
+        }
+    runner.close()  # e.g. Ctrl-C in `dailyai fetch`: its unfinished run is interrupted now
+    with Store(path) as viewer:
+        (alive,) = [run for run in viewer.runs() if run.id == ids["alive"]]
+        assert alive.status == "interrupted" and alive.finished_at is not None
+        assert "stopped before the run finished" in alive.note
+
+
+def test_a_store_from_before_run_owners_is_upgraded_and_its_stuck_run_settled(tmp_path):
+    """m007_claims_and_run_owners on a store whose run was killed under an older version."""
+    path = tmp_path / "old.sqlite3"
+    names = [name for name, _ in MIGRATIONS]
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    db.execute("BEGIN")
+    for name, migrate in MIGRATIONS[: names.index("m007_claims_and_run_owners")]:
+        migrate(db)
+        db.execute("INSERT INTO _migrations VALUES (?, 'then')", (name,))
+    long_ago = (datetime.now(UTC) - STALE_AFTER - timedelta(hours=1)).isoformat()
+    db.execute(
+        "INSERT INTO runs (kind, day, started_at, status) VALUES ('run', '2024-11-28', ?, 'running')",
+        (long_ago,),
+    )
+    db.execute(
+        "INSERT INTO deliveries (day, recipient, status, attempted_at)"
+        " VALUES ('2024-11-28', 'alice@example.com', 'sent', ?)",
+        (long_ago,),
+    )
+    db.execute("COMMIT")
+    db.close()
+    with Store(path) as store:
+        assert "m007_claims_and_run_owners" in store.applied_migrations
+        (run,) = store.runs()
+        assert run.status == "interrupted" and "an older dailyai" in run.note
+        assert store.delivered("2024-11-28", "alice@example.com")
+        claims = store.claim_deliveries("2024-11-28", ["alice@example.com", "bob@x.org"], "me")
+        assert claims.already_sent == ["alice@example.com"] and claims.claimed == ["bob@x.org"]
