@@ -189,15 +189,15 @@ class Store:
         self._closing.set()
         with self._lock:
             if self._own_runs:
-                for run_id in list(self._own_runs):
-                    try:
-                        self.finish_run(
-                            run_id,
-                            "interrupted",
-                            "interrupted: dailyai stopped before the run finished",
-                        )
-                    except sqlite3.Error:
-                        break
+                with suppress(sqlite3.Error), self.transaction() as db:
+                    ids = list(self._own_runs)
+                    marks = ", ".join("?" * len(ids))
+                    db.execute(
+                        "UPDATE runs SET status = 'interrupted', finished_at = ?, note = ?"
+                        f" WHERE id IN ({marks}) AND status = 'running'",
+                        [utc_now(), "interrupted: dailyai stopped before the run finished", *ids],
+                    )
+                    db.execute(f"DELETE FROM claims WHERE run_id IN ({marks})", ids)
             self._db.close()
 
     def __enter__(self) -> Store:
