@@ -334,8 +334,7 @@ async def _email(
     if not config.email.enabled:
         return StepOutcome("email", "skipped", "email is off (email.enabled = false)")
     summarizing = services.store.claim_holder(model_work_claim(day))
-    if _sends_email_later(summarizing, result.run_id):
-        assert summarizing is not None
+    if summarizing is not None and _sends_email_later(summarizing, result.run_id):
         return StepOutcome(
             "email",
             "skipped",
@@ -359,9 +358,9 @@ async def _email(
     return StepOutcome("email", "ok", held, counts)
 
 
-def _sends_email_later(holder: Claim | None, run_id: int) -> bool:
-    """Whether another run holds the day's model work and will send the email itself."""
-    return holder is not None and holder.run_id != run_id and "email" in holder.run_plan
+def _sends_email_later(holder: Claim, run_id: int) -> bool:
+    """Whether the holder of the day's model work is another run that sends the email."""
+    return holder.run_id != run_id and "email" in holder.run_plan
 
 
 _STEPS: dict[str, StepRunner] = {

@@ -463,7 +463,7 @@ def _email_setup(tmp_path: Path, ca, port: int) -> tuple[list[str], dict[str, st
     return command, env
 
 
-async def test_two_dailyai_email_processes_at_once_send_each_recipient_once(tmp_path, ca, config):
+async def test_two_dailyai_email_processes_at_once_send_each_recipient_once(tmp_path, ca):
     """The first `dailyai email` is held at its first message until the second has ended."""
     mailbox = Mailbox(hold=asyncio.Event())
     server, port = await start_smtp(mailbox, ca)
@@ -487,9 +487,7 @@ async def test_two_dailyai_email_processes_at_once_send_each_recipient_once(tmp_
     assert not any(line.startswith("sent") for line in out.decode().splitlines())
 
 
-async def test_a_sender_killed_after_claiming_does_not_block_the_next_one(
-    tmp_path, ca, client_tls, config
-):
+async def test_a_sender_killed_after_claiming_does_not_block_the_next_one(tmp_path, ca, client_tls):
     mailbox = Mailbox()
     server, port = await start_smtp(mailbox, ca)
     command, env = _email_setup(tmp_path, ca, port)
