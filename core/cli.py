@@ -27,7 +27,7 @@ from core.announcements import current_day, parse_day
 from core.errors import ConfigError, DailyAIError
 from core.ingest import FetchProgress, fetch_day, source_specs
 from core.models import EXIT_CODES, FetchSummary
-from core.pipeline import format_duration
+from core.pipeline import format_duration, record_stop
 from core.services import Services, open_services
 
 STATUS_STYLE = {"ok": "green", "empty": "yellow", "unchanged": "cyan", "failed": "bold red"}
@@ -523,6 +523,8 @@ def command_classify(args: argparse.Namespace) -> int:
         method = args.method or services.config.classify.method
         console = Console(stderr=True)
         run_id = services.store.start_run("classify", day)
+        if _held_elsewhere(services, day, run_id):
+            return EXIT_CODES["skipped"]
         try:
             with _step_reporter(console) as report:
                 stats = asyncio.run(
@@ -537,7 +539,7 @@ def command_classify(args: argparse.Namespace) -> int:
                     )
                 )
         except BaseException as error:
-            services.store.finish_run(run_id, "failed", str(error))
+            record_stop(services.store, run_id, error)
             raise
         services.store.finish_run(run_id, stats.status, stats.fallback_reason)
         out = Console()
@@ -572,6 +574,18 @@ def command_classify(args: argparse.Namespace) -> int:
         return 0
     finally:
         services.close()
+
+
+def _held_elsewhere(services: Services, day: date, run_id: int) -> bool:
+    """Claim the day's model work for this run; when another run holds it, say so and
+    record this run as skipped."""
+    from core.pipeline import hold_model_work
+
+    busy = hold_model_work(services.store, day, run_id)
+    if busy:
+        services.store.finish_run(run_id, "skipped", busy)
+        Console().print(Text(busy, style="yellow"), soft_wrap=True)
+    return bool(busy)
 
 
 def _classify_titles(args: argparse.Namespace) -> int:
@@ -616,6 +630,8 @@ def command_summarize(args: argparse.Namespace) -> int:
     try:
         console = Console(stderr=True)
         run_id = services.store.start_run("summarize", day)
+        if _held_elsewhere(services, day, run_id):
+            return EXIT_CODES["skipped"]
         try:
             with _summary_reporter(console) as report:
                 stats = asyncio.run(
@@ -631,7 +647,7 @@ def command_summarize(args: argparse.Namespace) -> int:
                     )
                 )
         except BaseException as error:
-            services.store.finish_run(run_id, "failed", str(error))
+            record_stop(services.store, run_id, error)
             raise
         services.store.finish_run(run_id, stats.status, stats.stopped_reason)
         print_summarize_stats(stats, services.config.ollama.model, Console())
@@ -903,6 +919,8 @@ def _print_delivery(report: Any, console: Console) -> None:
         console.print(
             Text("skipped   ", style="cyan") + Text(f"{recipient} (already sent; --force resends)")
         )
+    for recipient, reason in report.held.items():
+        console.print(Text("skipped   ", style="cyan") + Text(f"{recipient} — {reason}"))
     for recipient, reason in report.failed.items():
         console.print(Text("failed    ", style="bold red") + Text(f"{recipient}: {reason}"))
 

@@ -29,6 +29,7 @@ import os
 import shlex
 import ssl
 import subprocess
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -43,6 +44,7 @@ import aiosmtplib
 from core.config import Config
 from core.digest import Digest, build_digest
 from core.errors import MailError
+from core.killpoints import kill_point
 from core.report import (
     ABSTRACT_LABEL,
     empty_reason,
@@ -91,6 +93,8 @@ class DeliveryReport:
     """Already sent this day's digest earlier (the ledger says so); use force to resend."""
     failed: dict[str, str] = field(default_factory=dict)
     """Recipient → why it was not delivered (one line)."""
+    held: dict[str, str] = field(default_factory=dict)
+    """Recipient → who else is sending them this day's digest right now (so not this one)."""
     message_ids: dict[str, str] = field(default_factory=dict)
     note: str = ""
     """Why nothing was sent at all, when that is the case (e.g. an empty day)."""
@@ -100,8 +104,13 @@ class DeliveryReport:
         return not self.failed
 
     def as_counts(self) -> dict[str, int]:
-        """How many were sent, skipped and failed (for the run ledger)."""
-        return {"sent": len(self.sent), "skipped": len(self.skipped), "failed": len(self.failed)}
+        """How many were sent, skipped, held by another sender and failed (for the ledger)."""
+        return {
+            "sent": len(self.sent),
+            "skipped": len(self.skipped),
+            "held": len(self.held),
+            "failed": len(self.failed),
+        }
 
 
 @dataclass
@@ -386,13 +395,17 @@ async def send_digest(
 ) -> DeliveryReport:
     """Send the day's digest to each recipient who has not had it yet (all, with `force`).
 
+    Each recipient is claimed in the store before anything is sent, so two senders at once
+    (two `dailyai email`, a run and the TUI) never send anyone the day twice: a recipient
+    another live sender holds is left to it (`report.held`), even with `force`. A claim is
+    released when its recipient is recorded sent or failed (a failed one is retried by the
+    next run), and taken over when its holder died.
+
     Returns what happened per recipient; refused recipients are in `report.failed` and in
     the ledger. Raises MailError (with `.report`) when the server cannot be used at all:
     no connection, TLS or login failure, or a dropped connection. `tls_context` replaces
     the system's CA store (tests use a private CA); certificates are still verified.
     """
-    from core.chart import render_chart_png
-
     report_progress = on_progress or (lambda message: None)
     day = date.fromisoformat(str(day))
     settings = smtp_settings(config)
@@ -406,14 +419,52 @@ async def send_digest(
             "email.send_empty is false"
         )
         return report
-    pending = []
-    for recipient in wanted:
-        if not force and store.delivered(day, _addr(recipient)):
-            report.skipped.append(recipient)
-        else:
-            pending.append(recipient)
+    holder = f"mail:{uuid.uuid4().hex}"
+    by_address = {_addr(recipient): recipient for recipient in wanted}
+    claims = store.claim_deliveries(day, list(by_address), holder, force=force)
+    report.skipped = [by_address[address] for address in claims.already_sent]
+    for address, other in claims.held.items():
+        report.held[by_address[address]] = f"being sent by {other.describe()} right now"
+    pending = [by_address[address] for address in claims.claimed]
     if not pending:
         return report
+    kill_point("mail-claimed")
+    try:
+        return await _send_claimed(
+            store,
+            config,
+            settings,
+            digest,
+            report,
+            pending,
+            holder,
+            password=password,
+            tls_context=tls_context,
+            now=now,
+            on_progress=report_progress,
+        )
+    finally:
+        store.release_claims(holder)  # whatever was not recorded (an error, a cancel)
+
+
+async def _send_claimed(
+    store: Store,
+    config: Config,
+    settings: SmtpSettings,
+    digest: Digest,
+    report: DeliveryReport,
+    pending: list[str],
+    holder: str,
+    *,
+    password: str | None,
+    tls_context: ssl.SSLContext | None,
+    now: datetime | None,
+    on_progress: Callable[[str], None],
+) -> DeliveryReport:
+    """Send to the recipients this sender holds the claims of, recording each outcome."""
+    from core.chart import render_chart_png
+
+    day, report_progress = report.day, on_progress
     secret = resolve_password(config, password) if settings.username else None
     if settings.username and not secret:
         raise MailError(
@@ -441,11 +492,19 @@ async def send_digest(
             if settings.username:
                 await client.login(settings.username, secret or "")
         except Exception as error:
-            message = _connection_error(error, settings)
-            _fail_all(store, report, day, pending, message)
+            offers_no_login = (
+                bool(settings.username)
+                and client.is_connected
+                and client.last_ehlo_response is not None
+                and not client.supports_extension("auth")
+            )
+            message = _no_login_offered(settings) if offers_no_login else None
+            message = message or _connection_error(error, settings)
+            _fail_all(store, report, day, pending, message, holder)
             raise MailError(message, report=report) from None
         for index, recipient in enumerate(pending):
             report_progress(f"sending to {recipient} ({index + 1}/{len(pending)})")
+            store.touch_claims(holder)
             message = build_message(digest, config, recipient, chart_png, now=now)
             try:
                 refused, _ = await client.send_message(message)
@@ -453,17 +512,21 @@ async def send_digest(
                 reasons = "; ".join(
                     f"{one_line(r.message, limit=160)} ({r.code})" for r in error.recipients
                 )
-                _fail(store, report, day, recipient, f"refused by {settings.host}: {reasons}")
+                _fail(
+                    store, report, day, recipient, f"refused by {settings.host}: {reasons}", holder
+                )
                 continue
             except (aiosmtplib.SMTPDataError, aiosmtplib.SMTPSenderRefused) as error:
                 reason = f"{one_line(error.message, limit=160)} ({error.code})"
-                _fail(store, report, day, recipient, f"rejected by {settings.host}: {reason}")
+                _fail(
+                    store, report, day, recipient, f"rejected by {settings.host}: {reason}", holder
+                )
                 continue
             except Exception as error:
                 lost = _connection_error(error, settings)
-                _fail(store, report, day, recipient, lost)
+                _fail(store, report, day, recipient, lost, holder)
                 rest = pending[index + 1 :]
-                _fail_all(store, report, day, rest, f"not sent: {lost}")
+                _fail_all(store, report, day, rest, f"not sent: {lost}", holder)
                 summary = (
                     f"{lost} — {len(report.sent)} of {len(pending)} sent; run `dailyai email` "
                     "again to send the rest (recipients already served are skipped)"
@@ -474,10 +537,14 @@ async def send_digest(
                     f"{one_line(response.message, limit=160)} ({response.code})"
                     for response in refused.values()
                 )
-                _fail(store, report, day, recipient, f"refused by {settings.host}: {reasons}")
+                _fail(
+                    store, report, day, recipient, f"refused by {settings.host}: {reasons}", holder
+                )
                 continue
             message_id = str(message["Message-ID"])
-            store.record_delivery(day, _addr(recipient), status="sent", message_id=message_id)
+            store.record_delivery(
+                day, _addr(recipient), status="sent", message_id=message_id, holder=holder
+            )
             report.sent.append(recipient)
             report.message_ids[recipient] = message_id
     finally:
@@ -493,16 +560,40 @@ def _addr(recipient: str) -> str:
     return parseaddr(recipient)[1] or recipient
 
 
-def _fail(store: Store, report: DeliveryReport, day: date, recipient: str, reason: str) -> None:
-    store.record_delivery(day, _addr(recipient), status="failed", error=reason)
+def _fail(
+    store: Store, report: DeliveryReport, day: date, recipient: str, reason: str, holder: str
+) -> None:
+    store.record_delivery(day, _addr(recipient), status="failed", error=reason, holder=holder)
     report.failed[recipient] = reason
 
 
 def _fail_all(
-    store: Store, report: DeliveryReport, day: date, recipients: Sequence[str], reason: str
+    store: Store,
+    report: DeliveryReport,
+    day: date,
+    recipients: Sequence[str],
+    reason: str,
+    holder: str,
 ) -> None:
     for recipient in recipients:
-        _fail(store, report, day, recipient, reason)
+        _fail(store, report, day, recipient, reason, holder)
+
+
+def _no_login_offered(settings: SmtpSettings) -> str:
+    """The server offers no AUTH at all, yet email.username asks to log in."""
+    where = settings.where
+    if settings.security == "none":
+        return (
+            f"email: {where} offers no login (no AUTH) over a plain connection, but "
+            f"email.username is set to {settings.username} — servers offer login only over TLS: "
+            'use security = "starttls" (port 587) or "tls" (port 465); for a local relay that '
+            "needs no login, remove email.username"
+        )
+    return (
+        f"email: {where} offers no login (no AUTH), but email.username is set to "
+        f"{settings.username} — if this server needs no login (a relay), remove email.username; "
+        "otherwise check email.host and email.port name your provider's submission server"
+    )
 
 
 def _connection_error(error: BaseException, settings: SmtpSettings) -> str:

@@ -231,6 +231,36 @@ def m006_fetch_state(db: sqlite3.Connection) -> None:
             last_error TEXT NOT NULL DEFAULT '',
             attempted_at TEXT NOT NULL
         );
+
+
+@migration
+def m007_claims_and_run_owners(db: sqlite3.Connection) -> None:
+    # A run records the process that runs it (host, pid, OS start time, heartbeat), so a run
+    # whose process died is marked interrupted instead of staying "running"; `plan` is the
+    # steps it set out to do. A claim is work one holder does at a time: a day's model work
+    # (`model-work:<day>`), or sending a day's digest to one recipient
+    # (`mail:<day>:<recipient>`). It is deleted when the work ends; a claim whose holder died
+    # is taken over.
+    _execute_script(
+        db,
+        """
+        ALTER TABLE runs ADD COLUMN host TEXT;
+        ALTER TABLE runs ADD COLUMN pid INTEGER;
+        ALTER TABLE runs ADD COLUMN process_started TEXT;
+        ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
+        ALTER TABLE runs ADD COLUMN plan TEXT NOT NULL DEFAULT '';
+        CREATE INDEX runs_running ON runs(status) WHERE status = 'running';
+        CREATE TABLE claims (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            process_started TEXT NOT NULL DEFAULT '',
+            claimed_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL
+        );
+        CREATE INDEX claims_by_holder ON claims(holder);
         """,
     )
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-EXIT_CODES = {"ok": 0, "partial": 3, "failed": 1}
-"""Exit codes of the commands (and statuses of runs): partial means some part failed."""
+EXIT_CODES = {"ok": 0, "partial": 3, "failed": 1, "skipped": 0, "interrupted": 130}
+"""Exit codes of the commands (and statuses of runs): partial means some part failed;
+skipped, that another run was doing the work; interrupted, that the run was stopped (Ctrl-C,
+a kill) before it finished — 130 as for any program stopped by Ctrl-C."""
 
 
 class SourceKind(StrEnum):

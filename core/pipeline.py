@@ -7,10 +7,19 @@ make the digest, a model that is down leaves summaries pending for the next run,
 server that is down leaves the email for the next run (the delivery ledger sends it once).
 Everything a step makes is committed as it is made, so a killed run loses nothing and the
 next run does only what is missing. Progress leaves as `StepProgress` events.
+
+One run at a time does a day's model work: classify and summarize hold the day's
+`model-work` claim in the store. A second run of the same day meanwhile (a second
+`dailyai run`, the TUI, `dailyai summarize`) skips those steps and says who holds them; it
+still publishes what the store has, and leaves the email to the holder when the holder will
+send it, so nobody gets a digest with summaries missing. A run stopped by Ctrl-C or a cancel
+is recorded as interrupted at once; one killed outright is marked interrupted by the next
+process that opens the store (see `Store.mark_interrupted_runs`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,11 +31,14 @@ from typing import Any
 from core.digest import build_digest
 from core.errors import DailyAIError
 from core.ingest import FetchProgress, SourceSpec, fetch_day
+from core.killpoints import summary_token_hook
 from core.models import EXIT_CODES, FetchSummary
 from core.services import Services
-from core.store import RunStep
+from core.store import Claim, RunStep, Store, model_work_claim
 
 ALL_STEPS = ("fetch", "classify", "summarize", "report", "feeds", "email")
+MODEL_STEPS = ("classify", "summarize")
+"""The steps that hold the day's model work: one run at a time does them."""
 log = logging.getLogger("dailyai.pipeline")
 
 
@@ -124,30 +136,24 @@ async def run_pipeline(
     config.dirs.logs.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     log_path = config.dirs.logs / f"run-{day.isoformat()}-{stamp}.log"
-    run_id = store.start_run("run", day, log_path=str(log_path))
+    run_id = store.start_run("run", day, log_path=str(log_path), plan=steps)
     result = PipelineResult(day=day, run_id=run_id, log_path=log_path)
     handler = _attach_log(log_path)
     log.info("run %s for %s: steps %s", run_id, day, ", ".join(steps))
+    context = _Context(report, client, today, out_dir, enrich, force_email, specs)
+    last_model_step = next((step for step in reversed(MODEL_STEPS) if step in steps), None)
     try:
         for step in ALL_STEPS:
             if step not in steps:
                 continue
-            runner = _STEPS[step]
             started = time.perf_counter()
-            try:
-                outcome = await runner(
-                    services,
-                    day,
-                    result,
-                    _Context(report, client, today, out_dir, enrich, force_email, specs),
-                )
-            except DailyAIError as error:
-                outcome = StepOutcome(step, "failed", str(error))
-            except Exception as error:  # a bug in one step must not hide the others
-                log.exception("step %s crashed", step)
-                outcome = StepOutcome(
-                    step, "failed", f"internal error: {type(error).__name__}: {error}"
-                )
+            busy = hold_model_work(store, day, run_id) if step in MODEL_STEPS else ""
+            if busy:
+                outcome = StepOutcome(step, "skipped", busy)
+            else:
+                outcome = await _run_step(step, services, day, result, context)
+            if step == last_model_step:
+                store.release_claims(_holder(run_id))  # the model work is done: others may
             outcome.duration_ms = int((time.perf_counter() - started) * 1000)
             result.steps.append(outcome)
             # Steps that record themselves (fetch: one line per source) are not recorded twice.
@@ -172,9 +178,57 @@ async def run_pipeline(
             result.empty_reason = digest.empty_reason
         store.finish_run(run_id, result.status, result.empty_reason)
         log.info("run %s finished: %s %s", run_id, result.status, result.empty_reason)
+    except BaseException as error:
+        log.info("run %s stopped: %r", run_id, error)
+        record_stop(store, run_id, error)
+        raise
     finally:
         _detach_log(handler)
     return result
+
+
+def hold_model_work(store: Store, day: date, run_id: int) -> str:
+    """Claim the day's model work (classify, summarize) for a run: "" when it holds it now,
+    else why this run skips it — who holds it, and who publishes the results."""
+    other = store.claim(model_work_claim(day), _holder(run_id), run_id=run_id)
+    if other is None:
+        return ""
+    if "report" in other.run_plan:
+        after = "it publishes the results when it is done"
+    else:
+        after = "run `dailyai run` or `dailyai report` when it is done to publish the results"
+    return f"{other.describe()} is classifying and summarizing {day}; {after}"
+
+
+def record_stop(store: Store, run_id: int, error: BaseException) -> None:
+    """Record the end of a run an exception stopped: interrupted by Ctrl-C or a cancel (the
+    TUI's Stop), failed for anything else."""
+    if isinstance(error, KeyboardInterrupt | asyncio.CancelledError):
+        store.finish_run(
+            run_id,
+            "interrupted",
+            "interrupted: stopped (Ctrl-C, or Stop in the TUI) before the run finished; what it "
+            "stored is kept and the next run does the rest",
+        )
+    else:
+        store.finish_run(run_id, "failed", str(error) or type(error).__name__)
+
+
+def _holder(run_id: int) -> str:
+    return f"run:{run_id}"
+
+
+async def _run_step(
+    step: str, services: Services, day: date, result: PipelineResult, context: _Context
+) -> StepOutcome:
+    """Run one step; a failure becomes its outcome, so it never hides the other steps."""
+    try:
+        return await _STEPS[step](services, day, result, context)
+    except DailyAIError as error:
+        return StepOutcome(step, "failed", str(error))
+    except Exception as error:  # a bug in one step must not hide the others
+        log.exception("step %s crashed", step)
+        return StepOutcome(step, "failed", f"internal error: {type(error).__name__}: {error}")
 
 
 @dataclass
@@ -248,6 +302,7 @@ async def _summarize(
         client=context.client,
         on_progress=context.report,
         run_id=result.run_id,
+        on_token=summary_token_hook(),
     )
     return StepOutcome("summarize", stats.status, stats.stopped_reason, stats.as_counts())
 
@@ -278,6 +333,14 @@ async def _email(
     config = services.config
     if not config.email.enabled:
         return StepOutcome("email", "skipped", "email is off (email.enabled = false)")
+    summarizing = services.store.claim_holder(model_work_claim(day))
+    if summarizing is not None and _sends_email_later(summarizing, result.run_id):
+        return StepOutcome(
+            "email",
+            "skipped",
+            f"{summarizing.describe()} is still summarizing {day} and sends the email when it "
+            "is done (not from here, so nobody gets the digest with summaries missing)",
+        )
     digest = build_digest(services.store, config, day)
     if digest.is_empty and not config.email.send_empty:
         return StepOutcome(
@@ -286,11 +349,18 @@ async def _email(
     from core.mail import send_digest
 
     delivery = await send_digest(services.store, config, day, force=context.force_email)
-    counts = delivery.as_counts() if hasattr(delivery, "as_counts") else {}
-    failed = getattr(delivery, "failed", None)
-    if failed:
-        return StepOutcome("email", "partial", f"refused: {', '.join(map(str, failed))}", counts)
-    return StepOutcome("email", "ok", "", counts)
+    counts = delivery.as_counts()
+    if delivery.failed:
+        return StepOutcome(
+            "email", "partial", f"refused: {', '.join(map(str, delivery.failed))}", counts
+        )
+    held = "; ".join(f"{who}: {why}" for who, why in delivery.held.items())
+    return StepOutcome("email", "ok", held, counts)
+
+
+def _sends_email_later(holder: Claim, run_id: int) -> bool:
+    """Whether the holder of the day's model work is another run that sends the email."""
+    return holder.run_id != run_id and "email" in holder.run_plan
 
 
 _STEPS: dict[str, StepRunner] = {

@@ -11,15 +11,17 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from core.errors import StoreError
+from core.killpoints import kill_point
 from core.migrations import apply_migrations
 from core.models import Listed, Paper, SourceKind
+from core.owners import HEARTBEAT_SECONDS, ProcessId, is_alive
 
 BUSY_TIMEOUT_MS = 10_000
 _ID_CHUNK = 500  # ids per statement, well below SQLite's limit on parameters
@@ -89,6 +91,61 @@ class Run:
     note: str
     log_path: str | None
     steps: list[RunStep]
+    pid: int | None = None
+    """The process that ran it (None for runs recorded before processes were)."""
+    host: str | None = None
+    plan: tuple[str, ...] = ()
+    """The steps the run set out to do (for a daily run)."""
+
+
+@dataclass
+class Claim:
+    """Work that one holder does at a time, as held in the store: who holds it, since when."""
+
+    name: str
+    holder: str
+    run_id: int | None
+    pid: int
+    host: str
+    claimed_at: str
+    run_kind: str | None = None
+    run_started_at: str | None = None
+    run_plan: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """Who holds it, for a user: "another dailyai run (pid 4242, started 14:05)"."""
+        what = f"dailyai {self.run_kind}" if self.run_kind else "dailyai"
+        since = local_clock(self.run_started_at or self.claimed_at)
+        where = "" if self.host == ProcessId.current().host else f" on {self.host}"
+        return f"another {what} (pid {self.pid}{where}, started {since})"
+
+
+@dataclass
+class DeliveryClaims:
+    """What claiming a day's recipients gave: whom to send to now, and whom not, and why."""
+
+    claimed: list[str] = field(default_factory=list)
+    already_sent: list[str] = field(default_factory=list)
+    held: dict[str, Claim] = field(default_factory=dict)
+    """Recipients another live sender is sending to now."""
+
+
+def model_work_claim(day: date | str) -> str:
+    """The claim on a day's model work (classify and summarize): one run at a time."""
+    return f"model-work:{day}"
+
+
+def mail_claim(day: date | str, address: str) -> str:
+    """The claim on sending a day's digest to one address."""
+    return f"mail:{day}:{address.lower()}"
+
+
+def local_clock(stamp: str) -> str:
+    """A stored UTC time as this machine's local HH:MM (with the date when not today)."""
+    when = datetime.fromisoformat(stamp).astimezone()
+    if when.date() == datetime.now().astimezone().date():
+        return when.strftime("%H:%M")
+    return when.strftime("%Y-%m-%d %H:%M")
 
 
 class Store:
@@ -97,6 +154,11 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._process = ProcessId.current()
+        self._own_runs: set[int] = set()
+        """Runs started through this store and not finished yet (kept alive by a heartbeat)."""
+        self._heartbeat: threading.Thread | None = None
+        self._closing = threading.Event()
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,9 +179,25 @@ class Store:
                 f"store {self.path}: cannot open ({error}) — check the file is a dailyai "
                 "database and not in use by a crashed process, or move it away to start afresh"
             ) from error
+        # Whoever opens the store (the next run, the TUI) settles runs whose process died;
+        # a read-only store cannot be written, and is read all the same.
+        with suppress(sqlite3.OperationalError):
+            self.mark_interrupted_runs()
 
     def close(self) -> None:
+        """Close the store; a run it started and never finished is marked interrupted."""
+        self._closing.set()
         with self._lock:
+            if self._own_runs:
+                with suppress(sqlite3.Error), self.transaction() as db:
+                    ids = list(self._own_runs)
+                    marks = ", ".join("?" * len(ids))
+                    db.execute(
+                        "UPDATE runs SET status = 'interrupted', finished_at = ?, note = ?"
+                        f" WHERE id IN ({marks}) AND status = 'running'",
+                        [utc_now(), "interrupted: dailyai stopped before the run finished", *ids],
+                    )
+                    db.execute(f"DELETE FROM claims WHERE run_id IN ({marks})", ids)
             self._db.close()
 
     def __enter__(self) -> Store:
@@ -220,6 +298,7 @@ class Store:
                     for (paper_id, day), (announce, position) in listings.items()
                 ],
             )
+        kill_point("papers-stored", len(batch))
         counts.new = len(inserts)
         counts.updated = len(updates)
         counts.listings = len(listings)
@@ -515,16 +594,45 @@ class Store:
 
     # --- run ledger ---------------------------------------------------------------------
 
-    def start_run(self, kind: str, day: date | str, log_path: str | None = None) -> int:
+    def start_run(
+        self,
+        kind: str,
+        day: date | str,
+        log_path: str | None = None,
+        *,
+        plan: Sequence[str] = (),
+    ) -> int:
+        """Record a run as started by this process; `plan` is the steps it sets out to do.
+
+        Until it is finished a heartbeat keeps it alive; if the process dies first, the next
+        store opened (by a run or the TUI) marks it interrupted.
+        """
+        self.mark_interrupted_runs()
+        process, now = self._process, utc_now()
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO runs (kind, day, started_at, log_path) VALUES (?, ?, ?, ?)",
-                (kind, str(day), utc_now(), log_path),
+                "INSERT INTO runs (kind, day, started_at, log_path, host, pid, process_started,"
+                " heartbeat_at, plan) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    kind,
+                    str(day),
+                    now,
+                    log_path,
+                    process.host,
+                    process.pid,
+                    process.started,
+                    now,
+                    " ".join(plan),
+                ),
             )
-            return int(cursor.lastrowid or 0)
+            run_id = int(cursor.lastrowid or 0)
+        self._own_runs.add(run_id)
+        self._start_heartbeat()
+        return run_id
 
     def record_step(self, run_id: int, step: RunStep) -> None:
         with self.transaction() as db:
+            now = utc_now()
             db.execute(
                 "INSERT INTO run_steps"
                 " (run_id, step, target, status, reason, counts, duration_ms, recorded_at)"
@@ -537,16 +645,100 @@ class Store:
                     step.reason,
                     json.dumps(step.counts, ensure_ascii=False),
                     step.duration_ms,
-                    utc_now(),
+                    now,
                 ),
             )
+            kill_point("ledger-write")
+            db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (now, run_id))
 
     def finish_run(self, run_id: int, status: str, note: str = "") -> None:
+        """Record how a run ended; the claims it held (its day's model work) are released."""
         with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, note = ? WHERE id = ?",
                 (utc_now(), status, note, run_id),
             )
+            db.execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
+        self._own_runs.discard(run_id)
+
+    def mark_interrupted_runs(self) -> list[int]:
+        """Mark interrupted every run still "running" whose process is gone; release its claims.
+
+        A process killed (SIGKILL, a crash, a power cut) cannot record its own end; this
+        records it for it, with the last time it was seen alive, and drops the claims of
+        dead holders so their work can be taken over. Returns the runs it marked.
+        """
+        rows = self.query(
+            "SELECT r.id, r.host, r.pid, r.process_started, r.started_at,"
+            " coalesce(r.heartbeat_at, r.started_at) AS seen,"
+            " (SELECT max(recorded_at) FROM run_steps WHERE run_id = r.id) AS last_step"
+            " FROM runs AS r WHERE r.status = 'running'"
+        )
+        dead = [
+            row
+            for row in rows
+            if row["id"] not in self._own_runs
+            and not is_alive(row["host"], row["pid"], row["process_started"], row["seen"])
+        ]
+        claims = self.query(
+            "SELECT name, holder, host, pid, process_started, heartbeat_at FROM claims"
+        )
+        dead_claims = [
+            (row["name"], row["holder"])
+            for row in claims
+            if not is_alive(row["host"], row["pid"], row["process_started"], row["heartbeat_at"])
+        ]
+        if not dead and not dead_claims:
+            return []
+        now = utc_now()
+        marked = []
+        with self.transaction() as db:
+            for row in dead:
+                last_seen = max(stamp for stamp in (row["seen"], row["last_step"]) if stamp)
+                who = f"pid {row['pid']}" if row["pid"] else "an older dailyai"
+                note = (
+                    f"interrupted: its process ({who}) ended before the run finished — last "
+                    f"seen {last_seen}, noticed {now}; what it stored is kept"
+                )
+                cursor = db.execute(
+                    "UPDATE runs SET status = 'interrupted', finished_at = ?, note = ?"
+                    " WHERE id = ? AND status = 'running'",
+                    (last_seen, note, row["id"]),
+                )
+                if cursor.rowcount:
+                    marked.append(row["id"])
+            db.executemany("DELETE FROM claims WHERE name = ? AND holder = ?", dead_claims)
+        return marked
+
+    def heartbeat(self) -> None:
+        """Tell other processes that this one's unfinished runs (and their claims) go on."""
+        with self._lock:
+            if not self._own_runs or self._closing.is_set():
+                return
+            ids = list(self._own_runs)
+            marks = ", ".join("?" * len(ids))
+            now = utc_now()
+            with self.transaction() as db:
+                db.execute(f"UPDATE runs SET heartbeat_at = ? WHERE id IN ({marks})", [now, *ids])
+                db.execute(
+                    f"UPDATE claims SET heartbeat_at = ? WHERE run_id IN ({marks})", [now, *ids]
+                )
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is None or not self._heartbeat.is_alive():
+            self._heartbeat = threading.Thread(
+                target=self._beat_until_closed, name="dailyai-heartbeat", daemon=True
+            )
+            self._heartbeat.start()
+
+    def _beat_until_closed(self) -> None:
+        while not self._closing.wait(HEARTBEAT_SECONDS):
+            try:
+                self.heartbeat()
+            except sqlite3.ProgrammingError:
+                return  # the store was closed
+            except sqlite3.Error:
+                continue  # busy: the next beat will do
 
     def runs(
         self, *, day: date | str | None = None, kinds: Sequence[str] = (), limit: int = 20
@@ -587,9 +779,85 @@ class Store:
                     note=row["note"],
                     log_path=row["log_path"],
                     steps=steps,
+                    pid=row["pid"],
+                    host=row["host"],
+                    plan=tuple(row["plan"].split()),
                 )
             )
         return runs
+
+    # --- claims: work one holder does at a time ------------------------------------------
+
+    def claim(self, name: str, holder: str, *, run_id: int | None = None) -> Claim | None:
+        """Take the claim `name` for `holder` (and its run), or say who else holds it.
+
+        Returns None when `holder` now holds it; the live holder's Claim otherwise. A claim
+        whose holder died is taken over.
+        """
+        with self.transaction() as db:
+            return self._take_claim(db, name, holder, run_id)
+
+    def claim_holder(self, name: str) -> Claim | None:
+        """Who holds the claim `name` now (a holder that died holds nothing)."""
+        rows = self.query(_CLAIM_QUERY, (name,))
+        if not rows or not _claim_alive(rows[0]):
+            return None
+        return _claim_from_row(rows[0])
+
+    def release_claims(self, holder: str) -> None:
+        """Give up every claim `holder` still holds (its work ended, whichever way)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM claims WHERE holder = ?", (holder,))
+
+    def touch_claims(self, holder: str) -> None:
+        """Refresh the heartbeat of `holder`'s claims (it is still at work)."""
+        with self.transaction() as db:
+            db.execute("UPDATE claims SET heartbeat_at = ? WHERE holder = ?", (utc_now(), holder))
+
+    def claim_deliveries(
+        self, day: date | str, addresses: Sequence[str], holder: str, *, force: bool = False
+    ) -> DeliveryClaims:
+        """Claim, in one transaction, each address the day's digest is to be sent to now.
+
+        An address that already got the day's digest is left out (unless `force`), and so is
+        one another live sender holds: it is sending to it now, and never two at once.
+        """
+        result = DeliveryClaims()
+        with self.transaction() as db:
+            for address in addresses:
+                if (
+                    not force
+                    and db.execute(
+                        "SELECT 1 FROM deliveries WHERE day = ? AND recipient = ? AND status = 'sent'",
+                        (str(day), address.lower()),
+                    ).fetchone()
+                ):
+                    result.already_sent.append(address)
+                    continue
+                other = self._take_claim(db, mail_claim(day, address), holder, None)
+                if other is None:
+                    result.claimed.append(address)
+                else:
+                    result.held[address] = other
+        return result
+
+    def _take_claim(
+        self, db: sqlite3.Connection, name: str, holder: str, run_id: int | None
+    ) -> Claim | None:
+        row = db.execute(_CLAIM_QUERY, (name,)).fetchone()
+        if row is not None:
+            if row["holder"] == holder:
+                return None
+            if _claim_alive(row):
+                return _claim_from_row(row)
+            db.execute("DELETE FROM claims WHERE name = ?", (name,))
+        process, now = self._process, utc_now()
+        db.execute(
+            "INSERT INTO claims (name, holder, run_id, host, pid, process_started, claimed_at,"
+            " heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, holder, run_id, process.host, process.pid, process.started, now, now),
+        )
+        return None
 
     # --- classifications ----------------------------------------------------------------
 
@@ -812,8 +1080,13 @@ class Store:
         status: str,
         message_id: str | None = None,
         error: str = "",
+        holder: str | None = None,
     ) -> None:
-        """Record that the day's digest was sent to (or refused for) one recipient."""
+        """Record that the day's digest was sent to (or refused for) one recipient.
+
+        With `holder`, its claim on the recipient is released in the same transaction (a
+        failed recipient is then retried by the next run).
+        """
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO deliveries (day, recipient, status, message_id, error, attempted_at)"
@@ -822,6 +1095,11 @@ class Store:
                 " error = excluded.error, attempted_at = excluded.attempted_at",
                 (str(day), recipient.lower(), status, message_id, error, utc_now()),
             )
+            if holder is not None:
+                db.execute(
+                    "DELETE FROM claims WHERE name = ? AND holder = ?",
+                    (mail_claim(day, recipient), holder),
+                )
 
     def delivered(self, day: date | str, recipient: str) -> bool:
         """True when the day's digest was already sent to this recipient."""
@@ -833,6 +1111,30 @@ class Store:
 
     def deliveries(self, day: date | str) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM deliveries WHERE day = ? ORDER BY recipient", (str(day),))
+
+
+_CLAIM_QUERY = (
+    "SELECT c.*, r.kind AS run_kind, r.started_at AS run_started_at, r.plan AS run_plan"
+    " FROM claims AS c LEFT JOIN runs AS r ON r.id = c.run_id WHERE c.name = ?"
+)
+
+
+def _claim_alive(row: sqlite3.Row) -> bool:
+    return is_alive(row["host"], row["pid"], row["process_started"], row["heartbeat_at"])
+
+
+def _claim_from_row(row: sqlite3.Row) -> Claim:
+    return Claim(
+        name=row["name"],
+        holder=row["holder"],
+        run_id=row["run_id"],
+        pid=row["pid"],
+        host=row["host"],
+        claimed_at=row["claimed_at"],
+        run_kind=row["run_kind"],
+        run_started_at=row["run_started_at"],
+        run_plan=tuple((row["run_plan"] or "").split()),
+    )
 
 
 def merge_paper(stored: Paper, incoming: Paper) -> Paper:
@@ -910,4 +1212,16 @@ def paper_from_row(row: sqlite3.Row) -> Paper:
     return Paper(**values)
 
 
-__all__ = ["DayPaper", "MergeCounts", "Run", "RunStep", "SourceKind", "Store", "merge_paper"]
+__all__ = [
+    "Claim",
+    "DayPaper",
+    "DeliveryClaims",
+    "MergeCounts",
+    "Run",
+    "RunStep",
+    "SourceKind",
+    "Store",
+    "mail_claim",
+    "merge_paper",
+    "model_work_claim",
+]

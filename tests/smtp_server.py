@@ -25,6 +25,18 @@ class Mailbox:
 
     messages: list[tuple[str, list[str], email.message.EmailMessage]] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    hold: asyncio.Event | None = None
+    """When given, the first message waits at DATA until it is set (a sender held mid-send)."""
+    holding: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the first message is being held."""
+    offer_auth: bool = True
+    """False: the server offers no AUTH at all (a relay), in plain text or after STARTTLS."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname  # the hook's job once a handler has it
+        if self.offer_auth:
+            return responses
+        return [line for line in responses if not line.startswith("250-AUTH")]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refused"):
@@ -36,6 +48,9 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.hold is not None and not self.holding.is_set():
+            self.holding.set()
+            await self.hold.wait()
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
         return "250 Message accepted for delivery"
@@ -82,6 +97,7 @@ async def start_smtp(
     """An SMTP server on 127.0.0.1 (a free port, or `port`): `starttls`, `tls` or `plain`."""
     loop = asyncio.get_running_loop()
     tls = _server_tls(ca) if ca is not None and mode != "plain" else None
+    mailbox.offer_auth = auth
 
     def factory() -> SMTP:
         return SMTP(

@@ -7,18 +7,22 @@ message is parsed back and checked as a mail client would see it.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
+import os
 import re
+import signal
 import sys
 from datetime import datetime
 from email.header import decode_header, make_header
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from core.cli import main
-from core.config import Config
+from core.config import Config, load_config
 from core.digest import build_digest
 from core.errors import MailError
 from core.mail import (
@@ -306,7 +310,6 @@ def test_password_from_env_or_command_never_from_the_config(config, monkeypatch,
 
     secret_config = tmp_path / "config.toml"
     secret_config.write_text('[email]\npassword = "hunter2"\n', encoding="utf-8")
-    from core.config import load_config
     from core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"secrets never go in config\.toml"):
@@ -367,8 +370,6 @@ def test_dry_run_writes_an_eml_without_sending(store, config, published, tmp_pat
         encoding="utf-8",
     )
     # The CLI opens the store in DAILYAI_HOME; fill that one.
-    from core.config import load_config
-
     home_store = Store(load_config(config_file).dirs.database)
     populate_day(home_store, config)
     home_store.close()
@@ -381,3 +382,149 @@ def test_dry_run_writes_an_eml_without_sending(store, config, published, tmp_pat
     assert parsed["To"] == "alice@example.com"
     assert parsed.get_body(preferencelist=("html",)) is not None
     assert "(not sent)" in " ".join(capsys.readouterr().out.split())
+
+
+# --- exactly once, with two senders at the same time -------------------------------------
+
+
+def _received(mailbox: Mailbox) -> list[str]:
+    return sorted(rcpt for _, rcpts, _ in mailbox.messages for rcpt in rcpts)
+
+
+@pytest.mark.parametrize("force", [False, True])
+async def test_two_senders_at_once_send_each_recipient_the_digest_once(
+    store, config, published, ca, client_tls, force
+):
+    """Two `dailyai email` at once (here two tasks, each with its own store connection)."""
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca)
+    config = mail_config(config, port)
+    other_store = Store(store.path)
+    try:
+        async with server:
+            first, second = await asyncio.gather(
+                *(
+                    send_digest(
+                        sender, config, DAY, password=PASSWORD, tls_context=client_tls, force=force
+                    )
+                    for sender in (store, other_store)
+                )
+            )
+    finally:
+        other_store.close()
+    assert _received(mailbox) == ["alice@example.com", "bob@example.net"]
+    assert first.sent == ["alice@example.com", "Bob <bob@example.net>"]
+    # The second sender says who holds each recipient, and sends nobody anything.
+    assert second.sent == [] and second.ok
+    assert set(second.held) == set(first.sent)
+    assert f"another dailyai (pid {os.getpid()}" in second.held["alice@example.com"]
+    assert second.as_counts()["held"] == 2
+    assert store.query("SELECT count(*) FROM claims")[0][0] == 0  # every claim released
+    assert {row["status"] for row in store.deliveries(DAY)} == {"sent"}
+
+
+async def test_a_failed_recipient_is_released_and_retried_by_the_next_sender(
+    store, config, published, ca, client_tls, monkeypatch
+):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca)
+    config = mail_config(config, port)
+    monkeypatch.delenv("DAILYAI_SMTP_PASSWORD", raising=False)
+    async with server:
+        with pytest.raises(MailError, match="no SMTP password"):
+            await send_digest(store, config, DAY, tls_context=client_tls)
+        assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+        with pytest.raises(MailError, match="refused the login"):
+            await send_digest(store, config, DAY, password="wrong", tls_context=client_tls)
+        assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+        retry = await send_digest(store, config, DAY, password=PASSWORD, tls_context=client_tls)
+    assert len(retry.sent) == 2 and _received(mailbox) == ["alice@example.com", "bob@example.net"]
+
+
+def _email_setup(tmp_path: Path, ca, port: int) -> tuple[list[str], dict[str, str]]:
+    """A config for `dailyai email` against the test server, and the day stored in its home."""
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[email]\nhost = "localhost"\nport = {port}\nsecurity = "starttls"\n'
+        f'username = "{USER}"\nsender = "Daily AI <{USER}>"\n'
+        'to = ["alice@example.com", "Bob <bob@example.net>"]\n'
+        f'ca_file = "{ca_file}"\ntimeout_seconds = 120\n',
+        encoding="utf-8",
+    )
+    config = load_config(config_file)
+    with Store(config.dirs.database) as home_store:
+        populate_day(home_store, config)
+    command = [sys.executable, "-m", "core.cli", "--config", str(config_file), "email"]
+    command += ["--date", DAY.isoformat()]
+    env = {**os.environ, "DAILYAI_SMTP_PASSWORD": PASSWORD}
+    env.pop("DAILYAI_TEST_KILL_AT", None)
+    return command, env
+
+
+async def test_two_dailyai_email_processes_at_once_send_each_recipient_once(tmp_path, ca):
+    """The first `dailyai email` is held at its first message until the second has ended."""
+    mailbox = Mailbox(hold=asyncio.Event())
+    server, port = await start_smtp(mailbox, ca)
+    command, env = _email_setup(tmp_path, ca, port)
+    pipe = asyncio.subprocess.PIPE
+    async with server:
+        first = await asyncio.create_subprocess_exec(*command, env=env, stdout=pipe, stderr=pipe)
+        first_done = asyncio.ensure_future(first.communicate())
+        holding = asyncio.ensure_future(mailbox.holding.wait())
+        await asyncio.wait([first_done, holding], return_when=asyncio.FIRST_COMPLETED)
+        assert holding.done(), (await first_done)[1].decode()  # it reached its first message
+        second = await asyncio.create_subprocess_exec(*command, env=env, stdout=pipe, stderr=pipe)
+        out, err = await second.communicate()
+        mailbox.hold.set()
+        first_out, first_err = await first_done
+    assert first.returncode == 0, first_out.decode() + first_err.decode()
+    assert second.returncode == 0, out.decode() + err.decode()
+    assert _received(mailbox) == ["alice@example.com", "bob@example.net"]
+    said = " ".join(out.decode().split())
+    assert f"alice@example.com — being sent by another dailyai (pid {first.pid}" in said
+    assert not any(line.startswith("sent") for line in out.decode().splitlines())
+
+
+async def test_a_sender_killed_after_claiming_does_not_block_the_next_one(tmp_path, ca, client_tls):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca)
+    command, env = _email_setup(tmp_path, ca, port)
+    config_file = command[command.index("--config") + 1]
+    # A long-lived process (the TUI) has the store open while a `dailyai email` dies.
+    with Store(load_config(config_file).dirs.database) as store:
+        async with server:
+            killed = await asyncio.create_subprocess_exec(
+                *command, env={**env, "DAILYAI_TEST_KILL_AT": "mail-claimed:1"}
+            )
+            assert await killed.wait() == -signal.SIGKILL
+            held = store.query("SELECT pid FROM claims")
+            assert [row["pid"] for row in held] == [killed.pid, killed.pid]
+            assert mailbox.messages == [] and store.deliveries(DAY) == []
+            # The dead sender's claims are taken over: everyone gets the digest, once.
+            report = await send_digest(
+                store, load_config(config_file), DAY, password=PASSWORD, tls_context=client_tls
+            )
+        assert report.held == {} and len(report.sent) == 2
+        assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+    assert _received(mailbox) == ["alice@example.com", "bob@example.net"]
+
+
+@pytest.mark.parametrize("mode", ["plain", "starttls"])
+async def test_a_login_the_server_does_not_offer_names_the_real_problem(
+    store, config, published, ca, client_tls, mode
+):
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca, mode=mode, auth=False)
+    config = mail_config(config, port, security="none" if mode == "plain" else "starttls")
+    if mode == "plain":
+        config.email.host = "127.0.0.1"
+    async with server:
+        with pytest.raises(MailError) as caught:
+            await send_digest(store, config, DAY, password=PASSWORD, tls_context=client_tls)
+    message = str(caught.value)
+    assert "offers no login (no AUTH)" in message and "remove email.username" in message
+    if mode == "plain":
+        assert 'use security = "starttls"' in message
+    assert "\n" not in message and mailbox.messages == []

@@ -6,14 +6,18 @@ stand-in, an aiosmtpd server with STARTTLS and AUTH, SQLite on a temporary direc
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from core.config import Config
+from core.cli import main
+from core.config import Config, load_config
 from core.digest import build_digest
 from core.ingest import SourceSpec
 from core.models import SourceKind
@@ -299,3 +303,126 @@ def test_a_category_that_left_the_taxonomy_counts_as_unclassified(config, store)
     digest = build_digest(store, config, DAY)
     assert [p.paper.id for p in digest.unclassified] == ["2401.00001"]
     assert not digest.sections
+
+
+# --- one run at a time does a day's model work ------------------------------------------
+
+
+async def test_two_runs_of_a_day_at_once_do_the_model_work_once_and_say_so(
+    config, store, http_server, ollama_standin, ca, tmp_path, monkeypatch
+):
+    """A second `dailyai run` starts while the first is mid-summarize (one summary made).
+
+    The first run is frozen at that moment (the second runs in a thread with its own event
+    loop and store connection), so what the second does is not a matter of timing.
+    """
+    prepare(config, ollama_standin)
+    mailbox = Mailbox()
+    server, port = await start_smtp(mailbox, ca)
+    mail_config(config, port)
+    config.email.enabled = True
+    config.email.ca_file = str(tmp_path / "ca.pem")
+    ca.cert_pem.write_to_path(config.email.ca_file)
+    monkeypatch.setenv("DAILYAI_SMTP_PASSWORD", PASSWORD)
+    specs = sources(http_server)
+    second = []
+
+    def run_second() -> None:
+        with Store(store.path) as other, ThreadPoolExecutor(1) as thread:
+            services = Services(config=config, store=other)
+            second.append(
+                thread.submit(
+                    asyncio.run, run_pipeline(services, DAY, specs=specs, today=DAY)
+                ).result()
+            )
+
+    def first_progress(event) -> None:
+        if event.step == "summarize" and event.done == 1 and event.total > 1 and not second:
+            run_second()
+
+    try:
+        first = await run_pipeline(
+            Services(config=config, store=store),
+            DAY,
+            specs=specs,
+            today=DAY,
+            on_progress=first_progress,
+        )
+    finally:
+        server.close()
+    (later,) = second
+    summary_requests = [r for r in ollama_standin.model_requests if SUMMARY_MARKER in r.text]
+    assert len(summary_requests) == 10  # each paper summarized once, by the first run
+    assert first.exit_code == 0 and summaries(store) == 10
+    holder = f"another dailyai run (pid {os.getpid()}, started "
+    for step in ("classify", "summarize"):
+        outcome = later.outcome(step)
+        assert outcome.status == "skipped", (step, outcome)
+        assert holder in outcome.reason and "it publishes the results when it is done" in (
+            outcome.reason
+        )
+    email = later.outcome("email")
+    assert email.status == "skipped" and "sends the email when it is done" in email.reason
+    assert later.outcome("report").status == "ok"  # it still published what there was
+    assert later.exit_code == 0
+    # The ledger says the same, and the email went out once, from the first run.
+    (ledger,) = [run for run in store.runs() if run.id == later.run_id]
+    recorded = {step.step: step for step in ledger.steps}
+    assert recorded["summarize"].status == "skipped" and holder in recorded["summarize"].reason
+    assert first.outcome("email").counts["sent"] == 2 and len(mailbox.messages) == 2
+    assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+
+
+async def test_a_cancelled_run_is_marked_interrupted_at_once_and_frees_the_day(
+    config, store, http_server, ollama_standin
+):
+    """Ctrl-C in `dailyai run` (or Stop in the TUI) cancels the run mid-summarize."""
+    prepare(config, ollama_standin, classify="rules")
+    services = Services(config=config, store=store)
+    specs = sources(http_server)
+    steps = ("fetch", "classify", "summarize", "report")
+
+    def cancel_after_two(event) -> None:
+        if event.step == "summarize" and event.done == 2 and event.total > 2:
+            task.cancel()
+
+    task = asyncio.ensure_future(
+        run_pipeline(
+            services, DAY, specs=specs, steps=steps, today=DAY, on_progress=cancel_after_two
+        )
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    (run,) = store.runs(limit=1)
+    assert run.status == "interrupted" and run.finished_at is not None
+    assert "Ctrl-C" in run.note
+    assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+    made = summaries(store)
+    assert made == 2
+    ollama_standin.reset_counters()
+    again = await run_pipeline(services, DAY, specs=specs, steps=steps, today=DAY)
+    assert again.outcome("summarize").status == "ok" and summaries(store) == 10
+    assert len([r for r in ollama_standin.model_requests if SUMMARY_MARKER in r.text]) == 8
+
+
+@pytest.mark.parametrize("command", ["summarize", "classify"])
+def test_dailyai_summarize_or_classify_while_a_run_holds_the_day_skips_and_says_who(
+    tmp_path, ollama_standin, capsys, command
+):
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[ollama]\nhost = "{ollama_standin.url}"\n', encoding="utf-8")
+    with Store(load_config(config_file).dirs.database) as store:
+        running = store.start_run("run", DAY, plan=("classify", "summarize", "report"))
+        assert store.claim(f"model-work:{DAY}", f"run:{running}", run_id=running) is None
+        code = main(["--config", str(config_file), command, "--date", DAY.isoformat()])
+        said = " ".join(capsys.readouterr().out.split())
+        assert code == 0
+        assert f"another dailyai run (pid {os.getpid()}, started" in said
+        assert "it publishes the results when it is done" in said
+        assert ollama_standin.request_count == 0
+        (skipped,) = store.runs(kinds=(command,))
+        assert skipped.status == "skipped" and f"pid {os.getpid()}" in skipped.note
+        store.finish_run(running, "ok")
+        # The day is free again: the command does its work now.
+        code = main(["--config", str(config_file), command, "--date", DAY.isoformat()])
+        assert store.runs(kinds=(command,))[0].status != "skipped"

@@ -857,6 +857,7 @@ def describe_delivery(report: Any) -> str:
         parts.append(f"sent to {', '.join(report.sent)}")
     if report.skipped:
         parts.append(f"already sent to {', '.join(report.skipped)}")
+    parts += [f"{who}: {why}" for who, why in report.held.items()]
     if report.failed:
         parts.append("; ".join(f"{who}: {why}" for who, why in report.failed.items()))
     if report.note:
