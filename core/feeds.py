@@ -13,8 +13,9 @@ so re-rendering a day never makes a reader show it again as new.
 
 Dates: a reader shows an item's date in its own time zone, so a day's items are stamped at
 an instant that is that calendar day in UTC, New York, Seoul and the config's zone (12:00
-UTC: 21:00 in Seoul, 08:00 or 07:00 in New York), never at a midnight that is the day
-before elsewhere. An item is updated when its newest summary or report was stored, kept
+UTC: 21:00 in Seoul, 08:00 or 07:00 in New York; earlier if the day's papers were listed
+earlier, so no item is dated in the future), never at a midnight that is the day before
+elsewhere. An item is updated when its newest summary or report was stored, kept
 within that same day (a summary written again later shows in the content, not as another
 day). Stamps follow the store, not the clock, so an unchanged store gives identical bytes.
 
@@ -173,16 +174,19 @@ def day_window(day: date, config: Config) -> tuple[datetime, datetime]:
     A zone whose day does not overlap the others' at all is left out (the config's zone
     never is), so the window is never empty.
     """
-    start = end = None
-    for name in (config.general.timezone, *READER_ZONES):
+
+    def bounds(name: str) -> tuple[datetime, datetime]:
         zone = ZoneInfo(name)
-        zone_start = datetime.combine(day, time(), zone).astimezone(UTC)
-        zone_end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
-        if start is None or end is None:
-            start, end = zone_start, zone_end
-        elif max(start, zone_start) < min(end, zone_end):
+        return (
+            datetime.combine(day, time(), zone).astimezone(UTC),
+            datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC),
+        )
+
+    start, end = bounds(config.general.timezone)
+    for name in READER_ZONES:
+        zone_start, zone_end = bounds(name)
+        if max(start, zone_start) < min(end, zone_end):
             start, end = max(start, zone_start), min(end, zone_end)
-    assert start is not None and end is not None
     return start, end
 
 
