@@ -144,27 +144,31 @@ class _Serving:
             [sys.executable, "-m", "core.cli", "serve", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            text=True,
             env={**os.environ, "COLUMNS": "400"},
         )
         self.lines: list[str] = []
+        self._pending = b""
 
     def line_starting(self, prefix: str) -> str:
         """The first printed line starting with `prefix` (fails if the server exits first)."""
         selector = selectors.DefaultSelector()
         selector.register(self.process.stdout, selectors.EVENT_READ)
         while True:
+            while b"\n" in self._pending:
+                line, self._pending = self._pending.split(b"\n", 1)
+                self.lines.append(line.decode("utf-8"))
+                if self.lines[-1].startswith(prefix):
+                    return self.lines[-1]
             # A bound on waiting, so a server that never prints fails instead of hanging.
             assert selector.select(timeout=120), f"serve printed no {prefix!r}: {self.lines}"
-            line = self.process.stdout.readline()
-            assert line, f"serve exited: {self.lines}"
-            self.lines.append(line.rstrip("\n"))
-            if line.startswith(prefix):
-                return line
+            chunk = os.read(self.process.stdout.fileno(), 65536)  # unbuffered, unlike readline
+            assert chunk, f"serve exited: {self.lines}"
+            self._pending += chunk
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=60)
+        self.process.stdout.close()
 
 
 def _links(feed: bytes) -> set[str]:
