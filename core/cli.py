@@ -926,9 +926,9 @@ def _print_delivery(report: Any, console: Console) -> None:
 
 
 def command_serve(args: argparse.Namespace) -> int:
-    from core.feeds import main_feed_urls
+    from core.feeds import configured_site_url, main_feed_urls
     from core.publish import output_dir
-    from core.serve import is_loopback, make_server, serve_forever
+    from core.serve import base_url, is_loopback, make_server, serve_forever
 
     services = _services(args)
     try:
@@ -936,9 +936,14 @@ def command_serve(args: argparse.Namespace) -> int:
         host = args.host or config.serve.host
         port = args.port if args.port is not None else config.serve.port
         directory = output_dir(config, args.out)
+        published_at = configured_site_url(config)
         try:
             server = make_server(
-                directory, host, port, log=lambda line: print(line, file=sys.stderr)
+                directory,
+                host,
+                port,
+                log=lambda line: print(line, file=sys.stderr),
+                rewrite_links=not published_at,
             )
         except OSError as error:
             raise ConfigError(
@@ -952,8 +957,10 @@ def command_serve(args: argparse.Namespace) -> int:
             console.print(
                 Text(f"Warning: {host} is reachable from other machines.", style="bold yellow")
             )
-        rss_url, atom_url = main_feed_urls(config)
+        rss_url, atom_url = main_feed_urls(config, base_url(host, bound_port))
         console.print(Text(f"Feeds: {rss_url}  {atom_url}"))
+        if published_at:
+            console.print(Text(f"Links in the feeds point at {published_at} (output.site_url)."))
         serve_forever(server)
         return 0
     finally:

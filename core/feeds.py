@@ -9,9 +9,23 @@ Two kinds of feed, each as RSS 2.0 (`.rss`) and Atom (`.atom`) under `<out>/feed
 The feeds are re-rendered from the store each time, over the last `output.feed_days`
 days, so they accumulate across days without keeping state of their own. Every id is
 derived from what it names (`urn:dailyai:digest:2026-05-08`, `urn:dailyai:paper:2605.05242`),
-so re-rendering a day never makes a reader show it again as new. Dates are timezone-aware
-(the config's time zone); a day's item is dated at its midnight and updated when its newest
-summary or report was stored, so re-rendering an unchanged store gives identical bytes.
+so re-rendering a day never makes a reader show it again as new.
+
+Dates: a reader shows an item's date in its own time zone, so a day's items are stamped at
+an instant that is that calendar day in UTC, New York, Seoul and the config's zone (12:00
+UTC: 21:00 in Seoul, 08:00 or 07:00 in New York; earlier if the day's papers were listed
+earlier, so no item is dated in the future), never at a midnight that is the day before
+elsewhere. An item is updated when its newest summary or report was stored, kept
+within that same day (a summary written again later shows in the content, not as another
+day). Stamps follow the store, not the clock, so an unchanged store gives identical bytes.
+
+Who and what: the feeds and the daily items are authored by the digest (`output.title`);
+a paper's item names its authors (the first few, then "et al.") as Atom `<author>` and RSS
+`<dc:creator>`, carries its arXiv categories (primary first) next to the digest's category,
+and links to its PDF, code and project page as the TUI shows them.
+
+Links point at `output.site_url` when it is set, else at `dailyai serve`'s address from
+`[serve]` (which rewrites them for the port and host it is actually reached at).
 
 Untrusted text: titles go in as text (lxml escapes them); HTML content is built from an
 autoescaping template and then sanitized with nh3; control characters, which lxml refuses,
@@ -24,18 +38,21 @@ import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import nh3
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 from markupsafe import Markup
 
 from core import __version__
 from core.chart import chart_file_name
 from core.config import CategoryConfig, Config
-from core.digest import Digest, build_digest
+from core.digest import Digest, DigestPaper, build_digest
+from core.models import Paper
 from core.paths import write_atomic
 from core.report import (
     ABSTRACT_LABEL,
@@ -45,11 +62,13 @@ from core.report import (
     overview_line,
     report_dir,
     report_file_name,
+    safe_url,
     section_views,
     status_lines,
     template_environment,
 )
 from core.sanitize import one_line
+from core.serve import base_url
 from core.store import Store
 
 FEEDS_DIR = "feeds"
@@ -61,6 +80,17 @@ FEED_TAGS = {
     "del", "a", "img",
 }  # fmt: skip
 FEED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt", "width", "height"}}
+# The zones a day's items must read as that day in, besides the config's own: our readers'
+# (Seoul) and the two the papers' world runs on (UTC, and New York where arXiv announces).
+READER_ZONES = ("UTC", "America/New_York", "Asia/Seoul")
+MAX_PAPER_AUTHORS = 10
+MAX_ARXIV_CATEGORIES = 8
+# An arXiv category (cs.LG, math-ph, stat.ML); anything else a source stored is left out.
+ARXIV_CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z-]+)?$")
+ARXIV_SCHEME = "https://arxiv.org/category_taxonomy"
+DIGEST_SCHEME = "urn:dailyai:category"
+# Written as the default by earlier releases: the same as leaving output.site_url unset.
+LEGACY_SITE_URL = "http://127.0.0.1:8484"
 # Characters XML 1.0 forbids (lxml raises on them) or that steer how text displays.
 _XML_UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
@@ -77,10 +107,15 @@ class FeedFiles:
     atom_url: str
 
 
-def feed_files(out_dir: Path, config: Config, slug: str = MAIN_FEED) -> FeedFiles:
-    """The files and URLs of the main feed (`daily`) or of a category's feed."""
+def feed_files(
+    out_dir: Path, config: Config, slug: str = MAIN_FEED, *, base: str | None = None
+) -> FeedFiles:
+    """The files and URLs of the main feed (`daily`) or of a category's feed.
+
+    `base` gives the URLs for another address than `site_url(config)`.
+    """
     relative = f"{FEEDS_DIR}/{slug}" if slug == MAIN_FEED else f"{FEEDS_DIR}/category/{slug}"
-    base = site_url(config)
+    base = (base or site_url(config)).rstrip("/")
     return FeedFiles(
         rss=out_dir / f"{relative}.rss",
         atom=out_dir / f"{relative}.atom",
@@ -89,9 +124,16 @@ def feed_files(out_dir: Path, config: Config, slug: str = MAIN_FEED) -> FeedFile
     )
 
 
+def configured_site_url(config: Config) -> str:
+    """`output.site_url` when the user set one; "" when links follow `dailyai serve`."""
+    value = one_line(config.output.site_url).rstrip("/")
+    return "" if value == LEGACY_SITE_URL else value
+
+
 def site_url(config: Config) -> str:
-    """Where the output dir is served (`dailyai serve`), without a trailing slash."""
-    return (config.output.site_url or "http://127.0.0.1:8484").rstrip("/")
+    """Where the output dir is served, without a trailing slash: `output.site_url`, else
+    `dailyai serve`'s address from `[serve]`."""
+    return configured_site_url(config) or base_url(config.serve.host, config.serve.port)
 
 
 def category_slug(name: str) -> str:
@@ -126,9 +168,59 @@ def feed_window(store: Store, config: Config) -> list[date]:
     return sorted((day for day in days if day >= oldest), reverse=True)
 
 
-def day_published(day: date, config: Config) -> datetime:
-    """When a day's digest counts as published: its midnight in the config's time zone."""
-    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(config.general.timezone))
+def day_window(day: date, config: Config) -> tuple[datetime, datetime]:
+    """The instants [start, end) that are `day` in the config's zone and `READER_ZONES`.
+
+    A zone whose day does not overlap the others' at all is left out (the config's zone
+    never is), so the window is never empty.
+    """
+
+    def bounds(name: str) -> tuple[datetime, datetime]:
+        zone = ZoneInfo(name)
+        return (
+            datetime.combine(day, time(), zone).astimezone(UTC),
+            datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC),
+        )
+
+    start, end = bounds(config.general.timezone)
+    for name in READER_ZONES:
+        zone_start, zone_end = bounds(name)
+        if max(start, zone_start) < min(end, zone_end):
+            start, end = max(start, zone_start), min(end, zone_end)
+    return start, end
+
+
+def day_published(day: date, config: Config, first_listed: datetime | None = None) -> datetime:
+    """When a day's items count as published, shown in the config's zone.
+
+    12:00 UTC of the day, which is the same calendar day in the config's zone and
+    `READER_ZONES`; or, when the day's papers were first listed (`first_listed`) before
+    that, that moment, so a run early in the day never dates its items in the future (RSS
+    readers may hide those until then). Always within `day_window`.
+    """
+    start, end = day_window(day, config)
+    moment = datetime.combine(day, time(12), UTC)
+    if first_listed is not None:
+        moment = min(moment, first_listed)
+    moment = min(max(moment, start), end - timedelta(seconds=1))
+    return moment.astimezone(ZoneInfo(config.general.timezone))
+
+
+def day_changed(
+    day: date, config: Config, moments: Iterable[datetime | None], published: datetime
+) -> datetime:
+    """When an item of the day last changed: the newest of `moments`, kept within the
+    day's window (never before `published`, never on a later day)."""
+    newest = max((moment for moment in moments if moment), default=published)
+    _, end = day_window(day, config)
+    moment = min(max(newest, published), end - timedelta(seconds=1))
+    return moment.astimezone(published.tzinfo)
+
+
+def first_listed(store: Store, day: date) -> datetime | None:
+    """When a paper was first listed for `day` (None for a day without papers)."""
+    rows = store.query("SELECT min(listed_at) FROM listings WHERE day = ?", (day.isoformat(),))
+    return _stored_at(rows[0][0]) if rows and rows[0][0] else None
 
 
 def _stored_at(value: str) -> datetime | None:
@@ -141,15 +233,43 @@ def _stored_at(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def day_updated(digest: Digest, config: Config) -> datetime:
-    """When the day's digest last changed: its newest summary or report, else its midnight."""
-    published = day_published(digest.day, config)
+def day_updated(digest: Digest, config: Config, published: datetime) -> datetime:
+    """When the day's digest last changed: its newest summary or report (see `day_changed`)."""
     moments = [_stored_at(item.summary.created_at) for item in digest.selected]
     moments += [_stored_at(section.report.created_at) for section in digest.sections]
-    newest = max((moment for moment in moments if moment), default=None)
-    if newest is None or newest < published:
-        return published
-    return newest.astimezone(published.tzinfo)
+    return day_changed(digest.day, config, moments, published)
+
+
+# --- what a paper's item carries --------------------------------------------------------------
+
+
+def paper_creators(paper: Paper) -> list[str]:
+    """The paper's authors as the feeds name them: the first few, then "et al."."""
+    names = [xml_text(one_line(author, limit=120)) for author in paper.authors]
+    names = [name for name in names if name]
+    if len(names) > MAX_PAPER_AUTHORS:
+        return [*names[:MAX_PAPER_AUTHORS], "et al."]
+    return names
+
+
+def arxiv_categories(paper: Paper) -> list[str]:
+    """The paper's arXiv categories, primary first; anything not shaped like one is left out."""
+    found: list[str] = []
+    for value in (paper.primary_category, *paper.categories):
+        term = (value or "").strip()
+        if ARXIV_CATEGORY.match(term) and term not in found:
+            found.append(term)
+    return found[:MAX_ARXIV_CATEGORIES]
+
+
+def paper_links(paper: Paper) -> list[tuple[str, str]]:
+    """The paper's links (arXiv, PDF, code, project…) that are safe to link: http(s) only."""
+    links: list[tuple[str, str]] = []
+    for label, url in paper.labelled_links():
+        safe = safe_url(url)
+        if safe and safe not in (known for _, known in links):
+            links.append((xml_text(one_line(label, limit=40)), safe))
+    return links
 
 
 # --- HTML content ------------------------------------------------------------------------------
@@ -175,8 +295,12 @@ def day_html(
 ) -> str:
     """The whole digest of a day as sanitized HTML (the main feed's item content).
 
-    `papers_html` may hand in each paper's HTML (by id) already rendered by `paper_html`.
+    `views` and `papers_html` (each paper's HTML by id, from `paper_html`) may hand in
+    what `FeedDay.of` already built.
     """
+    if views is None or papers_html is None:
+        built = FeedDay.of(digest)
+        views, papers_html = built.views, built.papers_html
     day = digest.day
     chart_url = ""
     if not digest.is_empty:
@@ -189,8 +313,8 @@ def day_html(
             overview=overview_line(digest),
             empty=digest.is_empty,
             empty_reason=empty_reason(digest),
-            sections=views if views is not None else section_views(digest),
-            papers_html={key: Markup(value) for key, value in (papers_html or {}).items()},
+            sections=views,
+            papers_html={key: Markup(value) for key, value in papers_html.items()},
             status_lines=status_lines(digest, config),
             abstract_label=ABSTRACT_LABEL,
         )
@@ -198,12 +322,19 @@ def day_html(
     return sanitize_feed_html(rendered)
 
 
-def paper_html(view: PaperView) -> str:
-    """One paper as sanitized HTML (a category feed's item content)."""
+def paper_html(view: PaperView, paper: Paper | None = None) -> str:
+    """One paper as sanitized HTML (a category feed's item content), with the arXiv
+    categories and links of `paper` when given."""
     rendered = (
         template_environment()
         .get_template("feed_paper.html")
-        .render(paper=view, abstract_label=ABSTRACT_LABEL)
+        .render(
+            paper=view,
+            abstract_label=ABSTRACT_LABEL,
+            categories=arxiv_categories(paper) if paper else [],
+            # The title already links to the paper's page; these are the others.
+            links=[link for link in paper_links(paper) if link[1] != view.url] if paper else [],
+        )
     )
     return sanitize_feed_html(rendered)
 
@@ -211,13 +342,39 @@ def paper_html(view: PaperView) -> str:
 # --- the feeds ------------------------------------------------------------------------------
 
 
+def digest_author(config: Config) -> dict[str, str]:
+    """The author of the feeds and of the daily items: the digest itself."""
+    name = xml_text(one_line(config.output.title, limit=80)) or "Daily AI Insights"
+    return {"name": name, "uri": site_url(config) + "/"}
+
+
+class RelatedLinks(BaseEntryExtension):
+    """An Atom entry's `<link rel="related" title=… href=…>` elements (the PDF, the code…).
+
+    Written by hand: feedgen 1.0.0 drops every attribute but `href` from an entry's links
+    (lkiesow/python-feedgen#135), which would make them all alternates.
+    """
+
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str]] = []
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        for title, href in self.links:
+            etree.SubElement(entry, "link", href=href, rel="related", title=title)
+        return entry
+
+
 def _new_feed(
     config: Config, files: FeedFiles, *, feed_id: str, title: str, description: str
 ) -> FeedGenerator:
     feed = FeedGenerator()
+    # dc:creator on RSS items (RSS <author> must be an email address); Atom has <author>.
+    feed.load_extension("dc", atom=False, rss=True)
+    feed.register_extension("related", BaseExtension, RelatedLinks, atom=True, rss=False)
     feed.id(feed_id)
     feed.title(xml_text(title))
     feed.description(xml_text(description))
+    feed.author(digest_author(config))  # RFC 4287 §4.1.1: a feed (or each entry) has one
     # feedgen takes RSS <link> from the *last* link added: self first, the site last.
     feed.link(href=files.atom_url, rel="self", type="application/atom+xml")
     feed.link(href=site_url(config) + "/", rel="alternate")
@@ -234,12 +391,26 @@ class FeedDay:
     views: list[SectionView]
     papers_html: dict[str, str]
     """Each paper's sanitized HTML by id, shared by the daily item and the category items."""
+    first_listed: datetime | None = None
+    """When the day's first paper was listed (see `day_published`)."""
 
     @classmethod
-    def of(cls, digest: Digest) -> FeedDay:
+    def of(cls, digest: Digest, first_listed: datetime | None = None) -> FeedDay:
         views = section_views(digest)
-        rendered = {paper.id: paper_html(paper) for view in views for paper in view.papers}
-        return cls(digest, views, rendered)
+        # section_views lists the sections in the same order, unclassified last.
+        items: list[DigestPaper] = [item for s in digest.sections for item in s.papers]
+        items += digest.unclassified
+        papers = {item.paper.id: item.paper for item in items}
+        rendered = {
+            view_paper.id: paper_html(view_paper, papers.get(view_paper.id))
+            for view in views
+            for view_paper in view.papers
+        }
+        return cls(digest, views, rendered, first_listed)
+
+    def published(self, config: Config) -> datetime:
+        """When the day's items count as published (see `day_published`)."""
+        return day_published(self.digest.day, config, self.first_listed)
 
 
 def build_main_feed(days: list[FeedDay], config: Config, files: FeedFiles) -> FeedGenerator:
@@ -266,14 +437,17 @@ def build_main_feed(days: list[FeedDay], config: Config, files: FeedFiles) -> Fe
         summary = overview_line(digest) if count else empty_reason(digest)
         entry.description(xml_text(summary))
         entry.content(day_html(digest, config, feed_day.views, feed_day.papers_html), type="html")
-        published = day_published(digest.day, config)
-        updated = day_updated(digest, config)
+        author = digest_author(config)
+        entry.author(author)
+        entry.dc.dc_creator(author["name"])
+        published = feed_day.published(config)
+        updated = day_updated(digest, config, published)
         entry.published(published)
         entry.updated(updated)
         for view in feed_day.views:
-            entry.category(term=xml_text(view.name))
+            entry.category(term=xml_text(view.name), scheme=DIGEST_SCHEME)
         newest = max(newest, updated) if newest else updated
-    _date_feed(feed, newest, config)
+    _date_feed(feed, newest, days, config)
     return feed
 
 
@@ -300,7 +474,7 @@ def build_category_feed(
             continue
         # section_views lists the sections in the same order, unclassified last.
         section, view = digest.sections[position], feed_day.views[position]
-        published = day_published(digest.day, config)
+        published = feed_day.published(config)
         for item, paper in zip(section.papers, view.papers, strict=True):
             if paper.id in seen:  # listed again on a later day: the newest day wins
                 continue
@@ -316,25 +490,38 @@ def build_category_feed(
                     f"{report_file_name(digest.day)}",
                     rel="alternate",
                 )
+            for label, url in paper_links(item.paper):
+                if url != paper.url:  # the PDF, the code, the project page…
+                    entry.related.links.append((label, url))
             entry.description(xml_text(paper.summary or paper.note))
             entry.content(feed_day.papers_html[paper.id], type="html")
-            entry.category(term=xml_text(name))
-            for author in item.paper.authors[:20]:
-                cleaned = xml_text(one_line(author, limit=120))
-                if cleaned:
-                    entry.author(name=cleaned)
-            updated = max(published, _stored_at(item.summary.created_at) or published)
+            entry.category(term=xml_text(name), scheme=DIGEST_SCHEME)
+            for term in arxiv_categories(item.paper):
+                entry.category(term=term, scheme=ARXIV_SCHEME)
+            creators = paper_creators(item.paper)
+            for creator in creators:
+                entry.author(name=creator)
+            if creators:  # one line for RSS readers, which show a single creator
+                entry.dc.dc_creator(", ".join(creators).replace(", et al.", " et al."))
+            updated = day_changed(
+                digest.day, config, [_stored_at(item.summary.created_at)], published
+            )
             entry.published(published)
             entry.updated(updated)
             newest = max(newest, updated) if newest else updated
-    _date_feed(feed, newest, config)
+    _date_feed(feed, newest, days, config)
     return feed
 
 
-def _date_feed(feed: FeedGenerator, newest: datetime | None, config: Config) -> None:
+def _date_feed(
+    feed: FeedGenerator, newest: datetime | None, days: list[FeedDay], config: Config
+) -> None:
     # The feed's own date follows its content, not the clock, so unchanged input gives
-    # byte-identical files (and the same ETag for readers polling `dailyai serve`).
-    moment = newest or datetime(2000, 1, 1, tzinfo=ZoneInfo(config.general.timezone))
+    # byte-identical files (and the same ETag for readers polling `dailyai serve`). A feed
+    # with no items yet is dated on the newest day of the window, like the others.
+    if newest is None:
+        newest = days[0].published(config) if days else day_published(date(2000, 1, 1), config)
+    moment = newest
     feed.updated(moment)
     feed.lastBuildDate(moment)
 
@@ -353,7 +540,7 @@ def write_feeds(
     out_dir = Path(out_dir)
     given = {digest.day: digest for digest in digests or ()}
     days = [
-        FeedDay.of(given.get(day) or build_digest(store, config, day))
+        FeedDay.of(given.get(day) or build_digest(store, config, day), first_listed(store, day))
         for day in feed_window(store, config)
     ]
     written: list[Path] = []
@@ -387,9 +574,9 @@ def _remove_stale_category_feeds(directory: Path, wanted: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def main_feed_urls(config: Config) -> tuple[str, str]:
-    """The daily feed's RSS and Atom URLs, to subscribe a reader to."""
-    files = feed_files(Path("."), config)
+def main_feed_urls(config: Config, base: str | None = None) -> tuple[str, str]:
+    """The daily feed's RSS and Atom URLs, to subscribe a reader to (at `base` if given)."""
+    files = feed_files(Path("."), config, base=base)
     return files.rss_url, files.atom_url
 
 

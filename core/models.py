@@ -31,6 +31,17 @@ TEXT_RANK = {
 }
 
 
+LINK_LABELS = {
+    "abs": "arXiv",
+    "pdf": "PDF",
+    "hf": "Hugging Face",
+    "link": "Link",
+    "github": "GitHub",
+    "project": "Project",
+}
+"""How a paper's link (by its key in `Paper.links`) is labelled wherever it is shown."""
+
+
 @dataclass
 class Paper:
     """One paper: as one source described it while fetching, or as stored after merging."""
@@ -68,6 +79,16 @@ class Paper:
             if key in self.links:
                 return self.links[key]
         return next(iter(self.links.values()), "")
+
+    def labelled_links(self) -> list[tuple[str, str]]:
+        """Every link known for the paper with its label (arXiv, PDF, GitHub…), as shown."""
+        links = [(LINK_LABELS.get(key, key), url) for key, url in self.links.items() if url]
+        known = {url for _, url in links}
+        if self.github_repo and self.github_repo not in known:
+            links.append(("GitHub", self.github_repo))
+        if self.project_page and self.project_page not in known:
+            links.append(("Project", self.project_page))
+        return links
 
 
 @dataclass

@@ -6,6 +6,12 @@ reports with their proper content types (`application/rss+xml`, `application/ato
 polling readers cost nothing, and nothing outside the output dir: paths are resolved and
 must stay inside it (no `..`, no symlinks out, no hidden or temporary files). A directory
 shows a plain index of what it holds. It binds 127.0.0.1 unless told otherwise.
+
+Links in the feeds follow the server. Unless `output.site_url` names where the output dir is
+published, the feeds are written with links to `http://{serve.host}:{serve.port}`; a server
+started on another port or host (`dailyai serve --port 9000`), or reached under another
+name, rewrites that base in each feed it sends to the address the reader asked for (the
+request's Host header, else the bound address), so every link in it reaches this server.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from __future__ import annotations
 import email.utils
 import html
 import posixpath
+import re
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -33,6 +41,45 @@ CONTENT_TYPES = {
     ".eml": "message/rfc822",
 }
 DEFAULT_TYPE = "application/octet-stream"
+FEED_SUFFIXES = (".rss", ".atom")
+# A Host header that is a plain host name, IPv4 or [IPv6] address, with an optional port:
+# anything else (quotes, markup, paths) never gets into a feed.
+_HOST_HEADER = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
+)
+# The feed's own (rel="self") link, written by core.feeds as <link href="…/feeds/…" rel="self">.
+_SELF_LINK = re.compile(rb'<(?:atom:)?link\b[^>]*\brel="self"[^>]*>')
+_HREF = re.compile(rb'\bhref="([^"]*)"')
+
+
+def base_url(host: str, port: int) -> str:
+    """The http URL that reaches a server bound to host:port from this machine.
+
+    A wildcard bind (`0.0.0.0`, `::`) is reached at the loopback address.
+    """
+    host = host.strip().strip("[]")
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def rewrite_feed_links(feed: bytes, base: str) -> bytes:
+    """The feed with every link to the base it was written for pointing at `base` instead.
+
+    The written base is read from the feed's own self link (`<base>/feeds/…`), so a feed
+    written for any port or host is rewritten; a feed without one is returned unchanged.
+    """
+    found = _SELF_LINK.search(feed)
+    href = _HREF.search(found.group(0)) if found else None
+    if href is None or b"/feeds/" not in href.group(1):
+        return feed
+    written = href.group(1).rsplit(b"/feeds/", 1)[0] + b"/"
+    wanted = base.rstrip("/").encode("ascii") + b"/"
+    return feed if written == wanted else feed.replace(written, wanted)
 
 
 class OutputHandler(BaseHTTPRequestHandler):
@@ -41,9 +88,17 @@ class OutputHandler(BaseHTTPRequestHandler):
     server_version = "dailyai"
     sys_version = ""
 
-    def __init__(self, *args, root: Path, log: Callable[[str], None] | None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        root: Path,
+        log: Callable[[str], None] | None,
+        rewrite_links: bool = False,
+        **kwargs,
+    ) -> None:
         self.root = root
         self.log = log
+        self.rewrite_links = rewrite_links
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
@@ -84,9 +139,22 @@ class OutputHandler(BaseHTTPRequestHandler):
             return None  # a symlink pointing out of the root
         return candidate if candidate.exists() else None
 
+    def served_base(self) -> str:
+        """The address this request reached the server at: its Host header, else the socket's."""
+        host = (self.headers.get("Host") or "").strip()
+        if _HOST_HEADER.match(host):
+            return f"http://{host}"
+        bound_host, bound_port = self.server.server_address[:2]
+        return base_url(str(bound_host), int(bound_port))
+
     def _send_file(self, path: Path, with_body: bool) -> None:
         stat = path.stat()
-        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        base = ""
+        if self.rewrite_links and path.suffix.lower() in FEED_SUFFIXES:
+            base = self.served_base()
+        # The same file rewritten for another address is another representation.
+        variant = f"-{zlib.crc32(base.encode()):x}" if base else ""
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}{variant}"'
         modified = datetime.fromtimestamp(int(stat.st_mtime), tz=UTC)
         if self._not_modified(etag, modified):
             self.send_response(HTTPStatus.NOT_MODIFIED)
@@ -95,6 +163,8 @@ class OutputHandler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         data = path.read_bytes()
+        if base:
+            data = rewrite_feed_links(data, base)
         content_type = CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_TYPE)
         self._send_bytes(
             data,
@@ -181,11 +251,16 @@ def make_server(
     port: int = 8484,
     *,
     log: Callable[[str], None] | None = None,
+    rewrite_links: bool = False,
 ) -> ThreadingHTTPServer:
-    """A server for `out_dir` bound to host:port (port 0 picks a free one), not yet running."""
+    """A server for `out_dir` bound to host:port (port 0 picks a free one), not yet running.
+
+    `rewrite_links`: point the links in each feed at the address it is fetched from (when
+    `output.site_url` is not set, see the module's docstring).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    handler = partial(OutputHandler, root=out_dir, log=log)
+    handler = partial(OutputHandler, root=out_dir, log=log, rewrite_links=rewrite_links)
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
@@ -207,4 +282,12 @@ def serve_forever(server: ThreadingHTTPServer) -> None:
         server.server_close()
 
 
-__all__ = ["CONTENT_TYPES", "OutputHandler", "is_loopback", "make_server", "serve_forever"]
+__all__ = [
+    "CONTENT_TYPES",
+    "OutputHandler",
+    "base_url",
+    "is_loopback",
+    "make_server",
+    "rewrite_feed_links",
+    "serve_forever",
+]

@@ -10,7 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from core.serve import is_loopback, make_server
+from core.serve import base_url, is_loopback, make_server, rewrite_feed_links
+
+WRITTEN_FOR = "http://127.0.0.1:8484"
+FEED = (
+    "<?xml version='1.0' encoding='UTF-8'?>\n"
+    '<feed xmlns="http://www.w3.org/2005/Atom">'
+    f'<link href="{WRITTEN_FOR}/feeds/daily.atom" rel="self" type="application/atom+xml"/>'
+    f'<link href="{WRITTEN_FOR}/" rel="alternate"/>'
+    '<entry><content type="html">&lt;img src="'
+    f'{WRITTEN_FOR}/reports/2026-05-08/paper_2026-05-08.png"&gt;</content>'
+    f'<link href="{WRITTEN_FOR}/reports/2026-05-08/Papers_2026-05-08_report.md"/>'
+    '<link href="http://127.0.0.1:84840/elsewhere" rel="related"/>'
+    "</entry></feed>\n"
+).encode()
 
 
 @pytest.fixture
@@ -45,10 +58,11 @@ def server(site: Path) -> Iterator[tuple[str, int]]:
 
 def get(address, path: str, method: str = "GET", headers: dict[str, str] | None = None):
     connection = http.client.HTTPConnection(*address, timeout=10)
+    headers = dict(headers or {})
     try:
         # The path goes out exactly as written, so traversal attempts reach the server.
-        connection.putrequest(method, path, skip_accept_encoding=True)
-        for name, value in (headers or {}).items():
+        connection.putrequest(method, path, skip_accept_encoding=True, skip_host="Host" in headers)
+        for name, value in headers.items():
             connection.putheader(name, value)
         connection.endheaders()
         response = connection.getresponse()
@@ -131,3 +145,67 @@ def test_only_get_and_head(server):
 def test_loopback_detection():
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+def test_feed_links_are_rewritten_to_where_the_feed_is_served():
+    rewritten = rewrite_feed_links(FEED, "http://localhost:9000")
+    assert WRITTEN_FOR.encode() + b"/" not in rewritten
+    assert rewritten.count(b"http://localhost:9000/") == 4
+    assert b'href="http://localhost:9000/feeds/daily.atom" rel="self"' in rewritten
+    assert b"http://127.0.0.1:84840/elsewhere" in rewritten  # another address is left alone
+    assert rewrite_feed_links(FEED, WRITTEN_FOR) == FEED
+    assert rewrite_feed_links(b"<feed/>", "http://localhost:9000") == b"<feed/>"
+
+
+def test_base_url_of_a_bind_address():
+    assert base_url("127.0.0.1", 9000) == "http://127.0.0.1:9000"
+    assert base_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"
+    assert base_url("::", 9000) == "http://[::1]:9000"
+    assert base_url("::1", 9000) == "http://[::1]:9000"
+    assert base_url("localhost", 80) == "http://localhost:80"
+
+
+@pytest.fixture
+def rewriting_server(site: Path) -> Iterator[tuple[str, int]]:
+    (site / "feeds" / "daily.atom").write_bytes(FEED)
+    httpd = make_server(site, "127.0.0.1", 0, rewrite_links=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield httpd.server_address[:2]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def test_a_served_feed_links_to_the_address_it_was_fetched_from(rewriting_server):
+    host, port = rewriting_server
+    here = f"http://{host}:{port}"
+    status, headers, body = get(rewriting_server, "/feeds/daily.atom")
+    assert status == 200 and int(headers["Content-Length"]) == len(body)
+    assert WRITTEN_FOR.encode() + b"/" not in body
+    assert body.count(here.encode() + b"/") == 4
+    # Reached under another name, the links use that name.
+    _, named_headers, named = get(
+        rewriting_server, "/feeds/daily.atom", headers={"Host": f"localhost:{port}"}
+    )
+    assert named.count(f"http://localhost:{port}/".encode()) == 4
+    assert named_headers["ETag"] != headers["ETag"]  # another representation
+    # A Host header that is not a plain host name never gets into the feed.
+    for hostile in ('evil"><script>x</script>', "a b", "host/path", "x:1:2", ""):
+        _, _, answer = get(rewriting_server, "/feeds/daily.atom", headers={"Host": hostile})
+        assert answer == body, hostile
+    status, _, answer = get(
+        rewriting_server, "/feeds/daily.atom", headers={"If-None-Match": headers["ETag"]}
+    )
+    assert (status, answer) == (304, b"")
+    # Only feeds are rewritten.
+    _, _, report = get(rewriting_server, "/reports/2026-05-08/Papers_2026-05-08_report.md")
+    assert report.decode("utf-8") == "# 보고서\n"
+
+
+def test_feeds_are_sent_as_written_when_the_site_url_is_set(site: Path, server):
+    (site / "feeds" / "daily.atom").write_bytes(FEED)
+    _, _, body = get(server, "/feeds/daily.atom")
+    assert body == FEED

@@ -15,14 +15,6 @@ from tui.text import emoji_cell, safe, safe_line
 
 MAX_AUTHORS = 12
 DEFAULT_KEYS = {"resummarize": "z", "set_category": "c", "run_pipeline": "R"}
-LINK_NAMES = {
-    "abs": "arXiv",
-    "pdf": "PDF",
-    "hf": "Hugging Face",
-    "link": "Link",
-    "github": "GitHub",
-    "project": "Project",
-}
 
 
 class PaperDetail(VerticalScroll, can_focus=True):
@@ -111,7 +103,7 @@ def describe(
         text.append("\n")
         text.append("Keywords  ", style="bold")
         text.append_text(safe(", ".join(paper.ai_keywords[:12]), style="dim"))
-    links = _links(item)
+    links = paper.labelled_links()
     if links:
         text.append("\n\n")
         text.append("Links\n", style="bold underline")
@@ -205,14 +197,3 @@ def _summary(
         text.append("\n")
         text.append_text(safe_line("⚠ " + "; ".join(summary.flags), style="yellow"))
     return text
-
-
-def _links(item: DigestPaper) -> list[tuple[str, str]]:
-    paper = item.paper
-    links = [(LINK_NAMES.get(key, key), url) for key, url in paper.links.items() if url]
-    known = {url for _, url in links}
-    if paper.github_repo and paper.github_repo not in known:
-        links.append(("GitHub", paper.github_repo))
-    if paper.project_page and paper.project_page not in known:
-        links.append(("Project", paper.project_page))
-    return links
