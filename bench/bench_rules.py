@@ -240,8 +240,16 @@ def main() -> int:
     print("rules as shipped (hand-written hints, nothing fitted to labels):")
     print(f"  in sample, all {len(items)} titles:        {shipped.in_sample:.1%}")
     print(f"  out of sample, folds 2..{args.folds} by date: {shipped.spread}  (target ≥ 70%)")
+    used = {item.category for item in items}
+    verdicts = [rules.classify(item.title).category for item in items]
+    missed = [v for v, item in zip(verdicts, items, strict=True) if v != item.category]
+    outside = Counter(verdict for verdict in missed if verdict not in used)
+    named = ", ".join(f"{name} {count}" for name, count in outside.most_common())
+    print(
+        f"  of its {len(missed)} disagreements, {outside.total()} are a category the labels "
+        f"never use ({named}; Other = no keyword in the title)"
+    )
     question = measure(taxonomy, folds, labels_categories)
-    used = sorted({item.category for item in items})
     print(f"the labeler's question (choosing among the {len(used)} categories the labels use):")
     print(f"  in sample {question.in_sample:.1%}; out of sample {question.spread}")
     tuned = measure(taxonomy, folds, tuned_priorities)
