@@ -196,8 +196,9 @@ class RuleClassifier:
         return self.decide(self.scores(title, abstract, arxiv_categories))
 
     def decide(self, scores: dict[str, float]) -> Verdict:
-        """The verdict for a paper's category scores: the best, ties to the higher priority."""
-        if not scores:
+        """The verdict for a paper's category scores: the best, ties to the higher priority;
+        the fallback when no category has evidence."""
+        if not any(score > 0 for score in scores.values()):
             return Verdict(self.fallback, 0.2, "rules")
         ranked = sorted(
             scores.items(), key=lambda item: (-item[1], self.order.get(item[0], (0, 99)))

@@ -151,8 +151,10 @@ def test_a_stored_papers_primary_category_counts_even_when_not_listed(config):
 
 
 def test_no_evidence_means_the_fallback_with_low_confidence(config):
-    verdict = RuleClassifier(config.taxonomy).classify("On the Nature of Things")
+    rules = RuleClassifier(config.taxonomy)
+    verdict = rules.classify("On the Nature of Things")
     assert (verdict.category, verdict.confidence, verdict.method) == ("Other", 0.2, "rules")
+    assert rules.decide({"LLM": 0.0}).category == "Other"
 
 
 def test_confidence_grows_with_the_margin_over_the_runner_up(config):
