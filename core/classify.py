@@ -685,7 +685,7 @@ async def classify_titles(
         paper = Paper(
             id=str(index),
             title=title,
-            categories=[str(listed)] if isinstance(listed, str) else [str(c) for c in listed],
+            categories=[str(code) for code in (listed if isinstance(listed, list) else [listed])],
             primary_category=str(entry.get("primary_category") or "") or None,
         )
         items.append(_Item(str(index), title, abstract, primary_first(paper)))

@@ -383,12 +383,13 @@ def test_classify_titles_reads_arxiv_categories_given_as_a_list_or_one_string(tm
     entries = [
         {"title": "Project Nimbus", "categories": "cs.RO"},
         {"title": "Project Nimbus", "categories": ["cs.CV", "cs.SD"], "primary_category": "cs.SD"},
+        {"title": "Project Nimbus", "categories": 5},
     ]
     path = tmp_path / "titles.json"
     path.write_text(json.dumps(entries), encoding="utf-8")
     assert main(["classify", "--titles", str(path), "--method", "rules"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["category"] for line in lines] == ["Robotics", "Audio & Speech"]
+    assert [line["category"] for line in lines] == ["Robotics", "Audio & Speech", "Other"]
 
 
 def test_classify_titles_uses_the_model_when_asked(tmp_path, capsys, ollama_standin):
