@@ -6,9 +6,12 @@ Every paper gets exactly one category, a confidence and the method that set it:
   a JSON schema whose category is an enum of the taxonomy's names, and the answer is
   validated (every paper exactly once, a known name). Papers are referred to by number,
   never joined back by title.
-- `rules`: the arXiv categories and keyword hints of each category (the `rules` method,
-  also the fallback when Ollama is unreachable). Overlapping keywords resolve to the
-  longest match ("vision-language model" is Multimodal, not Computer Vision or LLM).
+- `rules`: the paper's arXiv categories and the keyword hints of each category in its
+  title and abstract (the `rules` method, also the fallback when Ollama is unreachable).
+  Overlapping keywords resolve to the longest match ("vision-language model" is
+  Multimodal, not Computer Vision or LLM). The hints are the fields' own vocabulary, not
+  words of particular titles; bench/bench_rules.py scores them against labeled titles
+  split by date.
 - `user`: a correction made in the TUI; it wins over everything and survives re-runs.
 
 `auto` classifies the day's digest selection with the model when Ollama answers (rules
@@ -40,10 +43,15 @@ METHODS = ("auto", "llm", "rules")
 # Tokens of a classification answer per paper ({"id": 3, "category": …, "confidence": …}).
 _ANSWER_TOKENS_PER_PAPER = 40
 _ABSTRACT_CHARS = 1200
+# Evidence for a category, per keyword word: the title names the topic, the abstract's
+# opening mostly restates it in more (and more generic) words.
 _TITLE_WEIGHT = 3
 _ABSTRACT_WEIGHT = 1
-_PRIMARY_ARXIV_WEIGHT = 4
-_ARXIV_WEIGHT = 2
+# The primary arXiv category is the authors' own choice, but coarse for this taxonomy
+# (cs.CL holds LLM, NLP and much Multimodal work; cs.LG holds RL and inference work too):
+# it decides when the text says little, and one keyword in the title outweighs it.
+_PRIMARY_ARXIV_WEIGHT = 2.5
+_ARXIV_WEIGHT = 1
 
 ProgressCallback = Callable[[Any], None]
 
@@ -106,6 +114,8 @@ class _Keyword:
     category: str
     pattern: re.Pattern[str]
     weight: int
+    needle: str
+    """Text every match starts with: a keyword whose needle is absent cannot match."""
 
 
 class RuleClassifier:
@@ -119,7 +129,12 @@ class RuleClassifier:
         for category in taxonomy.categories:
             for keyword in category.keywords:
                 self.keywords.append(
-                    _Keyword(category.name, _keyword_pattern(keyword), _specificity(keyword))
+                    _Keyword(
+                        category.name,
+                        _keyword_pattern(keyword),
+                        _specificity(keyword),
+                        _needle(keyword),
+                    )
                 )
             for code in category.arxiv:
                 self.arxiv.setdefault(code.lower(), []).append(category.name)
@@ -152,6 +167,9 @@ class RuleClassifier:
         """(category, weight) of each keyword match, the longest match winning overlaps."""
         found = []
         for keyword in self.keywords:
+            # A substring test is far cheaper than the search, and most keywords are absent.
+            if keyword.needle not in text:
+                continue
             for match in keyword.pattern.finditer(text):
                 found.append((match.start(), match.end(), keyword))
         found.sort(key=lambda item: (-(item[1] - item[0]), item[0]))
@@ -173,9 +191,14 @@ class RuleClassifier:
     def classify(
         self, title: str, abstract: str = "", arxiv_categories: Sequence[str] = ()
     ) -> Verdict:
-        """The best-scoring category; the fallback when nothing matches."""
-        scores = self.scores(title, abstract, arxiv_categories)
-        if not scores:
+        """The best-scoring category (`arxiv_categories` primary first); the fallback when
+        nothing matches."""
+        return self.decide(self.scores(title, abstract, arxiv_categories))
+
+    def decide(self, scores: dict[str, float]) -> Verdict:
+        """The verdict for a paper's category scores: the best, ties to the higher priority;
+        the fallback when no category has evidence."""
+        if not any(score > 0 for score in scores.values()):
             return Verdict(self.fallback, 0.2, "rules")
         ranked = sorted(
             scores.items(), key=lambda item: (-item[1], self.order.get(item[0], (0, 99)))
@@ -187,25 +210,38 @@ class RuleClassifier:
         return Verdict(best_name, confidence, "rules")
 
     def classify_paper(self, paper: Paper) -> Verdict:
-        categories = list(paper.categories)
-        if paper.primary_category and paper.primary_category in categories:
-            categories.remove(paper.primary_category)
-            categories.insert(0, paper.primary_category)
-        return self.classify(paper.title, paper.abstract, categories)
+        """A stored paper's verdict: its title, abstract and arXiv categories, primary first."""
+        return self.classify(paper.title, paper.abstract, primary_first(paper))
+
+
+def primary_first(paper: Paper) -> list[str]:
+    """A paper's arXiv categories with its primary one first (known or not listed)."""
+    categories = [code for code in paper.categories if code != paper.primary_category]
+    return [paper.primary_category, *categories] if paper.primary_category else categories
 
 
 def _keyword_pattern(keyword: str) -> re.Pattern[str]:
     """A keyword as a whole word or phrase (plural allowed); `tokeniz*` matches a prefix.
 
-    A space or hyphen in a keyword matches either in the text ("vision-language" also
-    finds "vision language").
+    A space in a keyword matches a space or a hyphen in the text; a hyphen matches a
+    hyphen, a space or nothing, since compounds are spelled all three ways
+    ("multi-modal" also finds "multimodal" and "multi modal").
     """
     text = keyword.lower().strip()
     prefix = text.endswith("*")
-    words = [re.escape(word) for word in re.split(r"[\s\-]+", text.rstrip("*")) if word]
-    body = r"[\s\-]+".join(words)
+    words = [
+        r"[\s\-]?".join(re.escape(part) for part in word.split("-") if part)
+        for word in text.rstrip("*").split()
+    ]
+    body = r"[\s\-]+".join(word for word in words if word)
     end = "" if prefix else r"(?:s|es)?(?![a-z0-9])"
     return re.compile(rf"(?<![a-z0-9]){body}{end}")
+
+
+def _needle(keyword: str) -> str:
+    """The keyword up to its first space or hyphen: every match begins with it."""
+    parts = [part for part in re.split(r"[\s\-]+", keyword.lower().strip().rstrip("*")) if part]
+    return parts[0] if parts else ""
 
 
 def _specificity(keyword: str) -> int:
@@ -635,17 +671,24 @@ async def classify_titles(
     method: str = "auto",
     client: OllamaClient | None = None,
 ) -> tuple[list[TitleVerdict], str]:
-    """Categories for `entries` (dicts with title, optional abstract, url, categories),
-    without touching the store. Returns the verdicts in input order and, in auto mode,
-    why rules were used instead of the model (empty when they were not)."""
+    """Categories for `entries` (dicts with title; optional abstract, url, arXiv categories
+    with the primary first or a primary_category), without touching the store. Returns
+    the verdicts in input order and, in auto mode, why rules were used instead of the
+    model (empty when they were not)."""
     if method not in METHODS:
         raise DailyAIError(f"unknown classification method '{method}' — use auto, llm or rules")
     items = []
     for index, entry in enumerate(entries):
         title = one_line(str(entry.get("title") or ""))
         abstract = str(entry.get("abstract") or "")
-        categories = entry.get("categories") or []
-        items.append(_Item(str(index), title, abstract, [str(c) for c in categories]))
+        listed = entry.get("categories") or []
+        paper = Paper(
+            id=str(index),
+            title=title,
+            categories=[str(code) for code in (listed if isinstance(listed, list) else [listed])],
+            primary_category=str(entry.get("primary_category") or "") or None,
+        )
+        items.append(_Item(str(index), title, abstract, primary_first(paper)))
     rules = RuleClassifier(config.taxonomy)
     verdicts: dict[str, Verdict] = {}
     reason = ""
@@ -691,5 +734,6 @@ __all__ = [
     "classify_papers",
     "classify_titles",
     "parse_answer",
+    "primary_first",
     "set_user_category",
 ]

@@ -22,6 +22,7 @@ from core.config import Config
 from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
 from core.llm import OllamaClient
+from core.models import Paper
 from core.pipeline import StepProgress
 from tests.conftest import fixture_path
 from tests.ollama_standin import MIDSTREAM_MESSAGE, OllamaStandin
@@ -101,11 +102,59 @@ def test_arxiv_categories_decide_when_the_title_says_nothing(config):
     rules = RuleClassifier(config.taxonomy)
     assert rules.classify("Project Nimbus", "", ["cs.RO", "cs.LG"]).category == "Robotics"
     assert rules.classify("Project Nimbus", "", ["cs.SD"]).category == "Audio & Speech"
+    # The primary category (listed first) counts more than a cross-list.
+    assert rules.classify("Project Nimbus", "", ["cs.CV", "cs.RO"]).category == "Computer Vision"
+
+
+def test_a_hyphen_in_a_keyword_matches_a_space_or_nothing(config):
+    rules = RuleClassifier(config.taxonomy)
+    # The hint is written "multi-modal large language model"; titles spell it three ways.
+    for spelling in ("Multimodal", "Multi-modal", "Multi Modal"):
+        title = f"Behaviour of {spelling} Large Language Models"
+        assert rules.classify(title).category == "Multimodal", title
+    # "fine-tun*" finds the solid spelling too.
+    assert "Model training technique" in rules.scores("Finetuned Checkpoints")
+
+
+def test_one_title_keyword_outweighs_the_primary_arxiv_category(config):
+    rules = RuleClassifier(config.taxonomy)
+    # A humanoid paper filed under cs.CV is about robots.
+    assert rules.classify("Humanoid Benchmarks", "", ["cs.CV"]).category == "Robotics"
+    # A cs.CL paper about a vision-language model is Multimodal, not NLP.
+    verdict = rules.classify("A Vision-Language Model for Receipts", "", ["cs.CL"])
+    assert verdict.category == "Multimodal"
+
+
+def test_the_abstract_decides_when_the_title_says_little(config):
+    rules = RuleClassifier(config.taxonomy)
+    abstract = (
+        "We learn a policy with reinforcement learning from sparse reward signals in a "
+        "Markov decision process."
+    )
+    verdict = rules.classify("Project Nimbus", abstract, ["cs.LG"])
+    assert verdict.category == "Reinforcement Learning"
+    # One generic word in the abstract does not outweigh the primary category.
+    assert rules.classify("Project Nimbus", "A text.", ["cs.CV"]).category == "Computer Vision"
+
+
+def test_a_stored_papers_primary_category_counts_even_when_not_listed(config):
+    rules = RuleClassifier(config.taxonomy)
+    paper = Paper(id="2411.00001", title="Project Nimbus", primary_category="cs.RO")
+    assert rules.classify_paper(paper).category == "Robotics"
+    paper = Paper(
+        id="2411.00002",
+        title="Project Nimbus",
+        categories=["cs.CV", "cs.RO"],
+        primary_category="cs.RO",
+    )
+    assert rules.classify_paper(paper).category == "Robotics"
 
 
 def test_no_evidence_means_the_fallback_with_low_confidence(config):
-    verdict = RuleClassifier(config.taxonomy).classify("On the Nature of Things")
+    rules = RuleClassifier(config.taxonomy)
+    verdict = rules.classify("On the Nature of Things")
     assert (verdict.category, verdict.confidence, verdict.method) == ("Other", 0.2, "rules")
+    assert rules.decide({"LLM": 0.0}).category == "Other"
 
 
 def test_confidence_grows_with_the_margin_over_the_runner_up(config):
@@ -328,6 +377,19 @@ def test_classify_titles_writes_json_lines_without_a_store(tmp_path, capsys, iso
     assert all(set(line) == {"title", "category", "confidence", "method"} for line in lines)
     assert {line["method"] for line in lines} == {"rules"}
     assert not list(Path(isolated_home).rglob("*.sqlite3"))
+
+
+def test_classify_titles_reads_arxiv_categories_given_as_a_list_or_one_string(tmp_path, capsys):
+    entries = [
+        {"title": "Project Nimbus", "categories": "cs.RO"},
+        {"title": "Project Nimbus", "categories": ["cs.CV", "cs.SD"], "primary_category": "cs.SD"},
+        {"title": "Project Nimbus", "categories": 5},
+    ]
+    path = tmp_path / "titles.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    assert main(["classify", "--titles", str(path), "--method", "rules"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["category"] for line in lines] == ["Robotics", "Audio & Speech", "Other"]
 
 
 def test_classify_titles_uses_the_model_when_asked(tmp_path, capsys, ollama_standin):
