@@ -61,9 +61,10 @@ FEED_TAGS = {
     "del", "a", "img",
 }  # fmt: skip
 FEED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt", "width", "height"}}
-# Characters XML 1.0 forbids (lxml raises on them) or that steer how text displays.
+# Characters XML 1.0 forbids (lxml raises on them; a lone surrogate cannot be encoded) or
+# that steer how text displays.
 _XML_UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
 )
 
 
