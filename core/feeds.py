@@ -157,10 +157,14 @@ def day_updated(digest: Digest, config: Config) -> datetime:
 
 
 def sanitize_feed_html(fragment: str) -> str:
-    """HTML a feed reader may render: our template's tags only, http(s) links, no scripts."""
+    """HTML a feed reader may render: our template's tags only, http(s) links, no scripts.
+
+    Control characters are removed before nh3 (which cannot take a lone surrogate) and again
+    after it (it decodes `&#27;` into a real ESC).
+    """
     return xml_text(
         nh3.clean(
-            fragment,
+            xml_text(fragment),
             tags=FEED_TAGS,
             attributes=FEED_ATTRIBUTES,
             url_schemes={"http", "https"},

@@ -8,6 +8,7 @@ answers keep their structure.
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 
 # name -> the hostile text, as a title fragment
 HOSTILE_TITLES: dict[str, str] = {
@@ -94,3 +95,33 @@ UNSAFE_CHARACTERS = set(chr(c) for c in range(0x20) if chr(c) not in "\n\t") | {
 def has_unsafe_characters(text: str) -> bool:
     """True when `text` still holds a control or bidi-override character."""
     return any(char in UNSAFE_CHARACTERS for char in text)
+
+
+class _ActiveHtml(HTMLParser):
+    """Collects what a browser would act on: scripts, frames, handlers, scripted links."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "iframe", "object", "embed", "form", "svg", "math", "base"):
+            self.problems.append(f"<{tag}>")
+        for name, value in attrs:
+            value = (value or "").strip().lower()
+            if name.startswith("on") or name in ("style", "srcdoc", "formaction"):
+                self.problems.append(f"{tag} {name}=")
+            scheme = value.split(":", 1)[0] if ":" in value.split("/", 1)[0] else ""
+            if name in ("href", "src", "action") and scheme not in ("", "http", "https", "cid"):
+                self.problems.append(f"{tag} {name}={value}")
+
+
+def active_html(html: str) -> list[str]:
+    """What in `html` would run, load or navigate anywhere but an http(s) link (empty: inert).
+
+    `style` attributes count too: callers that add their own styles strip them first.
+    """
+    inspector = _ActiveHtml()
+    inspector.feed(html)
+    inspector.close()
+    return inspector.problems
