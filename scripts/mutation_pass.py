@@ -54,7 +54,7 @@ SANITIZE = (
 TUI = ("tests/test_sanitizers.py", "tests/test_tui.py")
 IDS = ("tests/test_store.py", "tests/test_sources.py", "tests/test_ingest.py")
 MERGE = ("tests/test_store.py", "tests/test_ingest.py", "tests/test_sources.py")
-MAIL = ("tests/test_mail.py", "tests/test_pipeline.py")
+MAIL = ("tests/test_store.py", "tests/test_mail.py", "tests/test_pipeline.py")
 RUNS = ("tests/test_store.py", "tests/test_pipeline.py", "tests/test_resilience.py")
 HTTP = ("tests/test_fetch.py", "tests/test_ingest.py")
 
@@ -432,12 +432,12 @@ MUTATIONS: list[Mutation] = [
         "a link with #anchor is another paper",
     ),
     Mutation(
-        "ids-id-inside-a-longer-number",
+        "ids-hf-link-not-read",
         "core/ids.py",
-        r'rf"(?<![\w.])({_NEW_STYLE}',
-        r'rf"({_NEW_STYLE}',
+        r"huggingface\.co/papers/|",
+        "",
         IDS,
-        "digits inside a longer number are read as an arXiv id",
+        "a feed item linking a Hugging Face paper page is not matched to its arXiv paper",
     ),
     Mutation(
         "ids-link-before-arxiv-id",
@@ -737,9 +737,11 @@ def main(argv: list[str] | None = None) -> int:
     for outcome in outcomes:
         counts[outcome.verdict] = counts.get(outcome.verdict, 0) + 1
     killed = counts.get("killed", 0) + counts.get("timeout", 0)
+    others = {v: n for v, n in counts.items() if v not in ("killed", "timeout")}
     print(
         f"\n{killed} of {len(outcomes)} killed"
-        + "".join(f", {count} {verdict}" for verdict, count in sorted(counts.items()))
+        + (f" ({counts['timeout']} by timeout)" if counts.get("timeout") else "")
+        + "".join(f", {count} {verdict}" for verdict, count in sorted(others.items()))
     )
     order = {m.name: i for i, m in enumerate(MUTATIONS)}
     for verdict in ("SURVIVED", "NOT APPLICABLE", "BROKEN"):

@@ -37,7 +37,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -324,7 +324,7 @@ def _korean_summary(prompt: str, mode: str) -> str:
     return " ".join([first, second, third])
 
 
-def _obeyed(untrusted: str, answer_in: Any) -> str:
+def _obeyed(untrusted: str, answer_in: Callable[[str], str]) -> str:
     """The answer of a model that does what the paper's text tells it to."""
     if word := _ORDER_WORD.search(untrusted):
         return word.group(1)

@@ -339,6 +339,19 @@ def test_run_ledger_records_steps(store):
     )
 
 
+def test_delivery_ledger_knows_who_had_the_day_whatever_the_case_of_the_address(store):
+    store.record_delivery(DAY, "Alice@Example.org", status="sent", message_id="<1@x>")
+    store.record_delivery(DAY, "bob@example.org", status="failed", error="550 no such user")
+    assert store.delivered(DAY, "alice@example.org") and store.delivered(DAY, "ALICE@example.org")
+    assert not store.delivered(DAY, "bob@example.org")  # a failure is retried next time
+    assert not store.delivered(DAY + timedelta(days=1), "alice@example.org")
+    store.record_delivery(DAY, "Bob@example.org", status="sent", message_id="<2@x>")
+    assert [(row["recipient"], row["status"]) for row in store.deliveries(DAY)] == [
+        ("alice@example.org", "sent"),
+        ("bob@example.org", "sent"),
+    ]
+
+
 def test_a_second_connection_can_read_while_one_writes(tmp_path):
     path = tmp_path / "s.sqlite3"
     with Store(path) as writer, Store(path) as reader:
