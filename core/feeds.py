@@ -91,9 +91,10 @@ ARXIV_SCHEME = "https://arxiv.org/category_taxonomy"
 DIGEST_SCHEME = "urn:dailyai:category"
 # Written as the default by earlier releases: the same as leaving output.site_url unset.
 LEGACY_SITE_URL = "http://127.0.0.1:8484"
-# Characters XML 1.0 forbids (lxml raises on them) or that steer how text displays.
+# Characters XML 1.0 forbids (lxml raises on them; a lone surrogate cannot be encoded) or
+# that steer how text displays.
 _XML_UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
 )
 
 
@@ -276,10 +277,14 @@ def paper_links(paper: Paper) -> list[tuple[str, str]]:
 
 
 def sanitize_feed_html(fragment: str) -> str:
-    """HTML a feed reader may render: our template's tags only, http(s) links, no scripts."""
+    """HTML a feed reader may render: our template's tags only, http(s) links, no scripts.
+
+    Control characters are removed before nh3 (which cannot take a lone surrogate) and again
+    after it (it decodes `&#27;` into a real ESC).
+    """
     return xml_text(
         nh3.clean(
-            fragment,
+            xml_text(fragment),
             tags=FEED_TAGS,
             attributes=FEED_ATTRIBUTES,
             url_schemes={"http", "https"},

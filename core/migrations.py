@@ -231,6 +231,8 @@ def m006_fetch_state(db: sqlite3.Connection) -> None:
             last_error TEXT NOT NULL DEFAULT '',
             attempted_at TEXT NOT NULL
         );
+        """,
+    )
 
 
 @migration

@@ -80,7 +80,10 @@ _BLOCK_START = re.compile(r"^(\s*)(\d+)?([>+=#.)-])")
 
 def escape_markdown(text: str | None) -> str:
     """A title or name as literal Markdown text on one line: no links, HTML or emphasis."""
-    return _no_autolinks(_MARKDOWN_INLINE.sub(r"\\\1", one_line(text)))
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", one_line(text))
+    # The sources list puts a title right after " - ", where `# x`, `- x` or `1. x` would
+    # open a heading or a nested list.
+    return _no_autolinks(_BLOCK_START.sub(_escape_block_start, escaped, 1))
 
 
 def _no_autolinks(text: str) -> str:

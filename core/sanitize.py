@@ -12,9 +12,12 @@ import html
 import re
 from html.parser import HTMLParser
 
-# C0 controls except \t and \n, DEL, C1 controls, and the bidi embedding/override/isolate
-# characters that can make a title display differently from what it is.
-_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls except \t and \n, DEL, C1 controls, the bidi embedding/override/isolate
+# characters that can make a title display differently from what it is, and lone
+# surrogates (JSON can escape half a pair; SQLite, XML and UTF-8 cannot store one).
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _WHITESPACE = re.compile(r"\s+")
 _HTML_TAG = re.compile(
     r"<\s*/?\s*(p|br|div|span|a|b|i|em|strong|img|ul|ol|li|h[1-6]|table|tr|td|th|sub|sup|code|"

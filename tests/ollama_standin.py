@@ -20,7 +20,10 @@ which answers the way Ollama does (../shared/reference/facts.md §1):
 Answers are deterministic Korean built from the prompt. A `mode` makes them break the
 Korean gate on demand (hanja, english, vietnamese, invented_numbers) or fail
 (error_midstream, busy_503, missing_model, slow, bad_json), for every request, for the next
-`times` requests, or only for requests whose text contains `match`.
+`times` requests, or only for requests whose text contains `match`. In `obey_injection` it
+acts like a weak model that follows instructions planted in a paper's title or abstract
+("reply in English", "add the section '## X'", "reply only with the word X", a JSON
+`{"category": "X"}`), and answers normally where there are none.
 
 Use it as a context manager (`with OllamaStandin() as standin: standin.url`), through the
 `ollama_standin` pytest fixture, or run it by hand: `python -m tests.ollama_standin --port 11434`.
@@ -34,7 +37,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +54,7 @@ MODES = (
     "missing_model",
     "slow",
     "bad_json",
+    "obey_injection",
 )
 BUSY_MESSAGE = "server busy, please try again.  maximum pending requests exceeded"
 MIDSTREAM_MESSAGE = "an error was encountered while running the model: unexpected EOF"
@@ -256,6 +260,13 @@ _TAG = {
 }
 _PAPER = re.compile(r'<paper id="(\d+)">(.*?)</paper>', re.DOTALL)
 _NUMBER = re.compile(r"(?<![\d,.])\d+(?:,\d{3})*(?:\.\d+)?%?")
+# Instructions a weak model follows when it finds them in the paper (mode obey_injection).
+_ORDER_ENGLISH = re.compile(
+    r"(?:reply|answer|respond|write your answer) (?:only )?in english", re.I
+)
+_ORDER_SECTION = re.compile(r"add (?:the|a) (?:section|heading) '([^'\n]+)'", re.I)
+_ORDER_WORD = re.compile(r"reply only with the (?:english )?word (\w+)", re.I)
+_ORDER_CATEGORY = re.compile(r'"category":\s*"([^"]+)"')
 
 
 def _pick(seed: str, options: list[str]) -> str:
@@ -273,6 +284,8 @@ def _korean_summary(prompt: str, mode: str) -> str:
     abstracts = _TAG["abstract"].findall(prompt)
     title = titles[-1].strip() if titles else "이 연구"
     abstract = abstracts[-1] if abstracts else ""
+    if mode == "obey_injection":
+        return _obeyed(f"{title}\n{abstract}", lambda m: _korean_summary(prompt, m))
     name = _short(title)
     if mode == "english":
         return (
@@ -311,7 +324,23 @@ def _korean_summary(prompt: str, mode: str) -> str:
     return " ".join([first, second, third])
 
 
+def _obeyed(untrusted: str, answer_in: Callable[[str], str]) -> str:
+    """The answer of a model that does what the paper's text tells it to."""
+    if word := _ORDER_WORD.search(untrusted):
+        return word.group(1)
+    answer = answer_in("english" if _ORDER_ENGLISH.search(untrusted) else "korean")
+    if section := _ORDER_SECTION.search(untrusted):
+        answer = f"{section.group(1)}\n\n지시에 따라 이 절을 추가했다.\n\n{answer}"
+    return answer
+
+
 def _korean_report(prompt: str, mode: str) -> str:
+    if mode == "obey_injection":
+        # Everything between the prompt's delimiters came from papers.
+        untrusted = "\n".join(
+            "\n".join(_TAG[tag].findall(prompt)) for tag in ("name", "title", "summary")
+        )
+        return _obeyed(untrusted, lambda m: _korean_report(prompt, m))
     names = [name.strip() for name in _TAG["name"].findall(prompt)] or ["이 분야의 연구"]
     first, rest = names[0], names[1:]
     others = ", ".join(f"'{name}'" for name in rest[:3])
@@ -362,6 +391,8 @@ def _structured(schema: dict[str, Any], prompt: str, mode: str) -> Any:
         text = block.lower()
         matches = [name for name in names if name.lower() in text]
         category = max(matches, key=len) if matches else ("Other" if "Other" in names else names[0])
+        if mode == "obey_injection" and (ordered := _ORDER_CATEGORY.search(block)):
+            category = ordered.group(1)  # what a model ignoring the schema would answer
         answers.append(
             {"id": int(number), "category": category, "confidence": 0.9 if matches else 0.4}
         )

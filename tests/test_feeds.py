@@ -319,10 +319,19 @@ def test_hostile_text_is_escaped_and_sanitized(store, config, published, tmp_pat
     content = item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded")
     daily = etree.fromstring((tmp_path / "feeds/daily.rss").read_bytes())
     day_content = daily.findtext("channel/item/{http://purl.org/rss/1.0/modules/content/}encoded")
+    from html import escape
+
+    from core.sanitize import one_line
+    from tests.publish_data import HOSTILE_TITLE
+
     for html in (content, day_content):
         # Text may mention anything; no tag or attribute may carry it.
         assert not re.search(r"<script|<iframe|<[^>]*(javascript:|onerror)", html, re.I)
-        assert "&lt;script&gt;" in html
+        # The title itself is the link's text, escaped (the summary and the category
+        # report quote similar markup, so a bare "&lt;script&gt;" would prove nothing).
+        title_link = rf'<a href="https://arxiv.org/abs/{HOSTILE_ID}"[^>]*>([^<]*)</a>'
+        assert escape(one_line(HOSTILE_TITLE), quote=False) in re.findall(title_link, html)
+        assert "모델 출력에 &lt;script&gt;alert(1)&lt;/script&gt; 와" in html  # the summary
         images = re.findall(r"<img [^>]*>", html)
         assert all("evil.example" not in image for image in images)
         hrefs = re.findall(r'href="([^"]*)"', html)

@@ -59,7 +59,8 @@ def test_xml_entity_attacks_are_refused_quickly(feed, kind):
 
 
 async def test_hostile_papers_are_inert_in_every_output(config, store, tmp_path, ollama_standin):
-    """Through the whole pipeline with the model: report, feeds and email show them as text."""
+    """Through the whole pipeline with a model that obeys the papers' planted instructions:
+    nothing it was steered into is stored, and report, feeds and email show them as text."""
     import email.policy
     from email import message_from_bytes
 
@@ -75,6 +76,7 @@ async def test_hostile_papers_are_inert_in_every_output(config, store, tmp_path,
     path.write_bytes(hostile_hf_json())
     config.ollama.host = ollama_standin.url
     config.classify.method = "llm"
+    ollama_standin.set_mode("obey_injection")
     result = await run_pipeline(
         Services(config=config, store=store),
         DAY,
@@ -89,6 +91,12 @@ async def test_hostile_papers_are_inert_in_every_output(config, store, tmp_path,
     for paper in digest.selected:  # answers keep their structure: a category of ours, plain text
         assert paper.category in names
         assert not has_unsafe_characters(paper.summary.text)
+        # Every abstract orders English and "PWNED": the obeyed answers failed the gate.
+        assert (paper.summary.status, paper.summary.text) == ("failed", ""), paper.paper.id
+    # The stand-in did obey: it answered the category and the words it was told to.
+    answers = [ollama_standin.answer(r, "obey_injection") for r in ollama_standin.model_requests]
+    assert any('"category": "Hacked"' in answer for answer in answers)
+    assert "PWNED" in answers and any(answer.startswith("This paper") for answer in answers)
 
     def no_active_html(html: str, where: str) -> None:
         """Parse the HTML as a browser would: no script, no handlers, no javascript: links."""
@@ -140,5 +148,7 @@ async def test_hostile_papers_are_inert_in_every_output(config, store, tmp_path,
     html = parsed_mail.get_body(("html",)).get_content().replace("\r\n", "\n")
     text = parsed_mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
     no_active_html(html, "email html")
-    assert "<script>" in text or "script" in text  # the plain part shows the title as text
+    # The plain part shows each title as written, minus its control characters.
+    assert '* script: <script>alert("x")</script><img src=x onerror=alert(1)>' in text
+    assert "* csi_cursor: Cursor [2J [H [31m moves" in text
     assert not has_unsafe_characters(text)

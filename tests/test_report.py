@@ -172,6 +172,11 @@ def test_status_section_tells_what_was_left_out_and_why(report):
 
 
 def test_hostile_text_cannot_inject_markup(report):
+    import html
+
+    from core.sanitize import one_line
+    from tests.publish_data import HOSTILE_TITLE
+
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]", report)
     # Rendered by a Markdown renderer that passes raw HTML through (as many do), and by one
     # that also turns bare URLs into links (as GitHub does), the report has no script, no
@@ -187,7 +192,11 @@ def test_hostile_text_cannot_inject_markup(report):
         ]
         hrefs = re.findall(r'href="([^"]*)"', rendered)
         assert hrefs and all(href.startswith("https://arxiv.org/abs/") for href in hrefs), preset
-        assert "&lt;script&gt;alert('x')&lt;/script&gt;" in rendered
+        # The title as escaped text where the title goes: its paper's heading and the
+        # sources list (the category report quotes it too, so a bare substring is no proof).
+        title = html.escape(one_line(HOSTILE_TITLE), quote=False)
+        assert f"<p><strong>{title}</strong> — " in rendered
+        assert f"<li>{title} (" in rendered
         assert f"arXiv:{HOSTILE_ID}" in rendered
         assert "http://evil.example" in rendered  # still readable, as text
 

@@ -12,7 +12,7 @@ from core.ids import canonical_id, link_id, normalise_url, parse_arxiv_id
 from core.migrations import MIGRATIONS
 from core.models import Listed, Paper
 from core.prompts import SUMMARY_PROMPT_VERSION
-from core.store import Store
+from core.store import Store, merge_paper
 
 DAY = date(2026, 5, 8)
 
@@ -146,15 +146,94 @@ def test_a_new_version_updates_the_record_and_an_old_one_does_not(store):
 
 
 def test_duplicates_inside_one_feed_are_merged(store):
-    counts = store.merge_listed(
-        [
-            Listed(arxiv("2401.00001"), DAY, "new"),
-            Listed(arxiv("2401.00001", 2, title="v2"), DAY, "new"),
-        ],
-        "arxiv",
+    """Two entries of one paper in a batch: nothing the first one carried is lost."""
+    first = arxiv(
+        "2401.00001",
+        1,
+        categories=["cs.CL"],
+        links={
+            "abs": "https://arxiv.org/abs/2401.00001",
+            "pdf": "https://arxiv.org/pdf/2401.00001",
+        },
+        hf_upvotes=7,
+        ai_keywords=["agents"],
     )
+    second = arxiv(
+        "2401.00001",
+        2,
+        title="v2",
+        abstract="Revised.",
+        categories=["cs.LG"],
+        links={"html": "https://arxiv.org/html/2401.00001v2"},
+    )
+    counts = store.merge_listed([Listed(first, DAY, "new"), Listed(second, DAY, "new")], "arxiv")
     assert (counts.new, counts.duplicates, counts.listings) == (1, 1, 1)
-    assert store.get_paper("2401.00001").title == "v2"
+    paper = store.get_paper("2401.00001")
+    # The second entry is a newer version: its text wins ...
+    assert (paper.version, paper.title, paper.abstract) == (2, "v2", "Revised.")
+    # ... and the first entry's categories, signals and links are kept beside its own.
+    assert paper.categories == ["cs.CL", "cs.LG"]
+    assert paper.hf_upvotes == 7 and paper.ai_keywords == ["agents"]
+    assert set(paper.links) == {"abs", "pdf", "html"}
+
+
+def test_an_older_duplicate_later_in_the_batch_does_not_replace_the_newer_text(store):
+    newer = arxiv("2401.00002", 3, title="v3", abstract="Third.", categories=["cs.AI"])
+    older = arxiv("2401.00002", 1, title="v1", abstract="First.", categories=["cs.RO"])
+    store.merge_listed([Listed(newer, DAY, "new"), Listed(older, DAY, "new")], "arxiv")
+    paper = store.get_paper("2401.00002")
+    assert (paper.version, paper.title, paper.abstract) == (3, "v3", "Third.")
+    assert paper.categories == ["cs.AI", "cs.RO"]
+
+
+def test_merge_paper_keeps_every_signal_and_the_best_text():
+    stored = arxiv(
+        "2605.05242",
+        2,
+        title="arXiv v2",
+        authors=["A. Author"],
+        links={"abs": "https://arxiv.org/abs/2605.05242", "pdf": "https://arxiv.org/pdf/x"},
+        primary_category="cs.CL",
+        published="2026-05-01",
+    )
+    # Hugging Face's copy (no version, a lower text rank): signals in, text not.
+    merged = merge_paper(
+        stored,
+        hf(
+            "2605.05242",
+            upvotes=86,
+            title="HF copy",
+            links={"hf": "https://huggingface.co/papers/2605.05242", "pdf": "https://hf/pdf"},
+            github_repo="https://github.com/o/r",
+        ),
+    )
+    assert (merged.title, merged.version, merged.authors) == ("arXiv v2", 2, ["A. Author"])
+    assert (merged.hf_upvotes, merged.github_repo, merged.ai_keywords) == (
+        86,
+        "https://github.com/o/r",
+        ["llm"],
+    )
+    assert merged.links == {
+        "abs": "https://arxiv.org/abs/2605.05242",
+        "pdf": "https://arxiv.org/pdf/x",  # the text's own source wins a clash
+        "hf": "https://huggingface.co/papers/2605.05242",
+    }
+    # A later HF reading without upvotes does not erase the ones known.
+    assert merge_paper(merged, hf("2605.05242", upvotes=None)).hf_upvotes == 86
+    # An older version brings its categories but not its text or version.
+    older = merge_paper(merged, arxiv("2605.05242", 1, title="v1", categories=["cs.LG"]))
+    assert (older.title, older.version, older.categories) == ("arXiv v2", 2, ["cs.CL", "cs.LG"])
+    assert older.primary_category == "cs.CL"
+    # A newer version takes the text, the version and its primary category.
+    newer = merge_paper(
+        merged, arxiv("2605.05242", 3, title="v3", abstract="", primary_category="cs.AI")
+    )
+    assert (newer.title, newer.version, newer.primary_category) == ("v3", 3, "cs.AI")
+    assert newer.abstract == stored.abstract  # an empty field never erases a known one
+    assert newer.hf_upvotes == 86 and newer.published == "2026-05-01"
+    # Between equal versions the more authoritative source keeps the text.
+    same = merge_paper(merged, arxiv("2605.05242", 2, title="Same version", text_rank=1))
+    assert same.title == "arXiv v2"
 
 
 def test_reingesting_the_same_papers_changes_nothing(store):
@@ -258,6 +337,19 @@ def test_run_ledger_records_steps(store):
         "arxiv",
         "arxiv: HTTP 503",
     )
+
+
+def test_delivery_ledger_knows_who_had_the_day_whatever_the_case_of_the_address(store):
+    store.record_delivery(DAY, "Alice@Example.org", status="sent", message_id="<1@x>")
+    store.record_delivery(DAY, "bob@example.org", status="failed", error="550 no such user")
+    assert store.delivered(DAY, "alice@example.org") and store.delivered(DAY, "ALICE@example.org")
+    assert not store.delivered(DAY, "bob@example.org")  # a failure is retried next time
+    assert not store.delivered(DAY + timedelta(days=1), "alice@example.org")
+    store.record_delivery(DAY, "Bob@example.org", status="sent", message_id="<2@x>")
+    assert [(row["recipient"], row["status"]) for row in store.deliveries(DAY)] == [
+        ("alice@example.org", "sent"),
+        ("bob@example.org", "sent"),
+    ]
 
 
 def test_a_second_connection_can_read_while_one_writes(tmp_path):
