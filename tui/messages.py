@@ -70,6 +70,8 @@ class TrendsLoaded(Message):
     """Per category, the papers of the window of the same length just before `days`."""
     scope: str = "digest"
     """Which papers were counted (core.digest.TREND_SCOPES)."""
+    window: int = 0
+    """How many days the counts cover (the screen ignores an answer for an older choice)."""
 
 
 @dataclass

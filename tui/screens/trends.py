@@ -73,9 +73,13 @@ class TrendsScreen(AppScreen[None]):
             if day < start:
                 for category, count in by_category.items():
                     previous[category] = previous.get(category, 0) + count
-        self.post_message(TrendsLoaded(days, {d: counts[d] for d in days}, previous, scope))
+        self.post_message(TrendsLoaded(days, {d: counts[d] for d in days}, previous, scope, window))
 
     def on_trends_loaded(self, message: TrendsLoaded) -> None:
+        # A thread worker replaced by a newer choice still posts its answer, and under load
+        # it can arrive last: only the answer for the current window and scope is shown.
+        if (message.window, message.scope) != (self.window, self.scope):
+            return
         days, counts = message.days, message.counts
         self.query_one(TrendChart).loading = False
         title = Text(f" Category shares {SCOPE_LABELS[message.scope]}", style="bold")
