@@ -399,17 +399,17 @@ def _pending(
     rules (the model was unavailable then, or not asked) is not done. `force` redoes
     everything except a user's choice.
     """
-    rows = store.classifications(ids)
+    stored = store.classifications(ids)
     todo, users, done = [], 0, 0
     for paper_id in ids:
-        row = rows.get(paper_id)
-        if row is not None and row["method"] == "user":
+        found = stored.get(paper_id)
+        if found is not None and found.method == "user":
             users += 1
         elif (
             force
-            or row is None
-            or row["taxonomy_version"] != config.taxonomy.version
-            or (method == "llm" and row["method"] == "rules")
+            or found is None
+            or found.taxonomy_version != config.taxonomy.version
+            or (method == "llm" and found.method == "rules")
         ):
             todo.append(paper_id)
         else:

@@ -15,9 +15,7 @@ keywords and authors, then the rest in the order their source listed them.
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,18 +24,15 @@ from core.config import CategoryConfig, Config
 from core.models import Paper
 from core.prompts import REPORT_PROMPT_VERSION, SUMMARY_PROMPT_VERSION, abstract_hash, text_hash
 from core.quality import faithful_sentences
-from core.store import DayPaper, Run, Store
-
-
-@dataclass
-class Classification:
-    """The category a paper is in, how sure, and who decided (llm, rules or user)."""
-
-    category: str
-    confidence: float
-    method: str
-    taxonomy_version: str
-    model: str | None = None
+from core.store import (
+    Classification,
+    DayPaper,
+    ReaderState,
+    Run,
+    Store,
+    StoredReport,
+    StoredSummary,
+)
 
 
 @dataclass
@@ -208,16 +203,16 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
     day = date.fromisoformat(str(day))
     entries, ranked, selected_ids = _select_day(store, config, day)
     ids = [entry.paper.id for entry in entries]
-    classifications = _classifications(store, ids)
+    classifications = store.classifications(ids)
     summaries = summary_states(store, config.ollama.model, [entry.paper for entry in entries])
-    reader = _reader_state(store, ids)
+    reader = store.reader_states(ids)
     order = {entry.paper.id: (index, reason) for index, (entry, reason) in enumerate(ranked)}
     papers = []
     for entry in entries:
         index, reason = order.get(
             entry.paper.id, (len(order) + len(papers), _why_not(entry, config))
         )
-        starred, read = reader.get(entry.paper.id, (False, False))
+        state = reader.get(entry.paper.id) or ReaderState(entry.paper.id)
         papers.append(
             DigestPaper(
                 entry=entry,
@@ -226,14 +221,14 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
                 selected=entry.paper.id in selected_ids,
                 rank=index,
                 rank_reason=reason,
-                starred=starred,
-                read=read,
+                starred=state.starred,
+                read=state.read,
             )
         )
     papers.sort(key=lambda p: p.rank)
     selected = [p for p in papers if p.selected]
     others = [p for p in papers if not p.selected]
-    report_rows = _rows_by_category(store.category_reports(day, config.ollama.model))
+    reports = _reports_by_category(store.category_reports(day, config.ollama.model))
     sections = []
     for category in config.taxonomy.categories:
         members = [p for p in selected if p.category == category.name]
@@ -241,7 +236,7 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
             inputs = report_inputs(
                 [m.paper for m in members], {m.paper.id: m.summary for m in members}
             )
-            report = report_state(report_rows.get(category.name, []), category.name, inputs)
+            report = report_state(reports.get(category.name, []), category.name, inputs)
             sections.append(CategorySection(category, members, report, inputs))
     # A category that left the taxonomy (renamed in config.toml) counts as no category, so
     # its papers are shown as unclassified rather than in no section at all.
@@ -297,19 +292,6 @@ def _empty_reason(digest: Digest, entries: list[DayPaper]) -> str:
     return "nothing fetched for this day yet — run `dailyai fetch`"
 
 
-def _classifications(store: Store, ids: list[str]) -> dict[str, Classification]:
-    return {
-        paper_id: Classification(
-            category=row["category"],
-            confidence=row["confidence"],
-            method=row["method"],
-            taxonomy_version=row["taxonomy_version"],
-            model=row["model"],
-        )
-        for paper_id, row in store.classifications(ids).items()
-    }
-
-
 # --- trends -------------------------------------------------------------------------------
 
 TREND_SCOPES = ("digest", "listed")
@@ -344,10 +326,11 @@ def category_trend(
             if not first <= day <= last:
                 continue
             _, _, selected_ids = _select_day(store, config, date.fromisoformat(day))
-            rows = store.classifications(selected_ids)
+            classifications = store.classifications(selected_ids)
             counts: dict[str, int] = {}
             for paper_id in selected_ids:
-                category = rows[paper_id]["category"] if paper_id in rows else ""
+                found = classifications.get(paper_id)
+                category = found.category if found else ""
                 counts[category] = counts.get(category, 0) + 1
             by_day[day] = counts
     found: dict[str, dict[str, int]] = {}
@@ -376,8 +359,8 @@ class SummaryKey:
     def of(cls, paper: Paper, model: str) -> SummaryKey:
         return cls(model, SUMMARY_PROMPT_VERSION, abstract_hash(paper.title, paper.abstract))
 
-    def matches(self, row: Mapping) -> bool:
-        return (row["model"], row["prompt_version"], row["abstract_hash"]) == (
+    def matches(self, summary: StoredSummary) -> bool:
+        return (summary.model, summary.prompt_version, summary.abstract_hash) == (
             self.model,
             self.prompt_version,
             self.abstract_hash,
@@ -393,30 +376,30 @@ def summary_states(store: Store, model: str, papers: Iterable[Paper]) -> dict[st
     `dailyai summarize` plans its work from this too: every status but ok is work to do.
     """
     papers = {paper.id: paper for paper in papers}
-    rows: dict[str, list] = {}
-    for row in store.summary_rows(list(papers), model):
-        rows.setdefault(row["paper_id"], []).append(row)
+    by_paper: dict[str, list[StoredSummary]] = {}
+    for summary in store.stored_summaries(list(papers), model):
+        by_paper.setdefault(summary.paper_id, []).append(summary)
     found = {}
     for paper_id, paper in papers.items():
-        stored = rows.get(paper_id, [])
+        stored = by_paper.get(paper_id, [])
         key = SummaryKey.of(paper, model)
-        current = [row for row in stored if key.matches(row)]
+        current = [summary for summary in stored if key.matches(summary)]
         if current:
-            row, status = current[-1], current[-1]["status"]
+            summary, status = current[-1], current[-1].status
         elif stored:
-            row = stored[-1]
-            status = "stale" if row["status"] == "ok" else "pending"
+            summary = stored[-1]
+            status = "stale" if summary.status == "ok" else "pending"
         else:
             found[paper_id] = SummaryState("pending")
             continue
         found[paper_id] = SummaryState(
             status=status,
-            text=row["text"] if row["status"] == "ok" else "",
-            reason=row["reason"],
-            flags=json.loads(row["flags"]),
-            model=row["model"],
-            created_at=row["created_at"],
-            attempts=row["attempts"],
+            text=summary.text if summary.status == "ok" else "",
+            reason=summary.reason,
+            flags=list(summary.flags),
+            model=summary.model,
+            created_at=summary.created_at,
+            attempts=summary.attempts,
         )
     return found
 
@@ -487,11 +470,11 @@ def report_inputs_hash(category: str, inputs: Sequence[ReportInput]) -> str:
 
 
 def report_state(
-    rows: Sequence[sqlite3.Row], category: str, inputs: Sequence[ReportInput]
+    reports: Sequence[StoredReport], category: str, inputs: Sequence[ReportInput]
 ) -> ReportState:
     """A category's report as current (ok or failed), stale or pending: the one decision.
 
-    `rows` are the category's stored reports of the day by the configured model, oldest
+    `reports` are the category's stored reports of the day by the configured model, oldest
     first. A report is current only when written with the report prompt of now from
     exactly `inputs` (the category's papers and summaries as they are now). Without one,
     the newest report is shown as stale with what changed since (if it was written) and the
@@ -500,40 +483,39 @@ def report_state(
     """
     wanted = report_inputs_hash(category, inputs)
     current = [
-        row
-        for row in rows
-        if row["prompt_version"] == REPORT_PROMPT_VERSION and row["inputs_hash"] == wanted
+        report
+        for report in reports
+        if report.prompt_version == REPORT_PROMPT_VERSION and report.inputs_hash == wanted
     ]
     if current:
-        row, status, changes = current[-1], current[-1]["status"], None
-    elif rows:
-        row = rows[-1]
-        status = "stale" if row["status"] == "ok" else "pending"
-        changes = _report_changes(row, inputs)
+        report, status, changes = current[-1], current[-1].status, None
+    elif reports:
+        report = reports[-1]
+        status = "stale" if report.status == "ok" else "pending"
+        changes = _report_changes(report, inputs)
     else:
         return ReportState("pending")
     return ReportState(
         status=status,
-        text=row["text"] if row["status"] == "ok" else "",
-        reason=row["reason"] if row["status"] != "ok" else "",
-        flags=json.loads(row["flags"]),
-        paper_ids=json.loads(row["paper_ids"]),
-        created_at=row["created_at"],
+        text=report.text if report.status == "ok" else "",
+        reason=report.reason if report.status != "ok" else "",
+        flags=list(report.flags),
+        paper_ids=list(report.paper_ids),
+        created_at=report.created_at,
         changes=changes,
     )
 
 
-def _report_changes(row: sqlite3.Row, inputs: Sequence[ReportInput]) -> ReportChanges:
+def _report_changes(report: StoredReport, inputs: Sequence[ReportInput]) -> ReportChanges:
     """What differs between the inputs a report was written from and `inputs`."""
-    recorded = json.loads(row["inputs"])
-    if recorded:
-        then = {paper_id: state for paper_id, state in recorded}
-    else:  # written before inputs were recorded: only the papers it was given are known
-        then = {paper_id: None for paper_id in json.loads(row["paper_ids"])}
+    # A report written before inputs were recorded knows only the papers it was given.
+    then: dict[str, str | None] = (
+        dict(report.inputs) if report.inputs else dict.fromkeys(report.paper_ids)
+    )
     now = {item.paper_id: item.state for item in inputs}
     both = then.keys() & now.keys()
     return ReportChanges(
-        older_prompt=row["prompt_version"] != REPORT_PROMPT_VERSION,
+        older_prompt=report.prompt_version != REPORT_PROMPT_VERSION,
         added=len(now.keys() - then.keys()),
         removed=len(then.keys() - now.keys()),
         resummarized=sum(
@@ -542,13 +524,8 @@ def _report_changes(row: sqlite3.Row, inputs: Sequence[ReportInput]) -> ReportCh
     )
 
 
-def _rows_by_category(rows: Iterable[sqlite3.Row]) -> dict[str, list[sqlite3.Row]]:
-    found: dict[str, list[sqlite3.Row]] = {}
-    for row in rows:
-        found.setdefault(row["category"], []).append(row)
+def _reports_by_category(reports: Iterable[StoredReport]) -> dict[str, list[StoredReport]]:
+    found: dict[str, list[StoredReport]] = {}
+    for report in reports:
+        found.setdefault(report.category, []).append(report)
     return found
-
-
-def _reader_state(store: Store, ids: list[str]) -> dict[str, tuple[bool, bool]]:
-    rows = store.query_ids("SELECT * FROM reader_state WHERE paper_id IN ({ids})", ids)
-    return {row["paper_id"]: (bool(row["starred"]), row["read_at"] is not None) for row in rows}

@@ -54,7 +54,7 @@ def check_store(config: Config) -> Check:
     path = config.dirs.database
     try:
         with Store(path) as store:
-            result = store.query("PRAGMA quick_check")[0][0]
+            result = store.integrity_check()
             papers = store.count_papers()
             days = store.days()
     except DailyAIError as error:

@@ -220,8 +220,8 @@ def day_changed(
 
 def first_listed(store: Store, day: date) -> datetime | None:
     """When a paper was first listed for `day` (None for a day without papers)."""
-    rows = store.query("SELECT min(listed_at) FROM listings WHERE day = ?", (day.isoformat(),))
-    return _stored_at(rows[0][0]) if rows and rows[0][0] else None
+    stamp = store.first_listed_at(day)
+    return _stored_at(stamp) if stamp else None
 
 
 def _stored_at(value: str) -> datetime | None:

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from core.announcements import empty_reason
@@ -31,7 +30,7 @@ from core.models import FetchSummary, Listed, SourceKind, SourceResult
 from core.sanitize import one_line
 from core.sources import PARSER_VERSIONS, ParsedSource, detect_kind, parse_source
 from core.sources.arxiv_api import parse as parse_arxiv_api
-from core.store import RunStep, Store
+from core.store import HttpCacheEntry, RunStep, Store
 
 log = logging.getLogger("dailyai.fetch")
 # Tracebacks go to a run's log file when one is attached, never raw onto the terminal.
@@ -169,10 +168,7 @@ async def fetch_day(
         if own_fetcher:
             await fetcher.aclose()
     summary = FetchSummary(run_id=run_id, day=day, results=results)
-    listed_today = store.query("SELECT count(*) FROM listings WHERE day = ?", (day.isoformat(),))[
-        0
-    ][0]
-    if not listed_today:
+    if not store.day_listed(day):
         summary.empty_reason = why_empty(results)
     for result in results:
         store.record_step(
@@ -327,18 +323,18 @@ async def _download(
         cached = store.http_cache_get(url) if not refresh and index == 0 else None
         # Validators are sent only when "not modified" would let the parse be skipped.
         reusable = cached is not None and _same_parse(store, cached, spec, day)
-        validators = Validators(cached["etag"], cached["last_modified"]) if reusable else None
+        validators = Validators(cached.etag, cached.last_modified) if reusable else None
         fetched = await fetcher.get(url, validators=validators, label=spec.name)
         fetched.url = url  # the cache is keyed by the URL asked for, not where it redirected
         if reusable and (
             fetched.not_modified
             or (
-                cached["body_sha256"] == fetched.sha256
+                cached.body_sha256 == fetched.sha256
                 and (spec.kind or detect_kind(fetched.body, fetched.content_type, spec.name))
-                == cached["kind"]
+                == cached.kind
             )
         ):
-            return _Unchanged(SourceKind(cached["kind"]))
+            return _Unchanged(SourceKind(cached.kind))
         if fetched.not_modified:
             raise SourceError(
                 f"{spec.name}: the server answered 304 Not Modified to a plain request — "
@@ -350,17 +346,17 @@ async def _download(
     return pages
 
 
-def _same_parse(store: Store, cached: Any, spec: SourceSpec, day: date) -> bool:
+def _same_parse(store: Store, cached: HttpCacheEntry, spec: SourceSpec, day: date) -> bool:
     """True when skipping a body seen before loses nothing: the same kind and parser read it
     and stored papers of this source for `day`."""
-    kind = cached["kind"]
+    kind = cached.kind
     if kind not in {known.value for known in SourceKind}:
         return False  # cached before parses were recorded (NULL), or by a kind that is gone
     if spec.kind is not None and spec.kind.value != kind:
         return False
-    if cached["parser_version"] != PARSER_VERSIONS[SourceKind(kind)]:
+    if cached.parser_version != PARSER_VERSIONS[SourceKind(kind)]:
         return False
-    if not cached["listed"]:
+    if not cached.listed:
         return False  # nothing was stored from it: an empty feed is cheap to read again
     return store.source_listed_on(spec.name, day)
 

@@ -157,9 +157,7 @@ async def run_pipeline(
             outcome.duration_ms = int((time.perf_counter() - started) * 1000)
             result.steps.append(outcome)
             # Steps that record themselves (fetch: one line per source) are not recorded twice.
-            if not store.query(
-                "SELECT 1 FROM run_steps WHERE run_id = ? AND step = ? LIMIT 1", (run_id, step)
-            ):
+            if not store.step_recorded(run_id, step):
                 store.record_step(
                     run_id,
                     RunStep(

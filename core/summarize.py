@@ -888,12 +888,12 @@ class _DayRun:
                     self.ready.insert(0, _Job("report", category))
 
     def _report_current(self, category: str, inputs: Sequence[ReportInput]) -> bool:
-        rows = [
-            row
-            for row in self.store.category_reports(self.day, self.config.ollama.model)
-            if row["category"] == category
+        reports = [
+            report
+            for report in self.store.category_reports(self.day, self.config.ollama.model)
+            if report.category == category
         ]
-        return report_state(rows, category, inputs).status == "ok"
+        return report_state(reports, category, inputs).status == "ok"
 
     def _token_sink(self, key: str) -> TokenCallback | None:
         if self.on_token is None:

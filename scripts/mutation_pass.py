@@ -208,8 +208,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "http-same-body-not-unchanged",
         "core/ingest.py",
-        'fetched.not_modified or (cached and cached["body_sha256"] == fetched.sha256)',
-        "fetched.not_modified",
+        "cached.body_sha256 == fetched.sha256",
+        "False",
         HTTP,
         "a server without conditional GET makes every fetch re-parse the same body",
     ),
@@ -450,7 +450,7 @@ MUTATIONS: list[Mutation] = [
     # --- merging ----------------------------------------------------------------------------
     Mutation(
         "merge-batch-last-wins",
-        "core/store.py",
+        "core/store/papers.py",
         "batch[paper.id] = merge_paper(batch[paper.id], paper)",
         "batch[paper.id] = paper",
         MERGE,
@@ -458,7 +458,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "merge-stored-replaced",
-        "core/store.py",
+        "core/store/papers.py",
         "merged = merge_paper(stored, incoming)",
         "merged = incoming",
         MERGE,
@@ -466,7 +466,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "merge-text-last-wins",
-        "core/store.py",
+        "core/store/papers.py",
         "takes_text = newer or (not older and incoming.text_rank >= stored.text_rank)",
         "takes_text = True",
         MERGE,
@@ -474,7 +474,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "merge-categories-replaced",
-        "core/store.py",
+        "core/store/papers.py",
         "merged.categories = list(dict.fromkeys([*stored.categories, *incoming.categories]))",
         "merged.categories = incoming.categories or stored.categories",
         MERGE,
@@ -482,7 +482,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "merge-links-replaced",
-        "core/store.py",
+        "core/store/papers.py",
         "{**incoming.links, **stored.links} if not takes_text else {**stored.links, **incoming.links}",
         "incoming.links or stored.links",
         MERGE,
@@ -490,7 +490,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "merge-signals-erased",
-        "core/store.py",
+        "core/store/papers.py",
         "        if getattr(incoming, name) is not None:\n            setattr(merged, name,",
         "        if True:\n            setattr(merged, name,",
         MERGE,
@@ -498,7 +498,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "merge-version-not-raised",
-        "core/store.py",
+        "core/store/papers.py",
         "        merged.version = incoming.version\n",
         "        pass\n",
         MERGE,
@@ -515,9 +515,9 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "mail-ledger-failed-counts-as-sent",
-        "core/store.py",
-        " AND status = 'sent'\",",
-        '",',
+        "core/store/deliveries.py",
+        "AND status = 'sent'\",\n                        (str(day), address.lower()),",
+        '",\n                        (str(day), address.lower()),',
         MAIL,
         "a recipient whose send failed is never retried",
     ),
@@ -531,7 +531,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "mail-ledger-case-sensitive",
-        "core/store.py",
+        "core/store/deliveries.py",
         "(str(day), recipient.lower(), status, message_id, error, utc_now()),",
         "(str(day), recipient, status, message_id, error, utc_now()),",
         MAIL,

@@ -269,9 +269,9 @@ async def test_answers_that_break_the_schema_are_asked_again_then_left_to_rules(
     assert first.text.count("<paper id=") == 8
     assert retry.text.count("<paper id=") == 2  # only the two papers left without a verdict
     assert (stats.by_llm, stats.invalid_answers, stats.by_rules) == (6, 2, 2)
-    rows = store.classifications(ids)
-    assert len(rows) == 8 and {row["category"] for row in rows.values()} <= set(NAMES)
-    assert sorted(row["method"] for row in rows.values()).count("rules") == 2
+    stored = store.classifications(ids)
+    assert len(stored) == 8 and {found.category for found in stored.values()} <= set(NAMES)
+    assert [found.method for found in stored.values()].count("rules") == 2
 
 
 async def test_auto_falls_back_to_rules_when_ollama_is_down(store, config):
@@ -295,7 +295,7 @@ async def test_when_ollama_fails_part_way_its_answers_are_kept_and_rules_do_the_
     stats = await classify_day(store, config, DAY)
     assert (stats.by_llm, stats.by_rules) == (6, 6)
     assert MIDSTREAM_MESSAGE in stats.fallback_reason and stats.status == "partial"
-    assert store.classifications([last.id])[last.id]["method"] == "rules"
+    assert store.classifications([last.id])[last.id].method == "rules"
 
 
 async def test_llm_method_says_why_it_cannot_run(store, config, ollama_standin):
@@ -322,8 +322,8 @@ async def test_a_users_category_wins_over_every_later_run(store, model_config, o
     await classify_day(store, model_config, DAY)
     set_user_category(store, model_config, ids[0], "Robotics")
     stats = await classify_day(store, model_config, DAY, method="llm", force=True)
-    row = store.classifications([ids[0]])[ids[0]]
-    assert (row["category"], row["method"], row["confidence"]) == ("Robotics", "user", 1.0)
+    stored = store.classifications([ids[0]])[ids[0]]
+    assert (stored.category, stored.method, stored.confidence) == ("Robotics", "user", 1.0)
     assert stats.kept_user == 1 and stats.by_llm == 11
     assert ids[0] not in "".join(r.text for r in ollama_standin.model_requests[-2:])
 

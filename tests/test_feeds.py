@@ -26,6 +26,7 @@ from core.models import Listed, Paper
 from core.prompts import SUMMARY_PROMPT_VERSION, abstract_hash
 from core.store import RunStep, Store
 from tests.publish_data import DAY, HOSTILE_ID, populate_day
+from tests.raw_sql import run_sql
 
 NEXT_DAY = DAY + timedelta(days=3)  # the Monday after
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -214,8 +215,7 @@ def test_a_days_stamps_read_as_that_day_whatever_the_configured_zone(config, day
 def test_a_day_fetched_early_is_not_dated_in_the_future(store, config, published, tmp_path):
     """RSS readers may hide an item whose pubDate is still to come."""
     listed = datetime(2026, 5, 8, 5, 10, tzinfo=UTC)  # 01:10 in New York, 14:10 in Seoul
-    with store.transaction() as db:
-        db.execute("UPDATE listings SET listed_at = ?", (listed.isoformat(),))
+    run_sql(store.path, "UPDATE listings SET listed_at = ?", (listed.isoformat(),))
     write_feeds(store, config, tmp_path)
     rss = etree.fromstring((tmp_path / "feeds/daily.rss").read_bytes())
     assert rss.findtext("channel/item/pubDate") == "Fri, 08 May 2026 14:10:00 +0900"
@@ -227,13 +227,15 @@ def test_a_day_fetched_early_is_not_dated_in_the_future(store, config, published
 def test_updated_follows_a_change_made_on_the_day(store, config, published, tmp_path):
     paper_id = next(iter(published.categories))  # a classified, summarized paper
     changed = datetime(2026, 5, 8, 13, 30, tzinfo=UTC)  # 22:30 in Seoul, 09:30 in New York
-    with store.transaction() as db:
-        db.execute("UPDATE summaries SET created_at = ?", ("2026-05-08T01:00:00+00:00",))
-        db.execute("UPDATE category_reports SET created_at = ?", ("2026-05-08T01:00:00+00:00",))
-        db.execute(
-            "UPDATE summaries SET created_at = ? WHERE paper_id = ?",
-            (changed.isoformat(), paper_id),
-        )
+    run_sql(store.path, "UPDATE summaries SET created_at = ?", ("2026-05-08T01:00:00+00:00",))
+    run_sql(
+        store.path, "UPDATE category_reports SET created_at = ?", ("2026-05-08T01:00:00+00:00",)
+    )
+    run_sql(
+        store.path,
+        "UPDATE summaries SET created_at = ? WHERE paper_id = ?",
+        (changed.isoformat(), paper_id),
+    )
     write_feeds(store, config, tmp_path)
     atom = _feed(tmp_path / "feeds/daily.atom")
     assert datetime.fromisoformat(atom.entries[0].updated) == changed
@@ -249,8 +251,7 @@ def test_updated_follows_a_change_made_on_the_day(store, config, published, tmp_
 def test_a_summary_written_again_days_later_keeps_the_item_on_its_day(
     store, config, published, tmp_path
 ):
-    with store.transaction() as db:
-        db.execute("UPDATE summaries SET created_at = ?", ("2026-05-12T02:00:00+00:00",))
+    run_sql(store.path, "UPDATE summaries SET created_at = ?", ("2026-05-12T02:00:00+00:00",))
     write_feeds(store, config, tmp_path)
     for path in (tmp_path / "feeds").rglob("*.*"):
         stamps = _stamps(path)

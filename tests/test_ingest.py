@@ -16,6 +16,7 @@ from core.ingest import SourceSpec, fetch_day, source_specs
 from core.models import SourceKind
 from tests.conftest import fixture_path
 from tests.http_server import FakeClock, Reply
+from tests.raw_sql import run_sql
 
 HF_DAY = date(2026, 5, 8)
 HF_FIXTURE = "hf_daily_papers_date_2026-05-08_llm-paper-radar.json"
@@ -238,8 +239,7 @@ async def test_a_broken_download_loses_nothing_already_stored(config, store, htt
     assert list(store.export_rows()) == before
     # The failed body was not remembered, so the next fetch tries again.
     assert (
-        store.http_cache_get(url)["body_sha256"]
-        != __import__("hashlib").sha256(truncated).hexdigest()
+        store.http_cache_get(url).body_sha256 != __import__("hashlib").sha256(truncated).hexdigest()
     )
 
 
@@ -569,22 +569,24 @@ async def test_a_feed_that_emptied_is_not_hidden_as_unchanged(config, store, htt
 async def test_a_store_from_before_m006_keeps_its_cache_and_parses_once_more(
     config, http_server, tmp_path, monkeypatch
 ):
-    from core.migrations import MIGRATIONS
     from core.store import Store
+    from core.store.migrations import MIGRATIONS
 
     body = fixture_path(RSS4).read_bytes()
     url = http_server.route("/rss", Reply(200, body))
     before = [m for m in MIGRATIONS if m[0] < "m006_fetch_state"]
-    monkeypatch.setattr("core.migrations.MIGRATIONS", before)
-    with Store(tmp_path / "old.sqlite3") as old:
-        old.query(
-            "INSERT INTO http_cache (url, body_sha256, checked_at) VALUES (?, ?, 'then')",
-            (url, hashlib.sha256(body).hexdigest()),
-        )
-    monkeypatch.setattr("core.migrations.MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr("core.store.migrations.MIGRATIONS", before)
+    with Store(tmp_path / "old.sqlite3"):
+        pass
+    run_sql(
+        tmp_path / "old.sqlite3",
+        "INSERT INTO http_cache (url, body_sha256, checked_at) VALUES (?, ?, 'then')",
+        (url, hashlib.sha256(body).hexdigest()),
+    )
+    monkeypatch.setattr("core.store.migrations.MIGRATIONS", MIGRATIONS)
     with Store(tmp_path / "old.sqlite3") as store:
         assert "m006_fetch_state" in store.applied_migrations
-        assert store.http_cache_get(url)["kind"] is None  # kept, parse unknown
+        assert store.http_cache_get(url).kind is None  # kept, parse unknown
         config = quick(config, enrich_with_arxiv_api=False)
         specs = [SourceSpec("arxiv", url, None)]
         day = date(2026, 9, 24)
@@ -742,4 +744,4 @@ async def test_an_offline_fetch_spends_none_of_the_papers_enrichment_attempts(
     summary = await fetch_day(store, config, HF_DAY, specs=[down], fetcher=fetcher(config))
     assert [r.name for r in summary.results] == ["hf"]  # no look-up while nothing answers
     assert len(http_server.hits("/api/query")) == 1
-    assert store.query("SELECT attempts FROM enrichment_attempts")[0][0] == 1
+    assert run_sql(store.path, "SELECT attempts FROM enrichment_attempts")[0][0] == 1

@@ -35,6 +35,7 @@ from core.mail import (
 )
 from core.store import RunStep, Store
 from tests.publish_data import DAY, FAILED_REASON, HOSTILE_ID, populate_day
+from tests.raw_sql import count, run_sql
 from tests.smtp_server import PASSWORD, USER, Mailbox, mail_config, start_smtp
 
 NOW = datetime(2026, 5, 8, 7, 30, tzinfo=ZoneInfo("Asia/Seoul"))
@@ -120,7 +121,7 @@ async def test_starttls_with_login_sends_each_recipient_their_own_message(
     assert "\u202e" not in html and "\x1b" not in html and "\x07" not in html
 
     # The ledger knows both were sent.
-    rows = {row["recipient"]: row["status"] for row in store.deliveries(DAY)}
+    rows = {delivery.recipient: delivery.status for delivery in store.deliveries(DAY)}
     assert rows == {"alice@example.com": "sent", "bob@example.net": "sent"}
 
 
@@ -173,7 +174,7 @@ async def test_wrong_password_is_a_clear_error_and_nothing_is_marked_sent(
     assert "refused the login of digest@example.org" in message
     assert "app password" in message and "\n" not in message
     assert mailbox.messages == []
-    assert {row["status"] for row in store.deliveries(DAY)} == {"failed"}
+    assert {delivery.status for delivery in store.deliveries(DAY)} == {"failed"}
     assert not store.delivered(DAY, "alice@example.com")
 
 
@@ -196,7 +197,7 @@ async def test_a_refused_recipient_is_reported_and_the_others_still_get_it(
     assert "mailbox unavailable" in report.failed["refused@example.com"]
     assert "550" in report.failed["refused@example.com"]
     assert not report.ok
-    rows = {row["recipient"]: (row["status"], row["error"]) for row in store.deliveries(DAY)}
+    rows = {d.recipient: (d.status, d.error) for d in store.deliveries(DAY)}
     assert rows["refused@example.com"][0] == "failed"
     assert "550" in rows["refused@example.com"][1]
     assert rows["alice@example.com"][0] == rows["bob@example.net"][0] == "sent"
@@ -223,7 +224,7 @@ async def test_a_dropped_connection_stops_with_a_correct_ledger(
     assert report.sent == ["alice@example.com"]
     assert set(report.failed) == {"drop@example.com", "bob@example.net"}
     assert report.failed["bob@example.net"].startswith("not sent:")
-    statuses = {row["recipient"]: row["status"] for row in store.deliveries(DAY)}
+    statuses = {delivery.recipient: delivery.status for delivery in store.deliveries(DAY)}
     assert statuses == {
         "alice@example.com": "sent",
         "drop@example.com": "failed",
@@ -425,8 +426,8 @@ async def test_two_senders_at_once_send_each_recipient_the_digest_once(
     assert set(second.held) == set(first.sent)
     assert f"another dailyai (pid {os.getpid()}" in second.held["alice@example.com"]
     assert second.as_counts()["held"] == 2
-    assert store.query("SELECT count(*) FROM claims")[0][0] == 0  # every claim released
-    assert {row["status"] for row in store.deliveries(DAY)} == {"sent"}
+    assert count(store.path, "SELECT count(*) FROM claims") == 0  # every claim released
+    assert {delivery.status for delivery in store.deliveries(DAY)} == {"sent"}
 
 
 async def test_a_failed_recipient_is_released_and_retried_by_the_next_sender(
@@ -439,10 +440,10 @@ async def test_a_failed_recipient_is_released_and_retried_by_the_next_sender(
     async with server:
         with pytest.raises(MailError, match="no SMTP password"):
             await send_digest(store, config, DAY, tls_context=client_tls)
-        assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+        assert count(store.path, "SELECT count(*) FROM claims") == 0
         with pytest.raises(MailError, match="refused the login"):
             await send_digest(store, config, DAY, password="wrong", tls_context=client_tls)
-        assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+        assert count(store.path, "SELECT count(*) FROM claims") == 0
         retry = await send_digest(store, config, DAY, password=PASSWORD, tls_context=client_tls)
     assert len(retry.sent) == 2 and _received(mailbox) == ["alice@example.com", "bob@example.net"]
 
@@ -505,7 +506,7 @@ async def test_a_sender_killed_after_claiming_does_not_block_the_next_one(tmp_pa
                 *command, env={**env, "DAILYAI_TEST_KILL_AT": "mail-claimed:1"}
             )
             assert await killed.wait() == -signal.SIGKILL
-            held = store.query("SELECT pid FROM claims")
+            held = run_sql(store.path, "SELECT pid FROM claims")
             assert [row["pid"] for row in held] == [killed.pid, killed.pid]
             assert mailbox.messages == [] and store.deliveries(DAY) == []
             # The dead sender's claims are taken over: everyone gets the digest, once.
@@ -513,7 +514,7 @@ async def test_a_sender_killed_after_claiming_does_not_block_the_next_one(tmp_pa
                 store, load_config(config_file), DAY, password=PASSWORD, tls_context=client_tls
             )
         assert report.held == {} and len(report.sent) == 2
-        assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+        assert count(store.path, "SELECT count(*) FROM claims") == 0
     assert _received(mailbox) == ["alice@example.com", "bob@example.net"]
 
 

@@ -28,6 +28,7 @@ from core.store import Store
 from tests.conftest import fixture_path
 from tests.http_server import Reply
 from tests.ollama_standin import OllamaStandin
+from tests.raw_sql import count
 from tests.smtp_server import PASSWORD, Mailbox, mail_config, start_smtp
 
 DAY = date(2026, 9, 24)
@@ -84,7 +85,7 @@ def sources(http_server, *, arxiv: Reply | None = None) -> list[SourceSpec]:
 
 
 def summaries(store: Store, status: str = "ok") -> int:
-    return store.query("SELECT count(*) FROM summaries WHERE status = ?", (status,))[0][0]
+    return count(store.path, "SELECT count(*) FROM summaries WHERE status = ?", (status,))
 
 
 async def test_a_full_run_and_a_second_run_that_repeats_nothing(
@@ -370,7 +371,7 @@ async def test_two_runs_of_a_day_at_once_do_the_model_work_once_and_say_so(
     recorded = {step.step: step for step in ledger.steps}
     assert recorded["summarize"].status == "skipped" and holder in recorded["summarize"].reason
     assert first.outcome("email").counts["sent"] == 2 and len(mailbox.messages) == 2
-    assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+    assert count(store.path, "SELECT count(*) FROM claims") == 0
 
 
 async def test_a_cancelled_run_is_marked_interrupted_at_once_and_frees_the_day(
@@ -396,7 +397,7 @@ async def test_a_cancelled_run_is_marked_interrupted_at_once_and_frees_the_day(
     (run,) = store.runs(limit=1)
     assert run.status == "interrupted" and run.finished_at is not None
     assert "Ctrl-C" in run.note
-    assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+    assert count(store.path, "SELECT count(*) FROM claims") == 0
     made = summaries(store)
     assert made == 2
     ollama_standin.reset_counters()

@@ -19,10 +19,11 @@ import pytest
 
 from core.config import load_config
 from core.digest import build_digest
-from core.migrations import MIGRATIONS
 from core.owners import STALE_AFTER
 from core.store import Store
+from core.store.migrations import MIGRATIONS
 from tests.conftest import fixture_path
+from tests.raw_sql import run_sql
 
 BIG_FEED = fixture_path("arxiv_rss_all_archives_2024-11-28_aioarxiv.xml")
 HF = fixture_path("hf_daily_papers_date_2026-05-08_llm-paper-radar.json")
@@ -53,19 +54,19 @@ def raw_count(database: Path, sql: str) -> int:
 
 def assert_consistent(database: Path) -> None:
     """The store is whole, searchable, and (no dailyai running now) no run is left running."""
-    with Store(database) as store:
-        assert store.query("PRAGMA integrity_check")[0][0] == "ok"
-        store.query("INSERT INTO papers_fts(papers_fts) VALUES ('integrity-check')")
+    with Store(database) as store:  # opening it settles the runs whose process is gone
         papers = store.count_papers()
-        indexed = store.query("SELECT count(*) FROM papers_fts")[0][0]
-        assert papers == indexed, "every stored paper is searchable, and only those"
-        orphans = store.query(
-            "SELECT count(*) FROM listings WHERE paper_id NOT IN (SELECT id FROM papers)"
-        )[0][0]
-        assert orphans == 0
-        running = store.query("SELECT count(*) FROM runs WHERE status = 'running'")[0][0]
-        assert running == 0, "a run whose process is gone is marked interrupted"
-        assert store.query("SELECT count(*) FROM claims")[0][0] == 0
+    assert run_sql(database, "PRAGMA integrity_check")[0][0] == "ok"
+    run_sql(database, "INSERT INTO papers_fts(papers_fts) VALUES ('integrity-check')")
+    indexed = raw_count(database, "SELECT count(*) FROM papers_fts")
+    assert papers == indexed, "every stored paper is searchable, and only those"
+    orphans = raw_count(
+        database, "SELECT count(*) FROM listings WHERE paper_id NOT IN (SELECT id FROM papers)"
+    )
+    assert orphans == 0
+    running = raw_count(database, "SELECT count(*) FROM runs WHERE status = 'running'")
+    assert running == 0, "a run whose process is gone is marked interrupted"
+    assert raw_count(database, "SELECT count(*) FROM claims") == 0
 
 
 @pytest.mark.parametrize("point", ["papers-stored:1", "ledger-write:1"])
@@ -177,7 +178,7 @@ def test_a_run_killed_mid_summary_loses_only_that_summary_and_the_next_run_does_
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert_consistent(database)
     with Store(database) as store:
-        assert store.query(ok_summaries)[0][0] == 20
+        assert raw_count(database, ok_summaries) == 20
         latest, interrupted = store.runs(kinds=("run",))
         assert latest.status == "ok" and interrupted.status == "interrupted"
         assert "ended before the run finished" in interrupted.note
@@ -193,22 +194,25 @@ def test_which_unfinished_runs_count_as_interrupted(tmp_path):
     long_ago = (datetime.now(UTC) - STALE_AFTER - timedelta(minutes=1)).isoformat()
     runner = Store(path)
     ids = {case: runner.start_run("fetch", DAY) for case in cases}
-    with runner.transaction() as db:
-        db.execute(
-            "UPDATE runs SET process_started = 'another process' WHERE id = ?", (ids["pid reused"],)
-        )
-        db.execute(
-            "UPDATE runs SET host = 'another-host', pid = 1 WHERE id IN (?, ?)",
-            (ids["elsewhere, recent"], ids["elsewhere, stale"]),
-        )
-        db.execute(
-            "UPDATE runs SET heartbeat_at = ? WHERE id = ?", (long_ago, ids["elsewhere, stale"])
-        )
-        db.execute(
-            "UPDATE runs SET host = NULL, pid = NULL, process_started = NULL,"
-            " heartbeat_at = NULL, started_at = ? WHERE id = ?",
-            (long_ago, ids["older version"]),
-        )
+    run_sql(
+        path,
+        "UPDATE runs SET process_started = 'another process' WHERE id = ?",
+        (ids["pid reused"],),
+    )
+    run_sql(
+        path,
+        "UPDATE runs SET host = 'another-host', pid = 1 WHERE id IN (?, ?)",
+        (ids["elsewhere, recent"], ids["elsewhere, stale"]),
+    )
+    run_sql(
+        path, "UPDATE runs SET heartbeat_at = ? WHERE id = ?", (long_ago, ids["elsewhere, stale"])
+    )
+    run_sql(
+        path,
+        "UPDATE runs SET host = NULL, pid = NULL, process_started = NULL,"
+        " heartbeat_at = NULL, started_at = ? WHERE id = ?",
+        (long_ago, ids["older version"]),
+    )
     with Store(path) as viewer:  # the TUI, or the next run, opens the store
         status = {run.id: run.status for run in viewer.runs()}
         assert {case: status[ids[case]] for case in cases} == {

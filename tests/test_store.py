@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from datetime import date, timedelta
 
 import pytest
 
 from core.errors import StoreError
 from core.ids import canonical_id, link_id, normalise_url, parse_arxiv_id
-from core.migrations import MIGRATIONS
 from core.models import Listed, Paper
 from core.prompts import SUMMARY_PROMPT_VERSION
 from core.store import Store, merge_paper
+from core.store.migrations import MIGRATIONS
+from tests.raw_sql import run_sql
 
 DAY = date(2026, 5, 8)
 
@@ -49,9 +51,9 @@ def test_migrations_run_once_in_order(tmp_path):
     path = tmp_path / "s.sqlite3"
     with Store(path) as store:
         assert store.applied_migrations == [name for name, _ in MIGRATIONS]
-        names = [row[0] for row in store.query("SELECT name FROM _migrations ORDER BY rowid")]
+        names = [row[0] for row in run_sql(path, "SELECT name FROM _migrations ORDER BY rowid")]
         assert names == [name for name, _ in MIGRATIONS]
-        assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+        assert run_sql(path, "PRAGMA journal_mode")[0][0] == "wal"
     with Store(path) as again:
         assert again.applied_migrations == []
 
@@ -80,7 +82,7 @@ def test_a_failing_migration_leaves_nothing_half_done(tmp_path, monkeypatch):
         db.execute("CREATE TABLE half (x)")
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("core.migrations.MIGRATIONS", [*MIGRATIONS, ("m999_broken", broken)])
+    monkeypatch.setattr("core.store.migrations.MIGRATIONS", [*MIGRATIONS, ("m999_broken", broken)])
     with pytest.raises(RuntimeError):
         Store(tmp_path / "s.sqlite3")
     db = sqlite3.connect(tmp_path / "s.sqlite3")
@@ -304,8 +306,8 @@ def test_user_category_wins_over_later_classification(store):
     assert not store.set_classification(
         "2401.00001", category="Other", confidence=0.9, method="llm", taxonomy_version="2"
     )
-    row = store.query("SELECT category, method FROM classifications")[0]
-    assert (row["category"], row["method"]) == ("LLM", "user")
+    stored = store.classifications(["2401.00001"])["2401.00001"]
+    assert (stored.category, stored.method) == ("LLM", "user")
     assert store.unclassified(["2401.00001"], "2") == []
 
 
@@ -346,7 +348,7 @@ def test_delivery_ledger_knows_who_had_the_day_whatever_the_case_of_the_address(
     assert not store.delivered(DAY, "bob@example.org")  # a failure is retried next time
     assert not store.delivered(DAY + timedelta(days=1), "alice@example.org")
     store.record_delivery(DAY, "Bob@example.org", status="sent", message_id="<2@x>")
-    assert [(row["recipient"], row["status"]) for row in store.deliveries(DAY)] == [
+    assert [(delivery.recipient, delivery.status) for delivery in store.deliveries(DAY)] == [
         ("alice@example.org", "sent"),
         ("bob@example.org", "sent"),
     ]
@@ -354,10 +356,11 @@ def test_delivery_ledger_knows_who_had_the_day_whatever_the_case_of_the_address(
 
 def test_a_second_connection_can_read_while_one_writes(tmp_path):
     path = tmp_path / "s.sqlite3"
-    with Store(path) as writer, Store(path) as reader:
-        with writer.transaction() as db:
-            db.execute(
-                "INSERT INTO papers (id, title, first_seen_at, updated_at) VALUES ('a', 't', 'x', 'x')"
-            )
-            assert reader.count_papers() == 0  # WAL: the reader sees the last commit, no lock error
+    with Store(path) as reader, closing(sqlite3.connect(path, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute(
+            "INSERT INTO papers (id, title, first_seen_at, updated_at) VALUES ('a', 't', 'x', 'x')"
+        )
+        assert reader.count_papers() == 0  # WAL: the reader sees the last commit, no lock error
+        writer.execute("COMMIT")
         assert reader.count_papers() == 1

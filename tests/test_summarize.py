@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import socket
 import sqlite3
 
@@ -16,7 +15,6 @@ from core.config import Config
 from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
 from core.llm import OllamaClient
-from core.migrations import MIGRATIONS
 from core.models import Listed, Paper
 from core.pipeline import StepProgress
 from core.prompts import (
@@ -29,6 +27,7 @@ from core.prompts import (
 from core.quality import REPORT_SECTIONS
 from core.report import render_report
 from core.store import Store
+from core.store.migrations import MIGRATIONS
 from core.summarize import (
     SummaryPlan,
     clean_report,
@@ -223,8 +222,8 @@ async def test_an_answer_that_keeps_failing_the_gate_is_marked_failed_never_the_
     assert (summary.status, summary.text, summary.reason) == ("failed", "", reason)
     asked = f"<title>{victim.title}</title>\n<abstract>"
     assert sum(asked in r.text for r in ollama_standin.model_requests) == 3
-    row = store.query("SELECT * FROM summaries WHERE paper_id = ?", (victim.id,))[0]
-    assert (row["status"], row["attempts"], row["text"]) == ("failed", 3, "")
+    (stored,) = store.stored_summaries([victim.id], model_config.ollama.model)
+    assert (stored.status, stored.attempts, stored.text) == ("failed", 3, "")
     # Its category's report is built without it, and the next run tries it again.
     for section in build_digest(store, model_config, DAY).sections:
         if victim.id in [p.paper.id for p in section.papers]:
@@ -364,10 +363,10 @@ async def test_a_large_category_report_is_shortened_to_fit_the_context(
     assert stats.passed == 24 and stats.reports_written == 1
     report_request = ollama_standin.model_requests[-1]
     assert "'LLM' 분야" in report_request.text
-    report = store.query("SELECT * FROM category_reports")[0]
-    assert report["status"] == "ok"
-    assert any("to fit num_ctx" in flag for flag in json.loads(report["flags"]))
-    assert len(json.loads(report["paper_ids"])) == 24
+    (report,) = store.category_reports(DAY, small.ollama.model)
+    assert report.status == "ok"
+    assert any("to fit num_ctx" in flag for flag in report.flags)
+    assert len(report.paper_ids) == 24
     # The stand-in cuts silently above num_ctx, like Ollama: this prompt fitted whole.
     assert count_tokens(report_request.text) <= 2600 - 700
 
@@ -490,14 +489,14 @@ def test_reports_of_the_first_release_keep_their_flags_apart_after_migrating(tmp
         db.execute(row, (DAY.isoformat(), "Robotics", "failed", "", "timed out"))
     with Store(path) as store:
         assert store.applied_migrations[0] == "m005_report_inputs"
-        rows = {r["category"]: r for r in store.category_reports(DAY, "m")}
-    llm, robotics = rows["LLM"], rows["Robotics"]
-    assert json.loads(llm["flags"]) == [
+        reports = {report.category: report for report in store.category_reports(DAY, "m")}
+    llm, robotics = reports["LLM"], reports["Robotics"]
+    assert llm.flags == [
         "names none of its papers",
         "2 papers left out to fit num_ctx",
     ]
-    assert llm["reason"] == "" and json.loads(llm["inputs"]) == []
-    assert (robotics["reason"], json.loads(robotics["flags"])) == ("timed out", [])
+    assert llm.reason == "" and llm.inputs == []
+    assert (robotics.reason, robotics.flags) == ("timed out", [])
 
 
 # --- one paper --------------------------------------------------------------------------------
@@ -575,8 +574,8 @@ async def test_instructions_in_an_abstract_stay_data_and_an_obeyed_answer_is_not
     assert all(answer.startswith("## Hacked") and "This paper" in answer for answer in answers)
     # ... and none of it was stored as a summary: the paper is failed, with the gate's reason.
     assert result.status == "failed" and result.reason.startswith("not Korean enough")
-    (row,) = store.query("SELECT status, text FROM summaries WHERE paper_id = ?", (paper.id,))
-    assert (row["status"], row["text"]) == ("failed", "")
+    (stored,) = store.stored_summaries([paper.id], model_config.ollama.model)
+    assert (stored.status, stored.text) == ("failed", "")
     digest = build_digest(store, model_config, DAY)
     state = next(item.summary for item in digest.selected if item.paper.id == paper.id)
     assert (state.status, state.text) == ("failed", "")

@@ -403,8 +403,8 @@ async def test_star_and_read_are_saved_and_filters_use_them(services):
         assert second not in [p.paper.id for p in table.papers]
         assert len(table.papers) == 29
         await pilot.press("u")
-    rows = {row["paper_id"]: row for row in services.store.query("SELECT * FROM reader_state")}
-    assert rows[first]["starred"] == 1 and rows[second]["read_at"] is not None
+    states = services.store.reader_states([first, second])
+    assert states[first].starred and states[second].read
     # A new session shows the same state.
     app = make_app(services)
     async with app.run_test() as pilot:
@@ -714,10 +714,8 @@ async def test_change_a_papers_category(services):
         names = [c.name for c in services.config.taxonomy.categories]
         await pilot.press(*["down"] * (names.index("Robotics") - names.index("LLM")), "enter")
         await settle(pilot)
-        row = services.store.query(
-            "SELECT * FROM classifications WHERE paper_id = ?", (paper.paper.id,)
-        )[0]
-        assert (row["category"], row["method"]) == ("Robotics", "user")
+        stored = services.store.classifications([paper.paper.id])[paper.paper.id]
+        assert (stored.category, stored.method) == ("Robotics", "user")
         screen = main_screen(app)
         assert screen.current_group.key == "Robotics"  # it left LLM: the list follows it
         assert screen.current_paper.paper.id == paper.paper.id

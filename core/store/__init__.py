@@ -1,0 +1,59 @@
+"""The SQLite store: papers and their listings, what the model made of them, the run ledger.
+
+The store is the only package that writes SQL, and it speaks in records: every method
+returns dataclasses (`core.store.records`) or plain values, never database rows. `Store` is
+the one class callers use; each of its parts keeps one concern (papers, classifications,
+summaries, reader state, deliveries and their claims, the HTTP cache, the run ledger) over
+the connection they share. It runs in WAL mode with a busy timeout, so the TUI can read
+while `dailyai run` writes, and every write happens in one explicit transaction, so a killed
+process leaves either all or none of a step's changes.
+"""
+
+from __future__ import annotations
+
+from core.store.claims import mail_claim, model_work_claim
+from core.store.classifications import Classifications
+from core.store.deliveries import Deliveries
+from core.store.http_cache import HttpCache
+from core.store.ledger import Ledger
+from core.store.papers import Papers, merge_paper
+from core.store.reader import Reader
+from core.store.records import (
+    Claim,
+    Classification,
+    DayPaper,
+    Delivery,
+    DeliveryClaims,
+    HttpCacheEntry,
+    MergeCounts,
+    ReaderState,
+    Run,
+    RunStep,
+    StoredReport,
+    StoredSummary,
+)
+from core.store.summaries import Summaries
+
+
+class Store(Papers, Classifications, Summaries, Reader, Deliveries, HttpCache, Ledger):
+    """The app's SQLite database. Safe to share between threads (calls are serialised)."""
+
+
+__all__ = [
+    "Claim",
+    "Classification",
+    "DayPaper",
+    "Delivery",
+    "DeliveryClaims",
+    "HttpCacheEntry",
+    "MergeCounts",
+    "ReaderState",
+    "Run",
+    "RunStep",
+    "Store",
+    "StoredReport",
+    "StoredSummary",
+    "mail_claim",
+    "merge_paper",
+    "model_work_claim",
+]
