@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import sqlite3
+import typing
 from contextlib import closing
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +20,7 @@ from core.store.migrations import MIGRATIONS
 from tests.raw_sql import run_sql
 
 DAY = date(2026, 5, 8)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def arxiv(paper_id: str, version: int | None = 1, **fields) -> Paper:
@@ -364,3 +368,41 @@ def test_a_second_connection_can_read_while_one_writes(tmp_path):
         assert reader.count_papers() == 0  # WAL: the reader sees the last commit, no lock error
         writer.execute("COMMIT")
         assert reader.count_papers() == 1
+
+
+def test_the_store_speaks_in_records_and_keeps_its_sql_to_itself():
+    """No public way to run SQL on the store, and no database row in anything it returns."""
+    public = {
+        name: getattr(Store, name)
+        for name in dir(Store)
+        if not name.startswith("_") and callable(getattr(Store, name))
+    }
+    assert not {"query", "query_ids", "transaction"} & public.keys()
+    for name, method in public.items():
+        returned = repr(typing.get_type_hints(method).get("return"))
+        assert "sqlite3" not in returned, f"Store.{name} returns {returned}"
+
+
+def test_only_the_store_imports_sqlite3():
+    """SQL stays in core.store: no other module of the app, bench or scripts opens SQLite."""
+    paths = [
+        path
+        for folder in ("core", "tui", "bench", "scripts")
+        for path in (ROOT / folder).rglob("*.py")
+        if (ROOT / "core" / "store") not in path.parents
+    ]
+    assert paths
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {
+            name.split(".")[0]
+            for node in ast.walk(tree)
+            for name in (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+        }
+        assert "sqlite3" not in imported, path.relative_to(ROOT)
