@@ -15,7 +15,7 @@ from core.owners import ProcessId
 from core.store.migrations import apply_migrations
 
 BUSY_TIMEOUT_MS = 10_000
-_ID_CHUNK = 500  # ids per statement, well below SQLite's limit on parameters
+ID_CHUNK = 500  # ids per statement, well below SQLite's limit on parameters
 
 
 def utc_now() -> str:
@@ -98,8 +98,8 @@ class Database:
         """
         ids = list(ids)
         rows: list[sqlite3.Row] = []
-        for start in range(0, len(ids), _ID_CHUNK):
-            chunk = ids[start : start + _ID_CHUNK]
+        for start in range(0, len(ids), ID_CHUNK):
+            chunk = ids[start : start + ID_CHUNK]
             rows.extend(
                 self._query(sql.format(ids=placeholders(len(chunk))), [*before, *chunk, *after])
             )

@@ -10,7 +10,7 @@ from typing import Any
 
 from core.killpoints import kill_point
 from core.models import Listed, Paper
-from core.store.database import _ID_CHUNK, Database, placeholders, utc_now
+from core.store.database import ID_CHUNK, Database, placeholders, utc_now
 from core.store.records import DayPaper, MergeCounts
 
 _JSON_LIST_FIELDS = ("authors", "categories", "ai_keywords")
@@ -107,8 +107,8 @@ class Papers(Database):
 
     def _load_papers(self, db: sqlite3.Connection, ids: list[str]) -> dict[str, Paper]:
         found: dict[str, Paper] = {}
-        for start in range(0, len(ids), _ID_CHUNK):  # inside the caller's transaction
-            chunk = ids[start : start + _ID_CHUNK]
+        for start in range(0, len(ids), ID_CHUNK):  # inside the caller's transaction
+            chunk = ids[start : start + ID_CHUNK]
             marks = placeholders(len(chunk))
             for row in db.execute(f"SELECT * FROM papers WHERE id IN ({marks})", chunk):
                 found[row["id"]] = paper_from_row(row)
