@@ -329,8 +329,8 @@ def category_trend(
             classifications = store.classifications(selected_ids)
             counts: dict[str, int] = {}
             for paper_id in selected_ids:
-                found = classifications.get(paper_id)
-                category = found.category if found else ""
+                classification = classifications.get(paper_id)
+                category = classification.category if classification else ""
                 counts[category] = counts.get(category, 0) + 1
             by_day[day] = counts
     found: dict[str, dict[str, int]] = {}
