@@ -59,6 +59,7 @@ def detect_kind(body: bytes, content_type: str, label: str) -> SourceKind:
     """The kind of a source from its content (and its declared content type): the kind
     whose `detect` is surest, or a SourceError saying what the content is instead."""
     sniffed = Sniffed.of(body, content_type, label)
+    # Equal scores go to the later name, so detection never depends on discovery order.
     scored = [(kind.detect(sniffed), name) for name, kind in kinds().items()]
     score, name = max(scored, default=(0, ""))
     if score > 0:

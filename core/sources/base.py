@@ -6,8 +6,9 @@ behave as a plain feed does, so a kind overrides only what differs: how to recog
 content, how to read it, how to page through it, why a day of it can be empty, what
 `dailyai doctor` fetches to probe it, and the keys a `[[sources]]` table of it may hold.
 
-Kinds do no I/O and import nothing above `core.models` (the config checks sources against
-them): bytes and settings come in, papers and URLs go out.
+Kinds do no I/O and import only the bottom of the app (`core.models`, `core.errors`,
+`core.ids`, `core.sanitize`), because the config checks each source against its kind: bytes
+and settings come in, papers, URLs and messages go out.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from core.errors import SourceError
 from core.ids import abs_url, parse_arxiv_id, pdf_url, safe_slug
 from core.models import Listed, Paper, SourceKind
 from core.sanitize import clean_text, one_line
-from core.sources.base import GENERIC, Kind, Paging, Sniffed
+from core.sources.base import GENERIC, SPECIFIC, Kind, Paging, Sniffed
 from core.sources.common import WEEKDAYS, ParsedSource, iso, parse_datetime
 
 HF_DAILY = SourceKind("hf-daily")
@@ -163,11 +163,11 @@ class HfDaily(Kind):
 
     def detect(self, sniffed: Sniffed) -> int:
         data = sniffed.json
-        if isinstance(data, list) and (
-            not data or (isinstance(data[0], dict) and "paper" in data[0])
-        ):
-            return GENERIC
-        return 0
+        if not isinstance(data, list):
+            return 0
+        if not data:
+            return GENERIC  # an empty day's answer: nothing marks it, nothing else claims it
+        return SPECIFIC if isinstance(data[0], dict) and "paper" in data[0] else 0
 
     def parse(self, body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
         return parse(body, day=day, label=label, source=source)
