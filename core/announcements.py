@@ -1,9 +1,7 @@
-"""When the sources publish, and why a day can be empty.
+"""Which day's papers are out: the current day as the sources see it, and `--date` values.
 
-arXiv announces Sunday to Thursday at 20:00 US Eastern; its RSS feeds are dated Monday to
-Friday and empty on Saturdays, Sundays and after arXiv's holidays. Hugging Face Daily
-Papers takes no submissions at weekends. An empty day is explained with these rules, never
-left silent.
+Why a day of one source is empty is that source's kind's to say (`Kind.empty_reason` in
+`core/sources/`: arXiv's announcement calendar, Hugging Face's weekends).
 """
 
 from __future__ import annotations
@@ -12,84 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.errors import ConfigError
-from core.models import SourceKind
-
-# Evenings on which arXiv does not announce (its "deferred mailings"), so the next day's
-# feed is empty. From arXiv's availability page and status notices; extend as they publish.
-ARXIV_HOLIDAYS: dict[date, str] = {
-    date(2024, 1, 1): "New Year's Day",
-    date(2024, 1, 15): "Martin Luther King Jr. Day",
-    date(2024, 6, 19): "Juneteenth",
-    date(2024, 7, 4): "Independence Day",
-    date(2024, 9, 2): "Labor Day",
-    date(2024, 11, 28): "Thanksgiving",
-    date(2024, 12, 25): "Christmas",
-    date(2025, 1, 1): "New Year's Day",
-    date(2025, 1, 20): "Martin Luther King Jr. Day",
-    date(2025, 6, 19): "Juneteenth",
-    date(2025, 7, 4): "Independence Day",
-    date(2025, 9, 1): "Labor Day",
-    date(2025, 11, 27): "Thanksgiving",
-    date(2025, 12, 25): "Christmas",
-    date(2026, 1, 1): "New Year's Day",
-    date(2026, 1, 19): "Martin Luther King Jr. Day",
-    date(2026, 6, 19): "Juneteenth",
-    date(2026, 7, 3): "Independence Day (observed)",
-    date(2026, 9, 7): "Labor Day",
-    date(2026, 11, 26): "Thanksgiving",
-    date(2026, 12, 25): "Christmas",
-}
-
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def arxiv_quiet_reason(day: date) -> str:
-    """Why arXiv's feed for `day` is expected to be empty, or "" if it should have papers."""
-    if day.weekday() >= 5:
-        return f"arXiv announces nothing on {WEEKDAYS[day.weekday()]}s"
-    # The feed dated `day` carries the announcement of the evening before (US Eastern).
-    evening = day - timedelta(days=1)
-    if evening in ARXIV_HOLIDAYS:
-        return (
-            f"arXiv holiday ({ARXIV_HOLIDAYS[evening]}, {evening.isoformat()}): "
-            "no announcement that evening"
-        )
-    return ""
-
-
-def hf_quiet_reason(day: date) -> str:
-    """Why Hugging Face Daily Papers is expected to be empty on `day`, or ""."""
-    if day.weekday() >= 5:
-        return f"Hugging Face Daily Papers takes no submissions on {WEEKDAYS[day.weekday()]}s"
-    return ""
-
-
-def empty_reason(
-    kind: SourceKind, day: date, skip_days: list[str] | None = None, today: date | None = None
-) -> str:
-    """One line saying why a source listed nothing for `day`."""
-    weekday = WEEKDAYS[day.weekday()]
-    if kind == SourceKind.ARXIV_RSS:
-        reason = arxiv_quiet_reason(day)
-        if reason:
-            return reason
-        if today is not None and day >= today:
-            return (
-                "arXiv's feed for this day is not out yet (it appears at midnight US Eastern, "
-                "14:00 KST in winter)"
-            )
-        return "arXiv's feed was empty on a weekday with no known holiday — arXiv may be late"
-    if kind == SourceKind.HF_DAILY:
-        reason = hf_quiet_reason(day)
-        if reason:
-            return reason
-        if today is not None and day >= today:
-            return "no papers on Hugging Face Daily Papers for this day yet (it fills during the US day)"
-        return "Hugging Face Daily Papers listed nothing for this day"
-    if skip_days and weekday in skip_days:
-        return f"the feed says it is not updated on {weekday}s"
-    return "the feed has no entries for this day"
-
 
 ARXIV_TIMEZONE = ZoneInfo("America/New_York")
 

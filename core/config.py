@@ -20,27 +20,31 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
-from core.models import SourceKind
 from core.paths import AppDirs, app_dirs
-
-ARXIV_RSS_BASE = "https://rss.arxiv.org/rss/"
+from core.sources import AUTO, kind_names, kind_of
+from core.sources.base import NoOptions
 
 
 @dataclass
 class SourceConfig:
-    """One paper source: a URL with a kind (`auto` detects it from the content)."""
+    """One paper source: a URL with a kind (`auto` detects it from the content).
+
+    A kind may take keys of its own (arxiv-rss: `categories`); they are in `options`, an
+    instance of the kind's `Options`, checked like every other key.
+    """
 
     name: str
     url: str = ""
-    kind: str = "auto"
-    categories: list[str] = field(default_factory=list)
+    kind: str = AUTO
     enabled: bool = True
+    options: Any = field(default=None, metadata={"key": False})
 
     def resolved_url(self) -> str:
-        """The URL to fetch; an arXiv RSS source may give only its categories."""
-        if self.url:
+        """The URL to fetch: `url`, or the one the kind builds from its own keys."""
+        if self.kind == AUTO:
             return self.url
-        return ARXIV_RSS_BASE + "+".join(self.categories)
+        kind = kind_of(self.kind)
+        return kind.url(self.url, self.options if self.options is not None else kind.Options())
 
 
 @dataclass
@@ -178,9 +182,9 @@ class Config:
     email: EmailConfig
     serve: ServeConfig
     tui: TuiConfig
-    path: Path | None = None
+    path: Path | None = field(default=None, metadata={"key": False})
     """The user's file that was read on top of the defaults, if any."""
-    dirs: AppDirs = field(default_factory=app_dirs)
+    dirs: AppDirs = field(default_factory=app_dirs, metadata={"key": False})
 
     def source(self, name: str) -> SourceConfig | None:
         """The configured source called `name`."""
@@ -253,12 +257,33 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _keys(cls: type) -> set[str]:
+    """The config keys of a dataclass: its fields, but those marked as not being keys."""
+    return {f.name for f in fields(cls) if f.metadata.get("key", True)}
+
+
 def _build(cls: type, data: Any, where: list[str | int], text: str, path: Path | None) -> Any:
     """Turn a TOML table into `cls`, naming the key and line of anything wrong."""
     if not isinstance(data, dict):
         raise _error(where, f"must be a table, not {_toml_type(data)}", text, path)
     hints = typing.get_type_hints(cls)
-    known = {f.name for f in fields(cls) if f.name not in ("path", "dirs")}
+    known = _keys(cls)
+    _refuse_unknown_keys(data, known, where, text, path)
+    values = {}
+    for f in fields(cls):
+        if f.name not in known:
+            continue
+        if f.name not in data:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise _error([*where, f.name], "is required", text, path)
+            continue
+        values[f.name] = _convert(hints[f.name], data[f.name], [*where, f.name], text, path)
+    return cls(**values)
+
+
+def _refuse_unknown_keys(
+    data: dict[str, Any], known: set[str], where: list[str | int], text: str, path: Path | None
+) -> None:
     for key in data:
         if key not in known:
             hint = _SECRET_KEYS.get(key)
@@ -272,16 +297,34 @@ def _build(cls: type, data: Any, where: list[str | int], text: str, path: Path |
                     else (f"unknown key — known keys here: {', '.join(sorted(known))}")
                 )
             raise _error([*where, key], reason, text, path)
-    values = {}
-    for f in fields(cls):
-        if f.name in ("path", "dirs"):
-            continue
-        if f.name not in data:
-            if f.default is MISSING and f.default_factory is MISSING:
-                raise _error([*where, f.name], "is required", text, path)
-            continue
-        values[f.name] = _convert(hints[f.name], data[f.name], [*where, f.name], text, path)
-    return cls(**values)
+
+
+def _build_source(data: Any, where: list[str | int], text: str, path: Path | None) -> SourceConfig:
+    """A [[sources]] table: every source's keys, and its kind's own keys in `options`."""
+    if not isinstance(data, dict):
+        raise _error(where, f"must be a table, not {_toml_type(data)}", text, path)
+    kind = _convert(str, data.get("kind", AUTO), [*where, "kind"], text, path)
+    kinds = [AUTO, *kind_names()]
+    if kind not in kinds:
+        raise _error([*where, "kind"], f"must be one of {', '.join(sorted(kinds))}", text, path)
+    options_type = NoOptions if kind == AUTO else kind_of(kind).Options
+    own = _keys(options_type)
+    for key in [key for key in data if key not in _keys(SourceConfig) | own]:
+        owners = [name for name in kind_names() if key in _keys(kind_of(name).Options)]
+        if owners:
+            raise _error(
+                [*where, key],
+                f"is a key of {' and '.join(owners)} sources, not of {kind} ones — set kind "
+                f'= "{owners[0]}" or remove it',
+                text,
+                path,
+            )
+    _refuse_unknown_keys(data, _keys(SourceConfig) | own, where, text, path)
+    common = {key: value for key, value in data.items() if key not in own}
+    source = _build(SourceConfig, common, where, text, path)
+    options = {key: value for key, value in data.items() if key in own}
+    source.options = _build(options_type, options, where, text, path)
+    return source
 
 
 def _convert(hint: Any, value: Any, where: list[str | int], text: str, path: Path | None) -> Any:
@@ -289,6 +332,8 @@ def _convert(hint: Any, value: Any, where: list[str | int], text: str, path: Pat
     if origin in (types.UnionType, typing.Union):
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
         return _convert(options[0], value, where, text, path)
+    if hint is SourceConfig:
+        return _build_source(value, where, text, path)
     if is_dataclass(hint):
         return _build(hint, value, where, text, path)  # type: ignore[arg-type]
     if origin is list:
@@ -382,19 +427,13 @@ def _locate(text: str, where: list[str | int]) -> int | None:
 
 def _check(config: Config, text: str, path: Path | None) -> None:
     """Checks across keys that types alone cannot express."""
-    kinds = {"auto", *SourceKind}
+    hints = [kind_of(name).url_hint for name in kind_names() if kind_of(name).url_hint]
+    url_required = "is required" + (f" ({'; '.join(hints)})" if hints else "")
     names = set()
     for index, source in enumerate(config.sources):
         where: list[str | int] = ["sources", index]
-        if source.kind not in kinds:
-            raise _error([*where, "kind"], f"must be one of {', '.join(sorted(kinds))}", text, path)
-        if not source.url and not (source.kind == SourceKind.ARXIV_RSS and source.categories):
-            raise _error(
-                [*where, "url"],
-                "is required (an arxiv-rss source may give categories instead)",
-                text,
-                path,
-            )
+        if not source.resolved_url():
+            raise _error([*where, "url"], url_required, text, path)
         if source.name in names:
             raise _error(
                 [*where, "name"],

@@ -22,13 +22,15 @@ from core.ingest import SourceSpec
 from core.models import SourceKind
 from core.pipeline import PipelineResult, StepProgress, run_pipeline
 from core.services import Services
+from core.sources.arxiv_rss import ARXIV_RSS
+from core.sources.hf_daily import HF_DAILY
 
 # (source name, file in core/samples, kind, the day it lists)
 SAMPLE_DAYS: list[tuple[str, str, SourceKind, date]] = [
-    ("arxiv-rss", "arxiv_rss_cs_2024-11-28.xml", SourceKind.ARXIV_RSS, date(2024, 11, 28)),
-    ("arxiv-rss", "arxiv_atom_cs.AI_2025-08-20.xml", SourceKind.ARXIV_RSS, date(2025, 8, 20)),
-    ("hf-daily", "hf_daily_2026-05-08.json", SourceKind.HF_DAILY, date(2026, 5, 8)),
-    ("hf-daily", "hf_daily_2026-07-31.json", SourceKind.HF_DAILY, date(2026, 7, 31)),
+    ("arxiv-rss", "arxiv_rss_cs_2024-11-28.xml", ARXIV_RSS, date(2024, 11, 28)),
+    ("arxiv-rss", "arxiv_atom_cs.AI_2025-08-20.xml", ARXIV_RSS, date(2025, 8, 20)),
+    ("hf-daily", "hf_daily_2026-05-08.json", HF_DAILY, date(2026, 5, 8)),
+    ("hf-daily", "hf_daily_2026-07-31.json", HF_DAILY, date(2026, 7, 31)),
 ]
 
 
@@ -44,9 +46,7 @@ def demo_config(config: Config) -> Config:
     """The user's config pointed at the demo's own directories and the sample sources."""
     dirs = config.dirs.demo()
     sources = [
-        SourceConfig(
-            name=f"sample-{day.isoformat()}", url=sample_path(file).as_uri(), kind=kind.value
-        )
+        SourceConfig(name=f"sample-{day.isoformat()}", url=sample_path(file).as_uri(), kind=kind)
         for _, file, kind, day in SAMPLE_DAYS
     ]
     output = dataclasses.replace(config.output, dir=str(dirs.output))

@@ -14,8 +14,7 @@ from core.config import Config, load_config
 from core.errors import DailyAIError
 from core.fetch import Fetcher
 from core.ingest import ENRICH_MAX_ATTEMPTS, source_specs, unexpected_error
-from core.models import SourceKind
-from core.sources import detect_kind, parse_source
+from core.sources import detect_kind, kind_of, parse_source
 from core.store import Store
 
 
@@ -166,9 +165,7 @@ async def check_sources(config: Config) -> list[Check]:
     checks = []
     async with Fetcher(fetch_config) as fetcher:
         for spec in source_specs(config):
-            url = spec.url
-            if spec.kind == SourceKind.HF_DAILY and url.startswith("http"):
-                url = f"{url}{'&' if '?' in url else '?'}limit=1"
+            url = kind_of(spec.kind).probe_url(spec.url) if spec.kind else spec.url
             try:
                 fetched = await fetcher.get(url, label=spec.name)
                 kind = detect_kind(fetched.body, fetched.content_type, spec.name)
@@ -188,14 +185,12 @@ async def check_sources(config: Config) -> list[Check]:
                     Check(f"source {spec.name}", False, unexpected_error(spec.name, error))
                 )
                 continue
-            expected = (
-                f" (configured as {spec.kind.value})" if spec.kind and spec.kind != kind else ""
-            )
+            expected = f" (configured as {spec.kind})" if spec.kind and spec.kind != kind else ""
             checks.append(
                 Check(
                     f"source {spec.name}",
                     not expected,
-                    f"{spec.url} answers with {kind.value}{expected}: "
+                    f"{spec.url} answers with {kind}{expected}: "
                     f"{len(parsed.listed)} papers readable",
                 )
             )

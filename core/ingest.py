@@ -12,24 +12,31 @@ fetches, a bounded number of times.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from core.announcements import empty_reason
 from core.config import Config
 from core.errors import ConfigError, SourceError
 from core.fetch import Fetched, Fetcher, Validators
 from core.ids import parse_arxiv_id
 from core.models import FetchSummary, Listed, SourceKind, SourceResult
 from core.sanitize import one_line
-from core.sources import PARSER_VERSIONS, ParsedSource, detect_kind, parse_source
-from core.sources.arxiv_api import parse as parse_arxiv_api
+from core.sources import (
+    AUTO,
+    ParsedSource,
+    arxiv_api,
+    detect_kind,
+    kind_names,
+    kind_of,
+    parse_source,
+)
+from core.sources.base import Paging
+from core.sources.feed import FEED
 from core.store import HttpCacheEntry, RunStep, Store
 
 log = logging.getLogger("dailyai.fetch")
@@ -65,14 +72,13 @@ ProgressCallback = Callable[[FetchProgress], None]
 
 
 def parse_kind(kind: str | None) -> SourceKind | None:
-    """A SourceKind from its name; `auto` (or nothing) means detect it."""
-    if kind in (None, "", "auto"):
+    """A kind's name checked against the registry; `auto` (or nothing) means detect it."""
+    if kind in (None, "", AUTO):
         return None
-    try:
-        return SourceKind(kind)
-    except ValueError:
-        names = ", ".join(["auto", *SourceKind])
-        raise ConfigError(f"source kind {kind!r} is not known — use one of {names}") from None
+    if kind not in kind_names():
+        names = ", ".join([AUTO, *kind_names()])
+        raise ConfigError(f"source kind {kind!r} is not known — use one of {names}")
+    return SourceKind(kind)
 
 
 def source_specs(
@@ -99,9 +105,8 @@ def source_specs(
             )
         elif found := parse_arxiv_id(name_or_url):
             # A bare arXiv id: look the paper up through the arXiv API.
-            query = urlencode({"id_list": found[0], "max_results": "1"})
-            url = f"{config.fetch.arxiv_api_url}?{query}"
-            specs.append(SourceSpec(f"arxiv:{found[0]}", url, SourceKind.ARXIV_API))
+            url = arxiv_api.lookup_url(config.fetch.arxiv_api_url, [found[0]])
+            specs.append(SourceSpec(f"arxiv:{found[0]}", url, arxiv_api.ARXIV_API))
         elif "://" in name_or_url:
             specs.append(SourceSpec(_name_for_url(name_or_url), name_or_url, parse_kind(kind)))
         elif Path(name_or_url).expanduser().is_file():
@@ -183,7 +188,7 @@ async def fetch_day(
                     "new": result.new,
                     "updated": result.updated,
                     "url": result.url,
-                    "kind": result.kind.value,
+                    "kind": str(result.kind),
                 },
                 duration_ms=result.duration_ms,
             ),
@@ -205,9 +210,8 @@ async def _fetch_source(
     today: date | None,
 ) -> SourceResult:
     started = time.perf_counter()
-    result = SourceResult(
-        name=spec.name, kind=spec.kind or SourceKind.FEED, url=spec.url, status="ok"
-    )
+    # Until its content is read, a source of no given kind is reported as a generic feed.
+    result = SourceResult(name=spec.name, kind=spec.kind or FEED, url=spec.url, status="ok")
     try:
         report(FetchProgress(spec.name, "fetching", spec.url))
         pages = await _download(store, config, fetcher, spec, day, refresh)
@@ -219,16 +223,13 @@ async def _fetch_source(
             return result
         kind = spec.kind or detect_kind(pages[0].body, pages[0].content_type, spec.name)
         result.kind = kind
+        reader = kind_of(kind)
         report(FetchProgress(spec.name, "parsing", f"{sum(len(p.body) for p in pages):,} bytes"))
         parsed = await asyncio.to_thread(_parse_pages, kind, pages, day, spec.name)
         result.feed_day, result.skip_days = parsed.feed_day, parsed.skip_days
         result.warnings.extend(parsed.warnings)
         result.listed = parsed.listed
-        if kind == SourceKind.ARXIV_RSS and parsed.feed_day and parsed.feed_day != day:
-            result.warnings.append(
-                f"the feed is arXiv's announcement of {parsed.feed_day}, not {day}: "
-                "arXiv RSS serves only its latest announcement"
-            )
+        result.warnings.extend(reader.day_warnings(parsed, day))
         report(FetchProgress(spec.name, "storing", f"{len(parsed.listed)} papers"))
         counts = await asyncio.to_thread(store.merge_listed, parsed.listed, spec.name)
         result.new, result.updated = counts.new, counts.updated
@@ -240,14 +241,14 @@ async def _fetch_source(
                 etag=page.etag,
                 last_modified=page.last_modified,
                 body_sha256=page.sha256,
-                kind=kind.value,
-                parser_version=PARSER_VERSIONS[kind],
+                kind=str(kind),
+                parser_version=reader.parser_version,
                 entries=parsed.entries,
                 listed=len(parsed.listed),
             )
         if not parsed.listed:
             result.status = "empty"
-            result.reason = empty_reason(kind, parsed.feed_day or day, parsed.skip_days, today)
+            result.reason = reader.empty_reason(parsed.feed_day or day, parsed.skip_days, today)
         elif result.warnings:
             result.reason = "; ".join(result.warnings)
         report(FetchProgress(spec.name, "done", f"{len(parsed.listed)} papers"))
@@ -289,7 +290,7 @@ def why_empty(results: list[SourceResult]) -> str:
     return "; ".join(parts) or "no source listed any paper for this day"
 
 
-def _parse_pages(kind: SourceKind, pages: list[Fetched], day: date, label: str) -> ParsedSource:
+def _parse_pages(kind: str, pages: list[Fetched], day: date, label: str) -> ParsedSource:
     combined = ParsedSource()
     for page in pages:
         parsed = parse_source(kind, page.body, day=day, label=label, source=label)
@@ -310,14 +311,11 @@ class _Unchanged:
 async def _download(
     store: Store, config: Config, fetcher: Fetcher, spec: SourceSpec, day: date, refresh: bool
 ) -> list[Fetched] | _Unchanged:
-    """The response bodies of a source (several pages for HF), or _Unchanged."""
-    urls = [spec.url]
-    paged = spec.kind == SourceKind.HF_DAILY and spec.url.startswith(("http://", "https://"))
-    if paged:
-        urls = [
-            _hf_page_url(spec.url, day, page, config.fetch.hf_page_size)
-            for page in range(config.fetch.hf_max_pages)
-        ]
+    """The response bodies of a source (its kind's pages for the day), or _Unchanged."""
+    # Named after the one kind that paged when they were added; any paged kind reads them.
+    paging = Paging(config.fetch.hf_page_size, config.fetch.hf_max_pages)
+    reader = kind_of(spec.kind) if spec.kind else None  # a kind to detect is read whole
+    urls = reader.page_urls(spec.url, day, paging) if reader else [spec.url]
     pages: list[Fetched] = []
     for index, url in enumerate(urls):
         cached = store.http_cache_get(url) if not refresh and index == 0 else None
@@ -341,7 +339,7 @@ async def _download(
                 "try again with --refresh"
             )
         pages.append(fetched)
-        if not paged or _hf_page_size(fetched) < config.fetch.hf_page_size:
+        if reader is None or reader.is_last_page(fetched.body, paging):
             break
     return pages
 
@@ -350,33 +348,15 @@ def _same_parse(store: Store, cached: HttpCacheEntry, spec: SourceSpec, day: dat
     """True when skipping a body seen before loses nothing: the same kind and parser read it
     and stored papers of this source for `day`."""
     kind = cached.kind
-    if kind not in {known.value for known in SourceKind}:
+    if kind not in kind_names():
         return False  # cached before parses were recorded (NULL), or by a kind that is gone
-    if spec.kind is not None and spec.kind.value != kind:
+    if spec.kind is not None and spec.kind != kind:
         return False
-    if cached.parser_version != PARSER_VERSIONS[SourceKind(kind)]:
+    if cached.parser_version != kind_of(kind).parser_version:
         return False
     if not cached.listed:
         return False  # nothing was stored from it: an empty feed is cheap to read again
     return store.source_listed_on(spec.name, day)
-
-
-def _hf_page_url(base: str, day: date, page: int, limit: int) -> str:
-    """A Daily Papers URL for one page of `day`, keeping any query the user configured."""
-    parts = urlsplit(base)
-    query = dict(parse_qsl(parts.query))
-    query.setdefault("date", day.isoformat())
-    query.setdefault("limit", str(limit))
-    query["p"] = str(page)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
-
-
-def _hf_page_size(fetched: Fetched) -> int:
-    try:
-        data = json.loads(fetched.body)
-    except ValueError:
-        return 0
-    return len(data) if isinstance(data, list) else 0
 
 
 async def _enrich(
@@ -404,7 +384,7 @@ async def _enrich(
     if not missing:
         return None
     api = config.fetch.arxiv_api_url
-    result = SourceResult(name="arxiv-api", kind=SourceKind.ARXIV_API, url=api, status="ok")
+    result = SourceResult(name="arxiv-api", kind=arxiv_api.ARXIV_API, url=api, status="ok")
     started = time.perf_counter()
     batch = max(1, config.fetch.arxiv_api_batch)
     ids: list[str] = []
@@ -418,10 +398,10 @@ async def _enrich(
                     f"categories of {start + len(ids)}/{len(missing)} papers",
                 )
             )
-            url = f"{api}?{urlencode({'id_list': ','.join(ids), 'max_results': str(len(ids))})}"
+            url = arxiv_api.lookup_url(api, ids)
             fetched = await fetcher.get(url, label="arxiv-api")
             parsed = await asyncio.to_thread(
-                parse_arxiv_api,
+                arxiv_api.parse,
                 fetched.body,
                 day=date.today(),
                 label="arxiv-api",

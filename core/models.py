@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 
 EXIT_CODES = {"ok": 0, "partial": 3, "failed": 1, "skipped": 0, "interrupted": 130}
 """Exit codes of the commands (and statuses of runs): partial means some part failed;
@@ -12,23 +11,19 @@ skipped, that another run was doing the work; interrupted, that the run was stop
 a kill) before it finished — 130 as for any program stopped by Ctrl-C."""
 
 
-class SourceKind(StrEnum):
-    """The kinds of paper sources the app can read."""
+class SourceKind(str):
+    """The name of a kind of paper source, as a source's `kind` key says it ("hf-daily").
 
-    HF_DAILY = "hf-daily"
-    ARXIV_RSS = "arxiv-rss"
-    ARXIV_API = "arxiv-api"
-    FEED = "feed"
+    Which kinds exist is not listed here: each is a module of `core/sources/`, found by the
+    registry there (`core.sources.kind_names()`), which also checks a name is one of them.
+    """
 
+    __slots__ = ()
 
-# Whose title, abstract and authors win when two sources describe the same paper version:
-# arXiv's own metadata over Hugging Face's copy of it, over any other feed.
-TEXT_RANK = {
-    SourceKind.ARXIV_API: 3,
-    SourceKind.ARXIV_RSS: 2,
-    SourceKind.HF_DAILY: 1,
-    SourceKind.FEED: 0,
-}
+    @property
+    def value(self) -> str:
+        """The name as a plain string (how callers written for an enum of kinds read it)."""
+        return str(self)
 
 
 LINK_LABELS = {

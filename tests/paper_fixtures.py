@@ -10,8 +10,10 @@ import copy
 import functools
 from datetime import date
 
-from core.models import Listed, SourceKind
+from core.models import Listed
 from core.sources import parse_source
+from core.sources.arxiv_rss import ARXIV_RSS
+from core.sources.hf_daily import HF_DAILY
 from core.store import Store
 from tests.conftest import fixture_path
 
@@ -24,14 +26,14 @@ ARXIV_FIXTURE = "arxiv_rss_all_archives_2024-11-28_aioarxiv.xml"
 def _parsed(day: date) -> tuple[list[Listed], list[Listed]]:
     """The two fixtures parsed once per test session (the arXiv day is 2.8 MB)."""
     hf = parse_source(
-        SourceKind.HF_DAILY,
+        HF_DAILY,
         fixture_path(HF_FIXTURE).read_bytes(),
         day=day,
         label="hf",
         source="hf-daily",
     ).listed
     arxiv = parse_source(
-        SourceKind.ARXIV_RSS,
+        ARXIV_RSS,
         fixture_path(ARXIV_FIXTURE).read_bytes(),
         day=day,
         label="arxiv",

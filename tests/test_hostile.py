@@ -9,8 +9,10 @@ import pytest
 
 from core.errors import SourceError
 from core.ingest import SourceSpec, fetch_day
-from core.models import SourceKind
 from core.sources import parse_source
+from core.sources.arxiv_rss import ARXIV_RSS
+from core.sources.feed import FEED
+from core.sources.hf_daily import HF_DAILY
 from tests.hostile import (
     HOSTILE_TITLES,
     billion_laughs_rss,
@@ -29,7 +31,7 @@ async def test_hostile_papers_are_stored_clean(config, store, tmp_path):
         store,
         config,
         DAY,
-        specs=[SourceSpec("evil", path.as_uri(), SourceKind.HF_DAILY)],
+        specs=[SourceSpec("evil", path.as_uri(), HF_DAILY)],
         enrich=False,
     )
     assert summary.exit_code == 0
@@ -52,7 +54,7 @@ async def test_hostile_papers_are_stored_clean(config, store, tmp_path):
 
 
 @pytest.mark.parametrize("feed", [billion_laughs_rss, external_entity_rss])
-@pytest.mark.parametrize("kind", [SourceKind.ARXIV_RSS, SourceKind.FEED])
+@pytest.mark.parametrize("kind", [ARXIV_RSS, FEED])
 def test_xml_entity_attacks_are_refused_quickly(feed, kind):
     with pytest.raises(SourceError, match="declares its own XML entities"):
         parse_source(kind, feed(), day=DAY, label="evil", source="evil")
@@ -80,7 +82,7 @@ async def test_hostile_papers_are_inert_in_every_output(config, store, tmp_path,
     result = await run_pipeline(
         Services(config=config, store=store),
         DAY,
-        specs=[SourceSpec("evil", path.as_uri(), SourceKind.HF_DAILY)],
+        specs=[SourceSpec("evil", path.as_uri(), HF_DAILY)],
         steps=("fetch", "classify", "summarize", "report", "feeds"),
         enrich=False,
     )

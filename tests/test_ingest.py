@@ -13,7 +13,10 @@ import pytest
 
 from core.fetch import Fetcher
 from core.ingest import SourceSpec, fetch_day, source_specs
-from core.models import SourceKind
+from core.sources.arxiv_api import ARXIV_API
+from core.sources.arxiv_rss import ARXIV_RSS
+from core.sources.feed import FEED
+from core.sources.hf_daily import HF_DAILY
 from tests.conftest import fixture_path
 from tests.http_server import FakeClock, Reply
 from tests.raw_sql import run_sql
@@ -55,7 +58,7 @@ async def test_hf_daily_is_paged_by_date_and_stored(config, store, http_server):
         store,
         config,
         HF_DAY,
-        specs=[SourceSpec("hf", url, SourceKind.HF_DAILY)],
+        specs=[SourceSpec("hf", url, HF_DAILY)],
         fetcher=fetcher(config),
     )
     assert seen == [
@@ -83,7 +86,7 @@ async def test_hf_papers_are_enriched_with_arxiv_categories(config, store, http_
         store,
         config,
         HF_DAY,
-        specs=[SourceSpec("hf", hf_url, SourceKind.HF_DAILY)],
+        specs=[SourceSpec("hf", hf_url, HF_DAILY)],
         fetcher=fetcher(config),
     )
     assert [r.name for r in summary.results] == ["hf", "arxiv-api"]
@@ -102,7 +105,7 @@ async def test_same_paper_from_both_sources_in_one_fetch(config, store, http_ser
         SourceSpec(
             "hf",
             http_server.route("/hf", Reply(200, json.dumps([item]).encode())),
-            SourceKind.HF_DAILY,
+            HF_DAILY,
         ),
         SourceSpec(
             "arxiv", http_server.route("/rss", Reply(200, fixture_path(RSS4).read_bytes())), None
@@ -113,7 +116,7 @@ async def test_same_paper_from_both_sources_in_one_fetch(config, store, http_ser
         store, config, date(2026, 9, 24), specs=specs, fetcher=fetcher(config)
     )
     assert summary.exit_code == 0
-    assert summary.results[1].kind == SourceKind.ARXIV_RSS  # detected
+    assert summary.results[1].kind == ARXIV_RSS  # detected
     entries = {e.paper.id: e for e in store.day_papers(date(2026, 9, 24))}
     assert len(entries) == 4
     merged = entries["2609.26811"]
@@ -124,7 +127,7 @@ async def test_same_paper_from_both_sources_in_one_fetch(config, store, http_ser
 async def test_one_failing_source_does_not_sink_the_others(config, store, http_server):
     specs = [
         SourceSpec("good", http_server.route("/rss", Reply(200, fixture_path(RSS4).read_bytes())), None),
-        SourceSpec("broken", http_server.route("/down", Reply(500, b"oops")), SourceKind.FEED),
+        SourceSpec("broken", http_server.route("/down", Reply(500, b"oops")), FEED),
         SourceSpec("html", http_server.route("/page", Reply(200, b"<html><body>hi</body></html>",
                                                             {"Content-Type": "text/html"})), None),
     ]  # fmt: skip
@@ -151,7 +154,7 @@ async def test_one_failing_source_does_not_sink_the_others(config, store, http_s
 
 
 async def test_every_source_failing_exits_1(config, store, http_server):
-    specs = [SourceSpec("broken", http_server.route("/down", Reply(503)), SourceKind.FEED)]
+    specs = [SourceSpec("broken", http_server.route("/down", Reply(503)), FEED)]
     config = quick(config, enrich_with_arxiv_api=False)
     summary = await fetch_day(
         store, config, date(2026, 9, 24), specs=specs, fetcher=fetcher(config)
@@ -168,8 +171,8 @@ async def test_an_empty_weekend_is_explained(config, store, http_server):
     empty_rss = fixture_path("arxiv_rss_empty_test_category_2024-11-28_aioarxiv.xml").read_bytes()
     empty_rss = empty_rss.replace(b"Thu, 28 Nov 2024", b"Sat, 30 Nov 2024")
     specs = [
-        SourceSpec("arxiv", http_server.route("/rss", Reply(200, empty_rss)), SourceKind.ARXIV_RSS),
-        SourceSpec("hf", http_server.route("/hf", Reply(200, b"[]")), SourceKind.HF_DAILY),
+        SourceSpec("arxiv", http_server.route("/rss", Reply(200, empty_rss)), ARXIV_RSS),
+        SourceSpec("hf", http_server.route("/hf", Reply(200, b"[]")), HF_DAILY),
     ]
     config = quick(config, enrich_with_arxiv_api=False)
     summary = await fetch_day(store, config, saturday, specs=specs, fetcher=fetcher(config))
@@ -191,7 +194,7 @@ async def test_a_holiday_is_explained(config, store, tmp_path):
         store,
         config,
         date(2024, 12, 26),
-        specs=[SourceSpec("arxiv", path.as_uri(), SourceKind.ARXIV_RSS)],
+        specs=[SourceSpec("arxiv", path.as_uri(), ARXIV_RSS)],
     )
     assert "arXiv holiday (Christmas, 2024-12-25)" in summary.empty_reason
 
@@ -230,7 +233,7 @@ async def test_a_broken_download_loses_nothing_already_stored(config, store, htt
     url = http_server.route("/rss", Reply(200, good), Reply(200, truncated))
     config = quick(config, enrich_with_arxiv_api=False)
     day = date(2025, 8, 20)
-    spec = [SourceSpec("arxiv", url, SourceKind.ARXIV_RSS)]
+    spec = [SourceSpec("arxiv", url, ARXIV_RSS)]
     await fetch_day(store, config, day, specs=spec, fetcher=fetcher(config))
     before = list(store.export_rows())
     summary = await fetch_day(store, config, day, specs=spec, fetcher=fetcher(config))
@@ -275,16 +278,16 @@ async def test_malformed_feed_is_stored_with_a_warning(config, store, tmp_path):
 def test_source_specs_from_config_and_command_line(config):
     specs = source_specs(config)
     assert [(s.name, s.kind) for s in specs] == [
-        ("hf-daily", SourceKind.HF_DAILY),
-        ("arxiv", SourceKind.ARXIV_RSS),
+        ("hf-daily", HF_DAILY),
+        ("arxiv", ARXIV_RSS),
     ]
     assert specs[1].url == "https://rss.arxiv.org/rss/cs.CV+cs.CL+cs.LG+cs.AI"
     (named,) = source_specs(config, [("arxiv", None)])
     assert named.name == "arxiv"
     (adhoc,) = source_specs(config, [("file:///tmp/feed.xml", "feed")])
-    assert (adhoc.name, adhoc.kind) == ("feed.xml", SourceKind.FEED)
+    assert (adhoc.name, adhoc.kind) == ("feed.xml", FEED)
     (lookup,) = source_specs(config, [("arXiv:2411.09009v2", None)])
-    assert (lookup.name, lookup.kind) == ("arxiv:2411.09009", SourceKind.ARXIV_API)
+    assert (lookup.name, lookup.kind) == ("arxiv:2411.09009", ARXIV_API)
     assert lookup.url == "https://export.arxiv.org/api/query?id_list=2411.09009&max_results=1"
     (path,) = source_specs(config, [(str(fixture_path(RSS4)), None)])
     assert path.url == fixture_path(RSS4).resolve().as_uri() and path.kind is None
@@ -395,7 +398,7 @@ async def test_an_unforeseen_error_in_one_source_is_reported_and_the_others_are_
 ):
     specs = [
         SourceSpec("good", http_server.route("/rss", Reply(200, fixture_path(RSS4).read_bytes())), None),
-        SourceSpec("hostile", http_server.route("/hf", Reply(200, _hostile_hf())), SourceKind.HF_DAILY),
+        SourceSpec("hostile", http_server.route("/hf", Reply(200, _hostile_hf())), HF_DAILY),
         SourceSpec("gone", http_server.route("/gone", Reply(302, b"", {"Location": "ftp://x.org/f"})), None),
     ]  # fmt: skip
     config = quick(config, enrich_with_arxiv_api=False)
@@ -484,7 +487,7 @@ async def test_an_arxiv_rss_1_0_feed_is_detected_and_stored_with_its_announce_ty
         store, config, day, specs=[SourceSpec("arxiv", url, None)], fetcher=fetcher(config)
     )
     (result,) = summary.results
-    assert (result.kind, result.status, result.new) == (SourceKind.ARXIV_RSS, "ok", 5)
+    assert (result.kind, result.status, result.new) == (ARXIV_RSS, "ok", 5)
     assert not summary.empty_reason
     entries = {e.paper.id: e for e in store.day_papers(day)}
     assert {i: e.announce_types for i, e in entries.items()} == {
@@ -510,19 +513,19 @@ async def test_the_same_body_asked_for_as_another_kind_is_parsed_again(config, s
     first = await fetch_day(
         store, config, day, specs=[SourceSpec("arxiv", url, None)], fetcher=fetcher(config)
     )
-    assert first.results[0].kind == SourceKind.ARXIV_RSS
+    assert first.results[0].kind == ARXIV_RSS
     again = await fetch_day(
         store, config, day, specs=[SourceSpec("arxiv", url, None)], fetcher=fetcher(config)
     )
-    assert again.results[0].status == "unchanged" and again.results[0].kind == SourceKind.ARXIV_RSS
+    assert again.results[0].status == "unchanged" and again.results[0].kind == ARXIV_RSS
     as_feed = await fetch_day(
         store,
         config,
         day,
-        specs=[SourceSpec("arxiv", url, SourceKind.FEED)],
+        specs=[SourceSpec("arxiv", url, FEED)],
         fetcher=fetcher(config),
     )
-    assert (as_feed.results[0].status, as_feed.results[0].kind) == ("ok", SourceKind.FEED)
+    assert (as_feed.results[0].status, as_feed.results[0].kind) == ("ok", FEED)
     assert len(as_feed.results[0].listed) == 4
     # The kind changed, so the validators were not sent: a 304 would have hidden the body.
     assert "If-None-Match" not in http_server.hits("/rss")[-1].headers
@@ -554,7 +557,7 @@ async def test_a_feed_that_emptied_is_not_hidden_as_unchanged(config, store, htt
     )
     config = quick(config, enrich_with_arxiv_api=False)
     day = date(2026, 9, 24)
-    specs = [SourceSpec("arxiv", url, SourceKind.ARXIV_RSS)]
+    specs = [SourceSpec("arxiv", url, ARXIV_RSS)]
     statuses = [
         (await fetch_day(store, config, day, specs=specs, fetcher=fetcher(config)))
         .results[0]
@@ -602,17 +605,14 @@ async def test_a_new_parser_version_parses_an_unchanged_body_again(
     url = http_server.route("/rss", Reply(200, fixture_path(RSS4).read_bytes()))
     config = quick(config, enrich_with_arxiv_api=False)
     day = date(2026, 9, 24)
-    specs = [SourceSpec("arxiv", url, SourceKind.ARXIV_RSS)]
+    specs = [SourceSpec("arxiv", url, ARXIV_RSS)]
     await fetch_day(store, config, day, specs=specs, fetcher=fetcher(config))
     again = await fetch_day(store, config, day, specs=specs, fetcher=fetcher(config))
     assert again.results[0].status == "unchanged"
-    import core.sources
+    from core.sources import kind_of
 
-    monkeypatch.setitem(
-        core.sources.PARSER_VERSIONS,
-        SourceKind.ARXIV_RSS,
-        core.sources.PARSER_VERSIONS[SourceKind.ARXIV_RSS] + 1,
-    )
+    arxiv = kind_of(ARXIV_RSS)
+    monkeypatch.setattr(arxiv, "parser_version", arxiv.parser_version + 1)
     upgraded = await fetch_day(store, config, day, specs=specs, fetcher=fetcher(config))
     assert upgraded.results[0].status == "ok"
 
@@ -622,7 +622,7 @@ async def test_an_unchanged_feed_for_another_day_still_says_why_the_day_is_empty
 ):
     url = http_server.route("/rss", Reply(200, fixture_path(RSS4).read_bytes(), {"ETag": '"v"'}))
     config = quick(config, enrich_with_arxiv_api=False)
-    specs = [SourceSpec("arxiv", url, SourceKind.ARXIV_RSS)]
+    specs = [SourceSpec("arxiv", url, ARXIV_RSS)]
     await fetch_day(store, config, date(2026, 9, 24), specs=specs, fetcher=fetcher(config))
     later = await fetch_day(store, config, date(2026, 9, 25), specs=specs, fetcher=fetcher(config))
     assert later.results[0].status == "ok"  # not "unchanged": nothing of the 25th is stored
@@ -646,7 +646,7 @@ async def test_failed_enrichment_is_retried_on_the_next_fetch(config, store, htt
         Reply(200, fixture_path("arxiv_api_id_1605.08386_2026-04-12.xml").read_bytes()),
     )
     config = quick(config, arxiv_api_url=api_url)
-    specs = [SourceSpec("hf", hf_url, SourceKind.HF_DAILY)]
+    specs = [SourceSpec("hf", hf_url, HF_DAILY)]
     first = await fetch_day(store, config, HF_DAY, specs=specs, fetcher=fetcher(config))
     assert [r.status for r in first.results] == ["ok", "failed"]
     assert "asked for again on the next fetch" in first.results[1].reason
@@ -669,7 +669,7 @@ async def test_enrichment_retries_are_bounded_and_doctor_counts_what_is_missing(
     hf_url = http_server.route("/hf", Reply(200, _hf_with("1605.08386")))
     api_url = http_server.route("/api/query", Reply(302, b"", {"Location": "/api/query"}))
     config = quick(config, arxiv_api_url=api_url)
-    specs = [SourceSpec("hf", hf_url, SourceKind.HF_DAILY)]
+    specs = [SourceSpec("hf", hf_url, HF_DAILY)]
     for _ in range(ENRICH_MAX_ATTEMPTS + 2):
         summary = await fetch_day(store, config, HF_DAY, specs=specs, fetcher=fetcher(config))
         assert summary.results[0].status in ("ok", "unchanged")  # the papers stay stored
@@ -695,11 +695,11 @@ async def test_enrichment_picks_up_earlier_days_papers_that_are_missing_categori
     )
     config = quick(config, arxiv_api_url=api_url)
     earlier = SourceSpec(
-        "hf", http_server.route("/hf1", Reply(200, _hf_with("1605.08386"))), SourceKind.HF_DAILY
+        "hf", http_server.route("/hf1", Reply(200, _hf_with("1605.08386"))), HF_DAILY
     )
     await fetch_day(store, config, HF_DAY, specs=[earlier], fetcher=fetcher(config), enrich=False)
     assert store.get_paper("1605.08386").categories == []
-    today = SourceSpec("hf", http_server.route("/hf2", Reply(200, b"[]")), SourceKind.HF_DAILY)
+    today = SourceSpec("hf", http_server.route("/hf2", Reply(200, b"[]")), HF_DAILY)
     summary = await fetch_day(
         store, config, date(2026, 5, 9), specs=[today], fetcher=fetcher(config)
     )
@@ -735,12 +735,10 @@ async def test_an_offline_fetch_spends_none_of_the_papers_enrichment_attempts(
 ):
     api_url = http_server.route("/api/query", Reply(503))
     config = quick(config, arxiv_api_url=api_url)
-    hf = SourceSpec(
-        "hf", http_server.route("/hf", Reply(200, _hf_with("1605.08386"))), SourceKind.HF_DAILY
-    )
+    hf = SourceSpec("hf", http_server.route("/hf", Reply(200, _hf_with("1605.08386"))), HF_DAILY)
     await fetch_day(store, config, HF_DAY, specs=[hf], fetcher=fetcher(config))
     assert len(http_server.hits("/api/query")) == 1  # the first look-up failed
-    down = SourceSpec("hf", http_server.route("/down", Reply(503)), SourceKind.HF_DAILY)
+    down = SourceSpec("hf", http_server.route("/down", Reply(503)), HF_DAILY)
     summary = await fetch_day(store, config, HF_DAY, specs=[down], fetcher=fetcher(config))
     assert [r.name for r in summary.results] == ["hf"]  # no look-up while nothing answers
     assert len(http_server.hits("/api/query")) == 1

@@ -13,9 +13,10 @@ import pytest
 
 from core.digest import build_digest
 from core.ingest import SourceSpec
-from core.models import SourceKind
 from core.pipeline import run_pipeline
 from core.services import Services
+from core.sources.arxiv_rss import ARXIV_RSS
+from core.sources.hf_daily import HF_DAILY
 from tests.http_server import FakeClock
 from tui.screens.main import RUN_STEPS, describe_run, run_log
 
@@ -42,8 +43,8 @@ async def test_offline_the_notification_and_the_run_log_name_each_failure_once(
     clock = FakeClock()
     monkeypatch.setattr("core.fetch.SystemClock", lambda: clock)  # the retries' waits
     specs = [
-        SourceSpec("hf-daily", "https://huggingface.invalid/api/daily_papers", SourceKind.HF_DAILY),
-        SourceSpec("arxiv", "https://rss.arxiv.invalid/rss/cs.LG", SourceKind.ARXIV_RSS),
+        SourceSpec("hf-daily", "https://huggingface.invalid/api/daily_papers", HF_DAILY),
+        SourceSpec("arxiv", "https://rss.arxiv.invalid/rss/cs.LG", ARXIV_RSS),
     ]
     result = await run_pipeline(
         Services(config=config, store=store), DAY, steps=RUN_STEPS, specs=specs, today=DAY

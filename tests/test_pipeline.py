@@ -20,10 +20,11 @@ from core.cli import main
 from core.config import Config, load_config
 from core.digest import build_digest
 from core.ingest import SourceSpec
-from core.models import SourceKind
 from core.pipeline import run_pipeline
 from core.prompts import SUMMARY_SYSTEM
 from core.services import Services
+from core.sources.arxiv_rss import ARXIV_RSS
+from core.sources.hf_daily import HF_DAILY
 from core.store import Store
 from tests.conftest import fixture_path
 from tests.http_server import Reply
@@ -78,9 +79,9 @@ def sources(http_server, *, arxiv: Reply | None = None) -> list[SourceSpec]:
         SourceSpec(
             "hf",
             http_server.route("/api/daily_papers", hf_endpoint(hf_items())),
-            SourceKind.HF_DAILY,
+            HF_DAILY,
         ),
-        SourceSpec("arxiv", http_server.route("/rss", arxiv_reply), SourceKind.ARXIV_RSS),
+        SourceSpec("arxiv", http_server.route("/rss", arxiv_reply), ARXIV_RSS),
     ]
 
 
@@ -277,8 +278,8 @@ async def test_an_empty_day_is_said_and_sends_no_email(config, store, http_serve
     empty_rss = fixture_path("arxiv_rss_empty_test_category_2024-11-28_aioarxiv.xml").read_bytes()
     empty_rss = empty_rss.replace(b"Thu, 28 Nov 2024", b"Sat, 26 Sep 2026")
     specs = [
-        SourceSpec("hf", http_server.route("/hf", Reply(200, b"[]")), SourceKind.HF_DAILY),
-        SourceSpec("arxiv", http_server.route("/rss", Reply(200, empty_rss)), SourceKind.ARXIV_RSS),
+        SourceSpec("hf", http_server.route("/hf", Reply(200, b"[]")), HF_DAILY),
+        SourceSpec("arxiv", http_server.route("/rss", Reply(200, empty_rss)), ARXIV_RSS),
     ]
     result = await run_pipeline(
         Services(config=config, store=store), saturday, specs=specs, today=saturday

@@ -9,6 +9,10 @@ import pytest
 from core.errors import SourceError
 from core.models import SourceKind
 from core.sources import detect_kind, parse_source
+from core.sources.arxiv_api import ARXIV_API
+from core.sources.arxiv_rss import ARXIV_RSS
+from core.sources.feed import FEED
+from core.sources.hf_daily import HF_DAILY
 from tests.conftest import fixture_path
 
 ASKED = date(2026, 1, 5)
@@ -262,7 +266,7 @@ def test_malformed_feeds_keep_what_was_read_and_warn(name):
         ("categories_labeled_dev.json", None, "not a Hugging Face Daily Papers list"),
         (
             "arxiv_rss_atom_cs.AI_2025-08-20_trimmed7_zotero-arxiv-daily.xml",
-            SourceKind.HF_DAILY,
+            HF_DAILY,
             "not valid JSON",
         ),
     ],
@@ -291,15 +295,13 @@ def test_detect_kind_refuses_what_is_not_a_feed(body, content_type, message):
 
 def test_hf_error_object_and_hostile_titles():
     with pytest.raises(SourceError, match="Hugging Face answered Invalid date"):
-        parse_source(
-            SourceKind.HF_DAILY, b'{"error": "Invalid date"}', day=ASKED, label="hf", source="hf"
-        )
+        parse_source(HF_DAILY, b'{"error": "Invalid date"}', day=ASKED, label="hf", source="hf")
     hostile = (
         b'[{"paper": {"id": "2601.00001", "title": "Evil \\u001b]52;c;ZXZpbA==\\u0007 <script>x</script>'
         b' \\u202eTitle\\u0000", "summary": "a\\u0008b", "upvotes": 3}, "numComments": 1},'
         b' {"paper": {"id": "2601.00001", "title": "dup"}}, {"nope": 1}]'
     )
-    parsed = parse_source(SourceKind.HF_DAILY, hostile, day=ASKED, label="hf", source="hf")
+    parsed = parse_source(HF_DAILY, hostile, day=ASKED, label="hf", source="hf")
     title = parsed.listed[0].paper.title
     assert (
         "\x1b" not in title
@@ -315,7 +317,7 @@ def test_hf_error_object_and_hostile_titles():
 
 def test_arxiv_rss_1_0_reads_new_cross_and_updated_papers():
     kind, parsed = parse(RSS1)
-    assert kind == SourceKind.ARXIV_RSS and parsed.format == "arXiv RSS 1.0 (RDF) feed"
+    assert kind == ARXIV_RSS and parsed.format == "arXiv RSS 1.0 (RDF) feed"
     # dc:date is the evening of the announcement (Monday); its papers are Tuesday's.
     assert parsed.feed_day == date(2021, 11, 2)
     rows = [
@@ -340,7 +342,7 @@ def test_arxiv_rss_1_0_reads_new_cross_and_updated_papers():
 def test_arxiv_rss_1_0_reads_the_same_when_malformed_and_as_a_generic_feed():
     body = fixture_path(RSS1).read_bytes()
     broken = body.replace(b"Routing Sparse", b"Routing & Sparse")  # a raw &: not well-formed
-    recovered = parse_source(SourceKind.ARXIV_RSS, broken, day=ASKED, label="x", source="x")
+    recovered = parse_source(ARXIV_RSS, broken, day=ASKED, label="x", source="x")
     assert "malformed XML" in recovered.warnings[0]
     assert [(i.paper.id, i.announce_type, i.day) for i in recovered.listed] == [
         ("2111.01127", "new", date(2021, 11, 2)),
@@ -350,7 +352,7 @@ def test_arxiv_rss_1_0_reads_the_same_when_malformed_and_as_a_generic_feed():
         ("2106.05931", "replace", date(2021, 11, 2)),
     ]
     assert recovered.listed[0].paper.authors == ["Jiyoon Kim", "Seojun Park", "Marco Rossi"]
-    generic = parse_source(SourceKind.FEED, body, day=ASKED, label="x", source="x")
+    generic = parse_source(FEED, body, day=ASKED, label="x", source="x")
     assert len(generic.listed) == 5 and generic.format == "RSS 1.0 (RDF) feed"
     assert generic.listed[3].paper.authors == ["Thomas Weber (The Tabular Collaboration)"]
 
@@ -363,28 +365,28 @@ def _rss(items: str) -> bytes:
     ("kind", "body", "message"),
     [
         (  # arXiv's kind, but no item carries an arXiv id
-            SourceKind.ARXIV_RSS,
+            ARXIV_RSS,
             _rss("<item><title>a</title><link>https://x.org/1</link></item>" * 2),
             "read none of the 2 items of this arXiv RSS 2.0 feed",
         ),
         (  # a root the arXiv parser does not know, holding items
-            SourceKind.ARXIV_RSS,
+            ARXIV_RSS,
             b'<?xml version="1.0"?><digest><item><link>https://arxiv.org/abs/2111.01127</link>'
             b"</item></digest>",
             "read none of the 1 items of this arXiv RSS 2.0 feed",
         ),
         (
-            SourceKind.FEED,
+            FEED,
             _rss("<item><description>no title, link or id</description></item>" * 3),
             "read none of the 3 items of this RSS feed",
         ),
         (
-            SourceKind.ARXIV_API,
+            ARXIV_API,
             b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>x</title></entry></feed>',
             "read none of the 1 items of this arXiv API response",
         ),
         (
-            SourceKind.HF_DAILY,
+            HF_DAILY,
             b'[{"title": "no paper object"}, {"paper": {"id": "../../etc/passwd", "title": "x"}}]',
             "read none of the 2 items of this Hugging Face Daily Papers list",
         ),
@@ -418,9 +420,7 @@ def test_hf_ids_that_are_not_plain_ids_never_become_links(raw_id):
         {"paper": {"id": "2601.00001", "title": "fine"}},
         {"paper": {"id": "hf-native_paper.2", "title": "fine too"}},
     ]
-    parsed = parse_source(
-        SourceKind.HF_DAILY, json.dumps(items).encode(), day=ASKED, label="hf", source="hf"
-    )
+    parsed = parse_source(HF_DAILY, json.dumps(items).encode(), day=ASKED, label="hf", source="hf")
     assert [(i.paper.id, i.paper.links["hf"]) for i in parsed.listed] == [
         ("2601.00001", "https://huggingface.co/papers/2601.00001"),
         ("hf:hf-native_paper.2", "https://huggingface.co/papers/hf-native_paper.2"),

@@ -1,79 +1,80 @@
-"""Parsers for each kind of paper source: bytes in, papers (with the day they were listed) out.
+"""The kinds of paper sources, found by themselves: bytes in, papers (with their days) out.
 
-Each module reads one format and knows its quirks; none of them does I/O. `detect_kind`
-tells the formats apart from the content alone, for sources configured as `auto`. A
-response whose items none could be read is an error naming the format, never an empty day.
+Each module of this package that defines `KIND` (an instance of `core.sources.base.Kind`)
+is a kind, registered under its name; adding a kind is adding such a module, and nothing
+else. `detect_kind` tells the kinds apart from the content alone, for sources configured as
+`auto`; `parse_source` reads a body with a kind's parser. A response whose items none could
+be read is an error naming the format, never an empty day.
 """
 
 from __future__ import annotations
 
-import json
+import functools
+import importlib
+import pkgutil
 import re
 from datetime import date
 
 from core.errors import SourceError
 from core.models import SourceKind
-from core.sources import arxiv_api, arxiv_rss, feed, hf_daily
+from core.sources.base import Kind, Sniffed
 from core.sources.common import ParsedSource
 
-__all__ = ["PARSER_VERSIONS", "ParsedSource", "detect_kind", "parse_source"]
+AUTO = "auto"
+"""The `kind` of a source whose kind is detected from its content."""
 
-_PARSERS = {
-    SourceKind.HF_DAILY: hf_daily.parse,
-    SourceKind.ARXIV_RSS: arxiv_rss.parse,
-    SourceKind.ARXIV_API: arxiv_api.parse,
-    SourceKind.FEED: feed.parse,
-}
 
-PARSER_VERSIONS: dict[SourceKind, int] = {
-    SourceKind.HF_DAILY: hf_daily.PARSER_VERSION,
-    SourceKind.ARXIV_RSS: arxiv_rss.PARSER_VERSION,
-    SourceKind.ARXIV_API: arxiv_api.PARSER_VERSION,
-    SourceKind.FEED: feed.PARSER_VERSION,
-}
-"""Each kind's parser version: a body parsed by an older one is parsed again, not skipped."""
+@functools.cache
+def kinds() -> dict[str, Kind]:
+    """Every kind by name: the `KIND` of each module of this package."""
+    found: dict[str, Kind] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        kind = getattr(module, "KIND", None)
+        if kind is None:
+            continue  # a helper module (base, common)
+        if not isinstance(kind, Kind):
+            raise TypeError(f"{module.__name__}.KIND must be an instance of a Kind subclass")
+        if kind.name in found or kind.name == AUTO:
+            raise TypeError(f"{module.__name__}: the kind name {kind.name!r} is already taken")
+        found[kind.name] = kind
+    return found
 
-_FORMAT_NAMES = {
-    SourceKind.HF_DAILY: "Hugging Face Daily Papers list",
-    SourceKind.ARXIV_RSS: "arXiv feed",
-    SourceKind.ARXIV_API: "arXiv API response",
-    SourceKind.FEED: "feed",
-}
-# Item elements in any XML feed format (RSS <item>, Atom <entry>, with or without a prefix),
-# counted apart from the parsers so a format a parser does not understand cannot look empty.
-_XML_ITEM = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
+
+def kind_names() -> list[str]:
+    """The names of every kind, sorted (the values `kind` and `--kind` accept, with auto)."""
+    return sorted(kinds())
+
+
+def kind_of(name: str) -> Kind:
+    """The kind called `name` (one of `kind_names()`)."""
+    try:
+        return kinds()[name]
+    except KeyError:
+        known = ", ".join([AUTO, *kind_names()])
+        raise SourceError(f"source kind {name!r} is not known — use one of {known}") from None
 
 
 def detect_kind(body: bytes, content_type: str, label: str) -> SourceKind:
-    """The kind of a source from its content (and its declared content type)."""
-    head = body[:4096].lstrip()
-    lowered = head.lower()
-    if head.startswith((b"[", b"{")):
-        try:
-            data = json.loads(body)
-        except ValueError as error:
-            raise SourceError(f"{label}: looks like JSON but is not valid ({error})") from None
-        if isinstance(data, list) and (
-            not data or (isinstance(data[0], dict) and "paper" in data[0])
-        ):
-            return SourceKind.HF_DAILY
+    """The kind of a source from its content (and its declared content type): the kind
+    whose `detect` is surest, or a SourceError saying what the content is instead."""
+    sniffed = Sniffed.of(body, content_type, label)
+    # Equal scores go to the later name, so detection never depends on discovery order.
+    scored = [(kind.detect(sniffed), name) for name, kind in kinds().items()]
+    score, name = max(scored, default=(0, ""))
+    if score > 0:
+        return SourceKind(name)
+    if sniffed.is_json:
+        readers = [k.format_name for k in kinds().values() if k.body_format == "json"]
         raise SourceError(
-            f"{label}: JSON that is not a Hugging Face Daily Papers list — set the source's kind"
+            f"{label}: JSON that is not a {' or '.join(readers) or 'format any kind reads'}"
+            " — set the source's kind"
         )
-    is_html = (
-        lowered.startswith((b"<!doctype html", b"<html")) or "text/html" in content_type.lower()
-    )
-    if is_html and b"<rss" not in lowered and b"<feed" not in lowered:
+    if sniffed.is_html_page:
         raise SourceError(
             f"{label}: got an HTML page, not a feed — the URL may point at a web page; "
             "use the feed's own URL"
         )
-    if b"<rss" in lowered or b"<feed" in lowered or b"<rdf" in lowered or b"<?xml" in lowered:
-        if re.search(rb"rss\.arxiv\.org|arxiv\.org/rss|updates on arxiv\.org", lowered):
-            return SourceKind.ARXIV_RSS
-        if b"opensearch" in lowered and b"arxiv" in lowered:
-            return SourceKind.ARXIV_API
-        return SourceKind.FEED
     if not body.strip():
         raise SourceError(f"{label}: the response is empty — the source sent no content")
     raise SourceError(
@@ -83,28 +84,43 @@ def detect_kind(body: bytes, content_type: str, label: str) -> SourceKind:
 
 
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# Item elements in any XML feed format (RSS <item>, Atom <entry>, with or without a prefix),
+# counted apart from the parsers so a format a parser does not understand cannot look empty.
+_XML_ITEM = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
 
 
-def parse_source(
-    kind: SourceKind, body: bytes, *, day: date, label: str, source: str
-) -> ParsedSource:
+def parse_source(kind: str, body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
     """Papers from one response body of the given kind; `day` is the day asked for."""
-    if kind != SourceKind.HF_DAILY and _ENTITY_DECLARATION.search(body[:65536]):
+    reader = kind_of(kind)
+    xml = reader.body_format == "xml"
+    if xml and _ENTITY_DECLARATION.search(body[:65536]):
         # Feeds never need their own entities; declaring them is how entity-expansion
         # ("billion laughs") and external-entity attacks start.
         raise SourceError(
             f"{label}: the feed declares its own XML entities (<!ENTITY …>), which feeds never "
             "need and which can exhaust memory — refused; check the URL is the feed you meant"
         )
-    parsed = _PARSERS[kind](body, day=day, label=label, source=source)
+    parsed = reader.parse(body, day=day, label=label, source=source)
     if not parsed.listed:
         items = parsed.entries
-        if kind != SourceKind.HF_DAILY:
+        if xml:
             items = max(items, len(_XML_ITEM.findall(body)))
         if items:
-            name = parsed.format or _FORMAT_NAMES[kind]
+            name = parsed.format or reader.format_name
             raise SourceError(
                 f"{label}: read none of the {items} items of this {name} — the format is not "
-                f"one the {kind.value} parser reads; try another --kind (e.g. feed), or report it"
+                f"one the {reader.name} parser reads; try another --kind (e.g. feed), or report it"
             )
     return parsed
+
+
+__all__ = [
+    "AUTO",
+    "Kind",
+    "ParsedSource",
+    "detect_kind",
+    "kind_names",
+    "kind_of",
+    "kinds",
+    "parse_source",
+]

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from core.errors import SourceError
 from core.ids import abs_url, find_arxiv_id, pdf_url
-from core.models import TEXT_RANK, Listed, Paper, SourceKind
+from core.models import Listed, Paper, SourceKind
 from core.sanitize import clean_text, one_line
+from core.sources.base import SPECIFIC, Kind, Sniffed
 from core.sources.common import ParsedSource, entry_datetime, iso, parse_xml
+
+ARXIV_API = SourceKind("arxiv-api")
 
 PARSER_VERSION = 2
 """Bump when the same bytes would be read differently, so cached bodies are parsed again."""
+
+TEXT_RANK = 3
+"""arXiv's full record of a paper: its metadata wins over every other source's."""
 
 
 def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
@@ -74,5 +81,29 @@ def paper_from_entry(entry: Any) -> Paper | None:
         doi=doi,
         journal_ref=one_line(entry.get("arxiv_journal_ref")) or None,
         comment=clean_text(entry.get("arxiv_comment"), limit=1000) or None,
-        text_rank=TEXT_RANK[SourceKind.ARXIV_API],
+        text_rank=TEXT_RANK,
     )
+
+
+def lookup_url(api_url: str, arxiv_ids: list[str]) -> str:
+    """The API request for the papers with these ids (one answer holding all of them)."""
+    return f"{api_url}?{urlencode({'id_list': ','.join(arxiv_ids), 'max_results': str(len(arxiv_ids))})}"
+
+
+class ArxivApi(Kind):
+    """The arXiv API: Atom answers to a query or an id list, listed on the day asked for."""
+
+    name = ARXIV_API
+    format_name = "arXiv API response"
+    text_rank = TEXT_RANK
+    parser_version = PARSER_VERSION
+
+    def detect(self, sniffed: Sniffed) -> int:
+        marked = b"opensearch" in sniffed.head and b"arxiv" in sniffed.head
+        return SPECIFIC if sniffed.is_xml and marked else 0
+
+    def parse(self, body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
+        return parse(body, day=day, label=label, source=source)
+
+
+KIND = ArxivApi()

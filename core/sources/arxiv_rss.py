@@ -15,6 +15,10 @@ arXiv's feeds are well-formed XML of a known shape, so they are read with the st
 library's strict parser (expat, which refuses entity-expansion bombs): that is ten times
 faster than feedparser on a full announcement and keeps every `<` of a formula. A feed that
 is not well-formed falls back to feedparser, which recovers what it can.
+
+arXiv announces Sunday to Thursday at 20:00 US Eastern; its feeds are dated Monday to
+Friday and empty on Saturdays, Sundays and after arXiv's holidays, which explain an empty day.
+A source of this kind may give its `categories` instead of a URL.
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ from typing import Any
 
 from core.errors import SourceError
 from core.ids import abs_url, find_arxiv_id, parse_arxiv_id, pdf_url
-from core.models import TEXT_RANK, Listed, Paper, SourceKind
+from core.models import Listed, Paper, SourceKind
 from core.sanitize import clean_text, feed_text, one_line
+from core.sources.base import SPECIFIC, Kind, Sniffed
 from core.sources.common import (
+    WEEKDAYS,
     ParsedSource,
     entry_datetime,
     iso,
@@ -38,9 +44,17 @@ from core.sources.common import (
     skip_days,
 )
 
+ARXIV_RSS = SourceKind("arxiv-rss")
+
+ARXIV_RSS_BASE = "https://rss.arxiv.org/rss/"
+"""A source's feed URL when it gives categories instead: this, then `cs.CV+cs.LG`."""
+
 PARSER_VERSION = 2
 """Bump when the same bytes would be read differently (2: RSS 1.0), so cached bodies are
 parsed again instead of being skipped as unchanged."""
+
+TEXT_RANK = 2
+"""arXiv's own metadata: above Hugging Face's copy and other feeds, below the arXiv API's."""
 
 _DESCRIPTION = re.compile(
     r"^\s*arXiv:\S+\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$",
@@ -299,7 +313,7 @@ def _listed(entry: _Entry, default_day: date) -> Listed | None:
         published=iso(published),
         doi=one_line(entry.doi) or None,
         journal_ref=one_line(entry.journal_ref) or None,
-        text_rank=TEXT_RANK[SourceKind.ARXIV_RSS],
+        text_rank=TEXT_RANK,
     )
     day = published.date() if published else default_day
     return Listed(paper=paper, day=day, announce_type=announce_type.strip().lower() or None)
@@ -312,3 +326,99 @@ def _authors(creators: list[Any]) -> list[str]:
         text = one_line(str(creator))
         names.extend(part.strip() for part in re.split(r",\s*|\s+and\s+", text) if part.strip())
     return names
+
+
+# Evenings on which arXiv does not announce (its "deferred mailings"), so the next day's
+# feed is empty. From arXiv's availability page and status notices; extend as they publish.
+ARXIV_HOLIDAYS: dict[date, str] = {
+    date(2024, 1, 1): "New Year's Day",
+    date(2024, 1, 15): "Martin Luther King Jr. Day",
+    date(2024, 6, 19): "Juneteenth",
+    date(2024, 7, 4): "Independence Day",
+    date(2024, 9, 2): "Labor Day",
+    date(2024, 11, 28): "Thanksgiving",
+    date(2024, 12, 25): "Christmas",
+    date(2025, 1, 1): "New Year's Day",
+    date(2025, 1, 20): "Martin Luther King Jr. Day",
+    date(2025, 6, 19): "Juneteenth",
+    date(2025, 7, 4): "Independence Day",
+    date(2025, 9, 1): "Labor Day",
+    date(2025, 11, 27): "Thanksgiving",
+    date(2025, 12, 25): "Christmas",
+    date(2026, 1, 1): "New Year's Day",
+    date(2026, 1, 19): "Martin Luther King Jr. Day",
+    date(2026, 6, 19): "Juneteenth",
+    date(2026, 7, 3): "Independence Day (observed)",
+    date(2026, 9, 7): "Labor Day",
+    date(2026, 11, 26): "Thanksgiving",
+    date(2026, 12, 25): "Christmas",
+}
+
+
+def quiet_reason(day: date) -> str:
+    """Why arXiv's feed for `day` is expected to be empty, or "" if it should have papers."""
+    if day.weekday() >= 5:
+        return f"arXiv announces nothing on {WEEKDAYS[day.weekday()]}s"
+    # The feed dated `day` carries the announcement of the evening before (US Eastern).
+    evening = day - timedelta(days=1)
+    if evening in ARXIV_HOLIDAYS:
+        return (
+            f"arXiv holiday ({ARXIV_HOLIDAYS[evening]}, {evening.isoformat()}): "
+            "no announcement that evening"
+        )
+    return ""
+
+
+_ARXIV_FEED_MARKS = re.compile(rb"rss\.arxiv\.org|arxiv\.org/rss|updates on arxiv\.org")
+
+
+class ArxivRss(Kind):
+    """arXiv's announcement feeds: one announcement a weekday, by category."""
+
+    @dataclass
+    class Options:
+        categories: list[str] = field(default_factory=list)
+        """arXiv categories to follow (`cs.CV`); the feed URL is built from them."""
+
+    name = ARXIV_RSS
+    format_name = "arXiv feed"
+    text_rank = TEXT_RANK
+    parser_version = PARSER_VERSION
+    url_hint = "an arxiv-rss source may give categories instead"
+
+    def detect(self, sniffed: Sniffed) -> int:
+        # Above the arXiv API's score: a feed that links its arXiv RSS home is this kind.
+        return SPECIFIC + 1 if sniffed.is_xml and _ARXIV_FEED_MARKS.search(sniffed.head) else 0
+
+    def parse(self, body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
+        return parse(body, day=day, label=label, source=source)
+
+    def url(self, url: str, options: Any) -> str:
+        if url:
+            return url
+        categories = options.categories if options is not None else []
+        return ARXIV_RSS_BASE + "+".join(categories) if categories else ""
+
+    def empty_reason(
+        self, day: date, skip_days: list[str] | None = None, today: date | None = None
+    ) -> str:
+        reason = quiet_reason(day)
+        if reason:
+            return reason
+        if today is not None and day >= today:
+            return (
+                "arXiv's feed for this day is not out yet (it appears at midnight US Eastern, "
+                "14:00 KST in winter)"
+            )
+        return "arXiv's feed was empty on a weekday with no known holiday — arXiv may be late"
+
+    def day_warnings(self, parsed: ParsedSource, day: date) -> list[str]:
+        if parsed.feed_day and parsed.feed_day != day:
+            return [
+                f"the feed is arXiv's announcement of {parsed.feed_day}, not {day}: "
+                "arXiv RSS serves only its latest announcement"
+            ]
+        return []
+
+
+KIND = ArxivRss()

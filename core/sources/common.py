@@ -1,4 +1,4 @@
-"""What every source parser shares: the parsed result, XML parsing, dates."""
+"""What every source kind shares: the parsed result, XML parsing, dates."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from core.errors import SourceError
 from core.models import Listed
 
 _TRUNCATION_SIGNS = ("no element found", "unclosed token", "mismatched tag")
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+"""Weekday names by `date.weekday()`, in English whatever the locale (messages, <skipDays>)."""
 
 
 @dataclass

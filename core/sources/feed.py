@@ -12,15 +12,21 @@ from datetime import date
 from typing import Any
 
 from core.ids import abs_url, canonical_id, find_arxiv_id, pdf_url
-from core.models import TEXT_RANK, Listed, Paper, SourceKind
+from core.models import Listed, Paper, SourceKind
 from core.sanitize import clean_text, feed_text, one_line
+from core.sources.base import GENERIC, Kind, Sniffed
 from core.sources.common import ParsedSource, entry_datetime, iso, parse_xml, skip_days
+
+FEED = SourceKind("feed")
 
 _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*\.[A-Za-z\-]{2,}$")
 _FORMATS = {"rss1": "RSS 1.0 (RDF) feed", "rss": "RSS feed", "atom": "Atom feed"}
 
 PARSER_VERSION = 2
 """Bump when the same bytes would be read differently, so cached bodies are parsed again."""
+
+TEXT_RANK = 0
+"""Any feed's copy of a paper yields to arXiv's and Hugging Face's."""
 
 
 def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
@@ -91,7 +97,7 @@ def _paper(entry: Any) -> Paper | None:
         primary_category=categories[0] if categories else None,
         links=links,
         published=iso(entry_datetime(entry, "published", "updated")),
-        text_rank=TEXT_RANK[SourceKind.FEED],
+        text_rank=TEXT_RANK,
     )
 
 
@@ -110,3 +116,21 @@ def _authors(entry: Any) -> list[str]:
 def _text(entry: Any, key: str) -> str:
     detail = entry.get(f"{key}_detail") or {}
     return feed_text(entry.get(key), is_html="html" in (detail.get("type") or ""))
+
+
+class Feed(Kind):
+    """Any RSS, RDF or Atom feed: the kind of whatever XML feed no other kind claims."""
+
+    name = FEED
+    format_name = "feed"
+    text_rank = TEXT_RANK
+    parser_version = PARSER_VERSION
+
+    def detect(self, sniffed: Sniffed) -> int:
+        return GENERIC if sniffed.is_xml else 0
+
+    def parse(self, body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
+        return parse(body, day=day, label=label, source=source)
+
+
+KIND = Feed()

@@ -3,6 +3,7 @@
 Each item carries the paper (its arXiv id, title, abstract, authors, upvotes, GitHub repo
 and stars, project page, and sometimes `ai_keywords`) and the day it entered Daily Papers
 (`submittedOnDailyAt`), which is the day it is listed on. Optional fields are often absent.
+A day is read in pages (`date`, `limit`, `p`); Daily Papers takes no submissions at weekends.
 """
 
 from __future__ import annotations
@@ -10,18 +11,25 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from core.errors import SourceError
 from core.ids import abs_url, parse_arxiv_id, pdf_url, safe_slug
-from core.models import TEXT_RANK, Listed, Paper, SourceKind
+from core.models import Listed, Paper, SourceKind
 from core.sanitize import clean_text, one_line
-from core.sources.common import ParsedSource, iso, parse_datetime
+from core.sources.base import GENERIC, SPECIFIC, Kind, Paging, Sniffed
+from core.sources.common import WEEKDAYS, ParsedSource, iso, parse_datetime
+
+HF_DAILY = SourceKind("hf-daily")
 
 HF_PAPER_URL = "https://huggingface.co/papers/"
 
 PARSER_VERSION = 2
 """Bump when the same bytes would be read differently (2: unsafe ids are refused), so
 cached bodies are parsed again instead of being skipped as unchanged."""
+
+TEXT_RANK = 1
+"""Below arXiv's own metadata (its copy of a paper's text), above any other feed."""
 
 
 def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
@@ -99,7 +107,7 @@ def _listed(item: Any, default_day: date) -> Listed | None:
         if isinstance(keywords, list)
         else [],
         hf_summary=clean_text(_str(paper_data.get("ai_summary")), limit=2000) or None,
-        text_rank=TEXT_RANK[SourceKind.HF_DAILY],
+        text_rank=TEXT_RANK,
     )
     return Listed(paper=paper, day=submitted.date() if submitted else default_day)
 
@@ -121,3 +129,75 @@ def _url(value: Any) -> str | None:
     if isinstance(value, str) and value.startswith(("https://", "http://")):
         return one_line(value, limit=500)
     return None
+
+
+def quiet_reason(day: date) -> str:
+    """Why Hugging Face Daily Papers is expected to be empty on `day`, or ""."""
+    if day.weekday() >= 5:
+        return f"Hugging Face Daily Papers takes no submissions on {WEEKDAYS[day.weekday()]}s"
+    return ""
+
+
+def _page_url(base: str, day: date, page: int, limit: int) -> str:
+    """A Daily Papers URL for one page of `day`, keeping any query the user configured."""
+    parts = urlsplit(base)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("date", day.isoformat())
+    query.setdefault("limit", str(limit))
+    query["p"] = str(page)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def _is_http(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+class HfDaily(Kind):
+    """Hugging Face Daily Papers: JSON, paged, empty at weekends."""
+
+    name = HF_DAILY
+    format_name = "Hugging Face Daily Papers list"
+    body_format = "json"
+    text_rank = TEXT_RANK
+    parser_version = PARSER_VERSION
+
+    def detect(self, sniffed: Sniffed) -> int:
+        data = sniffed.json
+        if not isinstance(data, list):
+            return 0
+        if not data:
+            return GENERIC  # an empty day's answer: nothing marks it, nothing else claims it
+        return SPECIFIC if isinstance(data[0], dict) and "paper" in data[0] else 0
+
+    def parse(self, body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
+        return parse(body, day=day, label=label, source=source)
+
+    def page_urls(self, url: str, day: date, paging: Paging) -> list[str]:
+        if not _is_http(url):
+            return [url]  # a saved file is one page
+        return [_page_url(url, day, page, paging.page_size) for page in range(paging.max_pages)]
+
+    def is_last_page(self, body: bytes, paging: Paging) -> bool:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        return (len(data) if isinstance(data, list) else 0) < paging.page_size
+
+    def probe_url(self, url: str) -> str:
+        if not _is_http(url):
+            return url
+        return f"{url}{'&' if '?' in url else '?'}limit=1"
+
+    def empty_reason(
+        self, day: date, skip_days: list[str] | None = None, today: date | None = None
+    ) -> str:
+        reason = quiet_reason(day)
+        if reason:
+            return reason
+        if today is not None and day >= today:
+            return "no papers on Hugging Face Daily Papers for this day yet (it fills during the US day)"
+        return "Hugging Face Daily Papers listed nothing for this day"
+
+
+KIND = HfDaily()
