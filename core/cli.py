@@ -2,7 +2,9 @@
 
 Each subcommand parses its options, calls one core function, and prints what happened.
 Errors the user can fix are printed as one line (`dailyai: …`) with exit code 2 for bad
-options or config and 1 for failures; nothing here knows how papers are fetched or stored.
+options or config and 1 for failures, never a traceback; a closed stdout (`dailyai export |
+head`) ends the command quietly with 141, as it ends any Unix tool. Nothing here knows how
+papers are fetched or stored.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import asyncio
 import csv
 import json
 import os
+import select
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -24,6 +28,7 @@ from rich.text import Text
 
 from core import __version__
 from core.announcements import current_day, parse_day
+from core.config import Config, decode_utf8, read_text_file
 from core.errors import ConfigError, DailyAIError
 from core.ingest import FetchProgress, fetch_day, source_specs
 from core.models import EXIT_CODES, FetchSummary
@@ -78,7 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Search titles, abstracts and summaries of every stored paper.",
     )
     search.add_argument("query", nargs="+", help="words to look for (each matches as a prefix)")
-    search.add_argument("--limit", type=int, default=20, help="most results to show (default 20)")
+    search.add_argument(
+        "--limit",
+        type=whole_number(1, 10_000),
+        default=20,
+        help="most results to show (default 20)",
+    )
     search.set_defaults(handler=command_search)
 
     doctor = commands.add_parser(
@@ -151,12 +161,33 @@ def _add_date(parser: Any) -> None:
     )
 
 
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for an integer option from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range — use {low} to {high}")
+        return value
+
+    return parse
+
+
+SIGPIPE_EXIT = 141
+"""What a shell reports for a tool ended by a closed pipe (128 + SIGPIPE)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe is found here, not at interpreter exit
+        return code
     except ConfigError as error:
         print(f"dailyai: {error}", file=sys.stderr)
         return 2
@@ -166,10 +197,97 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dailyai: interrupted — what was stored so far is kept", file=sys.stderr)
         return 130
+    except BrokenPipeError as error:
+        if _stdout_reader_gone():
+            _drop_stdout()
+            return SIGPIPE_EXIT
+        print(f"dailyai: {_os_error_line(error)}", file=sys.stderr)
+        return 1
+    # The last resort: input the checks above did not foresee still ends in one line.
+    except OSError as error:
+        print(f"dailyai: {_os_error_line(error)}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError as error:
+        print(
+            f"dailyai: some input is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start}) — save it as UTF-8",
+            file=sys.stderr,
+        )
+        return 1
+    except UnicodeEncodeError as error:
+        print(
+            f"dailyai: cannot write this text as {error.encoding} — set a UTF-8 locale or "
+            "PYTHONIOENCODING=utf-8",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _os_error_line(error: OSError) -> str:
+    """An OSError the commands did not check for, as what — why — what to do."""
+    what = f"cannot use {error.filename}" if error.filename else "a file or connection failed"
+    why = error.strerror or str(error) or type(error).__name__
+    return f"{what} — {why} — check the path (file or folder?) and its permissions"
+
+
+def _stdout_reader_gone() -> bool:
+    """True when stdout is a pipe whose reader has closed it (`dailyai export | head`).
+
+    A broken pipe to a server is a failure to report; only this one is quiet.
+    """
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll(), or stdout is not a file
+        return False
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not hit the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
 
 
 def _day(args: argparse.Namespace) -> date:
-    return parse_day(args.date) if getattr(args, "date", None) else current_day()
+    text = getattr(args, "date", None)
+    return parse_day(text) if text is not None else current_day()
+
+
+def _output_dir(config: Config, out: str | None, *, write: bool = True) -> Path:
+    """The output dir (--out, else output.dir, else the data dir's), created if missing.
+
+    Checked before any work so a bad one is one clear line: it must be a folder, and one we
+    can write to when `write` (serve only reads it).
+    """
+    from core.publish import output_dir
+
+    directory = output_dir(config, out)
+    named = f"--out {directory}" if out else f"output dir {directory} (output.dir)"
+    if "\x00" in str(directory):
+        raise ConfigError(f"{named}: not a usable path — give a folder")
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"{named}: is not a folder — give a folder to write reports and feeds in")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"{named}: cannot create it ({error.strerror or error}) — give a folder you can "
+            "write to"
+        ) from None
+    if write:
+        try:
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as error:
+            raise ConfigError(
+                f"{named}: cannot write in it ({error.strerror or error}) — give a folder you "
+                "can write to"
+            ) from None
+    return directory
 
 
 def _services(args: argparse.Namespace, *, demo: bool = False) -> Services:
@@ -328,6 +446,8 @@ def command_run(args: argparse.Namespace) -> int:
     steps = tuple(step for step in ALL_STEPS if not skipped.get(step))
     services = _services(args)
     try:
+        if "report" in steps or "feeds" in steps:
+            _output_dir(services.config, None)
         requested = _requested_sources(args)
         specs = source_specs(services.config, requested) if requested else None
         console = Console(stderr=True)
@@ -402,8 +522,24 @@ def command_export(args: argparse.Namespace) -> int:
         services.close()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet runs a cell starting with one of these as a formula (OWASP CSV injection)."""
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text: a formula-like string gets a leading '.
+
+    Titles and abstracts come from feeds anyone can write to; `=HYPERLINK(…)` in a title
+    must not run when the export is opened in Excel or LibreOffice.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
-    """Papers as JSON lines, one JSON array, or CSV (lists joined, tables as JSON)."""
+    """Papers as JSON lines, one JSON array, or CSV (lists joined, tables as JSON, and no
+    cell a spreadsheet would run as a formula)."""
     if fmt == "jsonl":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -416,16 +552,15 @@ def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
         for row in rows:
-            writer.writerow(
-                {
-                    key: "; ".join(value)
-                    if isinstance(value, list) and all(isinstance(v, str) for v in value)
-                    else json.dumps(value, ensure_ascii=False)
-                    if isinstance(value, dict | list)
-                    else value
-                    for key, value in row.items()
-                }
-            )
+            writer.writerow({key: spreadsheet_safe(_csv_cell(value)) for key, value in row.items()})
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return "; ".join(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def command_search(args: argparse.Namespace) -> int:
@@ -580,18 +715,22 @@ def _classify_titles(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     source = args.titles
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as error:
-        raise DailyAIError(f"{source}: cannot read ({error.strerror}) — check the path") from None
+    what = f"--titles {source}"
+    limit = int(config.fetch.max_body_mb * 1_000_000)
+    if source == "-":
+        text = decode_utf8(sys.stdin.buffer.read(limit + 1), what, max_bytes=limit)
+    else:
+        text = read_text_file(Path(source).expanduser(), what, max_bytes=limit)
     try:
         entries = json.loads(text)
     except json.JSONDecodeError as error:
-        raise DailyAIError(f"{source}: not valid JSON ({error}) — fix the file") from None
+        raise ConfigError(f"{what}: not valid JSON ({error}) — fix the file") from None
+    except RecursionError:
+        raise ConfigError(f"{what}: JSON nested too deeply — give a flat list of papers") from None
     if not isinstance(entries, list) or not all(
         isinstance(entry, dict) and isinstance(entry.get("title"), str) for entry in entries
     ):
-        raise DailyAIError(f'{source}: expected a JSON list of objects, each with a "title" string')
+        raise ConfigError(f'{what}: expected a JSON list of objects, each with a "title" string')
     verdicts, reason = asyncio.run(
         classify_titles(entries, config, method=args.method or config.classify.method)
     )
@@ -796,7 +935,11 @@ def _add_publish_commands(commands: Any) -> None:
         "subscribe to /feeds/daily.rss (or .atom). Binds 127.0.0.1 unless --host says otherwise.",
     )
     serve.add_argument("--host", help="address to bind (default: serve.host, 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default: serve.port, 8484)")
+    serve.add_argument(
+        "--port",
+        type=whole_number(0, 65535),
+        help="port (default: serve.port, 8484; 0 picks a free one)",
+    )
     _add_out(serve)
     serve.set_defaults(handler=command_serve)
 
@@ -812,9 +955,9 @@ def command_report(args: argparse.Namespace) -> int:
 
     services = _services(args)
     try:
-        result = publish_day(
-            services.store, services.config, _day(args), out_dir=args.out, feeds=False
-        )
+        day = _day(args)
+        out_dir = _output_dir(services.config, args.out)
+        result = publish_day(services.store, services.config, day, out_dir=out_dir, feeds=False)
         console = Console()
         console.print(Text(f"Report: {result.report}"))
         console.print(Text(f"Chart:  {result.chart}"))
@@ -837,17 +980,14 @@ def command_report(args: argparse.Namespace) -> int:
 
 def command_rss(args: argparse.Namespace) -> int:
     from core.feeds import main_feed_urls
-    from core.publish import output_dir, publish_feeds
+    from core.publish import publish_feeds
 
     services = _services(args)
     try:
-        paths = publish_feeds(
-            services.store, services.config, output_dir(services.config, args.out)
-        )
+        out_dir = _output_dir(services.config, args.out)
+        paths = publish_feeds(services.store, services.config, out_dir)
         console = Console()
-        console.print(
-            Text(f"Wrote {len(paths)} feed files under {output_dir(services.config, args.out)}")
-        )
+        console.print(Text(f"Wrote {len(paths)} feed files under {out_dir}"))
         rss_url, atom_url = main_feed_urls(services.config)
         console.print(Text(f"Subscribe (with `dailyai serve` running): {rss_url} or {atom_url}"))
         return 0
@@ -865,12 +1005,19 @@ def command_email(args: argparse.Namespace) -> int:
     console = Console()
     try:
         day = _day(args)
-        if args.dry_run:
+        if args.dry_run is not None:
+            target = _dry_run_path(args.dry_run)
             recipients = recipients_from(services.config, args.to)
             digest = build_digest(services.store, services.config, day)
             chart = render_chart_png(digest) if not digest.is_empty else None
             message = build_message(digest, services.config, recipients[0], chart)
-            path = write_eml(message, args.dry_run)
+            try:
+                path = write_eml(message, target)
+            except OSError as error:
+                raise ConfigError(
+                    f"--dry-run {target}: cannot write it ({error.strerror or error}) — give a "
+                    "file path in a folder you can write to"
+                ) from None
             console.print(Text(f"Wrote the message for {recipients[0]} to {path} (not sent)."))
             return 0
         try:
@@ -894,6 +1041,18 @@ def command_email(args: argparse.Namespace) -> int:
         services.close()
 
 
+def _dry_run_path(text: str) -> Path:
+    """The --dry-run target: a file path (its folder is created), never a folder."""
+    path = Path(text).expanduser()
+    if not text.strip() or "\x00" in text:
+        raise ConfigError(f"--dry-run {text!r}: not a file path — give one, e.g. digest.eml")
+    if path.is_dir():
+        raise ConfigError(
+            f"--dry-run {path}: is a folder — give a file path, e.g. {path / 'digest.eml'}"
+        )
+    return path
+
+
 def _print_delivery(report: Any, console: Console) -> None:
     if report.note:
         console.print(Text(report.note, style="yellow"))
@@ -909,7 +1068,6 @@ def _print_delivery(report: Any, console: Console) -> None:
 
 def command_serve(args: argparse.Namespace) -> int:
     from core.feeds import main_feed_urls
-    from core.publish import output_dir
     from core.serve import is_loopback, make_server, serve_forever
 
     services = _services(args)
@@ -917,12 +1075,12 @@ def command_serve(args: argparse.Namespace) -> int:
         config = services.config
         host = args.host or config.serve.host
         port = args.port if args.port is not None else config.serve.port
-        directory = output_dir(config, args.out)
+        directory = _output_dir(config, args.out, write=False)
         try:
             server = make_server(
                 directory, host, port, log=lambda line: print(line, file=sys.stderr)
             )
-        except OSError as error:
+        except (OSError, UnicodeError, ValueError) as error:  # ValueError: a NUL in the host
             raise ConfigError(
                 f"serve: cannot listen on {host}:{port} ({error.strerror or error}) — "
                 "choose another --port or stop what uses it"
