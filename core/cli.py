@@ -714,23 +714,7 @@ def _classify_titles(args: argparse.Namespace) -> int:
     from core.config import load_config
 
     config = load_config(args.config)
-    source = args.titles
-    what = f"--titles {source}"
-    limit = int(config.fetch.max_body_mb * 1_000_000)
-    if source == "-":
-        text = decode_utf8(sys.stdin.buffer.read(limit + 1), what, max_bytes=limit)
-    else:
-        text = read_text_file(Path(source).expanduser(), what, max_bytes=limit)
-    try:
-        entries = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"{what}: not valid JSON ({error}) — fix the file") from None
-    except RecursionError:
-        raise ConfigError(f"{what}: JSON nested too deeply — give a flat list of papers") from None
-    if not isinstance(entries, list) or not all(
-        isinstance(entry, dict) and isinstance(entry.get("title"), str) for entry in entries
-    ):
-        raise ConfigError(f'{what}: expected a JSON list of objects, each with a "title" string')
+    entries = _read_titles(args.titles, max_bytes=int(config.fetch.max_body_mb * 1_000_000))
     verdicts, reason = asyncio.run(
         classify_titles(entries, config, method=args.method or config.classify.method)
     )
@@ -745,6 +729,28 @@ def _classify_titles(args: argparse.Namespace) -> int:
     if reason:
         print(f"dailyai: rules were used instead of the model: {reason}", file=sys.stderr)
     return 0
+
+
+def _read_titles(source: str, *, max_bytes: int) -> list[dict[str, Any]]:
+    """The papers of a --titles file ('-' for stdin); a file that cannot be used exits 1."""
+    what = f"--titles {source}"
+    try:
+        if source == "-":
+            text = decode_utf8(sys.stdin.buffer.read(max_bytes + 1), what, max_bytes=max_bytes)
+        else:
+            text = read_text_file(Path(source).expanduser(), what, max_bytes=max_bytes)
+        entries = json.loads(text)
+    except ConfigError as error:
+        raise DailyAIError(str(error)) from None
+    except json.JSONDecodeError as error:
+        raise DailyAIError(f"{what}: not valid JSON ({error}) — fix the file") from None
+    except RecursionError:
+        raise DailyAIError(f"{what}: JSON nested too deeply — give a list of papers") from None
+    if not isinstance(entries, list) or not all(
+        isinstance(entry, dict) and isinstance(entry.get("title"), str) for entry in entries
+    ):
+        raise DailyAIError(f'{what}: expected a JSON list of objects, each with a "title" string')
+    return entries
 
 
 def command_summarize(args: argparse.Namespace) -> int:
