@@ -33,6 +33,7 @@ from core.errors import ConfigError, DailyAIError
 from core.ingest import FetchProgress, fetch_day, source_specs
 from core.models import EXIT_CODES, FetchSummary
 from core.pipeline import format_duration
+from core.sanitize import one_line
 from core.services import Services, open_services
 
 STATUS_STYLE = {"ok": "green", "empty": "yellow", "unchanged": "cyan", "failed": "bold red"}
@@ -189,38 +190,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe is found here, not at interpreter exit
         return code
     except ConfigError as error:
-        print(f"dailyai: {error}", file=sys.stderr)
+        _say(str(error))
         return 2
     except DailyAIError as error:
-        print(f"dailyai: {error}", file=sys.stderr)
+        _say(str(error))
         return 1
     except KeyboardInterrupt:
-        print("dailyai: interrupted — what was stored so far is kept", file=sys.stderr)
+        _say("interrupted — what was stored so far is kept")
         return 130
     except BrokenPipeError as error:
         if _stdout_reader_gone():
             _drop_stdout()
             return SIGPIPE_EXIT
-        print(f"dailyai: {_os_error_line(error)}", file=sys.stderr)
+        _say(_os_error_line(error))
         return 1
     # The last resort: input the checks above did not foresee still ends in one line.
     except OSError as error:
-        print(f"dailyai: {_os_error_line(error)}", file=sys.stderr)
+        _say(_os_error_line(error))
         return 1
     except UnicodeDecodeError as error:
-        print(
-            f"dailyai: some input is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
-            f"offset {error.start}) — save it as UTF-8",
-            file=sys.stderr,
+        _say(
+            f"some input is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start}) — save it as UTF-8"
         )
         return 1
     except UnicodeEncodeError as error:
-        print(
-            f"dailyai: cannot write this text as {error.encoding} — set a UTF-8 locale or "
-            "PYTHONIOENCODING=utf-8",
-            file=sys.stderr,
+        _say(
+            f"cannot write this text as {error.encoding} — set a UTF-8 locale or "
+            "PYTHONIOENCODING=utf-8"
         )
         return 1
+
+
+MAX_MESSAGE_CHARS = 1000
+"""An error line is cut here (a 100 KB --date value is not worth echoing whole)."""
+
+
+def _say(message: str) -> None:
+    """An error as one `dailyai: …` line on stderr.
+
+    Messages echo what the user gave (a path, a --date); control characters in it are
+    dropped so they cannot drive the terminal, and a huge value is cut.
+    """
+    print(f"dailyai: {one_line(message, limit=MAX_MESSAGE_CHARS)}", file=sys.stderr)
 
 
 def _os_error_line(error: OSError) -> str:
@@ -727,7 +739,7 @@ def _classify_titles(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     if reason:
-        print(f"dailyai: rules were used instead of the model: {reason}", file=sys.stderr)
+        _say(f"rules were used instead of the model: {reason}")
     return 0
 
 
@@ -1056,6 +1068,9 @@ def _dry_run_path(text: str) -> Path:
         raise ConfigError(
             f"--dry-run {path}: is a folder — give a file path, e.g. {path / 'digest.eml'}"
         )
+    if path.exists() and not path.is_file():
+        # The .eml is written beside and renamed over: /dev/null itself would be replaced.
+        raise ConfigError(f"--dry-run {path}: is not a regular file — give a new file path")
     return path
 
 
@@ -1086,10 +1101,14 @@ def command_serve(args: argparse.Namespace) -> int:
             server = make_server(
                 directory, host, port, log=lambda line: print(line, file=sys.stderr)
             )
-        except (OSError, UnicodeError, ValueError) as error:  # ValueError: a NUL in the host
+        except OSError as error:
             raise ConfigError(
                 f"serve: cannot listen on {host}:{port} ({error.strerror or error}) — "
                 "choose another --port or stop what uses it"
+            ) from None
+        except (UnicodeError, ValueError, TypeError):  # a label over 63 characters, a NUL
+            raise ConfigError(
+                f"serve: {host!r} is not a host name or address — use e.g. 127.0.0.1"
             ) from None
         console = Console()
         bound_port = server.server_address[1]

@@ -274,9 +274,7 @@ def load_config(path: Path | str | None = None) -> Config:
     defaults = _parse(default_config_text(), "default config")
     user_path: Path | None = None
     if path is not None:
-        user_path = Path(path).expanduser()
-        if "\x00" in str(user_path) or not user_path.exists():
-            raise ConfigError(f"config {user_path}: no such file — check the path given")
+        user_path = Path(path).expanduser()  # read_text_file says if it is missing
     else:
         user_path = next((p for p in config_search_paths() if p.is_file()), None)
     merged = defaults
@@ -302,6 +300,8 @@ def read_text_file(path: Path, what: str, *, max_bytes: int) -> str:
             raise ConfigError(f"{what}: is a directory — give the path of a file")
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise ConfigError(f"{what}: no such file — check the path given") from None
     except OSError as error:
         raise ConfigError(
             f"{what}: cannot read it ({error.strerror or error}) — check the path and its permissions"
