@@ -15,6 +15,7 @@ import csv
 import json
 import os
 import select
+import socket
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -1101,14 +1102,16 @@ def command_serve(args: argparse.Namespace) -> int:
             server = make_server(
                 directory, host, port, log=lambda line: print(line, file=sys.stderr)
             )
+        except (socket.gaierror, UnicodeError, ValueError, TypeError) as error:
+            # gaierror: not found; UnicodeError: a label over 63 characters; the rest: a NUL
+            reason = getattr(error, "strerror", None) or error
+            raise ConfigError(
+                f"serve: {host!r} is not a host name or address ({reason}) — use e.g. 127.0.0.1"
+            ) from None
         except OSError as error:
             raise ConfigError(
                 f"serve: cannot listen on {host}:{port} ({error.strerror or error}) — "
                 "choose another --port or stop what uses it"
-            ) from None
-        except (UnicodeError, ValueError, TypeError):  # a label over 63 characters, a NUL
-            raise ConfigError(
-                f"serve: {host!r} is not a host name or address — use e.g. 127.0.0.1"
             ) from None
         console = Console()
         bound_port = server.server_address[1]
