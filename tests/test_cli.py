@@ -226,11 +226,15 @@ def test_bad_days_and_paths_are_one_line_errors(capsys, args, message):
 
 
 def test_the_first_arxiv_day_works_down_the_whole_chain(capsys, tmp_path):
-    """The earliest --date with the widest windows: no date arithmetic overflows."""
+    """The earliest --date with the widest windows config allows: no date arithmetic
+    overflows (the day bound and the day-count bound fit together)."""
+    from core.announcements import FIRST_DAY
+    from core.config import MAX_DAYS
+
     config = tmp_path / "wide.toml"
-    config.write_text("[fetch]\nseen_window_days = 3650\n[output]\nfeed_days = 3650\n")
+    config.write_text(f"[fetch]\nseen_window_days = {MAX_DAYS}\n[output]\nfeed_days = {MAX_DAYS}\n")
     for command in (["report"], ["summarize"], ["classify"], ["export"]):
-        code, _, err = run(capsys, "--config", str(config), *command, "--date", "1991-08-01")
+        code, _, err = run(capsys, "--config", str(config), *command, "--date", str(FIRST_DAY))
         assert code in (0, 1), err
         assert "Traceback" not in err
     assert run(capsys, "--config", str(config), "rss")[0] == 0
@@ -238,8 +242,9 @@ def test_the_first_arxiv_day_works_down_the_whole_chain(capsys, tmp_path):
 
 def test_an_output_dir_from_the_config_is_checked_before_the_run(capsys, tmp_path):
     config = tmp_path / "c.toml"
-    config.write_text('[output]\ndir = "/dev/null"\n')
-    code, out, err = run(capsys, "--config", str(config), "run", "--no-email", "--date", "today")
+    config.write_text('[output]\ndir = "/dev/null"\n[fetch]\nenrich_with_arxiv_api = false\n')
+    args = ["--config", str(config), "run", "--no-email", "--date", "2026-05-08", "--source", HF]
+    code, out, err = run(capsys, *args)
     assert code == 2
     assert "output dir /dev/null (output.dir): is not a folder" in err
     assert "Run " not in out  # nothing was fetched first
@@ -300,6 +305,7 @@ def test_serve_refuses_a_name_that_is_no_host(capsys, tmp_path, host):
         (b"[" * 100_000 + b"]" * 100_000, "JSON nested too deeply"),
         (b'\xef\xbb\xbf{"title": 1}', 'expected a JSON list of objects, each with a "title"'),
     ],
+    ids=["latin-1", "deep", "not-a-list"],
 )
 def test_a_titles_file_that_cannot_be_used_is_one_line(capsys, tmp_path, content, message):
     path = tmp_path / "titles.json"

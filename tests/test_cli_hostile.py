@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import SIGPIPE_EXIT, build_parser, main
+from core.cli import build_parser, main
 from tests.conftest import fixture_path
 
 HF = fixture_path("hf_daily_papers_date_2026-05-08_llm-paper-radar.json")
 EXIT_CODES = {0, 1, 2, 3}
+SIGPIPE_EXIT = 141  # what a shell reports for a tool ended by a closed pipe
 
 # Values no option should choke on. None of them is a path this test could damage: the
 # directories and files are made under tmp_path by `hostile_values` ("{dir}" …). A FIFO is
@@ -108,6 +109,14 @@ def safe_config(tmp_path: Path) -> Iterator[Path]:
             encoding="utf-8",
         )
         yield path
+
+
+@pytest.fixture(autouse=True)
+def work_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile value is also a valid relative path (`--out 0001-01-01`): keep it in tmp."""
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
 
 
 @pytest.fixture(autouse=True)
