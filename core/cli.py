@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import errno
 import json
 import os
 import select
@@ -23,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from rich.console import Console
+from rich.console import Console as RichConsole
 from rich.table import Table
 from rich.text import Text
 
@@ -36,6 +37,16 @@ from core.models import EXIT_CODES, FetchSummary
 from core.pipeline import format_duration
 from core.sanitize import one_line
 from core.services import Services, open_services
+
+
+class Console(RichConsole):
+    """rich's Console, except that a closed stdout ends the command the way `main` ends it
+    for every other write (quietly, exit 141), not with rich's own exit code 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
 
 STATUS_STYLE = {"ok": "green", "empty": "yellow", "unchanged": "cyan", "failed": "bold red"}
 

@@ -333,10 +333,14 @@ def test_an_unforeseen_os_error_is_one_line_with_exit_1(capsys, tmp_path, monkey
     assert err.count("\n") == 1
 
 
-def test_error_lines_never_carry_terminal_control_sequences(capsys):
-    code, _, err = run(capsys, "summarize", "--category", "\x1b]52;c;ZXZpbA==\x07\x1b[2J")
-    assert code == 1  # an unknown category
-    assert "\x1b" not in err and "\x07" not in err and err.count("\n") == 1
+@pytest.mark.parametrize("option", ["--titles", "--date"])
+def test_error_lines_never_carry_terminal_control_sequences(capsys, option):
+    """A value echoed in an error (a path, a date) cannot set the clipboard or clear the screen."""
+    hostile = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\r\nnext line"
+    code, _, err = run(capsys, "classify", option, hostile)
+    assert code in (1, 2)
+    assert "\x1b" not in err and "\x07" not in err and "\r" not in err
+    assert err.startswith("dailyai: ") and err.count("\n") == 1
 
 
 # --- CSV export: no cell a spreadsheet would run -------------------------------------------

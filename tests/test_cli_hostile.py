@@ -186,13 +186,18 @@ def test_every_command_survives_a_hostile_config_path(command, capsys, hostile_v
 
 
 def dailyai(*args: str, stdout: int = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
-    """`dailyai ARGS` in a subprocess (the environment, with its DAILYAI_HOME, is inherited)."""
+    """`dailyai ARGS` in a subprocess, with this test's DAILYAI_HOME.
+
+    stdout is buffered as a user's is (PYTHONUNBUFFERED would hide a failed final flush).
+    """
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
     return subprocess.run(
         [sys.executable, "-m", "core.cli", *args],
         stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
         timeout=120,
+        env=env,
     )
 
 
@@ -215,17 +220,26 @@ def test_the_issue_examples_end_in_one_line_in_a_subprocess(tmp_path):
         assert message in result.stderr.strip().splitlines()[-1], (args, result.stderr)
 
 
-def test_a_closed_pipe_ends_export_quietly(capsys):
+def test_a_closed_pipe_ends_export_quietly(capsys, tmp_path):
     assert main(["fetch", "--date", "2026-05-08", "--source", str(HF), "--no-enrich"]) == 0
     capsys.readouterr()
+    titles = tmp_path / "one.json"
+    titles.write_text('[{"title": "Robot arms"}]', encoding="utf-8")
     # The reader is gone before the command writes a byte (as after `| head` has read enough).
     reader, writer = os.pipe()
     os.close(reader)
     try:
-        for fmt in ("jsonl", "csv"):
-            result = dailyai("export", "--all", "--format", fmt, stdout=writer)
-            assert result.stderr == "", result.stderr
-            assert result.returncode == SIGPIPE_EXIT
+        # Much output fails while writing; a line or two only when stdout is flushed (rich
+        # flushes each print itself: `search`; plain writes wait for the end: `classify`).
+        for args in (
+            ["export", "--all"],
+            ["export", "--all", "--format", "csv"],
+            ["search", "x"],
+            ["classify", "--titles", str(titles), "--method", "rules"],
+        ):
+            result = dailyai(*args, stdout=writer)
+            assert result.stderr == "", (args, result.stderr)
+            assert result.returncode == SIGPIPE_EXIT, args
     finally:
         os.close(writer)
 
