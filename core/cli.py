@@ -170,7 +170,8 @@ def _add_date(parser: Any) -> None:
     parser.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
-        help="the day (default: today in US Eastern time, the latest day arXiv has announced)",
+        help="the day: YYYY-MM-DD, today or yesterday, from 1991-08-01 to tomorrow (default: "
+        "today in US Eastern time, the latest day arXiv has announced; $DAILYAI_TODAY sets it)",
     )
 
 
