@@ -291,7 +291,9 @@ def _output_dir(config: Config, out: str | None, *, write: bool = True) -> Path:
     from core.publish import output_dir
 
     directory = output_dir(config, out)
-    named = f"--out {directory}" if out else f"output dir {directory} (output.dir)"
+    named = f"--out {directory}" if out else f"output dir {directory}"
+    if not out and config.output.dir:
+        named += " (output.dir)"
     if "\x00" in str(directory):
         raise ConfigError(f"{named}: not a usable path — give a folder")
     if directory.exists() and not directory.is_dir():
