@@ -2,7 +2,9 @@
 
 Each subcommand parses its options, calls one core function, and prints what happened.
 Errors the user can fix are printed as one line (`dailyai: …`) with exit code 2 for bad
-options or config and 1 for failures; nothing here knows how papers are fetched or stored.
+options or config and 1 for failures, never a traceback; a closed stdout (`dailyai export |
+head`) ends the command quietly with 141, as it ends any Unix tool. Nothing here knows how
+papers are fetched or stored.
 """
 
 from __future__ import annotations
@@ -10,25 +12,42 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import errno
 import json
 import os
+import select
+import socket
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from rich.console import Console
+from rich.console import Console as RichConsole
 from rich.table import Table
 from rich.text import Text
 
 from core import __version__
 from core.announcements import current_day, parse_day
+from core.config import Config, decode_utf8, read_text_file
 from core.errors import ConfigError, DailyAIError
 from core.ingest import FetchProgress, fetch_day, source_specs
 from core.models import EXIT_CODES, FetchSummary
 from core.pipeline import format_duration, record_stop
+from core.sanitize import one_line
 from core.services import Services, open_services
+from core.sources import AUTO, kind_names
+
+
+class Console(RichConsole):
+    """rich's Console, except that a closed stdout ends the command the way `main` ends it
+    for every other write (quietly, exit 141), not with rich's own exit code 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
 
 STATUS_STYLE = {"ok": "green", "empty": "yellow", "unchanged": "cyan", "failed": "bold red"}
 
@@ -78,7 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Search titles, abstracts and summaries of every stored paper.",
     )
     search.add_argument("query", nargs="+", help="words to look for (each matches as a prefix)")
-    search.add_argument("--limit", type=int, default=20, help="most results to show (default 20)")
+    search.add_argument(
+        "--limit",
+        type=whole_number(1, 10_000),
+        default=20,
+        help="most results to show (default 20)",
+    )
     search.set_defaults(handler=command_search)
 
     doctor = commands.add_parser(
@@ -129,7 +153,7 @@ def _add_sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--kind",
         action="append",
-        choices=["auto", "hf-daily", "arxiv-rss", "arxiv-api", "feed"],
+        choices=[AUTO, *kind_names()],
         help="the kind of the --source before it (default: its configured kind, or auto)",
     )
 
@@ -147,8 +171,28 @@ def _add_date(parser: Any) -> None:
     parser.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
-        help="the day (default: today in US Eastern time, the latest day arXiv has announced)",
+        help="the day: YYYY-MM-DD, today or yesterday, from 1991-08-01 to tomorrow (default: "
+        "today in US Eastern time, the latest day arXiv has announced; $DAILYAI_TODAY sets it)",
     )
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for an integer option from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range — use {low} to {high}")
+        return value
+
+    return parse
+
+
+SIGPIPE_EXIT = 141
+"""What a shell reports for a tool ended by a closed pipe (128 + SIGPIPE)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -156,20 +200,122 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe is found here, not at interpreter exit
+        return code
     except ConfigError as error:
-        print(f"dailyai: {error}", file=sys.stderr)
+        _say(str(error))
         return 2
     except DailyAIError as error:
-        print(f"dailyai: {error}", file=sys.stderr)
+        _say(str(error))
         return 1
     except KeyboardInterrupt:
-        print("dailyai: interrupted — what was stored so far is kept", file=sys.stderr)
+        _say("interrupted — what was stored so far is kept")
         return 130
+    except BrokenPipeError as error:
+        if _stdout_reader_gone():
+            _drop_stdout()
+            return SIGPIPE_EXIT
+        _say(_os_error_line(error))
+        return 1
+    # The last resort: input the checks above did not foresee still ends in one line.
+    except OSError as error:
+        _say(_os_error_line(error))
+        return 1
+    except UnicodeDecodeError as error:
+        _say(
+            f"some input is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start}) — save it as UTF-8"
+        )
+        return 1
+    except UnicodeEncodeError as error:
+        _say(
+            f"cannot write this text as {error.encoding} — set a UTF-8 locale or "
+            "PYTHONIOENCODING=utf-8"
+        )
+        return 1
+
+
+MAX_MESSAGE_CHARS = 1000
+"""An error line is cut here (a 100 KB --date value is not worth echoing whole)."""
+
+
+def _say(message: str) -> None:
+    """An error as one `dailyai: …` line on stderr.
+
+    Messages echo what the user gave (a path, a --date); control characters in it are
+    dropped so they cannot drive the terminal, and a huge value is cut.
+    """
+    print(f"dailyai: {one_line(message, limit=MAX_MESSAGE_CHARS)}", file=sys.stderr)
+
+
+def _os_error_line(error: OSError) -> str:
+    """An OSError the commands did not check for, as what — why — what to do."""
+    what = f"cannot use {error.filename}" if error.filename else "a file or connection failed"
+    why = error.strerror or str(error) or type(error).__name__
+    return f"{what} — {why} — check the path (file or folder?) and its permissions"
+
+
+def _stdout_reader_gone() -> bool:
+    """True when stdout is a pipe whose reader has closed it (`dailyai export | head`).
+
+    A broken pipe to a server is a failure to report; only this one is quiet.
+    """
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll(), or stdout is not a file
+        return False
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not hit the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
 
 
 def _day(args: argparse.Namespace) -> date:
-    return parse_day(args.date) if getattr(args, "date", None) else current_day()
+    text = getattr(args, "date", None)
+    return parse_day(text) if text is not None else current_day()
+
+
+def _output_dir(config: Config, out: str | None, *, write: bool = True) -> Path:
+    """The output dir (--out, else output.dir, else the data dir's), created if missing.
+
+    Checked before any work so a bad one is one clear line: it must be a folder, and one we
+    can write to when `write` (serve only reads it).
+    """
+    from core.publish import output_dir
+
+    directory = output_dir(config, out)
+    named = f"--out {directory}" if out else f"output dir {directory}"
+    if not out and config.output.dir:
+        named += " (output.dir)"
+    if "\x00" in str(directory):
+        raise ConfigError(f"{named}: not a usable path — give a folder")
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"{named}: is not a folder — give a folder to write reports and feeds in")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"{named}: cannot create it ({error.strerror or error}) — give a folder you can "
+            "write to"
+        ) from None
+    if write:
+        try:
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as error:
+            raise ConfigError(
+                f"{named}: cannot write in it ({error.strerror or error}) — give a folder you "
+                "can write to"
+            ) from None
+    return directory
 
 
 def _services(args: argparse.Namespace, *, demo: bool = False) -> Services:
@@ -288,7 +434,7 @@ def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
         for result in summary.results:
             table.add_row(
                 Text(result.name),
-                result.kind.value,
+                result.kind,
                 Text(result.status, style=STATUS_STYLE.get(result.status, "")),
                 str(len(result.listed)),
                 str(result.new),
@@ -301,7 +447,7 @@ def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
         console.print(Text(f"Fetch for {summary.day} (run {summary.run_id}):"), soft_wrap=True)
         for result in summary.results:
             line = (
-                f"  {result.name} [{result.kind.value}]: {result.status}, {len(result.listed)} papers "
+                f"  {result.name} [{result.kind}]: {result.status}, {len(result.listed)} papers "
                 f"({result.new} new, {result.updated} updated) in {result.duration_ms / 1000:.1f}s"
             )
             if result.reason:
@@ -328,6 +474,8 @@ def command_run(args: argparse.Namespace) -> int:
     steps = tuple(step for step in ALL_STEPS if not skipped.get(step))
     services = _services(args)
     try:
+        if "report" in steps or "feeds" in steps:
+            _output_dir(services.config, None)
         requested = _requested_sources(args)
         specs = source_specs(services.config, requested) if requested else None
         console = Console(stderr=True)
@@ -402,8 +550,24 @@ def command_export(args: argparse.Namespace) -> int:
         services.close()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet runs a cell starting with one of these as a formula (OWASP CSV injection)."""
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text: a formula-like string gets a leading '.
+
+    Titles and abstracts come from feeds anyone can write to; `=HYPERLINK(…)` in a title
+    must not run when the export is opened in Excel or LibreOffice.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
-    """Papers as JSON lines, one JSON array, or CSV (lists joined, tables as JSON)."""
+    """Papers as JSON lines, one JSON array, or CSV (lists joined, tables as JSON, and no
+    cell a spreadsheet would run as a formula)."""
     if fmt == "jsonl":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -416,16 +580,15 @@ def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
         for row in rows:
-            writer.writerow(
-                {
-                    key: "; ".join(value)
-                    if isinstance(value, list) and all(isinstance(v, str) for v in value)
-                    else json.dumps(value, ensure_ascii=False)
-                    if isinstance(value, dict | list)
-                    else value
-                    for key, value in row.items()
-                }
-            )
+            writer.writerow({key: spreadsheet_safe(_csv_cell(value)) for key, value in row.items()})
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return "; ".join(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def command_search(args: argparse.Namespace) -> int:
@@ -593,19 +756,7 @@ def _classify_titles(args: argparse.Namespace) -> int:
     from core.config import load_config
 
     config = load_config(args.config)
-    source = args.titles
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as error:
-        raise DailyAIError(f"{source}: cannot read ({error.strerror}) — check the path") from None
-    try:
-        entries = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DailyAIError(f"{source}: not valid JSON ({error}) — fix the file") from None
-    if not isinstance(entries, list) or not all(
-        isinstance(entry, dict) and isinstance(entry.get("title"), str) for entry in entries
-    ):
-        raise DailyAIError(f'{source}: expected a JSON list of objects, each with a "title" string')
+    entries = _read_titles(args.titles, max_bytes=int(config.fetch.max_body_mb * 1_000_000))
     verdicts, reason = asyncio.run(
         classify_titles(entries, config, method=args.method or config.classify.method)
     )
@@ -618,8 +769,30 @@ def _classify_titles(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     if reason:
-        print(f"dailyai: rules were used instead of the model: {reason}", file=sys.stderr)
+        _say(f"rules were used instead of the model: {reason}")
     return 0
+
+
+def _read_titles(source: str, *, max_bytes: int) -> list[dict[str, Any]]:
+    """The papers of a --titles file ('-' for stdin); a file that cannot be used exits 1."""
+    what = f"--titles {source}"
+    try:
+        if source == "-":
+            text = decode_utf8(sys.stdin.buffer.read(max_bytes + 1), what, max_bytes=max_bytes)
+        else:
+            text = read_text_file(Path(source).expanduser(), what, max_bytes=max_bytes)
+        entries = json.loads(text)
+    except ConfigError as error:
+        raise DailyAIError(str(error)) from None
+    except json.JSONDecodeError as error:
+        raise DailyAIError(f"{what}: not valid JSON ({error}) — fix the file") from None
+    except RecursionError:
+        raise DailyAIError(f"{what}: JSON nested too deeply — give a list of papers") from None
+    if not isinstance(entries, list) or not all(
+        isinstance(entry, dict) and isinstance(entry.get("title"), str) for entry in entries
+    ):
+        raise DailyAIError(f'{what}: expected a JSON list of objects, each with a "title" string')
+    return entries
 
 
 def command_summarize(args: argparse.Namespace) -> int:
@@ -812,7 +985,11 @@ def _add_publish_commands(commands: Any) -> None:
         "subscribe to /feeds/daily.rss (or .atom). Binds 127.0.0.1 unless --host says otherwise.",
     )
     serve.add_argument("--host", help="address to bind (default: serve.host, 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default: serve.port, 8484)")
+    serve.add_argument(
+        "--port",
+        type=whole_number(0, 65535),
+        help="port (default: serve.port, 8484; 0 picks a free one)",
+    )
     _add_out(serve)
     serve.set_defaults(handler=command_serve)
 
@@ -828,9 +1005,9 @@ def command_report(args: argparse.Namespace) -> int:
 
     services = _services(args)
     try:
-        result = publish_day(
-            services.store, services.config, _day(args), out_dir=args.out, feeds=False
-        )
+        day = _day(args)
+        out_dir = _output_dir(services.config, args.out)
+        result = publish_day(services.store, services.config, day, out_dir=out_dir, feeds=False)
         console = Console()
         console.print(Text(f"Report: {result.report}"))
         console.print(Text(f"Chart:  {result.chart}"))
@@ -853,17 +1030,14 @@ def command_report(args: argparse.Namespace) -> int:
 
 def command_rss(args: argparse.Namespace) -> int:
     from core.feeds import main_feed_urls
-    from core.publish import output_dir, publish_feeds
+    from core.publish import publish_feeds
 
     services = _services(args)
     try:
-        paths = publish_feeds(
-            services.store, services.config, output_dir(services.config, args.out)
-        )
+        out_dir = _output_dir(services.config, args.out)
+        paths = publish_feeds(services.store, services.config, out_dir)
         console = Console()
-        console.print(
-            Text(f"Wrote {len(paths)} feed files under {output_dir(services.config, args.out)}")
-        )
+        console.print(Text(f"Wrote {len(paths)} feed files under {out_dir}"))
         rss_url, atom_url = main_feed_urls(services.config)
         console.print(Text(f"Subscribe (with `dailyai serve` running): {rss_url} or {atom_url}"))
         return 0
@@ -881,12 +1055,19 @@ def command_email(args: argparse.Namespace) -> int:
     console = Console()
     try:
         day = _day(args)
-        if args.dry_run:
+        if args.dry_run is not None:
+            target = _dry_run_path(args.dry_run)
             recipients = recipients_from(services.config, args.to)
             digest = build_digest(services.store, services.config, day)
             chart = render_chart_png(digest) if not digest.is_empty else None
             message = build_message(digest, services.config, recipients[0], chart)
-            path = write_eml(message, args.dry_run)
+            try:
+                path = write_eml(message, target)
+            except OSError as error:
+                raise ConfigError(
+                    f"--dry-run {target}: cannot write it ({error.strerror or error}) — give a "
+                    "file path in a folder you can write to"
+                ) from None
             console.print(Text(f"Wrote the message for {recipients[0]} to {path} (not sent)."))
             return 0
         try:
@@ -910,6 +1091,21 @@ def command_email(args: argparse.Namespace) -> int:
         services.close()
 
 
+def _dry_run_path(text: str) -> Path:
+    """The --dry-run target: a file path (its folder is created), never a folder."""
+    path = Path(text).expanduser()
+    if not text.strip() or "\x00" in text:
+        raise ConfigError(f"--dry-run {text!r}: not a file path — give one, e.g. digest.eml")
+    if path.is_dir():
+        raise ConfigError(
+            f"--dry-run {path}: is a folder — give a file path, e.g. {path / 'digest.eml'}"
+        )
+    if path.exists() and not path.is_file():
+        # The .eml is written beside and renamed over: /dev/null itself would be replaced.
+        raise ConfigError(f"--dry-run {path}: is not a regular file — give a new file path")
+    return path
+
+
 def _print_delivery(report: Any, console: Console) -> None:
     if report.note:
         console.print(Text(report.note, style="yellow"))
@@ -927,7 +1123,6 @@ def _print_delivery(report: Any, console: Console) -> None:
 
 def command_serve(args: argparse.Namespace) -> int:
     from core.feeds import configured_site_url, main_feed_urls
-    from core.publish import output_dir
     from core.serve import base_url, is_loopback, make_server, serve_forever
 
     services = _services(args)
@@ -935,7 +1130,7 @@ def command_serve(args: argparse.Namespace) -> int:
         config = services.config
         host = args.host or config.serve.host
         port = args.port if args.port is not None else config.serve.port
-        directory = output_dir(config, args.out)
+        directory = _output_dir(config, args.out, write=False)
         published_at = configured_site_url(config)
         try:
             server = make_server(
@@ -945,6 +1140,12 @@ def command_serve(args: argparse.Namespace) -> int:
                 log=lambda line: print(line, file=sys.stderr),
                 rewrite_links=not published_at,
             )
+        except (socket.gaierror, UnicodeError, ValueError, TypeError) as error:
+            # gaierror: not found; UnicodeError: a label over 63 characters; the rest: a NUL
+            reason = getattr(error, "strerror", None) or error
+            raise ConfigError(
+                f"serve: {host!r} is not a host name or address ({reason}) — use e.g. 127.0.0.1"
+            ) from None
         except OSError as error:
             raise ConfigError(
                 f"serve: cannot listen on {host}:{port} ({error.strerror or error}) — "
