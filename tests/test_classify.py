@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cli import main
 from core.classify import (
     ClassifyStats,
     RuleClassifier,
@@ -17,7 +18,6 @@ from core.classify import (
     parse_answer,
     set_user_category,
 )
-from core.cli import main
 from core.config import Config
 from core.digest import build_digest
 from core.errors import DailyAIError, ModelError

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import build_parser, main
+from cli import build_parser, main
 from tests.conftest import fixture_path
 from tests.http_server import Reply
 
@@ -122,7 +122,7 @@ def test_every_command_has_help():
 
 def test_help_runs_as_a_command():
     result = subprocess.run(
-        [sys.executable, "-m", "core.cli", "fetch", "--help"],
+        [sys.executable, "-m", "cli", "fetch", "--help"],
         capture_output=True,
         text=True,
         check=True,
@@ -385,7 +385,7 @@ def test_csv_export_neutralises_spreadsheet_formulas(capsys, tmp_path):
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_every_owasp_formula_start_is_neutralised(start):
-    from core.cli import write_export
+    from cli.papers import write_export
 
     out = io.StringIO()
     write_export([{"title": f"{start}x", "n": -5, "tags": [f"{start}y", "z"]}], "csv", out)

@@ -1,7 +1,7 @@
 """Every `dailyai` command with hostile arguments: an error line, never a traceback.
 
 The commands and their options are read from the argparse parser itself, so a command or
-option added later is walked too. Each run is in-process through `core.cli.main` against a
+option added later is walked too. Each run is in-process through `cli.main` against a
 config with local sources, an Ollama that refuses connections and a busy serve port (nothing
 reaches the network, `serve` cannot start); a few run in a subprocess, as a user types them.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import build_parser, main
+from cli import build_parser, main
 from tests.conftest import fixture_path
 
 HF = fixture_path("hf_daily_papers_date_2026-05-08_llm-paper-radar.json")
@@ -192,7 +192,7 @@ def dailyai(*args: str, stdout: int = subprocess.PIPE) -> subprocess.CompletedPr
     """
     env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
     return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
@@ -246,12 +246,12 @@ def test_a_closed_pipe_ends_export_quietly(capsys, tmp_path):
 
 def test_a_broken_pipe_that_is_not_stdout_is_still_reported(monkeypatch, capsys):
     """Only a closed stdout is quiet: a connection that breaks is a failure with a line."""
-    import core.cli
+    import cli.doctor
 
     def broken(args: argparse.Namespace) -> int:
         raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr(core.cli, "command_doctor", broken)  # read when main builds the parser
+    monkeypatch.setattr(cli.doctor, "command_doctor", broken)  # read when main builds the parser
     code = main(["doctor"])
     assert code == 1
     assert "Broken pipe" in capsys.readouterr().err

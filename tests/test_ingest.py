@@ -440,7 +440,7 @@ async def test_a_bug_in_one_source_is_contained_and_named(config, store, http_se
 
 
 def test_fetch_source_with_a_redirect_loop_prints_one_line(capsys, http_server):
-    from core.cli import main
+    from cli import main
 
     url = http_server.route("/loop", Reply(302, b"", {"Location": "/loop"}))
     code = main(["fetch", "--date", "2026-09-24", "--source", url, "--no-enrich"])
@@ -458,7 +458,7 @@ def test_an_unforeseen_error_is_one_line_on_the_command_line(isolated_home):
     # A process of its own: pytest's log capture would hide a traceback printed by logging.
     script = (
         "import sys, core.ingest\n"
-        "from core.cli import main\n"
+        "from cli import main\n"
         "def buggy(*args, **kwargs):\n"
         "    raise KeyError('categories')  # stands in for a bug nobody has found yet\n"
         "core.ingest.parse_source = buggy\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from cli import main
 from core.config import Config, load_config
 from core.digest import build_digest
 from core.ingest import SourceSpec

@@ -15,7 +15,7 @@ import feedparser
 import pytest
 from lxml import etree
 
-from core.cli import main
+from cli import main
 from core.config import load_config
 from core.feeds import configured_site_url, site_url
 from core.publish import publish_day, publish_feeds, publish_report
@@ -141,7 +141,7 @@ class _Serving:
 
     def __init__(self, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "serve", *args],
+            [sys.executable, "-m", "cli", "serve", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env={**os.environ, "COLUMNS": "400"},

@@ -34,7 +34,7 @@ BIG_FEED_PAPERS, HF_PAPERS = 1504, 37
 def start_fetch(
     home: Path, *sources: Path, refresh: bool = False, kill_at: str = ""
 ) -> subprocess.Popen:
-    args = [sys.executable, "-m", "core.cli", "fetch", "--date", "2024-11-28", "--no-enrich"]
+    args = [sys.executable, "-m", "cli", "fetch", "--date", "2024-11-28", "--no-enrich"]
     for source in sources:
         args += ["--source", source.as_uri()]
     if refresh:
@@ -158,7 +158,7 @@ def test_a_run_killed_mid_summary_loses_only_that_summary_and_the_next_run_does_
         encoding="utf-8",
     )
     env = {**os.environ, "DAILYAI_HOME": str(home), "DAILYAI_CONFIG": str(config_file)}
-    command = [sys.executable, "-m", "core.cli", "run", "--date", "2026-05-08"]
+    command = [sys.executable, "-m", "cli", "run", "--date", "2026-05-08"]
     database = home / "data" / "dailyai.sqlite3"
     killed = subprocess.run(
         command,

@@ -9,8 +9,8 @@ import sqlite3
 
 import pytest
 
+from cli import main
 from core.classify import classify_day, set_user_category
-from core.cli import main
 from core.config import Config
 from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
