@@ -696,13 +696,16 @@ MUTATIONS: list[Mutation] = [
         "escape sequences and newlines in a title reach the terminal",
     ),
     # --- feeds: the day's stamps, what an item carries; serve's links ---------------------
+    # Leaving UTC out of READER_ZONES changes nothing (the day in New York and in Seoul
+    # overlap only within the UTC day, and every IANA zone's day meets that overlap), so the
+    # UTC mutation moves the stamp off 12:00 UTC instead.
     Mutation(
-        "feed-day-utc-ignored",
+        "feed-day-noon-not-utc",
         "core/feeds.py",
-        'READER_ZONES = ("UTC", "America/New_York", "Asia/Seoul")',
-        'READER_ZONES = ("America/New_York", "Asia/Seoul")',
+        "moment = datetime.combine(day, time(12), UTC)",
+        "moment = datetime.combine(day, time(12), ZoneInfo(config.general.timezone))",
         FEEDS,
-        "with a Pacific zone configured, items are dated the day before in UTC",
+        "items are stamped at noon of the configured zone, not the middle of the UTC day",
     ),
     Mutation(
         "feed-day-new-york-ignored",
@@ -720,13 +723,15 @@ MUTATIONS: list[Mutation] = [
         FEEDS,
         "items read as another day in Seoul, where our readers are",
     ),
+    # day_window's "zone that does not overlap" guard never fires for a real zone (checked
+    # for every IANA zone): no mutation there. Its caller's clamp of `updated` can break:
     Mutation(
-        "feed-day-disjoint-zone-kept",
+        "feed-updated-leaves-its-day",
         "core/feeds.py",
-        "if max(start, zone_start) < min(end, zone_end):",
-        "if True:",
+        "moment = min(max(newest, published), end - timedelta(seconds=1))",
+        "moment = max(newest, published)",
         FEEDS,
-        "a configured zone far from the others gives an empty window and items outside the day",
+        "a summary written again days later moves the item's updated stamp to that day",
     ),
     Mutation(
         "feed-day-dated-in-the-future",

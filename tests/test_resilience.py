@@ -225,6 +225,21 @@ def test_which_unfinished_runs_count_as_interrupted(tmp_path):
         assert "stopped before the run finished" in alive.note
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_a_holder_killed_but_not_yet_reaped_holds_nothing(tmp_path):
+    """A zombie (dead, its parent has not waited for it yet) still answers os.kill."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # dead, left unreaped
+        with Store(tmp_path / "store.sqlite3") as store:
+            assert store.claim(f"model-work:{DAY}", "run:zombie") is None
+            with store.transaction() as db:
+                db.execute("UPDATE claims SET pid = ?, process_started = ''", (child.pid,))
+            assert store.claim(f"model-work:{DAY}", "run:next") is None  # taken over
+    finally:
+        child.wait()
+
+
 def test_a_store_from_before_run_owners_is_upgraded_and_its_stuck_run_settled(tmp_path):
     """m007_claims_and_run_owners on a store whose run was killed under an older version."""
     path = tmp_path / "old.sqlite3"
