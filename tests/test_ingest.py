@@ -530,7 +530,7 @@ async def test_the_same_body_asked_for_as_another_kind_is_parsed_again(config, s
     auto = await fetch_day(
         store, config, day, specs=[SourceSpec("arxiv", url, None)], fetcher=fetcher(config)
     )
-    assert (auto.results[0].status, auto.results[0].kind) == ("ok", SourceKind.ARXIV_RSS)
+    assert (auto.results[0].status, auto.results[0].kind) == ("ok", "arxiv-rss")
 
 
 async def test_a_body_whose_last_parse_stored_nothing_is_parsed_again(config, store, http_server):
@@ -693,12 +693,13 @@ async def test_an_id_the_arxiv_api_does_not_know_is_given_up_after_bounded_look_
     config, store, http_server
 ):
     from core.ingest import ENRICH_MAX_ATTEMPTS
+    from core.models import SourceKind
 
     hf_url = http_server.route("/hf", Reply(200, _hf_with("1605.08386")))
     empty = fixture_path("arxiv_api_empty_id_0808.05394_2026-04-12.xml").read_bytes()
     api_url = http_server.route("/api/query", Reply(200, empty))  # answers, but without it
     config = quick(config, arxiv_api_url=api_url)
-    specs = [SourceSpec("hf", hf_url, SourceKind.HF_DAILY)]
+    specs = [SourceSpec("hf", hf_url, SourceKind("hf-daily"))]
     first = await fetch_day(store, config, HF_DAY, specs=specs, fetcher=fetcher(config))
     assert first.results[1].reason == "1 ids not found by the arXiv API"
     for _ in range(ENRICH_MAX_ATTEMPTS + 1):

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -233,7 +234,7 @@ def test_a_holder_killed_but_not_yet_reaped_holds_nothing(tmp_path):
         os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # dead, left unreaped
         with Store(tmp_path / "store.sqlite3") as store:
             assert store.claim(f"model-work:{DAY}", "run:zombie") is None
-            with store.transaction() as db:
+            with closing(sqlite3.connect(store.path, isolation_level=None)) as db:
                 db.execute("UPDATE claims SET pid = ?, process_started = ''", (child.pid,))
             assert store.claim(f"model-work:{DAY}", "run:next") is None  # taken over
     finally:

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import socket
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -432,7 +433,7 @@ async def test_summaries_and_reports_of_an_older_prompt_are_stale_and_written_ag
     await summarize_day(store, model_config, DAY)
     paper = sections_by_name(store, model_config)["LLM"].papers[0].paper
     # As a release with new prompts finds them: stored under the previous prompt versions.
-    with store.transaction() as db:
+    with closing(sqlite3.connect(store.path, isolation_level=None)) as db:
         db.execute("UPDATE summaries SET prompt_version = 'older' WHERE paper_id = ?", (paper.id,))
         db.execute("UPDATE category_reports SET prompt_version = 'older' WHERE category = 'LLM'")
     section = sections_by_name(store, model_config)["LLM"]
