@@ -407,6 +407,29 @@ async def test_a_cancelled_run_is_marked_interrupted_at_once_and_frees_the_day(
     assert len([r for r in ollama_standin.model_requests if SUMMARY_MARKER in r.text]) == 8
 
 
+async def test_a_run_frees_the_days_model_work_once_summaries_are_done(
+    config, store, http_server, ollama_standin
+):
+    """Another run may summarize while this one still publishes (and mails) the digest."""
+    prepare(config, ollama_standin, classify="rules")
+    holders: dict[str, object] = {}
+
+    def watch(event) -> None:
+        if event.step in ("summarize", "report") and event.step not in holders:
+            holders[event.step] = store.claim_holder(f"model-work:{DAY}")
+
+    await run_pipeline(
+        Services(config=config, store=store),
+        DAY,
+        specs=sources(http_server),
+        steps=("fetch", "classify", "summarize", "report"),
+        today=DAY,
+        on_progress=watch,
+    )
+    assert holders["summarize"] is not None  # held while it summarizes …
+    assert holders["report"] is None  # … and free while it publishes
+
+
 @pytest.mark.parametrize("command", ["summarize", "classify"])
 def test_dailyai_summarize_or_classify_while_a_run_holds_the_day_skips_and_says_who(
     tmp_path, ollama_standin, capsys, command

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -227,6 +228,21 @@ def test_which_unfinished_runs_count_as_interrupted(tmp_path):
         (alive,) = [run for run in viewer.runs() if run.id == ids["alive"]]
         assert alive.status == "interrupted" and alive.finished_at is not None
         assert "stopped before the run finished" in alive.note
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_a_holder_killed_but_not_yet_reaped_holds_nothing(tmp_path):
+    """A zombie (dead, its parent has not waited for it yet) still answers os.kill."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # dead, left unreaped
+        with Store(tmp_path / "store.sqlite3") as store:
+            assert store.claim(f"model-work:{DAY}", "run:zombie") is None
+            with closing(sqlite3.connect(store.path, isolation_level=None)) as db:
+                db.execute("UPDATE claims SET pid = ?, process_started = ''", (child.pid,))
+            assert store.claim(f"model-work:{DAY}", "run:next") is None  # taken over
+    finally:
+        child.wait()
 
 
 def test_a_store_from_before_run_owners_is_upgraded_and_its_stuck_run_settled(tmp_path):
