@@ -17,7 +17,7 @@ from rich.text import Text
 from core.announcements import current_day, parse_day
 from core.config import Config
 from core.errors import ConfigError
-from core.pipeline import format_duration
+from core.progress import format_duration
 from core.sanitize import one_line
 from core.services import Services, open_services
 from core.sources import AUTO, kind_names
@@ -84,6 +84,7 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 
 
 def day_of(args: argparse.Namespace) -> date:
+    """The day a command works on: --date, else today (in US Eastern time)."""
     text = getattr(args, "date", None)
     return parse_day(text) if text is not None else current_day()
 
@@ -123,8 +124,11 @@ def output_dir_for(config: Config, out: str | None, *, write: bool = True) -> Pa
     return directory
 
 
-def open_for(args: argparse.Namespace, *, demo: bool = False) -> Services:
-    return open_services(args.config, demo=demo)
+def open_for(
+    args: argparse.Namespace, *, adjust: Callable[[Config], Config] | None = None
+) -> Services:
+    """The services for a command: `--config` (changed by `adjust`) and its store."""
+    return open_services(args.config, adjust=adjust)
 
 
 def add_out(parser: Any) -> None:

@@ -24,7 +24,8 @@ from cli.common import (
 from core.config import decode_utf8, read_text_file
 from core.errors import ConfigError, DailyAIError
 from core.models import EXIT_CODES
-from core.pipeline import format_duration, record_stop
+from core.pipeline import record_stop
+from core.progress import format_duration
 from core.services import Services
 
 

@@ -104,9 +104,9 @@ def print_run_summary(result: Any, console: Console) -> None:
 
 
 def command_demo(args: argparse.Namespace) -> int:
-    from core.demo import run_demo
+    from core.demo import demo_config, run_demo
 
-    services = open_for(args, demo=True)
+    services = open_for(args, adjust=demo_config)
     try:
         console = Console(stderr=True)
         with StepReporter(console) as report:

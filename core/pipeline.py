@@ -33,6 +33,7 @@ from core.errors import DailyAIError
 from core.ingest import FetchProgress, SourceSpec, fetch_day
 from core.killpoints import summary_token_hook
 from core.models import EXIT_CODES, FetchSummary
+from core.progress import StepProgress
 from core.services import Services
 from core.store import Claim, RunStep, Store, model_work_claim
 
@@ -40,31 +41,6 @@ ALL_STEPS = ("fetch", "classify", "summarize", "report", "feeds", "email")
 MODEL_STEPS = ("classify", "summarize")
 """The steps that hold the day's model work: one run at a time does them."""
 log = logging.getLogger("dailyai.pipeline")
-
-
-@dataclass
-class StepProgress:
-    """Where the pipeline is: the step, how far, and (for the model steps) an ETA."""
-
-    step: str
-    message: str = ""
-    done: int = 0
-    total: int = 0
-    eta_seconds: float | None = None
-
-
-def format_duration(seconds: float | None, unknown: str = "unknown") -> str:
-    """A short duration for an ETA or a run time: 45s, 3m 10s, 1h 05m."""
-    if seconds is None:
-        return unknown
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
 
 
 @dataclass

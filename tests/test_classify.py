@@ -23,7 +23,7 @@ from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
 from core.llm import OllamaClient
 from core.models import Paper
-from core.pipeline import StepProgress
+from core.progress import StepProgress
 from tests.conftest import fixture_path
 from tests.ollama_standin import MIDSTREAM_MESSAGE, OllamaStandin
 from tests.paper_fixtures import DAY, store_fixture_day

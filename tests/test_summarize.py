@@ -17,7 +17,7 @@ from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
 from core.llm import OllamaClient
 from core.models import Listed, Paper
-from core.pipeline import StepProgress
+from core.progress import StepProgress
 from core.prompts import (
     REPORT_PROMPT_VERSION,
     SUMMARY_PROMPT_VERSION,
