@@ -153,19 +153,6 @@ def test_doctor_reports_each_source(capsys, tmp_path):
     assert "✗ source gone" in out and "no such file" in out
 
 
-def test_core_never_imports_textual():
-    modules = [p.stem for p in (Path(__file__).parent.parent / "core").glob("*.py")]
-    code = (
-        "import importlib, sys\n"
-        f"for name in {modules!r}:\n"
-        "    importlib.import_module('core.' + name)\n"
-        "importlib.import_module('core.sources')\n"
-        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
-        "assert not bad, bad\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
 # --- "today" comes from one place: $DAILYAI_TODAY, else the clock -------------------------
 
 
