@@ -173,7 +173,10 @@ def _day(args: argparse.Namespace) -> date:
 
 
 def _services(args: argparse.Namespace, *, demo: bool = False) -> Services:
-    return open_services(args.config, demo=demo)
+    services = open_services(args.config, demo=demo)
+    for note in services.config.deprecations:
+        print(f"dailyai: {note}", file=sys.stderr)
+    return services
 
 
 # --- fetch ------------------------------------------------------------------------------
@@ -736,6 +739,11 @@ def print_summarize_stats(stats: Any, model: str, console: Console) -> None:
         ),
         soft_wrap=True,
     )
+    if len(stats.hosts) > 1 or stats.host_failures:
+        for host in stats.hosts:
+            speed = f" at {host.tokens_per_second:.1f} tokens/s" if host.tokens_per_second else ""
+            failed = f", failed {host.failures} times ({host.last_error})" if host.failures else ""
+            console.print(Text(f"  {host.url}: {host.answered} answers{speed}{failed}"))
     if stats.failed:
         console.print(
             Text(

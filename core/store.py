@@ -1112,6 +1112,29 @@ class Store:
     def deliveries(self, day: date | str) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM deliveries WHERE day = ? ORDER BY recipient", (str(day),))
 
+    # --- model hosts: which host wrote what in a run -------------------------------------
+
+    def record_model_work(self, run_id: int, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        """Add (host, work, outcome, detail) rows to a run's ledger of model work.
+
+        `work` is "summary:<paper id>" or "report:<category>"; `outcome` is "wrote" (the
+        detail is the stored status) or "failed" (the host failed; the detail says why).
+        """
+        now = utc_now()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO model_work (run_id, host, work, outcome, detail, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (run_id, host, work, outcome, detail, now)
+                    for host, work, outcome, detail in rows
+                ],
+            )
+
+    def model_work(self, run_id: int) -> list[sqlite3.Row]:
+        """The run's ledger of model work, in the order it was recorded."""
+        return self.query("SELECT * FROM model_work WHERE run_id = ? ORDER BY id", (run_id,))
+
 
 _CLAIM_QUERY = (
     "SELECT c.*, r.kind AS run_kind, r.started_at AS run_started_at, r.plan AS run_plan"
