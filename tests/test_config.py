@@ -202,7 +202,9 @@ def test_the_old_ollama_section_still_works_with_a_note(tmp_path, capsys):
     assert config.ollama is config.llm  # code written before reads the same settings
     (note,) = config.deprecations
     assert "[ollama] is deprecated — rename it [llm]" in note and 'hosts = ["…"]' in note
-    assert load_config(write(tmp_path, '[llm]\nmodel = "x"\n')).deprecations == []
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[llm]\nmodel = "x"\n', encoding="utf-8")
+    assert load_config(plain).deprecations == []
 
     from core.cli import main
 

@@ -314,14 +314,21 @@ async def test_requests_go_to_the_least_busy_host_with_a_free_slot(
     hosts = [a.url, b.url] if backend == "ollama" else [f"{a.url}/v1", f"{b.url}/v1"]
     client = client_for(with_llm(config, backend=backend, hosts=hosts, parallel=2), sleeps)
     assert client.parallel == 4
-    answers = asyncio.gather(*(client.chat(HELLO) for _ in range(6)))
+    # Two requests: one on each host (the least busy), not both on the first.
+    pair = asyncio.gather(*(client.chat(HELLO) for _ in range(2)))
+    assert await asyncio.to_thread(a.wait_active, 1)
+    assert await asyncio.to_thread(b.wait_active, 1)
+    assert a.request_count == b.request_count == 1
+    more = asyncio.gather(*(client.chat(HELLO) for _ in range(4)))
+    answers = asyncio.gather(pair, more)
     # Two on each host (their slots), the other two wait for a slot.
     assert await asyncio.to_thread(a.wait_active, 2)
     assert await asyncio.to_thread(b.wait_active, 2)
     assert a.request_count == b.request_count == 2
     a.resume()
     b.resume()
-    results = await answers
+    first, rest = await answers
+    results = [*first, *rest]
     assert len(results) == 6 and a.max_in_flight == b.max_in_flight == 2
     assert a.request_count + b.request_count == 6
     assert {result.host for result in results} == set(hosts)
