@@ -137,7 +137,7 @@ async def check_model(config: Config) -> list[Check]:
                 Check(
                     name,
                     not context,
-                    f"{detail}, {host.slots} slots"
+                    f"{detail}, {host.slots} slot{'s' if host.slots != 1 else ''}"
                     + (f", {speed:.1f} tokens/s" if speed else "")
                     + context,
                 )
