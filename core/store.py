@@ -1131,9 +1131,14 @@ class Store:
                 ],
             )
 
-    def model_work(self, run_id: int) -> list[sqlite3.Row]:
+    def model_work(self, run_id: int) -> list[ModelWork]:
         """The run's ledger of model work, in the order it was recorded."""
-        return self.query("SELECT * FROM model_work WHERE run_id = ? ORDER BY id", (run_id,))
+        rows = self.query(
+            "SELECT run_id, host, work, outcome, detail, recorded_at FROM model_work"
+            " WHERE run_id = ? ORDER BY id",
+            (run_id,),
+        )
+        return [ModelWork(*row) for row in rows]
 
 
 _CLAIM_QUERY = (
@@ -1248,3 +1253,17 @@ __all__ = [
     "merge_paper",
     "model_work_claim",
 ]
+
+
+@dataclass
+class ModelWork:
+    """One line of a run's ledger of model work: which host wrote what, or failed it."""
+
+    run_id: int
+    host: str
+    work: str
+    """"summary:<paper id>" or "report:<category>"."""
+    outcome: str
+    """wrote (the detail is the stored status) or failed (the detail says why)."""
+    detail: str
+    recorded_at: str

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from core.classify import classify_day
 from core.config import Config
+from core.digest import summary_states
 from core.errors import ModelError
 from core.llm import ModelClient, PromptTooLongError, check_model_server
 from core.store import Store
@@ -461,22 +462,22 @@ async def test_a_host_killed_mid_run_moves_its_work_and_nothing_is_written_twice
     stats = await run
     assert (stats.passed, stats.pending, stats.failed) == (len(ids), 0, 0)
     assert stats.host_failures >= 1
-    rows = store.summary_rows(ids, config.llm.model)
-    assert sorted(row["paper_id"] for row in rows) == sorted(ids)  # each stored once
+    papers = [store.get_paper(paper_id) for paper_id in ids]
+    states = summary_states(store, config.llm.model, papers)
+    assert {state.status for state in states.values()} == {"ok"}
     # Each paper was answered whole exactly once, all by b.
-    titles = [store.get_paper(paper_id).title for paper_id in ids]
+    titles = [paper.title for paper in papers]
     answered = [r.text for r in b.answered]
     assert all(sum(title in text for text in answered) == 1 for title in titles)
     assert a.answered == []
     work = store.model_work(run_id)
-    wrote = {row["work"]: row["host"] for row in work if row["outcome"] == "wrote"}
+    wrote = {line.work: line.host for line in work if line.outcome == "wrote"}
     assert wrote == {f"summary:{paper_id}": b.url for paper_id in ids}
-    failed = [row for row in work if row["outcome"] == "failed"]
-    assert failed and {row["host"] for row in failed} == {a.url}
+    assert {line.detail for line in work if line.outcome == "wrote"} == {"ok"}
+    failed = [line for line in work if line.outcome == "failed"]
+    assert failed and {line.host for line in failed} == {a.url}
     (lost,) = [paper_id for paper_id, title in zip(ids, titles, strict=True) if title in held.text]
-    assert f"summary:{lost}" in {row["work"] for row in failed}
-    counts = store.runs(limit=1)[0]
-    assert counts.id == run_id
+    assert f"summary:{lost}" in {line.work for line in failed}
     assert {report.url: report.answered for report in stats.hosts}[b.url] == len(ids) + 1
 
     from core.cli import print_summarize_stats
@@ -526,19 +527,39 @@ async def test_doctor_names_the_old_ollama_section(tmp_path, ollama_standin):
     assert {check.name: check.ok for check in checks}["model server"]
 
 
-def test_the_store_keeps_the_model_work_ledger(tmp_path):
-    with Store(tmp_path / "s.sqlite3") as store:
-        run_id = store.start_run("summarize", DAY)
+def test_a_store_from_before_m008_gains_the_model_work_ledger(tmp_path):
+    """m008_model_hosts on a store made by the previous version, with a run in it."""
+    import sqlite3
+
+    from core.migrations import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    names = [name for name, _ in MIGRATIONS]
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    db.execute("BEGIN")
+    for name, migrate in MIGRATIONS[: names.index("m008_model_hosts")]:
+        migrate(db)
+        db.execute("INSERT INTO _migrations VALUES (?, 'then')", (name,))
+    db.execute(
+        "INSERT INTO runs (id, kind, day, started_at, status) VALUES (7, 'run', ?, 'x', 'ok')",
+        (str(DAY),),
+    )
+    db.execute("COMMIT")
+    db.close()
+    with Store(path) as store:
+        assert store.applied_migrations == ["m008_model_hosts"]
+        assert store.model_work(7) == []
         store.record_model_work(
-            run_id,
+            7,
             [
                 ("http://a:1", "summary:x", "failed", "dropped"),
                 ("http://b:1", "summary:x", "wrote", "ok"),
             ],
         )
-        rows = [tuple(row)[2:6] for row in store.model_work(run_id)]
-        assert rows == [
+        lines = [(w.host, w.work, w.outcome, w.detail) for w in store.model_work(7)]
+        assert lines == [
             ("http://a:1", "summary:x", "failed", "dropped"),
             ("http://b:1", "summary:x", "wrote", "ok"),
         ]
-        store.finish_run(run_id, "ok")
+        assert store.model_work(8) == []
