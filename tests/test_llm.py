@@ -1,4 +1,4 @@
-"""The Ollama client wrapper, with the real `ollama` client against the stand-in server."""
+"""The model client with the Ollama backend: the real `ollama` client against the stand-in."""
 
 from __future__ import annotations
 
