@@ -2,7 +2,7 @@
 
 200 real papers from tests/fixtures are classified (by the model) and summarized, with
 their category reports, against the Ollama stand-in answering with a fixed delay per
-token and at most 4 requests at once (OLLAMA_NUM_PARALLEL=4, `ollama.parallel = 4`).
+token and at most 4 requests at once (OLLAMA_NUM_PARALLEL=4, `llm.parallel = 4`).
 
 Printed figures (all measured in this one run):
 - overhead ratio = wall time of classify + summarize ÷ ideal time, where the ideal is the
@@ -50,7 +50,7 @@ async def model_run(papers: int, token_delay: float, parallel: int) -> dict[str,
         config = load_config()
         config = dataclasses.replace(
             config,
-            ollama=dataclasses.replace(config.ollama, host=standin.url, parallel=parallel),
+            llm=dataclasses.replace(config.llm, hosts=[standin.url], parallel=parallel),
             digest=dataclasses.replace(config.digest, size=papers),
         )
         with Store(Path(home) / "bench.sqlite3") as store:

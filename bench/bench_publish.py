@@ -148,7 +148,7 @@ def _fill(store, config, papers: int) -> None:
         )
     store.merge_listed(listed, "hf-daily")
     categories = [category.name for category in config.taxonomy.categories]
-    model = config.ollama.model
+    model = config.llm.model
     for index, item in enumerate(listed):
         paper = item.paper
         store.set_classification(

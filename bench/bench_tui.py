@@ -57,7 +57,7 @@ def build_store(path: Path, config: Config, *, days: int, papers_per_day: int) -
     ).listed
     rng = random.Random(5)
     categories = [category.name for category in config.taxonomy.categories]
-    model = config.ollama.model
+    model = config.llm.model
     with Store(path) as store:
         for day_index in range(days):
             day = LAST_DAY - timedelta(days=days - 1 - day_index)

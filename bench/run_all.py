@@ -55,6 +55,32 @@ BENCHMARKS = {
             ),
         ],
     ),
+    "hosts": (
+        "bench_hosts.py",
+        [
+            (
+                "hosts_ratio",
+                "summarize wall ÷ ideal, 3 hosts at 1×/2×/4× (200 papers)",
+                "≤ 1.15",
+                lambda v: v <= 1.15,
+                "{:.3f}×",
+            ),
+            (
+                "kill_ratio",
+                "  fastest host killed half-way: after-kill ÷ ideal",
+                "≤ 1.3",
+                lambda v: v <= 1.3,
+                "{:.3f}×",
+            ),
+            (
+                "kill_complete",
+                "  … every paper stored, none answered twice",
+                "yes",
+                lambda v: v == 1.0,
+                "{:.0f}",
+            ),
+        ],
+    ),
     "rules": (
         "bench_rules.py",
         [

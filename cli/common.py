@@ -128,7 +128,10 @@ def open_for(
     args: argparse.Namespace, *, adjust: Callable[[Config], Config] | None = None
 ) -> Services:
     """The services for a command: `--config` (changed by `adjust`) and its store."""
-    return open_services(args.config, adjust=adjust)
+    services = open_services(args.config, adjust=adjust)
+    for note in services.config.deprecations:
+        say(note)
+    return services
 
 
 def add_out(parser: Any) -> None:

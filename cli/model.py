@@ -305,6 +305,12 @@ def print_summarize_stats(stats: Any, model: str, console: Console) -> None:
         ),
         soft_wrap=True,
     )
+    if len(stats.hosts) > 1 or stats.host_failures:
+        for host in stats.hosts:
+            speed = f" at {host.tokens_per_second:.1f} tokens/s" if host.tokens_per_second else ""
+            times = "once" if host.failures == 1 else f"{host.failures} times"
+            failed = f", failed {times} ({host.last_error})" if host.failures else ""
+            console.print(Text(f"  {host.url}: {host.answered} answers{speed}{failed}"))
     if stats.failed:
         console.print(
             Text(

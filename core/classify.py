@@ -2,19 +2,20 @@
 
 Every paper gets exactly one category, a confidence and the method that set it:
 
-- `llm`: several papers per request; Ollama's structured outputs constrain the answer to
+- `llm`: several papers per request; structured outputs (Ollama's `format`, an OpenAI-compatible
+  server's `response_format`) constrain the answer to
   a JSON schema whose category is an enum of the taxonomy's names, and the answer is
   validated (every paper exactly once, a known name). Papers are referred to by number,
   never joined back by title.
 - `rules`: the paper's arXiv categories and the keyword hints of each category in its
-  title and abstract (the `rules` method, also the fallback when Ollama is unreachable).
+  title and abstract (the `rules` method, also the fallback when no model host answers).
   Overlapping keywords resolve to the longest match ("vision-language model" is
   Multimodal, not Computer Vision or LLM). The hints are the fields' own vocabulary, not
   words of particular titles; bench/bench_rules.py scores them against labeled titles
   split by date.
 - `user`: a correction made in the TUI; it wins over everything and survives re-runs.
 
-`auto` classifies the day's digest selection with the model when Ollama answers (rules
+`auto` classifies the day's digest selection with the model when a model host answers (rules
 otherwise) and the rest of the day's papers with rules, so a day of hundreds of arXiv
 papers never waits on a laptop model; `llm` uses the model for every paper asked.
 """
@@ -33,7 +34,7 @@ from typing import Any
 from core.config import Config, TaxonomyConfig
 from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
-from core.llm import OllamaClient, make_client
+from core.llm import ModelClient, make_client
 from core.models import Paper
 from core.progress import StepProgress
 from core.prompts import classify_messages, classify_schema
@@ -324,7 +325,7 @@ def parse_answer(text: str, numbers: Iterable[int], names: Sequence[str]) -> dic
 async def _classify_with_model(
     items: list[_Item],
     config: Config,
-    client: OllamaClient,
+    client: ModelClient,
     on_batch: Callable[[list[_Item], dict[str, Verdict]], None],
 ) -> tuple[dict[str, Verdict], int]:
     """Verdicts by the model for `items` (batched, concurrent); (verdicts, invalid count).
@@ -418,7 +419,7 @@ def _pending(
     return todo, users, done
 
 
-async def _model_available(client: OllamaClient) -> str:
+async def _model_available(client: ModelClient) -> str:
     """Empty when the model can be asked, else why not (for the rules fallback)."""
     try:
         await client.ensure_ready()
@@ -433,7 +434,7 @@ async def classify_papers(
     paper_ids: Iterable[str],
     *,
     method: str = "auto",
-    client: OllamaClient | None = None,
+    client: ModelClient | None = None,
     on_progress: ProgressCallback | None = None,
     run_id: int | None = None,
     force: bool = False,
@@ -466,7 +467,7 @@ async def classify_day(
     day: date | str,
     *,
     method: str = "auto",
-    client: OllamaClient | None = None,
+    client: ModelClient | None = None,
     on_progress: ProgressCallback | None = None,
     run_id: int | None = None,
     force: bool = False,
@@ -498,7 +499,7 @@ async def _classify_ids(
     *,
     model_ids: set[str] | None,
     method: str,
-    client: OllamaClient | None,
+    client: ModelClient | None,
     on_progress: ProgressCallback | None,
     run_id: int | None,
     force: bool,
@@ -565,7 +566,7 @@ async def _classify_ids(
             except ModelError as error:
                 if method == "llm":
                     raise
-                # Ollama failed part way: what it answered is kept, rules do the rest.
+                # The model hosts failed part way: what it answered is kept, rules do the rest.
                 stats.fallback_reason = str(error)
             stats.requests = client.requests - requests_before
             todo_rules.extend(paper_id for paper_id in todo_model if paper_id not in by_model)
@@ -670,7 +671,7 @@ async def classify_titles(
     config: Config,
     *,
     method: str = "auto",
-    client: OllamaClient | None = None,
+    client: ModelClient | None = None,
 ) -> tuple[list[TitleVerdict], str]:
     """Categories for `entries` (dicts with title; optional abstract, url, arXiv categories
     with the primary first or a primary_category), without touching the store. Returns

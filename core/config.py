@@ -19,6 +19,7 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.errors import ConfigError
 from core.paths import AppDirs, app_dirs
@@ -126,10 +127,32 @@ class FetchConfig:
     hf_max_pages: int = ranged(1, 100)
 
 
+BACKENDS = ("ollama", "openai")
+
+
 @dataclass
-class OllamaConfig:
-    host: str
+class HostConfig:
+    """One model server of `[llm] hosts`, given as a table to set its own parallel slots."""
+
+    url: str
+    parallel: int = ranged(0, 64, default=0)
+    """Requests it answers at once (OLLAMA_NUM_PARALLEL, or the server's batch size);
+    0 means `llm.parallel`."""
+
+
+@dataclass(slots=True)
+class LLMConfig:
+    """`[llm]`: the model servers (one or more hosts of one backend) and how to ask them.
+
+    Slotted, so code that still sets the old `[ollama]` attribute `host` fails loudly
+    instead of being ignored.
+    """
+
+    backend: str
+    hosts: list[str | HostConfig]
     model: str
+    api_key_env: str
+    api_key_command: str
     num_ctx: int = ranged(512, 1_048_576)
     num_predict: int = ranged(1, 131_072)
     temperature: float = ranged(0, 2)
@@ -140,6 +163,72 @@ class OllamaConfig:
     timeout_seconds: float = ranged(0, 86400, above=True)
     retries: int = ranged(0, 20)
     backoff_seconds: float = ranged(0, 600)
+    max_cooldown_seconds: float = ranged(0, 86400)
+
+    def host_list(self) -> list[HostConfig]:
+        """Every host with its URL written out in full and its slots filled in.
+
+        For `ollama` a URL is read the way Ollama reads OLLAMA_HOST (a bare host gets port
+        11434, a bare `:port` means 127.0.0.1) and no hosts means $OLLAMA_HOST, else the
+        local default. For `openai` a URL without a path gets `/v1`, where every
+        OpenAI-compatible server answers.
+        """
+        given = [host if isinstance(host, HostConfig) else HostConfig(host) for host in self.hosts]
+        if not given and self.backend == "ollama":
+            given = [HostConfig(os.environ.get("OLLAMA_HOST", ""))]
+        normalize = _ollama_url if self.backend == "ollama" else _openai_url
+        return [
+            HostConfig(normalize(host.url), host.parallel or max(1, self.parallel))
+            for host in given
+        ]
+
+
+DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
+
+
+def _ollama_url(raw: str) -> str:
+    raw = raw.strip().rstrip("/")
+    if not raw:
+        return DEFAULT_OLLAMA_URL
+    if "://" in raw:
+        return raw
+    host_port, _, path = raw.partition("/")
+    if host_port.startswith(":"):
+        host_port = "127.0.0.1" + host_port
+    has_port = host_port.rsplit("]", 1)[-1].count(":") == 1 or (
+        not host_port.startswith("[") and host_port.count(":") == 1
+    )
+    if not has_port:
+        host_port += ":11434"
+    return f"http://{host_port}" + (f"/{path}" if path else "")
+
+
+def _openai_url(raw: str) -> str:
+    raw = raw.strip().rstrip("/")
+    if raw and "://" not in raw:
+        raw = f"http://{raw}"
+    parts = urlsplit(raw)
+    if parts.netloc and not parts.path:
+        raw += "/v1"
+    return raw
+
+
+@dataclass
+class _LegacyOllamaConfig:
+    """The keys the old `[ollama]` section had; read only to map them onto `[llm]`."""
+
+    host: str | None = None
+    model: str | None = None
+    num_ctx: int | None = ranged(512, 1_048_576, default=None)
+    num_predict: int | None = ranged(1, 131_072, default=None)
+    temperature: float | None = ranged(0, 2, default=None)
+    keep_alive: str | None = None
+    think: bool | None = None
+    parallel: int | None = ranged(1, 64, default=None)
+    connect_timeout_seconds: float | None = ranged(0, 600, above=True, default=None)
+    timeout_seconds: float | None = ranged(0, 86400, above=True, default=None)
+    retries: int | None = ranged(0, 20, default=None)
+    backoff_seconds: float | None = ranged(0, 600, default=None)
 
 
 @dataclass
@@ -228,7 +317,7 @@ class Config:
     general: GeneralConfig
     fetch: FetchConfig
     sources: list[SourceConfig]
-    ollama: OllamaConfig
+    llm: LLMConfig
     taxonomy: TaxonomyConfig
     classify: ClassifyConfig
     digest: DigestConfig
@@ -240,6 +329,13 @@ class Config:
     path: Path | None = field(default=None, metadata={"key": False})
     """The user's file that was read on top of the defaults, if any."""
     dirs: AppDirs = field(default_factory=app_dirs, metadata={"key": False})
+    deprecations: list[str] = field(default_factory=list, metadata={"key": False})
+    """One line per deprecated setting the user's file uses, naming its replacement."""
+
+    @property
+    def ollama(self) -> LLMConfig:
+        """Deprecated alias of `llm` (the section was `[ollama]` before several backends)."""
+        return self.llm
 
     def source(self, name: str) -> SourceConfig | None:
         """The configured source called `name`."""
@@ -255,7 +351,7 @@ _SECRET_KEYS = {
     "password": "set password_env (the name of an environment variable) or password_command",
     "smtp_password": "set password_env or password_command",
     "token": "put the token in an environment variable",
-    "api_key": "put the key in an environment variable",
+    "api_key": "set api_key_env (the name of an environment variable) or api_key_command",
 }
 
 
@@ -283,11 +379,20 @@ def load_config(path: Path | str | None = None) -> Config:
         user_path = next((p for p in config_search_paths() if p.is_file()), None)
     merged = defaults
     text = ""
+    deprecations: list[str] = []
     if user_path is not None:
         text = read_text_file(user_path, f"config {user_path}", max_bytes=MAX_CONFIG_BYTES)
-        merged = _overlay(defaults, _parse(text, str(user_path)))
+        user = _parse(text, str(user_path))
+        if "ollama" in user:
+            user = _from_legacy_ollama(user, text, user_path)
+            deprecations.append(
+                f'{user_path}: [ollama] is deprecated — rename it [llm] and write host = "…" '
+                'as hosts = ["…"] (backend = "ollama" is the default); the other keys stay'
+            )
+        merged = _overlay(defaults, user)
     config = _build(Config, merged, [], text, user_path)
     config.path = user_path
+    config.deprecations = deprecations
     _check(config, text, user_path)
     return config
 
@@ -331,6 +436,30 @@ def decode_utf8(data: bytes, what: str, *, max_bytes: int) -> str:
             f"{what}: not UTF-8 text (byte 0x{data[offset]:02x} at offset {offset}) — "
             "save it as UTF-8"
         ) from None
+
+
+def _from_legacy_ollama(user: dict[str, Any], text: str, path: Path) -> dict[str, Any]:
+    """The user's table with the old `[ollama]` section mapped onto `[llm]`.
+
+    `[ollama]` was one Ollama server: its `host` becomes the one entry of `hosts`, every
+    other key keeps its name. Both sections at once would be ambiguous, so that is an error.
+    """
+    if "llm" in user:
+        raise ConfigError(
+            f"{path}: both [llm] and the old [ollama] are set — move the [ollama] keys into "
+            '[llm] (host = "…" becomes hosts = ["…"]) and delete [ollama]'
+        )
+    legacy = _build(_LegacyOllamaConfig, user["ollama"], ["ollama"], text, path)
+    table = {
+        f.name: getattr(legacy, f.name)
+        for f in fields(_LegacyOllamaConfig)
+        if f.name != "host" and getattr(legacy, f.name) is not None
+    }
+    table["backend"] = "ollama"
+    if legacy.host and legacy.host.strip():
+        table["hosts"] = [legacy.host.strip()]
+    rest = {key: value for key, value in user.items() if key != "ollama"}
+    return {**rest, "llm": table}
 
 
 def _parse(text: str, origin: str) -> dict[str, Any]:
@@ -434,7 +563,12 @@ def _convert(hint: Any, value: Any, where: list[str | int], text: str, path: Pat
     origin = typing.get_origin(hint)
     if origin in (types.UnionType, typing.Union):
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return _convert(options[0], value, where, text, path)
+        # A table goes to the dataclass option (a host as {url = …}), anything else to the
+        # first plain one (a host as a string).
+        tables = [option for option in options if is_dataclass(option)]
+        plain = [option for option in options if not is_dataclass(option)]
+        chosen = (tables if isinstance(value, dict) else plain) or options
+        return _convert(chosen[0], value, where, text, path)
     if hint is SourceConfig:
         return _build_source(value, where, text, path)
     if is_dataclass(hint):
@@ -545,6 +679,7 @@ def _check(config: Config, text: str, path: Path | None) -> None:
                 path,
             )
         names.add(source.name)
+    _check_llm(config.llm, text, path)
     if config.classify.method not in ("auto", "llm", "rules"):
         raise _error(["classify", "method"], "must be auto, llm or rules", text, path)
     if config.email.security not in ("starttls", "tls", "none"):
@@ -577,3 +712,33 @@ def _check(config: Config, text: str, path: Path | None) -> None:
             text,
             path,
         ) from None
+
+
+def _check_llm(llm: LLMConfig, text: str, path: Path | None) -> None:
+    """The backend is known, and every host is a server URL given once."""
+    if llm.backend not in BACKENDS:
+        raise _error(["llm", "backend"], f"must be {' or '.join(BACKENDS)}", text, path)
+    if llm.backend == "openai" and not llm.hosts:
+        raise _error(
+            ["llm", "hosts"],
+            'is required for backend "openai" — the server\'s URL up to /v1, e.g. '
+            '["http://127.0.0.1:8000/v1"]',
+            text,
+            path,
+        )
+    if llm.parallel < 1:
+        raise _error(["llm", "parallel"], "must be at least 1", text, path)
+    seen: set[str] = set()
+    for index, (given, host) in enumerate(zip(llm.hosts, llm.host_list(), strict=False)):
+        where: list[str | int] = ["llm", "hosts", index]
+        raw = given.url if isinstance(given, HostConfig) else given
+        parts = urlsplit(host.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _error(
+                where, f"'{raw}' is not a server URL — write it as http://host:port", text, path
+            )
+        if isinstance(given, HostConfig) and given.parallel < 0:
+            raise _error([*where, "parallel"], "must be 0 (llm.parallel) or more", text, path)
+        if host.url in seen:
+            raise _error(where, f"'{raw}' is listed twice — give each server once", text, path)
+        seen.add(host.url)

@@ -76,10 +76,10 @@ async def run_demo(
     client: Any = None,
 ) -> DemoResult:
     """Every sample day through the pipeline (no email); the newest one summarized if Ollama answers."""
-    from core.llm import check_ollama
+    from core.llm import check_model_server
 
     if client is None:
-        ollama_ok, detail, _ = await check_ollama(services.config)
+        ollama_ok, detail, _ = await check_model_server(services.config)
     else:
         ollama_ok, detail = True, "the given model client"
     runs = []

@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from core.config import Config, load_config
 from core.errors import DailyAIError
@@ -42,6 +43,7 @@ async def run_checks(config_path: Path | str | None = None) -> list[Check]:
             else f"defaults only (no file at {config.dirs.config_file})",
         )
     ]
+    checks.extend(Check("deprecated", True, note) for note in config.deprecations)
     checks.append(check_store(config))
     checks.append(check_enrichment(config))
     checks.extend(await check_sources(config))
@@ -95,47 +97,99 @@ def check_enrichment(config: Config, store: Store | None = None) -> Check:
 
 
 async def check_model(config: Config) -> list[Check]:
-    """Ollama answers, the model is pulled, how fast it writes, and what the digest will take."""
-    from core.llm import make_client
+    """Every model host answers and has the model, how fast each writes, and what the
+    digest will take with all of them.
 
+    One host gives the lines "model server", "model" and "model speed"; several give a
+    line per host ("host <url>": reachable, model there, tokens/s) and "model speed" for
+    them together.
+    """
+    from core.llm import ServerStatus, make_client, server_name
+
+    llm = config.llm
     client = make_client(config)
-    model = config.ollama.model
     try:
-        try:
-            status = await client.status()
-        except DailyAIError as error:
-            return [Check("ollama", False, str(error))]
-        checks = [Check("ollama", True, f"Ollama {status.version} answers at {status.host}")]
-        if not status.model_pulled:
-            pulled = ", ".join(status.models) or "none"
+        answers = await client.statuses()
+        if len(client.hosts) == 1:
+            return await _check_one_host(config, client, answers[0][1])
+        checks = []
+        speeds: list[tuple[int, float]] = []
+        for host, answer in answers:
+            name = f"host {host.url}"
+            if not isinstance(answer, ServerStatus):
+                checks.append(Check(name, False, str(answer)))
+                continue
+            if not answer.model_pulled:
+                served = ", ".join(answer.models) or "none"
+                checks.append(Check(name, False, f"{host.backend.not_served()} (there: {served})"))
+                continue
+            detail = f"{server_name(llm, answer)} answers, '{llm.model}' is there"
+            try:
+                speed = (await client.measure_speed(host)).tokens_per_second
+            except DailyAIError as error:
+                checks.append(Check(name, False, f"{detail}, but it failed to answer: {error}"))
+                continue
+            if speed:
+                speeds.append((host.slots, speed))
+            context = _context_problem(llm.num_ctx, answer.context_length)
             checks.append(
                 Check(
-                    "model",
-                    False,
-                    f"'{model}' is not pulled — run `ollama pull {model}` (pulled: {pulled})",
+                    name,
+                    not context,
+                    f"{detail}, {host.slots} slot{'s' if host.slots != 1 else ''}"
+                    + (f", {speed:.1f} tokens/s" if speed else "")
+                    + context,
                 )
             )
+        if not speeds:
+            checks.append(Check("model speed", False, "no host answered with the model"))
             return checks
-        context = ""
-        if status.context_length and config.ollama.num_ctx > status.context_length:
-            context = (
-                f"; ollama.num_ctx {config.ollama.num_ctx} is more than its context of "
-                f"{status.context_length} — lower it"
-            )
-        checks.append(Check("model", not context, f"'{model}' is pulled{context}"))
-        try:
-            speed = (await client.measure_speed()).tokens_per_second
-        except DailyAIError as error:
-            checks.append(Check("model speed", False, str(error)))
-            return checks
-        checks.append(Check("model speed", True, _speed_detail(config, speed)))
+        fastest = max(speed for _, speed in speeds)
+        # The digest's pace: every slot of every answering host, each at its own speed.
+        slots = sum(count * speed / fastest for count, speed in speeds)
+        detail = _speed_detail(config, fastest, slots)
+        answering = f"{len(speeds)} of {len(client.hosts)} hosts answer"
+        checks.append(Check("model speed", True, f"{answering}; fastest {detail}"))
         return checks
     finally:
         await client.aclose()
 
 
-def _speed_detail(config: Config, speed: float | None) -> str:
-    """The measured speed and the run time it means for the latest day's digest."""
+async def _check_one_host(config: Config, client: Any, answer: Any) -> list[Check]:
+    """The checks of a single model host: the server, the model, its speed."""
+    from core.llm import ServerStatus, server_name
+
+    llm = config.llm
+    if not isinstance(answer, ServerStatus):
+        return [Check("model server", False, str(answer))]
+    host = client.hosts[0]
+    checks = [Check("model server", True, f"{server_name(llm, answer)} answers at {answer.host}")]
+    if not answer.model_pulled:
+        there = ", ".join(answer.models) or "none"
+        word = "pulled" if llm.backend == "ollama" else "served"
+        checks.append(Check("model", False, f"{host.backend.not_served()} ({word}: {there})"))
+        return checks
+    context = _context_problem(llm.num_ctx, answer.context_length)
+    word = "pulled" if llm.backend == "ollama" else "served"
+    checks.append(Check("model", not context, f"'{llm.model}' is {word}{context}"))
+    try:
+        speed = (await client.measure_speed(host)).tokens_per_second
+    except DailyAIError as error:
+        checks.append(Check("model speed", False, str(error)))
+        return checks
+    checks.append(Check("model speed", True, _speed_detail(config, speed, host.slots)))
+    return checks
+
+
+def _context_problem(num_ctx: int, context_length: int | None) -> str:
+    if context_length and num_ctx > context_length:
+        return f"; llm.num_ctx {num_ctx} is more than its context of {context_length} — lower it"
+    return ""
+
+
+def _speed_detail(config: Config, speed: float | None, slots: float) -> str:
+    """The measured speed and the run time it means for the latest day's digest, with
+    `slots` requests at that speed at once."""
     from core.summarize import estimate_seconds, plan_day, seconds_per_summary
 
     detail = f"{speed:.1f} tokens/s" if speed else "speed not reported"
@@ -150,7 +204,7 @@ def _speed_detail(config: Config, speed: float | None) -> str:
         return detail
     if plan.empty:
         return f"{detail}; the digest of {days[0][0]} is fully summarized"
-    seconds = estimate_seconds(plan, per_summary, config.ollama.parallel)
+    seconds = estimate_seconds(plan, per_summary, slots)
     if seconds is None:
         return detail
     return (

@@ -25,10 +25,7 @@ config, never from config.toml.
 from __future__ import annotations
 
 import asyncio
-import os
-import shlex
 import ssl
-import subprocess
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +51,7 @@ from core.report import (
     template_environment,
 )
 from core.sanitize import one_line
+from core.secrets import read_secret
 from core.store import Store
 
 HTML_LIMIT_BYTES = 100_000
@@ -342,28 +340,12 @@ def resolve_password(config: Config, password: str | None = None) -> str | None:
     """The SMTP password: given, else `$<email.password_env>`, else `email.password_command`."""
     if password:
         return password
-    variable = config.email.password_env.strip()
-    if variable and os.environ.get(variable):
-        return os.environ[variable]
-    command = config.email.password_command.strip()
-    if command:
-        try:
-            done = subprocess.run(
-                shlex.split(command), capture_output=True, text=True, timeout=30, check=False
-            )
-        except (OSError, ValueError, subprocess.TimeoutExpired) as error:
-            raise MailError(
-                f"email: password_command {command!r} could not run ({error}) — check the command"
-            ) from None
-        if done.returncode != 0:
-            detail = one_line(done.stderr, limit=160) or f"exit code {done.returncode}"
-            raise MailError(
-                f"email: password_command {command!r} failed ({detail}) — run it yourself to check"
-            )
-        secret = done.stdout.rstrip("\r\n")
-        if secret:
-            return secret
-    return None
+    return read_secret(
+        config.email.password_env,
+        config.email.password_command,
+        setting="email: password_command",
+        error=MailError,
+    )
 
 
 def recipients_from(config: Config, recipients: Sequence[str] | None) -> list[str]:

@@ -16,7 +16,7 @@ What this module guarantees:
   A report is current only for its category's papers and summaries of now
   (core.digest.report_state decides, for this plan and for every view). Other papers are
   summarized on demand (`summarize_paper`) or within `digest.time_budget_minutes`.
-- Up to `ollama.parallel` requests run at once; answers stream to `on_token`; progress
+- Up to `llm.parallel` requests per host run at once; answers stream to `on_token`; progress
   events carry an ETA from the measured speed (`StepProgress` from core.pipeline).
 - Model output never changes what is stored structurally: a summary is one plain
   paragraph, a report's headings are folded to the report's own level, and the papers a
@@ -49,7 +49,8 @@ from core.digest import (
 from core.errors import DailyAIError, ModelError
 from core.llm import (
     ChatResult,
-    OllamaClient,
+    HostReport,
+    ModelClient,
     PromptTooLongError,
     estimate_tokens,
     make_client,
@@ -86,6 +87,34 @@ TokenCallback = Callable[[str], None]
 
 
 @dataclass
+class HostTrail:
+    """Which model host wrote a summary or report, and the hosts that failed it first."""
+
+    host: str = ""
+    """The host whose answer was kept (or, when no answer passed the gate, the last one)."""
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    """(host, why) for each time a host failed a request and the work moved on."""
+    kept: bool = False
+
+    def add(self, result: ChatResult) -> None:
+        """Note an answer (and the hosts that failed before it)."""
+        self.failures.extend(result.failed_hosts)
+        if not self.kept:
+            self.host = result.host
+
+    def keep(self, result: ChatResult) -> None:
+        """The answer that is stored came from `result`'s host."""
+        self.host, self.kept = result.host, True
+
+    def rows(self, work: str, status: str) -> list[tuple[str, str, str, str]]:
+        """(host, work, outcome, detail) rows for the run ledger (Store.record_model_work)."""
+        rows = [(host, work, "failed", why) for host, why in self.failures]
+        if self.host:
+            rows.append((self.host, work, "wrote", status))
+        return rows
+
+
+@dataclass
 class PaperSummary:
     """One paper's summary as a run left it (the fields of digest.SummaryState and more)."""
 
@@ -101,6 +130,8 @@ class PaperSummary:
     """Already stored under the current key: no request was made."""
     output_tokens: int | None = None
     duration_ms: int | None = None
+    trail: HostTrail = field(default_factory=HostTrail)
+    """Which host wrote it, and which failed on the way."""
 
 
 @dataclass
@@ -128,6 +159,10 @@ class SummarizeStats:
     reports_cached: int = 0
     reports_pending: int = 0
     requests: int = 0
+    host_failures: int = 0
+    """Requests a host failed that then went to another host (or the same, later)."""
+    hosts: list[HostReport] = field(default_factory=list)
+    """What each model host answered and how often it failed."""
     tokens_per_second: float | None = None
     estimate_seconds: float | None = None
     """The run time estimated before starting."""
@@ -159,6 +194,9 @@ class SummarizeStats:
             "reports_pending": self.reports_pending,
             "requests": self.requests,
         }
+        if len(self.hosts) > 1 or self.host_failures:
+            counts["hosts"] = len(self.hosts)
+            counts["host_failures"] = self.host_failures
         if self.tokens_per_second:
             counts["tokens_per_second"] = round(self.tokens_per_second, 1)
         if self.estimate_seconds is not None:
@@ -216,12 +254,12 @@ def first_sentence(text: str) -> str:
 
 
 def _summary_key(paper: Paper, config: Config) -> dict[str, str]:
-    return dataclasses.asdict(SummaryKey.of(paper, config.ollama.model))
+    return dataclasses.asdict(SummaryKey.of(paper, config.llm.model))
 
 
 def cached_summary(store: Store, config: Config, paper: Paper) -> PaperSummary | None:
     """The stored summary that passed the gate under the paper's current key, if any."""
-    state = summary_states(store, config.ollama.model, [paper])[paper.id]
+    state = summary_states(store, config.llm.model, [paper])[paper.id]
     if state.status != "ok":
         return None
     return PaperSummary(
@@ -246,10 +284,10 @@ def _detail(problem: Problem) -> str:
 
 
 def _fitting_abstract(
-    client: OllamaClient, title: str, abstract: str, config: Config
+    client: ModelClient, title: str, abstract: str, config: Config
 ) -> tuple[str, bool]:
     """The abstract, cut at the end if needed so the prompt fits num_ctx; (text, was cut)."""
-    budget = min(config.ollama.num_predict, SUMMARY_MAX_TOKENS)
+    budget = min(config.llm.num_predict, SUMMARY_MAX_TOKENS)
     # Room for the longest prompt a retry can send: the glossary and every retry reason.
     worst = [(code, "") for code in RETRY_REASONS]
     glossary = config.summaries.glossary
@@ -265,7 +303,7 @@ def _fitting_abstract(
 async def _write_summary(
     store: Store,
     config: Config,
-    client: OllamaClient,
+    client: ModelClient,
     paper: Paper,
     *,
     on_token: TokenCallback | None = None,
@@ -285,10 +323,11 @@ async def _write_summary(
     glossary = config.summaries.glossary
     abstract, cut = _fitting_abstract(client, paper.title, paper.abstract, config)
     if not abstract:
-        reason = "the prompt does not fit ollama.num_ctx even without the abstract — raise num_ctx"
+        reason = "the prompt does not fit llm.num_ctx even without the abstract — raise num_ctx"
         store.save_summary(paper.id, **key, status="failed", reason=reason, attempts=0)
         return PaperSummary(paper.id, "failed", reason=reason, model=client.model)
     attempts = max(1, config.summaries.max_attempts)
+    trail = HostTrail()
     best: tuple[str, GateResult, ChatResult] | None = None
     last_reason = ""
     retry: list[tuple[str, str]] = []
@@ -302,12 +341,13 @@ async def _write_summary(
             result = await client.chat(
                 messages,
                 on_token=on_token,
-                num_predict=min(config.ollama.num_predict, SUMMARY_MAX_TOKENS),
+                num_predict=min(config.llm.num_predict, SUMMARY_MAX_TOKENS),
                 on_restart=(lambda a=attempt: on_attempt(a)) if on_attempt is not None else None,
             )
         except PromptTooLongError as error:
             last_reason = str(error)
             break
+        trail.add(result)
         duration_ms += result.duration_ms or 0
         text = clean_summary(result.text)
         gate = check_summary(
@@ -322,7 +362,7 @@ async def _write_summary(
                 Problem(
                     "truncated",
                     f"Ollama cut the prompt (sent about {result.prompt_estimate} tokens, the "
-                    f"model saw {result.prompt_tokens}) — raise ollama.num_ctx",
+                    f"model saw {result.prompt_tokens}) — raise llm.num_ctx",
                 )
             )
             # The model's tokenizer counts more than estimated: send less next time.
@@ -331,6 +371,7 @@ async def _write_summary(
             gate.flags.append(Problem("sentences", "the answer hit num_predict and was cut off"))
         if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):
             best = (text, gate, result)
+            trail.keep(result)
         if gate.clean:
             break
         last_reason = gate.reason or "; ".join(gate.flag_texts)
@@ -345,7 +386,12 @@ async def _write_summary(
             duration_ms=duration_ms,
         )
         return PaperSummary(
-            paper.id, "failed", reason=last_reason, model=client.model, attempts=attempt
+            paper.id,
+            "failed",
+            reason=last_reason,
+            model=client.model,
+            attempts=attempt,
+            trail=trail,
         )
     text, gate, result = best
     flags = gate.flag_texts + (["abstract shortened to fit num_ctx"] if cut else [])
@@ -369,6 +415,7 @@ async def _write_summary(
         attempts=attempt,
         output_tokens=result.output_tokens,
         duration_ms=duration_ms,
+        trail=trail,
     )
 
 
@@ -377,7 +424,7 @@ async def summarize_paper(
     config: Config,
     paper_id: str,
     *,
-    client: OllamaClient | None = None,
+    client: ModelClient | None = None,
     force: bool = False,
     on_token: TokenCallback | None = None,
     on_attempt: Callable[[int], None] | None = None,
@@ -408,7 +455,7 @@ async def summarize_paper(
 
 
 def _fit_report(
-    client: OllamaClient,
+    client: ModelClient,
     category: str,
     inputs: Sequence[ReportInput],
     glossary: dict[str, str],
@@ -477,7 +524,7 @@ def _fit_report(
             named -= 1
         else:
             raise PromptTooLongError(
-                f"even one paper does not fit ollama.num_ctx = {client.config.num_ctx} for a"
+                f"even one paper does not fit llm.num_ctx = {client.config.num_ctx} for a"
                 " report — raise num_ctx"
             )
     flags = ["built from shortened summaries to fit num_ctx"]
@@ -491,21 +538,22 @@ def _fit_report(
 async def _write_report(
     store: Store,
     config: Config,
-    client: OllamaClient,
+    client: ModelClient,
     day: str,
     category: str,
     inputs: Sequence[ReportInput],
     *,
     on_token: TokenCallback | None = None,
-) -> str:
-    """Write (and store) a category's report from its papers' summaries; its status.
+) -> tuple[str, HostTrail]:
+    """Write (and store) a category's report from its papers' summaries; its status, and
+    which host wrote it.
 
     `inputs` are all the category's papers (digest.report_inputs): those with a summary
     that passed the gate are sent, without the sentences that hold numbers not in their
     abstracts; the report's own numbers are checked against those abstracts.
     """
     key = {
-        "model": config.ollama.model,
+        "model": config.llm.model,
         "prompt_version": REPORT_PROMPT_VERSION,
         "inputs_hash": report_inputs_hash(category, inputs),
         "inputs": [(item.paper_id, item.state) for item in inputs],
@@ -514,11 +562,12 @@ async def _write_report(
     if not usable:
         reason = "no summary of this category passed the gate, so there is nothing to build from"
         store.save_category_report(day, category, **key, status="failed", reason=reason, attempts=0)
-        return "failed"
+        return "failed", HostTrail()
     glossary = config.summaries.glossary
     names = [short_name(item.title) for item in usable]
     retry: list[tuple[str, str]] = []
     scale = 1.0
+    trail = HostTrail()
     best: tuple[str, GateResult, list[str], list[str]] | None = None
     last_reason = ""
     attempt = 0
@@ -528,6 +577,7 @@ async def _write_report(
             client, category, usable, glossary, retry, scale
         )
         result = await client.chat(messages, on_token=on_token)
+        trail.add(result)
         text = clean_report(result.text)
         sent = [item for item in usable if item.paper_id in set(sent_ids)]
         gate = check_report(
@@ -547,11 +597,12 @@ async def _write_report(
                 Problem(
                     "truncated",
                     f"Ollama cut the prompt (sent about {result.prompt_estimate} tokens, the "
-                    f"model saw {result.prompt_tokens}) — raise ollama.num_ctx",
+                    f"model saw {result.prompt_tokens}) — raise llm.num_ctx",
                 )
             )
         if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):
             best = (text, gate, sent_ids, fit_flags)
+            trail.keep(result)
         if gate.clean:
             break
         last_reason = gate.reason or "; ".join(gate.flag_texts)
@@ -566,7 +617,7 @@ async def _write_report(
             paper_ids=[item.paper_id for item in usable],
             attempts=attempt,
         )
-        return "failed"
+        return "failed", trail
     text, gate, sent_ids, fit_flags = best
     store.save_category_report(
         day,
@@ -578,7 +629,7 @@ async def _write_report(
         paper_ids=sent_ids,
         attempts=attempt,
     )
-    return "ok"
+    return "ok", trail
 
 
 def _input_flags(usable: Sequence[ReportInput], sent_ids: Sequence[str]) -> list[str]:
@@ -658,7 +709,7 @@ def plan_day(
             if item is not None:
                 status = item.summary.status
             else:
-                status = summary_states(store, config.ollama.model, [paper])[paper.id].status
+                status = summary_states(store, config.llm.model, [paper])[paper.id].status
             if force or status != "ok":
                 plan.summaries.append(paper)
             else:
@@ -708,7 +759,7 @@ def _report_inputs(
 ) -> list[ReportInput]:
     """The category's papers with their summaries as stored now (after this run's work)."""
     papers = [member.paper for member in members]
-    return report_inputs(papers, summary_states(store, config.ollama.model, papers))
+    return report_inputs(papers, summary_states(store, config.llm.model, papers))
 
 
 def seconds_per_summary(
@@ -719,7 +770,7 @@ def seconds_per_summary(
     The median time of the model's recent summaries when there are some; else the
     expected summary length at the measured speed; None when nothing was measured.
     """
-    timings = [ms for ms, _ in store.summary_timings(config.ollama.model) if ms]
+    timings = [ms for ms, _ in store.summary_timings(config.llm.model) if ms]
     if len(timings) >= 3:
         return statistics.median(timings) / 1000
     if tokens_per_second:
@@ -727,7 +778,7 @@ def seconds_per_summary(
     return None
 
 
-def estimate_seconds(plan: SummaryPlan, per_summary: float | None, parallel: int) -> float | None:
+def estimate_seconds(plan: SummaryPlan, per_summary: float | None, parallel: float) -> float | None:
     """The selection's run time: its work at the measured pace, spread over `parallel`."""
     if per_summary is None:
         return None
@@ -741,7 +792,7 @@ class _DayRun:
         self,
         store: Store,
         config: Config,
-        client: OllamaClient,
+        client: ModelClient,
         day: str,
         plan: SummaryPlan,
         stats: SummarizeStats,
@@ -749,9 +800,10 @@ class _DayRun:
         on_token: Callable[[str, str], None] | None,
         clock: Callable[[], float],
         force: bool = False,
+        run_id: int | None = None,
     ) -> None:
         self.store, self.config, self.client, self.day = store, config, client, day
-        self.force = force
+        self.force, self.run_id = force, run_id
         self.plan, self.stats, self.report, self.on_token = plan, stats, report, on_token
         self.clock = clock
         self.ready: list[_Job] = [_Job("summary", p.id, p) for p in plan.summaries]
@@ -814,7 +866,7 @@ class _DayRun:
                 if isinstance(error, PromptTooLongError) and job.kind == "report":
                     self._save_report_failure(job.key, str(error))
                 else:
-                    # Ollama is down or failing: finish what runs, start nothing new.
+                    # No host can answer: finish what runs, start nothing new.
                     self.stop_reason = str(error)
             except Exception as error:
                 self.stop_reason = one_line(str(error)) or type(error).__name__
@@ -829,7 +881,7 @@ class _DayRun:
         self.store.save_category_report(
             self.day,
             category,
-            model=self.config.ollama.model,
+            model=self.config.llm.model,
             prompt_version=REPORT_PROMPT_VERSION,
             inputs_hash=report_inputs_hash(category, inputs),
             status="failed",
@@ -851,7 +903,7 @@ class _DayRun:
                 self.stats.reports_cached += 1
                 self._finished(REPORT_UNITS, f"report {job.key}: current")
                 return
-            status = await _write_report(
+            status, trail = await _write_report(
                 self.store,
                 self.config,
                 self.client,
@@ -860,6 +912,7 @@ class _DayRun:
                 inputs,
                 on_token=self._token_sink(f"report:{job.key}"),
             )
+            self._record_hosts(trail, f"report:{job.key}", status)
             if status == "ok":
                 self.stats.reports_written += 1
             else:
@@ -870,6 +923,7 @@ class _DayRun:
         result = await _write_summary(
             self.store, self.config, self.client, job.paper, on_token=self._token_sink(job.key)
         )
+        self._record_hosts(result.trail, f"summary:{job.key}", result.status)
         if result.status == "ok":
             self.stats.passed += 1
             self.stats.flagged += 1 if result.flags else 0
@@ -886,10 +940,16 @@ class _DayRun:
                 if not plan.waiting:
                     self.ready.insert(0, _Job("report", category))
 
+    def _record_hosts(self, trail: HostTrail, work: str, status: str) -> None:
+        """Note in the run ledger which host wrote this work and which hosts failed it."""
+        self.stats.host_failures += len(trail.failures)
+        if self.run_id is not None and (rows := trail.rows(work, status)):
+            self.store.record_model_work(self.run_id, rows)
+
     def _report_current(self, category: str, inputs: Sequence[ReportInput]) -> bool:
         reports = [
             report
-            for report in self.store.category_reports(self.day, self.config.ollama.model)
+            for report in self.store.category_reports(self.day, self.config.llm.model)
             if report.category == category
         ]
         return report_state(reports, category, inputs).status == "ok"
@@ -919,7 +979,7 @@ async def summarize_day(
     config: Config,
     day: date | str,
     *,
-    client: OllamaClient | None = None,
+    client: ModelClient | None = None,
     category: str | None = None,
     paper_ids: Sequence[str] | None = None,
     force: bool = False,
@@ -937,7 +997,7 @@ async def summarize_day(
     `on_token(paper_id or "report:<category>", piece)`. With `run_id`, the run's ledger
     gets a "summarize" step with the counts (passed, retried, failed, …).
 
-    Raises ModelError when Ollama cannot be reached or the model is not pulled before
+    Raises ModelError when no model host can be reached or has the model before
     anything was done; if it fails mid-run, the run stops, keeps what was made, and says
     why in `stopped_reason` (the rest stays pending for the next run).
     """
@@ -979,7 +1039,7 @@ async def summarize_day(
             )
         )
         day_run = _DayRun(
-            store, config, client, day_text, plan, stats, report, on_token, clock, force
+            store, config, client, day_text, plan, stats, report, on_token, clock, force, run_id
         )
         await day_run.run()
         stats.stopped_reason = day_run.stop_reason
@@ -993,6 +1053,7 @@ async def summarize_day(
         raise
     finally:
         stats.tokens_per_second = client.tokens_per_second
+        stats.hosts = client.host_reports()
         if own:
             await client.aclose()
     stats.requests = client.requests - requests_before
@@ -1034,6 +1095,7 @@ def _step(
 
 
 __all__ = [
+    "HostTrail",
     "PaperSummary",
     "SummarizeStats",
     "SummaryPlan",

@@ -17,6 +17,21 @@ which answers the way Ollama does (../shared/reference/facts.md §1):
 - A parallel-request limit like OLLAMA_NUM_PARALLEL (requests beyond it wait in a queue of
   `max_queue`, then get 503) and a fixed delay per generated token.
 
+- The OpenAI-compatible routes every OpenAI-compatible server has (vLLM, llama.cpp,
+  LM Studio, LiteLLM, and Ollama's own `/v1`): `/v1/chat/completions` streamed as
+  server-sent events (`data: {chunk}` with `choices[0].delta.content`, a last chunk with
+  `usage` when `stream_options.include_usage` is set, `data: [DONE]`) or whole;
+  `response_format` with a JSON schema; `/v1/models` (with vLLM's `max_model_len`);
+  `/v1/embeddings` (and Ollama's `/api/embed`). Errors come in the body shape of
+  `error_style`: "vllm" (`{"error": {"message", "type", "param", "code": 404}}`; a refused
+  key is `{"error": "Unauthorized"}`, as vLLM's --api-key check answers) or "litellm"
+  (`{"error": {…, "code": "429"}}`); a prompt longer than `context_length` is refused with
+  vLLM's "This model's maximum context length is …" (400); `rate_limited` answers 429 with
+  Retry-After; an error in the middle of a stream is a `data: {"error": …}` line. With
+  `api_key` set, `/v1` wants `Authorization: Bearer <key>`.
+- `kill()` ends the server like a killed process: in-flight answers stop mid-stream and
+  the port refuses connections; a new stand-in on the same `port` is the host coming back.
+
 Answers are deterministic Korean built from the prompt. A `mode` makes them break the
 Korean gate on demand (hanja, english, vietnamese, invented_numbers) or fail
 (error_midstream, busy_503, missing_model, slow, bad_json), for every request, for the next
@@ -32,9 +47,12 @@ Use it as a context manager (`with OllamaStandin() as standin: standin.url`), th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import re
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -55,9 +73,16 @@ MODES = (
     "slow",
     "bad_json",
     "obey_injection",
+    "rate_limited",
+    "server_error",
 )
 BUSY_MESSAGE = "server busy, please try again.  maximum pending requests exceeded"
 MIDSTREAM_MESSAGE = "an error was encountered while running the model: unexpected EOF"
+# LiteLLM's parallel-request limiter (litellm/proxy/hooks/parallel_request_limiter.py).
+RATE_LIMIT_MESSAGE = "Max parallel request limit reached. Hit limit for api_key: 3ec1…"
+# LiteLLM's answer to a key it does not know (litellm/proxy/auth/user_api_key_auth.py).
+LITELLM_AUTH_MESSAGE = "Authentication Error, Invalid proxy server token passed."
+SERVER_ERROR_MESSAGE = "EngineCore encountered an issue. See stack trace for the root cause."
 INVENTED_NUMBER = "93.7%"
 DEFAULT_NUM_CTX = 4096
 
@@ -84,6 +109,19 @@ class RecordedRequest:
     method: str
     path: str
     body: dict[str, Any]
+
+    @property
+    def schema(self) -> Any:
+        """The JSON schema the answer must follow: Ollama's `format`, OpenAI's
+        `response_format.json_schema.schema`, or "json" / None."""
+        if "format" in self.body:
+            return self.body["format"]
+        response_format = self.body.get("response_format") or {}
+        if response_format.get("type") == "json_schema":
+            return (response_format.get("json_schema") or {}).get("schema")
+        if response_format.get("type") == "json_object":
+            return "json"
+        return None
 
     @property
     def text(self) -> str:
@@ -120,6 +158,14 @@ class OllamaStandin:
     context_length: int = 131072
     version: str = "0.13.0"
     port: int = 0
+    api_key: str | None = None
+    """When set, the /v1 routes want `Authorization: Bearer <api_key>`."""
+    error_style: str = "vllm"
+    """The body shape of /v1 errors: "vllm" or "litellm"."""
+    owned_by: str = "vllm"
+    """What /v1/models says serves the models."""
+    retry_after: str = "7"
+    """The Retry-After header of a 429 (mode rate_limited)."""
 
     url: str = ""
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -128,6 +174,8 @@ class OllamaStandin:
     timeline: list[tuple[float, float]] = field(default_factory=list)
     """(start, end) on time.monotonic() of each answer that held a slot."""
     eval_tokens: int = 0
+    answered: list[RecordedRequest] = field(default_factory=list)
+    """The requests whose answer was sent whole (their final chunk written)."""
     active: int = 0
     max_active: int = 0
     in_flight: int = 0
@@ -149,8 +197,7 @@ class OllamaStandin:
     # --- lifecycle ------------------------------------------------------------------
 
     def start(self) -> OllamaStandin:
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", self.port), _handler(self))
         host, port = self._server.server_address[:2]
         self.url = f"http://{host}:{port}"
         self._thread = threading.Thread(
@@ -166,6 +213,10 @@ class OllamaStandin:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def kill(self) -> None:
+        """End like a killed server: answers in flight stop mid-stream, the port refuses."""
+        self.stop()
 
     def __enter__(self) -> OllamaStandin:
         return self.start()
@@ -207,8 +258,8 @@ class OllamaStandin:
 
     @property
     def model_requests(self) -> list[RecordedRequest]:
-        """The chat and generate requests received."""
-        return [r for r in self.requests if r.path in ("/api/chat", "/api/generate")]
+        """The chat and generate requests received (Ollama's and the OpenAI ones)."""
+        return [r for r in self.requests if r.path in _MODEL_PATHS]
 
     @property
     def request_count(self) -> int:
@@ -220,6 +271,7 @@ class OllamaStandin:
             self.busy_seconds = 0.0
             self.timeline.clear()
             self.eval_tokens = 0
+            self.answered.clear()
             self.max_active = self.active
             self.max_in_flight = self.in_flight
 
@@ -240,8 +292,7 @@ class OllamaStandin:
 
     def answer(self, request: RecordedRequest, mode: str) -> str:
         """The text of the answer to a chat or generate request."""
-        body = request.body
-        fmt = body.get("format")
+        fmt = request.schema
         text = request.text
         if isinstance(fmt, dict):
             return json.dumps(_structured(fmt, text, mode), ensure_ascii=False)
@@ -426,6 +477,19 @@ def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
+_MODEL_PATHS = ("/api/chat", "/api/generate", "/v1/chat/completions")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (a timeout test, a failover, a killed stand-in) is normal.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -436,21 +500,47 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
 
         # -- plumbing --
 
-        def _json(self, status: int, payload: Any) -> None:
+        def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(payload, ensure_ascii=False).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
 
         def _error(self, status: int, message: str) -> None:
             self._json(status, {"error": message})
 
+        def _openai_error(
+            self,
+            status: int,
+            message: str,
+            kind: str,
+            headers: dict[str, str] | None = None,
+        ) -> None:
+            """An error body as vLLM or LiteLLM sends it (`error_style`)."""
+            if standin.error_style == "litellm":
+                body = {"error": {"message": message, "type": kind, "param": "None"}}
+                body["error"]["code"] = str(status)
+            else:
+                body = {"error": {"message": message, "type": kind, "param": None}}
+                body["error"]["code"] = status
+            self._json(status, body, headers)
+
         def _chunk(self, payload: dict[str, Any]) -> None:
             data = json.dumps(payload, ensure_ascii=False).encode() + b"\n"
+            self._raw_chunk(data)
+
+        def _raw_chunk(self, data: bytes) -> None:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
+
+        def _event(self, payload: dict[str, Any] | str) -> None:
+            """One server-sent event: `data: {json}` (or `data: [DONE]`) and a blank line."""
+            data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+            self._raw_chunk(f"data: {data}\n\n".encode())
 
         def _record(self, body: dict[str, Any]) -> RecordedRequest:
             request = RecordedRequest(self.command, self.path, body)
@@ -467,6 +557,18 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 return None
             return body if isinstance(body, dict) else None
 
+        def _authorized(self) -> bool:
+            """The /v1 routes' key check, answering 401 as vLLM or LiteLLM do."""
+            if standin.api_key is None or not self.path.startswith("/v1/"):
+                return True
+            if self.headers.get("Authorization", "") == f"Bearer {standin.api_key}":
+                return True
+            if standin.error_style == "litellm":
+                self._openai_error(401, LITELLM_AUTH_MESSAGE, "auth_error")
+            else:
+                self._json(401, {"error": "Unauthorized"})  # vLLM's AuthenticationMiddleware
+            return False
+
         # -- routes --
 
         def _stopped(self) -> bool:
@@ -480,6 +582,8 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
             if self._stopped():
                 return
             self._record({})
+            if not self._authorized():
+                return
             if self.path == "/api/version":
                 self._json(200, {"version": standin.version})
             elif self.path == "/api/tags":
@@ -488,6 +592,24 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 ]})  # fmt: skip
             elif self.path == "/api/ps":
                 self._json(200, {"models": []})
+            elif self.path == "/v1/models":
+                served = [] if standin.mode == "missing_model" else list(standin.models)
+                self._json(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [
+                            {
+                                "id": name,
+                                "object": "model",
+                                "created": 1767225600,
+                                "owned_by": standin.owned_by,
+                                "max_model_len": standin.context_length,
+                            }
+                            for name in served
+                        ],
+                    },
+                )
             elif self.path == "/":
                 data = b"Ollama is running"
                 self.send_response(200)
@@ -507,6 +629,8 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 self._error(400, "invalid character in JSON body")
                 return
             request = self._record(body)
+            if not self._authorized():
+                return
             if self.path == "/api/show":
                 name = body.get("model") or body.get("name") or ""
                 if not self._known(name):
@@ -514,7 +638,11 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                     return
                 self._json(200, _show(name, standin))
             elif self.path in ("/api/chat", "/api/generate"):
-                self._generate(request)
+                self._generate(request, openai=False)
+            elif self.path == "/v1/chat/completions":
+                self._generate(request, openai=True)
+            elif self.path in ("/api/embed", "/v1/embeddings"):
+                self._embed(request)
             else:
                 self._not_found()
 
@@ -532,7 +660,46 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
             wanted = name if ":" in name else f"{name}:latest"
             return wanted in standin.models
 
-        def _generate(self, request: RecordedRequest) -> None:
+        def _missing_model(self, model: str, openai: bool) -> None:
+            if not openai:
+                self._error(404, f"model '{model}' not found")
+            elif standin.error_style == "litellm":
+                self._openai_error(
+                    400,
+                    f"{{'error': '/chat/completions: Invalid model name passed in model={model}."
+                    " Call `/v1/models` to view available models for your key.'}",
+                    "None",
+                )
+            else:
+                self._openai_error(404, f"The model `{model}` does not exist.", "NotFoundError")
+
+        def _embed(self, request: RecordedRequest) -> None:
+            body = request.body
+            model = body.get("model") or ""
+            openai = self.path.startswith("/v1/")
+            if not self._known(model):
+                self._missing_model(model, openai)
+                return
+            given = body.get("input")
+            texts = [given] if isinstance(given, str) else list(given or [])
+            vectors = [_vector(text) for text in texts]
+            if openai:
+                self._json(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [
+                            {"object": "embedding", "index": index, "embedding": vector}
+                            for index, vector in enumerate(vectors)
+                        ],
+                        "model": model,
+                        "usage": {"prompt_tokens": sum(count_tokens(t) for t in texts)},
+                    },
+                )
+            else:
+                self._json(200, {"model": model, "embeddings": vectors})
+
+        def _generate(self, request: RecordedRequest, *, openai: bool) -> None:
             body = request.body
             model = body.get("model") or ""
             if not model:
@@ -540,14 +707,38 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 return
             mode = standin._mode_for(request)
             if mode == "missing_model" or not self._known(model):
-                self._error(404, f"model '{model}' not found")
+                self._missing_model(model, openai)
                 return
-            if body.get("think") is True and model not in standin.thinking_models:
+            if not openai and body.get("think") is True and model not in standin.thinking_models:
                 self._error(400, f'"{model}" does not support thinking')
                 return
             if mode == "busy_503":
-                self._error(503, BUSY_MESSAGE)
+                if openai:
+                    self._openai_error(503, BUSY_MESSAGE, "ServiceUnavailableError")
+                else:
+                    self._error(503, BUSY_MESSAGE)
                 return
+            if mode == "rate_limited":
+                self._openai_error(
+                    429, RATE_LIMIT_MESSAGE, "None", {"Retry-After": standin.retry_after}
+                )
+                return
+            if mode == "server_error":
+                self._openai_error(500, SERVER_ERROR_MESSAGE, "InternalServerError")
+                return
+            if openai:
+                wanted = count_tokens(request.text) + int(body.get("max_tokens") or 0)
+                if wanted > standin.context_length:
+                    prompt = count_tokens(request.text)
+                    self._openai_error(
+                        400,
+                        f"This model's maximum context length is {standin.context_length} "
+                        f"tokens. However, you requested {wanted} tokens ({prompt} in the "
+                        f"messages, {wanted - prompt} in the completion). Please reduce the "
+                        "length of the messages or completion.",
+                        "BadRequestError",
+                    )
+                    return
             with standin._changed:
                 must_wait = standin.active >= max(1, standin.parallel)
                 if must_wait and standin._waiting >= standin.max_queue:
@@ -559,18 +750,32 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                     standin.max_in_flight = max(standin.max_in_flight, standin.in_flight)
                     # Like OLLAMA_NUM_PARALLEL: beyond `parallel`, requests wait their turn.
                     while standin.active >= max(1, standin.parallel):
-                        standin._changed.wait()
+                        if standin._stop.is_set():
+                            break
+                        standin._changed.wait(0.05)
                     standin._waiting -= 1
                     standin.active += 1
                     standin.max_active = max(standin.max_active, standin.active)
                     standin._changed.notify_all()
+            if not queue_full and self._killed():
+                with standin._changed:
+                    standin.active -= 1
+                    standin.in_flight -= 1
+                    standin._changed.notify_all()
+                return
             if queue_full:
-                self._error(503, BUSY_MESSAGE)
+                if openai:
+                    self._openai_error(503, BUSY_MESSAGE, "ServiceUnavailableError")
+                else:
+                    self._error(503, BUSY_MESSAGE)
                 return
             started = time.monotonic()
             try:
                 standin._paused.wait()
-                self._answer(request, mode, model, started)
+                if openai:
+                    self._answer_openai(request, mode, model, started)
+                else:
+                    self._answer(request, mode, model, started)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test): like Ollama, stop generating
             finally:
@@ -582,6 +787,30 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                     standin.in_flight -= 1
                     standin.busy_seconds += busy
                     standin._changed.notify_all()
+
+        def _killed(self) -> bool:
+            """Stopped mid-answer: drop the connection the way a killed process does."""
+            if not standin._stop.is_set():
+                return False
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return True
+
+        def _tokens(self, request: RecordedRequest, mode: str, limit: int) -> tuple[list[str], str]:
+            """The answer's tokens (after the prompt was read) and why it ended."""
+            if standin.prompt_token_delay:
+                time.sleep(count_tokens(request.text) * standin.prompt_token_delay)
+            tokens = tokenize(standin.answer(request, mode))
+            if 0 < limit < len(tokens):
+                return tokens[:limit], "length"
+            return tokens, "stop"
+
+        def _pace(self, eval_started: float, index: int) -> None:
+            if standin.token_delay:
+                lag = eval_started + (index + 1) * standin.token_delay - time.monotonic()
+                if lag > 0:
+                    time.sleep(lag)
 
         def _answer(self, request: RecordedRequest, mode: str, model: str, started: float) -> None:
             body = request.body
@@ -610,10 +839,9 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
             eval_started = time.monotonic()
             for index, token in enumerate(tokens):
-                if standin.token_delay:
-                    lag = eval_started + (index + 1) * standin.token_delay - time.monotonic()
-                    if lag > 0:
-                        time.sleep(lag)
+                self._pace(eval_started, index)
+                if self._killed():
+                    return
                 if stream:
                     if mode == "error_midstream" and index == min(3, len(tokens) - 1):
                         self._chunk({"error": MIDSTREAM_MESSAGE})
@@ -624,8 +852,6 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
             if not stream and mode == "error_midstream":
                 self._error(500, MIDSTREAM_MESSAGE)
                 return
-            with standin._lock:
-                standin.eval_tokens += len(tokens)
             final = _piece(model, chat, "" if stream else "".join(tokens), done=True)
             final.update(
                 done_reason=done_reason,
@@ -642,8 +868,92 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
             else:
                 self._json(200, final)
+            self._finished(request, len(tokens))
+
+        def _finished(self, request: RecordedRequest, tokens: int) -> None:
+            with standin._lock:
+                standin.eval_tokens += tokens
+                standin.answered.append(request)
+
+        def _answer_openai(
+            self, request: RecordedRequest, mode: str, model: str, started: float
+        ) -> None:
+            """/v1/chat/completions: SSE chunks, the usage, [DONE] (or one JSON object)."""
+            body = request.body
+            stream = body.get("stream") is True
+            usage_wanted = bool((body.get("stream_options") or {}).get("include_usage"))
+            if mode == "slow" and standin._stop.wait(standin.slow_seconds):
+                return
+            tokens, finish = self._tokens(request, mode, int(body.get("max_tokens") or -1))
+            usage = {
+                "prompt_tokens": count_tokens(request.text),
+                "completion_tokens": len(tokens),
+                "total_tokens": count_tokens(request.text) + len(tokens),
+            }
+            ident = "chatcmpl-" + hashlib.sha256(request.text.encode()).hexdigest()[:12]
+            base = {"id": ident, "object": "chat.completion.chunk", "created": 1767225600}
+            base["model"] = model
+            if not stream:
+                eval_started = time.monotonic()
+                for index in range(len(tokens)):
+                    self._pace(eval_started, index)
+                message = {"role": "assistant", "content": "".join(tokens)}
+                self._json(
+                    200,
+                    {
+                        **base,
+                        "object": "chat.completion",
+                        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                        "usage": usage,
+                    },
+                )
+                self._finished(request, len(tokens))
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self._event({**base, "choices": [_choice({"role": "assistant", "content": ""})]})
+            eval_started = time.monotonic()
+            for index, token in enumerate(tokens):
+                self._pace(eval_started, index)
+                if self._killed():
+                    return
+                if mode == "error_midstream" and index == min(3, len(tokens) - 1):
+                    # vLLM sends a failure after the 200 as one more data line.
+                    self._event(
+                        {"error": {"message": MIDSTREAM_MESSAGE, "type": "InternalServerError",
+                                   "param": None, "code": 500}}
+                    )  # fmt: skip
+                    self._event("[DONE]")
+                    self.wfile.write(b"0\r\n\r\n")
+                    return
+                last = index == len(tokens) - 1
+                self._event(
+                    {**base, "choices": [_choice({"content": token}, finish if last else None)]}
+                )
+            if not tokens:
+                self._event({**base, "choices": [_choice({}, finish)]})
+            if usage_wanted:
+                self._event({**base, "choices": [], "usage": usage})
+            self._event("[DONE]")
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            self._finished(request, len(tokens))
 
     return Handler
+
+
+def _choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+
+
+def _vector(text: str, size: int = 8) -> list[float]:
+    """A deterministic unit vector for `text` (the same text, the same vector)."""
+    digest = hashlib.sha256(text.encode()).digest()
+    raw = [byte - 127.5 for byte in digest[:size]]
+    norm = sum(x * x for x in raw) ** 0.5 or 1.0
+    return [round(x / norm, 6) for x in raw]
 
 
 def _piece(model: str, chat: bool, text: str, *, done: bool) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from core.classify import (
 from core.config import Config
 from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
-from core.llm import OllamaClient
+from core.llm import ModelClient
 from core.models import Paper
 from core.progress import StepProgress
 from tests.conftest import fixture_path
@@ -43,14 +43,17 @@ NAMES = [
 ]
 
 
-def with_ollama(config: Config, **changes) -> Config:
-    return dataclasses.replace(config, ollama=dataclasses.replace(config.ollama, **changes))
+def with_llm(config: Config, **changes) -> Config:
+    """The config with `[llm]` keys changed; `host=` stands for `hosts=[host]`."""
+    if "host" in changes:
+        changes["hosts"] = [changes.pop("host")]
+    return dataclasses.replace(config, llm=dataclasses.replace(config.llm, **changes))
 
 
 @pytest.fixture
 def model_config(config: Config, ollama_standin: OllamaStandin) -> Config:
     """The default config pointed at the stand-in, with a digest of 12 papers."""
-    config = with_ollama(config, host=ollama_standin.url, parallel=2)
+    config = with_llm(config, host=ollama_standin.url, parallel=2)
     return dataclasses.replace(config, digest=dataclasses.replace(config.digest, size=12))
 
 
@@ -58,7 +61,7 @@ def closed_port_config(config: Config) -> Config:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    return with_ollama(config, host=f"127.0.0.1:{port}")
+    return with_llm(config, host=f"127.0.0.1:{port}")
 
 
 def labeled() -> list[dict[str, str]]:
@@ -261,7 +264,7 @@ async def test_answers_that_break_the_schema_are_asked_again_then_left_to_rules(
     store, model_config, ollama_standin
 ):
     ids = store_fixture_day(store, 8)
-    config = with_ollama(model_config, parallel=1)
+    config = with_llm(model_config, parallel=1)
     # Each answer names an unknown category for its first paper and drops its last one.
     ollama_standin.set_mode("bad_json")
     stats = await classify_papers(store, config, ids, method="llm")
@@ -289,7 +292,7 @@ async def test_when_ollama_fails_part_way_its_answers_are_kept_and_rules_do_the_
     store, model_config, ollama_standin
 ):
     store_fixture_day(store, 12)
-    config = with_ollama(model_config, parallel=1, backoff_seconds=0.0)
+    config = with_llm(model_config, parallel=1, backoff_seconds=0.0)
     last = build_digest(store, config, DAY).selected[-1].paper  # in the second batch
     ollama_standin.set_mode("error_midstream", match=last.title)
     stats = await classify_day(store, config, DAY)
@@ -302,9 +305,7 @@ async def test_llm_method_says_why_it_cannot_run(store, config, ollama_standin):
     ids = store_fixture_day(store, 3)
     ollama_standin.models = ()
     with pytest.raises(ModelError, match="is not pulled — run `ollama pull gemma3:4b`"):
-        await classify_papers(
-            store, with_ollama(config, host=ollama_standin.url), ids, method="llm"
-        )
+        await classify_papers(store, with_llm(config, host=ollama_standin.url), ids, method="llm")
     assert store.classifications(ids) == {}
 
 
@@ -355,7 +356,7 @@ async def test_instructions_inside_an_abstract_stay_data(store, model_config, ol
     )
     paper.version = (paper.version or 1) + 1
     store.update_papers([paper])
-    client = OllamaClient(model_config.ollama)
+    client = ModelClient(model_config.llm)
     await classify_papers(store, model_config, ids, method="llm", client=client)
     sent = ollama_standin.model_requests[0].text
     assert sent.count("</paper>") == 2 and sent.count('<paper id="') == 2

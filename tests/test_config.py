@@ -60,7 +60,7 @@ def test_a_user_file_overlays_the_defaults(tmp_path):
     config = load_config(path)
     assert config.fetch.seen_window_days == 30
     assert config.fetch.retries == 3  # untouched keys keep their defaults
-    assert config.ollama.model == "qwen3:4b"
+    assert config.llm.model == "qwen3:4b"
     assert config.path == path
 
 
@@ -109,6 +109,30 @@ def test_dailyai_config_env_var(tmp_path, monkeypatch):
             "line 2: 'general.timezone' 'Mars/Olympus' is not a known time zone",
         ),
         ("[fetch\nretries = 1\n", "not valid TOML"),
+        ('[llm]\nbackend = "vllm"\n', "line 2: 'llm.backend' must be ollama or openai"),
+        (
+            '[llm]\nbackend = "openai"\n',
+            "'llm.hosts' is required for backend \"openai\" — the server's URL up to /v1",
+        ),
+        (
+            '[llm]\nhosts = ["http://a:1", "a:1"]\n',
+            "line 2: 'llm.hosts[2]' 'a:1' is listed twice — give each server once",
+        ),
+        ('[llm]\nhosts = ["ftp://a"]\n', "'llm.hosts[1]' 'ftp://a' is not a server URL"),
+        ("[llm]\nhosts = [5]\n", "line 2: 'llm.hosts[1]' must be a string, not the number 5"),
+        (
+            '[llm]\napi_key = "sk-123"\n',
+            "line 2: 'llm.api_key' secrets never go in config.toml — set api_key_env",
+        ),
+        ('[ollama]\nmodle = "x"\n', "line 2: 'ollama.modle' unknown key — did you mean 'model'?"),
+        (
+            '[ollama]\nnum_ctx = "big"\n',
+            "line 2: 'ollama.num_ctx' must be an integer, not the string 'big'",
+        ),
+        (
+            '[ollama]\nmodel = "a"\n[llm]\nmodel = "b"\n',
+            "both [llm] and the old [ollama] are set — move the [ollama] keys into [llm]",
+        ),
         (
             '[taxonomy]\nfallback = "Misc"\n',
             "'taxonomy.fallback' 'Misc' is not one of the categories",
@@ -237,3 +261,61 @@ def test_a_config_larger_than_any_config_is_refused_unread(tmp_path):
     path.write_bytes(b"#" * (MAX_CONFIG_BYTES + 1))
     with pytest.raises(ConfigError, match="larger than 1 MB — is this the right file"):
         load_config(path)
+
+
+def test_llm_hosts_are_urls_with_their_own_slots(tmp_path, monkeypatch):
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    config = load_config(
+        write(
+            tmp_path,
+            '[llm]\nparallel = 2\nhosts = ["gpu1", { url = "http://gpu2:11434", parallel = 4 }]\n',
+        )
+    )
+    hosts = config.llm.host_list()
+    assert [(h.url, h.parallel) for h in hosts] == [
+        ("http://gpu1:11434", 2),
+        ("http://gpu2:11434", 4),
+    ]
+    openai = load_config(
+        write(
+            tmp_path,
+            '[llm]\nbackend = "openai"\nhosts = ["http://a:8000", "b:4000/v1", "https://c/api/v1"]\n',
+        )
+    )
+    assert [h.url for h in openai.llm.host_list()] == [
+        "http://a:8000/v1",  # a URL without a path gets /v1
+        "http://b:4000/v1",
+        "https://c/api/v1",
+    ]
+    # No hosts with Ollama: $OLLAMA_HOST, else the local default.
+    assert [h.url for h in load_config().llm.host_list()] == ["http://127.0.0.1:11434"]
+    monkeypatch.setenv("OLLAMA_HOST", ":5000")
+    assert [h.url for h in load_config().llm.host_list()] == ["http://127.0.0.1:5000"]
+
+
+def test_the_old_ollama_section_still_works_with_a_note(tmp_path, capsys):
+    path = write(
+        tmp_path, '[ollama]\nhost = "http://gpu:11434"\nmodel = "qwen3:4b"\nparallel = 3\n'
+    )
+    config = load_config(path)
+    assert config.llm.backend == "ollama"
+    assert config.llm.hosts == ["http://gpu:11434"]
+    assert (config.llm.model, config.llm.parallel) == ("qwen3:4b", 3)
+    assert config.llm.num_ctx == 8192  # keys it does not set keep the [llm] defaults
+    assert config.ollama is config.llm  # code written before reads the same settings
+    (note,) = config.deprecations
+    assert "[ollama] is deprecated — rename it [llm]" in note and 'hosts = ["…"]' in note
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[llm]\nmodel = "x"\n', encoding="utf-8")
+    assert load_config(plain).deprecations == []
+
+    from cli import main
+
+    main(["--config", str(path), "search", "nothing-matches-this"])
+    err = capsys.readouterr().err
+    assert err.count("[ollama] is deprecated") == 1
+
+
+def test_code_setting_the_old_host_key_fails_loudly(config):
+    with pytest.raises(AttributeError):
+        config.ollama.host = "http://elsewhere:11434"  # type: ignore[attr-defined]

@@ -76,7 +76,7 @@ async def test_hostile_papers_are_inert_in_every_output(config, store, tmp_path,
 
     path = tmp_path / "hostile.json"
     path.write_bytes(hostile_hf_json())
-    config.ollama.host = ollama_standin.url
+    config.llm.hosts = [ollama_standin.url]
     config.classify.method = "llm"
     ollama_standin.set_mode("obey_injection")
     result = await run_pipeline(

@@ -1,4 +1,4 @@
-"""The Ollama client wrapper, with the real `ollama` client against the stand-in server."""
+"""The model client with the Ollama backend: the real `ollama` client against the stand-in."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from core.config import Config
 from core.errors import ModelError
 from core.llm import (
-    OllamaClient,
+    ModelClient,
     PromptTooLongError,
-    check_ollama,
+    check_model_server,
     estimate_tokens,
     is_local,
     make_client,
@@ -24,8 +24,11 @@ from tests.ollama_standin import BUSY_MESSAGE, MIDSTREAM_MESSAGE, OllamaStandin
 HELLO = [{"role": "user", "content": "<paper><title>T</title><abstract>A</abstract></paper>"}]
 
 
-def with_ollama(config: Config, **changes) -> Config:
-    return dataclasses.replace(config, ollama=dataclasses.replace(config.ollama, **changes))
+def with_llm(config: Config, **changes) -> Config:
+    """The config with `[llm]` keys changed; `host=` stands for `hosts=[host]`."""
+    if "host" in changes:
+        changes["hosts"] = [changes.pop("host")]
+    return dataclasses.replace(config, llm=dataclasses.replace(config.llm, **changes))
 
 
 class Sleeps:
@@ -44,8 +47,8 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def client(config: Config, ollama_standin: OllamaStandin, sleeps: Sleeps) -> OllamaClient:
-    return OllamaClient(with_ollama(config, host=ollama_standin.url).ollama, sleep=sleeps)
+def client(config: Config, ollama_standin: OllamaStandin, sleeps: Sleeps) -> ModelClient:
+    return ModelClient(with_llm(config, host=ollama_standin.url).llm, sleep=sleeps)
 
 
 def free_port() -> int:
@@ -55,15 +58,15 @@ def free_port() -> int:
 
 
 def test_host_from_config_else_environment_else_local_default(config, monkeypatch):
-    assert resolve_host(config.ollama) == "http://127.0.0.1:11434"
+    assert resolve_host(config.llm) == "http://127.0.0.1:11434"
     monkeypatch.setenv("OLLAMA_HOST", "gpu-box")
-    assert resolve_host(config.ollama) == "http://gpu-box:11434"
+    assert resolve_host(config.llm) == "http://gpu-box:11434"
     monkeypatch.setenv("OLLAMA_HOST", ":5000")
-    assert resolve_host(config.ollama) == "http://127.0.0.1:5000"
-    assert resolve_host(with_ollama(config, host="https://ollama.example").ollama) == (
+    assert resolve_host(config.llm) == "http://127.0.0.1:5000"
+    assert resolve_host(with_llm(config, host="https://ollama.example").llm) == (
         "https://ollama.example"
     )
-    assert resolve_host(with_ollama(config, host="10.0.0.5:8080").ollama) == "http://10.0.0.5:8080"
+    assert resolve_host(with_llm(config, host="10.0.0.5:8080").llm) == "http://10.0.0.5:8080"
     assert is_local("http://127.0.0.1:11434") and is_local("http://localhost:1")
     assert not is_local("http://gpu-box:11434")
 
@@ -91,7 +94,7 @@ async def test_every_request_sends_num_ctx_think_keep_alive_and_temperature(
     assert body["think"] is False
     assert body["keep_alive"] == "10m"
     assert body["options"] == {"num_ctx": 8192, "num_predict": 77, "temperature": 0.2}
-    seconds = OllamaClient(with_ollama(config, host=ollama_standin.url, keep_alive="0").ollama)
+    seconds = ModelClient(with_llm(config, host=ollama_standin.url, keep_alive="0").llm)
     await seconds.chat(HELLO)
     assert ollama_standin.model_requests[-1].body["keep_alive"] == 0
     await seconds.aclose()
@@ -107,7 +110,7 @@ async def test_a_missing_model_says_how_to_pull_it(client, ollama_standin):
 
 async def test_a_refused_connection_says_how_to_start_ollama(config, sleeps):
     port = free_port()
-    client = OllamaClient(with_ollama(config, host=f"127.0.0.1:{port}").ollama, sleep=sleeps)
+    client = ModelClient(with_llm(config, host=f"127.0.0.1:{port}").llm, sleep=sleeps)
     with pytest.raises(ModelError) as caught:
         await client.chat(HELLO)
     assert str(caught.value) == (
@@ -119,14 +122,14 @@ async def test_a_refused_connection_says_how_to_start_ollama(config, sleeps):
 
 
 async def test_thinking_on_a_model_without_it_is_a_clear_error(config, ollama_standin):
-    client = OllamaClient(with_ollama(config, host=ollama_standin.url, think=True).ollama)
+    client = ModelClient(with_llm(config, host=ollama_standin.url, think=True).llm)
     with pytest.raises(ModelError) as caught:
         await client.chat(HELLO)
     assert str(caught.value) == (
-        "model 'gemma3:4b' does not support thinking — set think = false in [ollama]"
+        "model 'gemma3:4b' does not support thinking — set think = false in [llm]"
     )
-    thinker = OllamaClient(
-        with_ollama(config, host=ollama_standin.url, think=True, model="qwen3:4b").ollama
+    thinker = ModelClient(
+        with_llm(config, host=ollama_standin.url, think=True, model="qwen3:4b").llm
     )
     assert (await thinker.chat(HELLO)).text
 
@@ -135,7 +138,7 @@ async def test_a_busy_server_is_retried_with_doubling_waits(client, ollama_stand
     ollama_standin.set_mode("busy_503", times=2)
     result = await client.chat(HELLO)
     assert result.attempts == 3 and result.text
-    assert sleeps.waits == [2.0, 4.0]
+    assert sleeps.waits == pytest.approx([2.0, 4.0], abs=0.05)
     assert ollama_standin.request_count == 3
 
 
@@ -144,7 +147,7 @@ async def test_a_server_that_stays_busy_fails_with_the_advice(client, ollama_sta
     with pytest.raises(ModelError) as caught:
         await client.chat(HELLO)
     message = str(caught.value)
-    assert " ".join(BUSY_MESSAGE.split()) in message and "lower ollama.parallel" in message
+    assert " ".join(BUSY_MESSAGE.split()) in message and "lower llm.parallel" in message
     assert message.endswith("(tried 3 times)")
     assert len(sleeps.waits) == 2
 
@@ -153,8 +156,8 @@ async def test_the_servers_own_queue_limit_is_a_503_that_is_retried(config, olla
     ollama_standin.max_queue = 0  # nothing may wait for a slot
     ollama_standin.pause()
     sleeps = Sleeps()
-    client = OllamaClient(
-        with_ollama(config, host=ollama_standin.url, parallel=2, retries=0).ollama, sleep=sleeps
+    client = ModelClient(
+        with_llm(config, host=ollama_standin.url, parallel=2, retries=0).llm, sleep=sleeps
     )
     first = asyncio.create_task(client.chat(HELLO))
     assert await asyncio.to_thread(ollama_standin.wait_active, 1)
@@ -185,8 +188,8 @@ async def test_an_error_that_repeats_mid_stream_names_the_servers_message(client
 
 async def test_a_slow_reply_times_out_and_is_retried(config, ollama_standin, sleeps):
     ollama_standin.set_mode("slow")
-    client = OllamaClient(
-        with_ollama(config, host=ollama_standin.url, timeout_seconds=0.2, retries=1).ollama,
+    client = ModelClient(
+        with_llm(config, host=ollama_standin.url, timeout_seconds=0.2, retries=1).llm,
         sleep=sleeps,
     )
     with pytest.raises(ModelError) as caught:
@@ -194,13 +197,14 @@ async def test_a_slow_reply_times_out_and_is_retried(config, ollama_standin, sle
     assert str(caught.value).startswith(
         f"Ollama at {ollama_standin.url} did not answer within 0.2s"
     )
-    assert ollama_standin.request_count == 2 and sleeps.waits == [2.0]
+    assert ollama_standin.request_count == 2
+    assert sleeps.waits == pytest.approx([2.0], abs=0.05)
 
 
 async def test_no_more_requests_than_parallel_are_in_flight(config, ollama_standin):
     ollama_standin.parallel = 8
     ollama_standin.pause()
-    client = OllamaClient(with_ollama(config, host=ollama_standin.url, parallel=2).ollama)
+    client = ModelClient(with_llm(config, host=ollama_standin.url, parallel=2).llm)
     answers = asyncio.gather(*(client.chat(HELLO) for _ in range(6)))
     assert await asyncio.to_thread(ollama_standin.wait_active, 2)
     ollama_standin.resume()
@@ -212,7 +216,7 @@ async def test_no_more_requests_than_parallel_are_in_flight(config, ollama_stand
 async def test_parallel_requests_really_run_together(config, ollama_standin):
     ollama_standin.parallel = 4
     ollama_standin.pause()
-    client = OllamaClient(with_ollama(config, host=ollama_standin.url, parallel=4).ollama)
+    client = ModelClient(with_llm(config, host=ollama_standin.url, parallel=4).llm)
     answers = asyncio.gather(*(client.chat(HELLO) for _ in range(4)))
     # All four hold a slot at once while the server holds its answers.
     assert await asyncio.to_thread(ollama_standin.wait_active, 4)
@@ -222,9 +226,9 @@ async def test_parallel_requests_really_run_together(config, ollama_standin):
 
 
 async def test_a_prompt_that_cannot_fit_is_refused_before_sending(config, ollama_standin):
-    client = OllamaClient(with_ollama(config, host=ollama_standin.url, num_ctx=2048).ollama)
+    client = ModelClient(with_llm(config, host=ollama_standin.url, num_ctx=2048).llm)
     long = [{"role": "user", "content": "word " * 4000}]
-    with pytest.raises(PromptTooLongError, match=r"does not fit ollama\.num_ctx = 2048"):
+    with pytest.raises(PromptTooLongError, match=r"does not fit llm\.num_ctx = 2048"):
         await client.chat(long)
     assert ollama_standin.request_count == 0
 
@@ -232,15 +236,15 @@ async def test_a_prompt_that_cannot_fit_is_refused_before_sending(config, ollama
 async def test_a_silently_truncated_prompt_is_detected(config, ollama_standin):
     # A text the server's tokenizer counts at 1.5 times the estimate: it fits by the
     # estimate, but the server cuts it to about half its window, as Ollama does.
-    config = with_ollama(config, host=ollama_standin.url, num_ctx=4096, num_predict=256)
-    client = OllamaClient(config.ollama)
+    config = with_llm(config, host=ollama_standin.url, num_ctx=4096, num_predict=256)
+    client = ModelClient(config.llm)
     dense = [{"role": "user", "content": "x! " * 2500}]
     assert estimate_tokens(dense[0]["content"]) < 4096 - 256
     result = await client.chat(dense)
     assert result.prompt_tokens == 4096 // 2 + 2
     assert result.truncated
     # Once such prompts were measured, the estimate is calibrated and refuses it up front.
-    calibrating = OllamaClient(config.ollama)
+    calibrating = ModelClient(config.llm)
     await calibrating.chat([{"role": "user", "content": "x! " * 300}])
     assert calibrating.token_ratio == pytest.approx(1.5, abs=0.05)
     with pytest.raises(PromptTooLongError):
@@ -255,7 +259,7 @@ def test_the_estimate_counts_symbols_hangul_and_words():
 
 
 async def test_a_cached_prompt_prefix_is_not_taken_for_truncation(config, ollama_standin):
-    client = OllamaClient(with_ollama(config, host=ollama_standin.url).ollama)
+    client = ModelClient(with_llm(config, host=ollama_standin.url).llm)
     result = await client.chat(HELLO)
     result.prompt_tokens = 1  # what Ollama reports when the prompt came from its cache
     assert not client._looks_truncated(result, 1024)
@@ -272,19 +276,19 @@ async def test_status_lists_models_and_the_context_length(client, ollama_standin
 
 
 async def test_check_ollama_reports_speed_or_the_problem(config, ollama_standin):
-    ok, detail, speed = await check_ollama(with_ollama(config, host=ollama_standin.url))
+    ok, detail, speed = await check_model_server(with_llm(config, host=ollama_standin.url))
     assert ok and speed and speed > 0
     assert detail.startswith(f"Ollama {ollama_standin.version} at {ollama_standin.url}")
     assert "tokens/s" in detail
     ollama_standin.models = ()
-    ok, detail, speed = await check_ollama(with_ollama(config, host=ollama_standin.url))
+    ok, detail, speed = await check_model_server(with_llm(config, host=ollama_standin.url))
     assert not ok and speed is None
     assert detail.endswith("model 'gemma3:4b' is not pulled — run `ollama pull gemma3:4b`")
 
 
 def test_one_client_serves_several_event_loops(config, ollama_standin):
     """The TUI runs each job in a loop of its own; the client must follow."""
-    client = make_client(with_ollama(config, host=ollama_standin.url))
+    client = make_client(with_llm(config, host=ollama_standin.url))
     first = asyncio.run(client.chat(HELLO))
     second = asyncio.run(client.chat(HELLO))
     assert first.text == second.text
@@ -297,7 +301,7 @@ def offline_config(standin: OllamaStandin) -> str:
     source = fixture_path("hf_daily_papers_date_2026-05-08_llm-paper-radar.json").as_uri()
     return (
         f'[[sources]]\nname = "recorded"\nkind = "hf-daily"\nurl = "{source}"\n'
-        f'[ollama]\nhost = "{standin.url}"\n'
+        f'[llm]\nhosts = ["{standin.url}"]\n'
     )
 
 
@@ -307,14 +311,14 @@ async def test_doctor_checks_the_server_the_model_and_its_speed(tmp_path, ollama
     path = tmp_path / "config.toml"
     path.write_text(offline_config(ollama_standin), encoding="utf-8")
     checks = {check.name: check for check in await run_checks(path)}
-    assert checks["ollama"].ok and ollama_standin.url in checks["ollama"].detail
+    assert checks["model server"].ok and ollama_standin.url in checks["model server"].detail
     assert checks["model"].ok and checks["model"].detail == "'gemma3:4b' is pulled"
     assert checks["model speed"].ok and "tokens/s" in checks["model speed"].detail
     ollama_standin.models = ("llama3.2:latest",)
     checks = {check.name: check for check in await run_checks(path)}
     assert not checks["model"].ok
     assert checks["model"].detail == (
-        "'gemma3:4b' is not pulled — run `ollama pull gemma3:4b` (pulled: llama3.2:latest)"
+        "model 'gemma3:4b' is not pulled — run `ollama pull gemma3:4b` (pulled: llama3.2:latest)"
     )
     assert "model speed" not in checks
 

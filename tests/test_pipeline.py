@@ -61,10 +61,10 @@ def hf_endpoint(items: list[dict]):
 
 
 def prepare(config: Config, standin: OllamaStandin, *, classify: str = "llm") -> Config:
-    config.ollama.host = standin.url
-    config.ollama.retries = 0
-    config.ollama.backoff_seconds = 0.0
-    config.ollama.timeout_seconds = 30
+    config.llm.hosts = [standin.url]
+    config.llm.retries = 0
+    config.llm.backoff_seconds = 0.0
+    config.llm.timeout_seconds = 30
     config.classify.method = classify
     config.fetch.retries = 0
     config.fetch.backoff_seconds = 0.0

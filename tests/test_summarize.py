@@ -15,7 +15,7 @@ from core.classify import classify_day, set_user_category
 from core.config import Config
 from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
-from core.llm import OllamaClient
+from core.llm import ModelClient
 from core.models import Listed, Paper
 from core.progress import StepProgress
 from core.prompts import (
@@ -43,8 +43,11 @@ from tests.ollama_standin import INVENTED_NUMBER, OllamaStandin, count_tokens
 from tests.paper_fixtures import DAY, store_fixture_day
 
 
-def with_ollama(config: Config, **changes) -> Config:
-    return dataclasses.replace(config, ollama=dataclasses.replace(config.ollama, **changes))
+def with_llm(config: Config, **changes) -> Config:
+    """The config with `[llm]` keys changed; `host=` stands for `hosts=[host]`."""
+    if "host" in changes:
+        changes["hosts"] = [changes.pop("host")]
+    return dataclasses.replace(config, llm=dataclasses.replace(config.llm, **changes))
 
 
 def with_digest(config: Config, **changes) -> Config:
@@ -54,7 +57,7 @@ def with_digest(config: Config, **changes) -> Config:
 @pytest.fixture
 def model_config(config: Config, ollama_standin: OllamaStandin) -> Config:
     """Pointed at the stand-in: two request slots, a digest of six papers."""
-    return with_digest(with_ollama(config, host=ollama_standin.url, parallel=2), size=6)
+    return with_digest(with_llm(config, host=ollama_standin.url, parallel=2), size=6)
 
 
 @pytest.fixture
@@ -253,7 +256,7 @@ async def test_invented_numbers_are_retried_then_kept_with_a_flag(
 async def test_ollama_stopping_mid_run_keeps_what_was_made_and_the_next_run_resumes(
     store, model_config, day_ids, ollama_standin, config
 ):
-    one_slot = with_ollama(model_config, parallel=1, backoff_seconds=0.0)
+    one_slot = with_llm(model_config, parallel=1, backoff_seconds=0.0)
     made: list[str] = []
 
     def on_progress(event: StepProgress) -> None:
@@ -271,7 +274,7 @@ async def test_ollama_stopping_mid_run_keeps_what_was_made_and_the_next_run_resu
     done = {p.paper.id for p in selected(store, one_slot) if p.summary.status == "ok"}
     assert len(done) == 3
     with OllamaStandin() as restarted:
-        again = await summarize_day(store, with_ollama(one_slot, host=restarted.url), DAY)
+        again = await summarize_day(store, with_llm(one_slot, host=restarted.url), DAY)
         asked = "".join(r.text for r in restarted.model_requests)
     assert (again.passed, again.cached) == (3, 3)
     for paper_id in done:
@@ -286,7 +289,7 @@ async def test_ollama_down_before_starting_is_an_error_and_leaves_everything_pen
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     run_id = store.start_run("summarize", DAY)
-    down = with_ollama(model_config, host=f"127.0.0.1:{port}")
+    down = with_llm(model_config, host=f"127.0.0.1:{port}")
     with pytest.raises(ModelError, match=f"cannot reach Ollama at http://127.0.0.1:{port}"):
         await summarize_day(store, down, DAY, run_id=run_id)
     assert {p.summary.status for p in selected(store, model_config)} == {"pending"}
@@ -298,8 +301,8 @@ async def test_requests_run_in_parallel_up_to_the_configured_limit(
     store, model_config, day_ids, ollama_standin
 ):
     ollama_standin.parallel = 8
-    config = with_ollama(model_config, parallel=3)
-    client = OllamaClient(config.ollama)
+    config = with_llm(model_config, parallel=3)
+    client = ModelClient(config.llm)
     await client.measure_speed()  # the speed is known: no probe inside the run
     ollama_standin.reset_counters()
     ollama_standin.pause()
@@ -314,7 +317,7 @@ async def test_requests_run_in_parallel_up_to_the_configured_limit(
 async def test_the_time_budget_bounds_the_other_papers(
     store, model_config, day_ids, ollama_standin
 ):
-    budget = with_ollama(with_digest(model_config, time_budget_minutes=1), parallel=1)
+    budget = with_llm(with_digest(model_config, time_budget_minutes=1), parallel=1)
     now = [0.0]
     papers_done = [0]
 
@@ -355,7 +358,7 @@ async def test_a_large_category_report_is_shortened_to_fit_the_context(
 ):
     ids = store_fixture_day(store, 24)
     small = with_digest(
-        with_ollama(config, host=ollama_standin.url, num_ctx=2600, num_predict=700, parallel=2),
+        with_llm(config, host=ollama_standin.url, num_ctx=2600, num_predict=700, parallel=2),
         size=24,
     )
     for paper_id in ids:
@@ -687,7 +690,7 @@ def test_the_estimate_uses_measured_times_when_there_are_some(store, config):
     for paper_id, ms in zip(ids, (4000, 6000, 50000), strict=True):
         store.save_summary(
             paper_id,
-            model=config.ollama.model,
+            model=config.llm.model,
             prompt_version=SUMMARY_PROMPT_VERSION,
             abstract_hash="x",
             status="ok",

@@ -100,7 +100,7 @@ def fill_store(
         failed_source: Record a failed source in each day's run.
         categories: The categories given to the papers in turn.
     """
-    model = config.ollama.model
+    model = config.llm.model
     for day in (DAY, OLDER_DAY):
         listed = listed_from_fixture(day)
         store.merge_listed(listed, "hf-daily")
@@ -178,7 +178,7 @@ def save_current_report(store: Store, config: Config, day: date, category: str, 
     store.save_category_report(
         day,
         category,
-        model=config.ollama.model,
+        model=config.llm.model,
         prompt_version=REPORT_PROMPT_VERSION,
         inputs_hash=report_inputs_hash(category, section.inputs),
         status="ok",
@@ -200,7 +200,7 @@ def closed_port() -> int:
 
 def point_at_nothing(config: Config) -> Config:
     """No Ollama and no SMTP server: every check fails fast and the same way."""
-    config.ollama.host = f"http://127.0.0.1:{closed_port()}"
+    config.llm.hosts = [f"http://127.0.0.1:{closed_port()}"]
     return config
 
 
@@ -763,7 +763,7 @@ async def test_moving_a_paper_leaves_its_categorys_report_out_of_date(services):
 async def test_resummarize_streams_the_summary_from_the_model(services):
     streamed: list = []
     with OllamaStandin(token_delay=0.005) as standin:
-        services.config.ollama.host = standin.url
+        services.config.llm.hosts = [standin.url]
         app = make_app(services)
         async with app.run_test(size=(120, 40), message_hook=streamed.append) as pilot:
             await settle(pilot)
@@ -788,6 +788,35 @@ async def test_resummarize_streams_the_summary_from_the_model(services):
             assert paper.paper.id == paper_id and paper.summary.status == "ok"
             assert paper.summary.text in str(app.screen.query_one("#detail-body").visual)
             assert not screen.streams
+
+
+async def test_an_openai_compatible_server_streams_into_the_paper_view(services):
+    """The same streaming view with backend "openai" (SSE from /v1), and a host that fails
+    mid-answer: the text starts again on the other host."""
+    streamed: list = []
+    with OllamaStandin(token_delay=0.005) as failing, OllamaStandin(token_delay=0.005) as good:
+        failing.set_mode("error_midstream")
+        services.config.llm.backend = "openai"
+        services.config.llm.hosts = [f"{failing.url}/v1", f"{good.url}/v1"]
+        services.config.llm.backoff_seconds = 30.0
+        app = make_app(services)
+        async with app.run_test(size=(120, 40), message_hook=streamed.append) as pilot:
+            await settle(pilot)
+            assert app.screen.query_one(DayHeader).ollama[0] is True
+            table = app.screen.query_one(PaperTable)
+            index = next(i for i, p in enumerate(table.papers) if p.summary.status == "failed")
+            paper_id = table.papers[index].paper.id
+            await pilot.press(*["down"] * index, "z")
+            await settle(pilot)
+            assert len(of_kind(streamed, SummaryFinished)) == 1
+            texts = [m.text for m in of_kind(streamed, SummaryStreamed)]
+            assert len(texts) >= 2
+            paper = main_screen(app).current_paper
+            assert paper.paper.id == paper_id and paper.summary.status == "ok"
+            assert texts[-1] == paper.summary.text or paper.summary.text in texts[-1]
+            assert paper.summary.text in str(app.screen.query_one("#detail-body").visual)
+            assert [r.path for r in good.model_requests][-1] == "/v1/chat/completions"
+            assert failing.request_count >= 1 and len(good.answered) >= 1
 
 
 async def test_ollama_down_is_a_notification_with_the_fix(services):
@@ -817,7 +846,7 @@ async def test_run_the_pipeline_in_the_background_with_progress(services):
     config.fetch.enrich_with_arxiv_api = False  # no network in tests
     messages: list = []
     with OllamaStandin() as standin:
-        config.ollama.host = standin.url
+        config.llm.hosts = [standin.url]
         app = make_app(services)
         async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
             await settle(pilot)

@@ -17,7 +17,7 @@ from pathlib import Path
 from core.killpoints import kill_point
 from core.owners import HEARTBEAT_SECONDS, is_alive
 from core.store.database import Database, placeholders, utc_now
-from core.store.records import Run, RunStep
+from core.store.records import ModelWork, Run, RunStep
 
 
 class Ledger(Database):
@@ -248,3 +248,31 @@ class Ledger(Database):
                 )
             )
         return runs
+
+    # --- model hosts: which host wrote what in a run -------------------------------------
+
+    def record_model_work(self, run_id: int, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        """Add (host, work, outcome, detail) rows to a run's ledger of model work.
+
+        `work` is "summary:<paper id>" or "report:<category>"; `outcome` is "wrote" (the
+        detail is the stored status) or "failed" (the host failed; the detail says why).
+        """
+        now = utc_now()
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO model_work (run_id, host, work, outcome, detail, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (run_id, host, work, outcome, detail, now)
+                    for host, work, outcome, detail in rows
+                ],
+            )
+
+    def model_work(self, run_id: int) -> list[ModelWork]:
+        """The run's ledger of model work, in the order it was recorded."""
+        rows = self._query(
+            "SELECT run_id, host, work, outcome, detail, recorded_at FROM model_work"
+            " WHERE run_id = ? ORDER BY id",
+            (run_id,),
+        )
+        return [ModelWork(*row) for row in rows]

@@ -267,6 +267,29 @@ def m007_claims_and_run_owners(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m008_model_hosts(db: sqlite3.Connection) -> None:
+    # Which model host wrote each summary and report of a run, and each time a host failed
+    # a request whose work then moved to another host: `work` is "summary:<paper id>" or
+    # "report:<category>", `outcome` is wrote (detail: the stored status) or failed
+    # (detail: why).
+    _execute_script(
+        db,
+        """
+        CREATE TABLE model_work (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            host TEXT NOT NULL,
+            work TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('wrote', 'failed')),
+            detail TEXT NOT NULL DEFAULT '',
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX model_work_by_run ON model_work(run_id);
+        """,
+    )
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Run every migration the store has not run yet, each in its own transaction.
 

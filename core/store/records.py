@@ -202,3 +202,17 @@ def local_clock(stamp: str) -> str:
     if when.date() == datetime.now().astimezone().date():
         return when.strftime("%H:%M")
     return when.strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass
+class ModelWork:
+    """One line of a run's ledger of model work: which host wrote what, or failed it."""
+
+    run_id: int
+    host: str
+    work: str
+    """"summary:<paper id>" or "report:<category>"."""
+    outcome: str
+    """wrote (the detail is the stored status) or failed (the detail says why)."""
+    detail: str
+    recorded_at: str

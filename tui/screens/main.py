@@ -726,10 +726,10 @@ class MainScreen(AppScreen[None]):
 
     @work(thread=True, group="ollama", exit_on_error=False)
     def _check_ollama(self) -> None:
-        from core.llm import check_ollama
+        from core.llm import check_model_server
 
         try:
-            ok, detail, speed = ThreadLoop().run(lambda: check_ollama(self.config))
+            ok, detail, speed = ThreadLoop().run(lambda: check_model_server(self.config))
         except DailyAIError as error:
             self.post_message(OllamaChecked(False, str(error)))
             return
