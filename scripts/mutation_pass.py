@@ -57,7 +57,12 @@ MERGE = ("tests/test_store.py", "tests/test_ingest.py", "tests/test_sources.py")
 MAIL = ("tests/test_store.py", "tests/test_mail.py", "tests/test_pipeline.py")
 RUNS = ("tests/test_store.py", "tests/test_pipeline.py", "tests/test_resilience.py")
 HTTP = ("tests/test_fetch.py", "tests/test_ingest.py")
-FETCH = ("tests/test_fetch.py", "tests/test_ingest.py", "tests/test_sources.py")
+FETCH = (
+    "tests/test_fetch.py",
+    "tests/test_ingest.py",
+    "tests/test_sources.py",
+    "tests/test_source_registry.py",
+)
 CURRENCY = (
     "tests/test_summarize.py",
     "tests/test_report.py",
@@ -72,6 +77,8 @@ CLAIMS = (
 )
 FEEDS = ("tests/test_feeds.py", "tests/test_publish.py")
 SERVE = ("tests/test_serve.py", "tests/test_publish.py")
+CLI = ("tests/test_cli.py", "tests/test_cli_hostile.py")
+CONFIG = ("tests/test_config.py", "tests/test_cli.py", "tests/test_cli_hostile.py")
 
 
 @dataclass(frozen=True)
@@ -256,15 +263,15 @@ MUTATIONS: list[Mutation] = [
         "summary-key-ignores-prompt-version",
         "core/digest.py",
         "            self.prompt_version,\n",
-        '            row["prompt_version"],\n',
+        "            summary.prompt_version,\n",
         SUMMARIES,
         "a new summary prompt never rewrites the summaries made with the old one",
     ),
     Mutation(
         "summary-stale-counts-as-current",
         "core/digest.py",
-        '            row = stored[-1]\n            status = "stale" if row["status"] == "ok" else "pending"',
-        '            row = stored[-1]\n            status = row["status"]',
+        '            summary = stored[-1]\n            status = "stale" if summary.status == "ok" else "pending"',
+        "            summary = stored[-1]\n            status = summary.status",
         CURRENCY,
         "a summary of an older abstract or prompt is shown and kept as current",
     ),
@@ -303,16 +310,16 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "report-key-ignores-prompt-version",
         "core/digest.py",
-        'if row["prompt_version"] == REPORT_PROMPT_VERSION and row["inputs_hash"] == wanted',
-        'if row["inputs_hash"] == wanted',
+        "if report.prompt_version == REPORT_PROMPT_VERSION and report.inputs_hash == wanted",
+        "if report.inputs_hash == wanted",
         CURRENCY,
         "a new report prompt never rewrites the reports made with the old one",
     ),
     Mutation(
         "report-stale-counts-as-current",
         "core/digest.py",
-        '        row = rows[-1]\n        status = "stale" if row["status"] == "ok" else "pending"',
-        '        row = rows[-1]\n        status = row["status"]',
+        '        report = reports[-1]\n        status = "stale" if report.status == "ok" else "pending"',
+        "        report = reports[-1]\n        status = report.status",
         CURRENCY,
         "a report written from other papers or summaries is shown as current",
     ),
@@ -376,7 +383,7 @@ MUTATIONS: list[Mutation] = [
         "unchanged-ignores-detected-kind",
         "core/ingest.py",
         "                and (spec.kind or detect_kind(fetched.body, fetched.content_type, spec.name))\n"
-        '                == cached["kind"]\n',
+        "                == cached.kind\n",
         "",
         HTTP,
         "the same bytes read as another kind (a source's kind set now) are skipped as unchanged",
@@ -384,15 +391,15 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "unchanged-ignores-configured-kind",
         "core/ingest.py",
-        "    if spec.kind is not None and spec.kind.value != kind:\n        return False",
-        "    if spec.kind is not None and spec.kind.value != kind:\n        pass",
+        "    if spec.kind is not None and spec.kind != kind:\n        return False",
+        "    if spec.kind is not None and spec.kind != kind:\n        pass",
         HTTP,
         "a source whose kind was corrected is skipped as unchanged, keeping the wrong parse",
     ),
     Mutation(
         "unchanged-ignores-parser-version",
         "core/ingest.py",
-        'if cached["parser_version"] != PARSER_VERSIONS[SourceKind(kind)]:',
+        "if cached.parser_version != kind_of(kind).parser_version:",
         "if False:",
         HTTP,
         "a fixed parser never re-reads the feed it misread (skipped as unchanged)",
@@ -400,7 +407,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "unchanged-though-nothing-stored",
         "core/ingest.py",
-        'if not cached["listed"]:',
+        "if not cached.listed:",
         "if False:",
         HTTP,
         "a feed that gave no papers is skipped as unchanged on the next fetch",
@@ -695,6 +702,115 @@ MUTATIONS: list[Mutation] = [
         TUI,
         "escape sequences and newlines in a title reach the terminal",
     ),
+    # --- the command line: CSV cells, closed pipes, error lines, --date bounds ---------------
+    Mutation(
+        "csv-formulas-kept",
+        "cli/papers.py",
+        "if isinstance(value, str) and value.startswith(FORMULA_STARTS):",
+        "if False:",
+        CLI,
+        "a feed title =HYPERLINK(…) runs as a formula when the CSV export is opened",
+    ),
+    Mutation(
+        "csv-tab-and-cr-formulas-kept",
+        "cli/papers.py",
+        'FORMULA_STARTS = ("=", "+", "-", "@", "\\t", "\\r")',
+        'FORMULA_STARTS = ("=", "+", "-", "@")',
+        CLI,
+        "a cell starting with a tab or carriage return before = runs as a formula",
+    ),
+    Mutation(
+        "cli-closed-pipe-reported-as-error",
+        "cli/__init__.py",
+        "        if _stdout_reader_gone():\n",
+        "        if False:\n",
+        CLI,
+        "`dailyai export | head` ends with an error line and exit 1 instead of quietly",
+    ),
+    Mutation(
+        "cli-any-broken-pipe-quiet",
+        "cli/__init__.py",
+        "        if _stdout_reader_gone():\n",
+        "        if True:\n",
+        CLI,
+        "a connection that breaks mid-command ends quietly, as if the user closed the pipe",
+    ),
+    Mutation(
+        "cli-closed-pipe-flushed-again-at-exit",
+        "cli/__init__.py",
+        "            _drop_stdout()\n",
+        "            pass\n",
+        CLI,
+        "after a closed pipe Python's exit flush prints 'Exception ignored … BrokenPipeError'",
+    ),
+    Mutation(
+        "cli-error-line-keeps-controls",
+        "cli/common.py",
+        'print(f"dailyai: {one_line(message, limit=MAX_MESSAGE_CHARS)}", file=sys.stderr)',
+        'print(f"dailyai: {message}", file=sys.stderr)',
+        CLI,
+        "a --date or path echoed in an error can clear the screen or set the clipboard",
+    ),
+    Mutation(
+        "date-future-admitted",
+        "core/announcements.py",
+        "if day > today + timedelta(days=1):",
+        "if False:",
+        CLI,
+        "--date 2999-01-01 is taken: a day with no papers, and date windows past its range",
+    ),
+    Mutation(
+        "date-tomorrow-refused",
+        "core/announcements.py",
+        "if day > today + timedelta(days=1):",
+        "if day > today:",
+        CLI,
+        "in Korea's morning the UTC day Hugging Face already lists is refused as the future",
+    ),
+    Mutation(
+        "date-before-arxiv-admitted",
+        "core/announcements.py",
+        '    if day < FIRST_DAY:\n        raise ConfigError(\n            f"--date',
+        '    if False:\n        raise ConfigError(\n            f"--date',
+        CLI,
+        "--date 0001-01-01 is taken and date arithmetic before it overflows (a traceback)",
+    ),
+    # --- config: numeric keys in range (core/config.py) -------------------------------------
+    Mutation(
+        "config-range-unchecked",
+        "core/config.py",
+        "if bounds is not None and not bounds.admits(value):",
+        "if False:",
+        CONFIG,
+        "a port of 99999 or a timeout of -1 in config.toml fails later with a traceback",
+    ),
+    # Range.admits' `math.isfinite` check cannot be broken to effect today: every numeric
+    # key has a finite high bound (test_every_numeric_key_declares_its_range), and `inf` and
+    # `nan` both fail `value <= high`. What a refused value's line tells the user can break:
+    Mutation(
+        "config-range-offers-refused-low",
+        "core/config.py",
+        "        if self.above:\n            bound =",
+        "        if False:\n            bound =",
+        CONFIG,
+        "timeout_seconds = 0 is refused with 'use a number from 0 to 3600', offering 0 again",
+    ),
+    Mutation(
+        "config-open-low-bound-admitted",
+        "core/config.py",
+        "value <= self.low if self.above else value < self.low",
+        "value < self.low",
+        CONFIG,
+        "a timeout of 0 seconds is taken: every request times out at once",
+    ),
+    Mutation(
+        "config-high-bound-unchecked",
+        "core/config.py",
+        "return self.high is None or value <= self.high",
+        "return True",
+        CONFIG,
+        "a ratio above 1 or a port above 65535 is taken from config.toml",
+    ),
     # --- feeds: the day's stamps, what an item carries; serve's links ---------------------
     # Leaving UTC out of READER_ZONES changes nothing (the day in New York and in Seoul
     # overlap only within the UTC day, and every IANA zone's day meets that overlap), so the
@@ -914,7 +1030,7 @@ MUTATIONS: list[Mutation] = [
     # --- ledgers ----------------------------------------------------------------------------
     Mutation(
         "mail-ledger-ignored",
-        "core/store.py",
+        "core/store/deliveries.py",
         "                    not force\n                    and db.execute(",
         "                    False\n                    and db.execute(",
         MAIL,
@@ -944,10 +1060,10 @@ MUTATIONS: list[Mutation] = [
         MAIL,
         "Alice@x and alice@x get the digest twice",
     ),
-    # --- claims: one holder at a time (core/store.py, core/owners.py) ----------------------
+    # --- claims: one holder at a time (core/store/claims.py, core/owners.py) ----------------------
     Mutation(
         "mail-claim-not-taken",
-        "core/store.py",
+        "core/store/deliveries.py",
         "other = self._take_claim(db, mail_claim(day, address), holder, None)",
         "other = None",
         CLAIMS,
@@ -955,7 +1071,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "mail-claim-case-sensitive",
-        "core/store.py",
+        "core/store/claims.py",
         'return f"mail:{day}:{address.lower()}"',
         'return f"mail:{day}:{address}"',
         CLAIMS,
@@ -963,7 +1079,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "claim-live-holder-overridden",
-        "core/store.py",
+        "core/store/claims.py",
         "            if _claim_alive(row):\n",
         "            if False:\n",
         CLAIMS,
@@ -971,7 +1087,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "claim-dead-holder-kept",
-        "core/store.py",
+        "core/store/claims.py",
         "            if _claim_alive(row):\n",
         "            if True:\n",
         CLAIMS,
@@ -1035,7 +1151,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "run-killed-never-interrupted",
-        "core/store.py",
+        "core/store/ledger.py",
         'and not is_alive(row["host"], row["pid"], row["process_started"], row["seen"])',
         "and False",
         RUNS,
@@ -1043,7 +1159,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "run-closed-never-interrupted",
-        "core/store.py",
+        "core/store/ledger.py",
         "            if self._own_runs:\n",
         "            if False:\n",
         RUNS,
