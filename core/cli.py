@@ -88,19 +88,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.set_defaults(handler=command_doctor)
 
+    from core.channels import channels, run_flag
+    from core.pipeline import all_steps
+
     run = commands.add_parser(
         "run",
-        help="the daily job: fetch, classify, summarize, report, feeds, email",
-        description="Run the whole daily pipeline for a day: fetch → classify → summarize → "
-        "report → feeds → email. Safe to run again: only missing work is done and no email is "
-        "sent twice. Exit 0 when everything worked, 3 when something failed or was left for "
-        "the next run, 1 when nothing could be published.",
+        help=f"the daily job: {', '.join(all_steps())}",
+        description=f"Run the whole daily pipeline for a day: {' → '.join(all_steps())}. Safe "
+        "to run again: only missing work is done and no email or chat message is sent twice. "
+        "Exit 0 when everything worked, 3 when something failed or was left for the next run, "
+        "1 when nothing could be published.",
     )
     _add_date(run)
     _add_sources(run)
-    run.add_argument("--no-email", action="store_true", help="do not send the email")
-    run.add_argument("--no-rss", action="store_true", help="do not write the feeds")
-    run.add_argument("--no-report", action="store_true", help="do not write the Markdown report")
+    for channel in channels().values():
+        run.add_argument(
+            f"--no-{run_flag(channel)}",
+            dest=f"no_{channel.name}",
+            action="store_true",
+            help=channel.run_flag_help or f"leave out the {channel.name} channel",
+        )
     run.set_defaults(handler=command_run)
 
     demo = commands.add_parser(
@@ -321,11 +328,10 @@ def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    from core.pipeline import ALL_STEPS, run_pipeline
+    from core.pipeline import all_steps, run_pipeline
 
     day = _day(args)
-    skipped = {"email": args.no_email, "feeds": args.no_rss, "report": args.no_report}
-    steps = tuple(step for step in ALL_STEPS if not skipped.get(step))
+    steps = tuple(step for step in all_steps() if not getattr(args, f"no_{step}", False))
     services = _services(args)
     try:
         requested = _requested_sources(args)
@@ -824,7 +830,7 @@ def _add_out(parser: Any) -> None:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from core.publish import publish_day
+    from core.channels.report import publish_day
 
     services = _services(args)
     try:
@@ -852,8 +858,8 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def command_rss(args: argparse.Namespace) -> int:
-    from core.feeds import main_feed_urls
-    from core.publish import output_dir, publish_feeds
+    from core.channels.feeds import main_feed_urls, publish_feeds
+    from core.channels.layout import output_dir
 
     services = _services(args)
     try:
@@ -872,10 +878,10 @@ def command_rss(args: argparse.Namespace) -> int:
 
 
 def command_email(args: argparse.Namespace) -> int:
-    from core.chart import render_chart_png
+    from core.channels.chart import render_chart_png
+    from core.channels.mail import build_message, recipients_from, send_digest, write_eml
     from core.digest import build_digest
     from core.errors import MailError
-    from core.mail import build_message, recipients_from, send_digest, write_eml
 
     services = _services(args)
     console = Console()
@@ -926,8 +932,8 @@ def _print_delivery(report: Any, console: Console) -> None:
 
 
 def command_serve(args: argparse.Namespace) -> int:
-    from core.feeds import configured_site_url, main_feed_urls
-    from core.publish import output_dir
+    from core.channels.feeds import main_feed_urls
+    from core.channels.layout import configured_site_url, output_dir
     from core.serve import base_url, is_loopback, make_server, serve_forever
 
     services = _services(args)

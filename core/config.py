@@ -4,6 +4,10 @@ The shipped `config.toml` (installed as `core/default_config.toml`) holds every 
 and documents every key; a user's file only needs the keys it changes. The dataclasses
 below give each key its type. A key that is not known (a typo) or has the wrong type is an
 error that names the key, its line and the fix, never silently ignored.
+
+A table of the shipped file that no field of `Config` names belongs to a plug-in (an output
+channel's `[notify]`): it is kept as read, and its owner reads it through `Config.section`
+with a dataclass of its own keys, checked the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import typing
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from core.errors import ConfigError
 from core.paths import AppDirs, app_dirs
@@ -185,6 +189,10 @@ class Config:
     path: Path | None = field(default=None, metadata={"key": False})
     """The user's file that was read on top of the defaults, if any."""
     dirs: AppDirs = field(default_factory=app_dirs, metadata={"key": False})
+    sections: dict[str, Any] = field(default_factory=dict, metadata={"key": False})
+    """The plug-ins' tables (defaults overlaid by the user's), as read; see `section`."""
+    text: str = field(default="", repr=False, metadata={"key": False})
+    """The user's file as read (to name the line of a bad key)."""
 
     def source(self, name: str) -> SourceConfig | None:
         """The configured source called `name`."""
@@ -193,6 +201,18 @@ class Config:
     @property
     def output_dir(self) -> Path:
         return Path(self.output.dir).expanduser() if self.output.dir else self.dirs.output
+
+    def section(self, name: str, cls: type[T]) -> T:
+        """A plug-in's table (`[name]`) as `cls`, a dataclass of its keys, checked like every
+        other key: a ConfigError names the key, its line and the fix."""
+        return _build(cls, self.sections.get(name, {}), [name], self.text, self.path)
+
+    def key_error(self, where: list[str | int], reason: str) -> ConfigError:
+        """An error about the key at `where` (["notify", "urls", 0]) naming its line."""
+        return _error(where, reason, self.text, self.path)
+
+
+T = TypeVar("T")
 
 
 # Keys that must never hold a secret, with what to use instead.
@@ -233,8 +253,13 @@ def load_config(path: Path | str | None = None) -> Config:
     if user_path is not None:
         text = user_path.read_text(encoding="utf-8")
         merged = _overlay(defaults, _parse(text, str(user_path)))
+    plug_ins = {name for name, value in defaults.items() if isinstance(value, dict)} - _keys(Config)
+    _refuse_unknown_keys(merged, _keys(Config) | plug_ins, [], text, user_path)
+    sections = {name: merged.pop(name) for name in plug_ins if name in merged}
     config = _build(Config, merged, [], text, user_path)
     config.path = user_path
+    config.sections = sections
+    config.text = text
     _check(config, text, user_path)
     return config
 

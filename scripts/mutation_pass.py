@@ -248,7 +248,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "xml-text-does-nothing",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         'return _XML_UNSAFE.sub("", text or "")',
         'return text or ""',
         SANITIZE,
@@ -256,7 +256,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-html-skips-nh3",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "    return xml_text(\n        nh3.clean(\n            xml_text(fragment),",
         "    return xml_text(\n        fragment or nh3.clean(\n            xml_text(fragment),",
         SANITIZE,
@@ -264,7 +264,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-html-any-scheme",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         'url_schemes={"http", "https"},',
         'url_schemes={"http", "https", "javascript", "data"},',
         SANITIZE,
@@ -272,7 +272,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "escape-markdown-does-nothing",
-        "core/report.py",
+        "core/channels/render.py",
         'escaped = _MARKDOWN_INLINE.sub(r"\\\\\\1", one_line(text))',
         "escaped = one_line(text)",
         SANITIZE,
@@ -280,7 +280,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "escape-markdown-block-starts",
-        "core/report.py",
+        "core/channels/render.py",
         "return _no_autolinks(_BLOCK_START.sub(_escape_block_start, escaped, 1))",
         "return _no_autolinks(escaped)",
         SANITIZE,
@@ -288,7 +288,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "autolinks-kept",
-        "core/report.py",
+        "core/channels/render.py",
         "return _AUTOLINK.sub(escape, text)",
         "return text",
         SANITIZE,
@@ -296,7 +296,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "safe-url-any-scheme",
-        "core/report.py",
+        "core/channels/render.py",
         'if scheme not in ("http", "https"):',
         "if False:",
         SANITIZE,
@@ -304,7 +304,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "safe-url-not-encoded",
-        "core/report.py",
+        "core/channels/render.py",
         'return quote(url, safe="/:?#@!$&\'*+,;=%-._~")',
         "return url",
         SANITIZE,
@@ -312,7 +312,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "model-markdown-keeps-links",
-        "core/report.py",
+        "core/channels/render.py",
         'return _no_autolinks(_MARKDOWN_LINKS.sub(r"\\\\\\1", model_markdown_source(text))).strip()',
         "return model_markdown_source(text).strip()",
         SANITIZE,
@@ -320,7 +320,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "model-headings-not-lowered",
-        "core/report.py",
+        "core/channels/render.py",
         "if heading and len(heading.group(2)) < 3:",
         "if False:",
         SANITIZE,
@@ -328,7 +328,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "plain-markdown-block-starts",
-        "core/report.py",
+        "core/channels/render.py",
         "lines.append(_no_autolinks(_BLOCK_START.sub(_escape_block_start, escaped, 1)))",
         "lines.append(_no_autolinks(escaped))",
         SANITIZE,
@@ -336,7 +336,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "model-html-raw-html",
-        "core/report.py",
+        "core/channels/render.py",
         'MarkdownIt("commonmark", {"html": False})',
         'MarkdownIt("commonmark", {"html": True})',
         SANITIZE,
@@ -344,7 +344,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-title-not-shown",
-        "core/templates/feed_paper.html",
+        "core/channels/templates/feed_paper.html",
         '<a href="{{ paper.url }}">{{ paper.title }}</a>',
         '<a href="{{ paper.url }}">{{ paper.id }}</a>',
         SANITIZE,
@@ -352,7 +352,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "report-title-not-shown",
-        "core/report.py",
+        "core/channels/report.py",
         'head = f"- **{escape_markdown(view.title)}**"',
         'head = f"- **{escape_markdown(view.id)}**"',
         SANITIZE,
@@ -360,7 +360,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "mail-title-not-shown",
-        "core/templates/email.html",
+        "core/channels/templates/email.html",
         'text-decoration:none;">{{ paper.title }}</a>',
         'text-decoration:none;">{{ paper.id }}</a>',
         SANITIZE,
@@ -507,7 +507,7 @@ MUTATIONS: list[Mutation] = [
     # --- ledgers ----------------------------------------------------------------------------
     Mutation(
         "mail-ledger-ignored",
-        "core/mail.py",
+        "core/channels/mail.py",
         "if not force and store.delivered(day, _addr(recipient)):",
         "if False:",
         MAIL,
@@ -516,14 +516,14 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-ledger-failed-counts-as-sent",
         "core/store/deliveries.py",
-        "AND status = 'sent'\",\n                        (str(day), address.lower()),",
-        '",\n                        (str(day), address.lower()),',
+        " AND status = 'sent'\",\n                        (channel, str(day), recipient_key(channel, address)),",
+        '",\n                        (channel, str(day), recipient_key(channel, address)),',
         MAIL,
         "a recipient whose send failed is never retried",
     ),
     Mutation(
         "mail-ledger-sent-not-recorded",
-        "core/mail.py",
+        "core/channels/mail.py",
         'store.record_delivery(day, _addr(recipient), status="sent", message_id=message_id)',
         "pass",
         MAIL,
@@ -531,9 +531,9 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "mail-ledger-case-sensitive",
-        "core/store/deliveries.py",
-        "(str(day), recipient.lower(), status, message_id, error, utc_now()),",
-        "(str(day), recipient, status, message_id, error, utc_now()),",
+        "core/store/claims.py",
+        "return recipient.lower() if channel == EMAIL_CHANNEL else recipient",
+        "return recipient",
         MAIL,
         "Alice@x and alice@x get the digest twice",
     ),

@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 
+from core.channels.report import render_report
 from core.classify import classify_day, set_user_category
 from core.cli import main
 from core.config import Config
@@ -25,7 +26,6 @@ from core.prompts import (
     summary_messages,
 )
 from core.quality import REPORT_SECTIONS
-from core.report import render_report
 from core.store import Store
 from core.store.migrations import MIGRATIONS
 from core.summarize import (
