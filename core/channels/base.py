@@ -105,6 +105,8 @@ class ChannelResult:
         """The result of sending to recipients: partial when any failed, naming them (a
         channel that could not send at all raises instead, and its step is failed)."""
         counts = delivery.as_counts()
+        if delivery.note and not (delivery.sent or delivery.skipped or delivery.held):
+            return cls("skipped", delivery.note, counts, [], delivery)
         if delivery.failed:
             failed = ", ".join(map(str, delivery.failed))
             return cls("partial", f"refused: {failed}", counts, [], delivery)
