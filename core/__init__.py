@@ -1,6 +1,6 @@
 """Daily AI Insights without a screen: sources, store, classification, summaries, publishing.
 
-Nothing in this package imports Textual; the TUI (`tui/`) and the CLI (`core.cli`) are thin
+Nothing in this package imports Textual; the TUI (`tui/`) and the CLI (`cli/`) are thin
 front ends over these modules.
 """
 

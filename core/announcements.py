@@ -6,6 +6,7 @@ Why a day of one source is empty is that source's kind's to say (`Kind.empty_rea
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,18 +15,43 @@ from core.errors import ConfigError
 ARXIV_TIMEZONE = ZoneInfo("America/New_York")
 
 
+TODAY_ENV = "DAILYAI_TODAY"
+"""Set to YYYY-MM-DD to fix "today" (replaying a past day, or tests under any wall clock)."""
+
+FIRST_DAY = date(1991, 8, 1)
+"""No day before arXiv began (August 1991) can have papers."""
+
+
 def current_day(now: datetime | None = None) -> date:
     """The latest day whose papers are out: today's date in US Eastern time.
 
     arXiv's feed for a day appears at midnight US Eastern, and Hugging Face lists papers by
     UTC date (4–5 hours ahead), so in Korea's morning (evening in New York) this is the day
-    before — the one whose papers are complete.
+    before — the one whose papers are complete. `$DAILYAI_TODAY` replaces the clock when set
+    (and `now` is not given): every front end asks here, so one variable moves them all.
     """
+    if now is None and (pinned := os.environ.get(TODAY_ENV, "").strip()):
+        try:
+            day = date.fromisoformat(pinned)
+        except ValueError:
+            raise ConfigError(
+                f"${TODAY_ENV}={pinned!r}: not a date — use YYYY-MM-DD, or unset it to use the clock"
+            ) from None
+        if day < FIRST_DAY:
+            raise ConfigError(
+                f"${TODAY_ENV}={pinned}: before arXiv began ({FIRST_DAY:%Y-%m}) — use a later "
+                "day, or unset it to use the clock"
+            )
+        return day
     return (now or datetime.now(UTC)).astimezone(ARXIV_TIMEZONE).date()
 
 
 def parse_day(text: str, *, today: date | None = None) -> date:
-    """A `--date` value: YYYY-MM-DD, "today" or "yesterday"; never in the future."""
+    """A `--date` value: YYYY-MM-DD, "today" or "yesterday"; from August 1991 to tomorrow.
+
+    The bounds keep every day the app handles a real day of papers, so date arithmetic
+    downstream (windows of days before it, feeds, charts) never leaves `date`'s range.
+    """
     today = today or current_day()
     lowered = text.strip().lower()
     if lowered == "today":
@@ -35,7 +61,13 @@ def parse_day(text: str, *, today: date | None = None) -> date:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise ConfigError(f"--date {text!r}: not a date — use YYYY-MM-DD, e.g. {today}") from None
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ConfigError(f"--date {shown!r}: not a date — use YYYY-MM-DD, e.g. {today}") from None
     if day > today + timedelta(days=1):
-        raise ConfigError(f"--date {text}: is in the future (today is {today}) — no papers yet")
+        raise ConfigError(f"--date {day}: is in the future (today is {today}) — no papers yet")
+    if day < FIRST_DAY:
+        raise ConfigError(
+            f"--date {day}: is before arXiv began ({FIRST_DAY:%Y-%m}) — no papers then; "
+            f"use a day from {FIRST_DAY} to {today}"
+        )
     return day

@@ -35,6 +35,7 @@ from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
 from core.llm import OllamaClient, make_client
 from core.models import Paper
+from core.progress import StepProgress
 from core.prompts import classify_messages, classify_schema
 from core.sanitize import one_line
 from core.store import RunStep, Store
@@ -384,9 +385,9 @@ async def _all_or_none(coroutines: Iterable[Any]) -> list[Any]:
 # --- runs over the store -----------------------------------------------------------------
 
 
-def _progress(step: str, message: str, done: int, total: int, eta: float | None = None) -> Any:
-    from core.pipeline import StepProgress  # the pipeline imports this module
-
+def _progress(
+    step: str, message: str, done: int, total: int, eta: float | None = None
+) -> StepProgress:
     return StepProgress(step, message, done, total, eta)
 
 

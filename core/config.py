@@ -13,6 +13,7 @@ with a dataclass of its own keys, checked the same way.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -27,6 +28,60 @@ from core.errors import ConfigError
 from core.paths import AppDirs, app_dirs
 from core.sources import AUTO, kind_names, kind_of
 from core.sources.base import NoOptions
+
+MAX_CONFIG_BYTES = 1_000_000
+"""A config file larger than this is refused (it is a few KB; this stops /dev/zero)."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """The numbers a config key accepts: from `low` to `high`, bounds included.
+
+    With `above`, `low` itself is refused (a timeout must be more than 0). Values that are
+    not finite (TOML allows `inf` and `nan`) are always refused.
+    """
+
+    low: float | None = None
+    high: float | None = None
+    above: bool = False
+
+    def admits(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        if self.low is not None and (value <= self.low if self.above else value < self.low):
+            return False
+        return self.high is None or value <= self.high
+
+    def describe(self, *, whole: bool) -> str:
+        """What to write instead, e.g. "a whole number from 1 to 65535"."""
+        kind = "a whole number" if whole else "a number"
+        low = _plain(self.low) if self.low is not None else None
+        high = _plain(self.high) if self.high is not None else None
+        if self.above:
+            bound = f"more than {low}" + (f" and at most {high}" if high is not None else "")
+            return f"{kind} {bound}"
+        if low is not None and high is not None:
+            return f"{kind} from {low} to {high}"
+        return f"{kind} ≥ {low}" if low is not None else f"{kind} ≤ {high}"
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def ranged(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    above: bool = False,
+    default: Any = MISSING,
+) -> Any:
+    """A numeric dataclass field that declares the values it accepts (checked on load)."""
+    return field(default=default, metadata={"range": Range(low, high, above)})
+
+
+MAX_DAYS = 3650
+"""Day counts stay below ten years, so windows of days never leave `date`'s range."""
 
 
 @dataclass
@@ -59,36 +114,36 @@ class GeneralConfig:
 
 @dataclass
 class FetchConfig:
-    timeout_seconds: float
-    retries: int
-    backoff_seconds: float
-    max_retry_after_seconds: float
-    max_body_mb: float
-    arxiv_min_interval_seconds: float
+    timeout_seconds: float = ranged(0, 3600, above=True)
+    retries: int = ranged(0, 20)
+    backoff_seconds: float = ranged(0, 600)
+    max_retry_after_seconds: float = ranged(0, 86400)
+    max_body_mb: float = ranged(0, 1024, above=True)
+    arxiv_min_interval_seconds: float = ranged(0, 600)
     contact: str
-    seen_window_days: int
+    seen_window_days: int = ranged(0, MAX_DAYS)
     announce_types: list[str]
     enrich_with_arxiv_api: bool
     arxiv_api_url: str
-    arxiv_api_batch: int
-    hf_page_size: int
-    hf_max_pages: int
+    arxiv_api_batch: int = ranged(1, 2000)
+    hf_page_size: int = ranged(1, 1000)
+    hf_max_pages: int = ranged(1, 100)
 
 
 @dataclass
 class OllamaConfig:
     host: str
     model: str
-    num_ctx: int
-    num_predict: int
-    temperature: float
+    num_ctx: int = ranged(512, 1_048_576)
+    num_predict: int = ranged(1, 131_072)
+    temperature: float = ranged(0, 2)
     keep_alive: str
     think: bool
-    parallel: int
-    connect_timeout_seconds: float
-    timeout_seconds: float
-    retries: int
-    backoff_seconds: float
+    parallel: int = ranged(1, 64)
+    connect_timeout_seconds: float = ranged(0, 600, above=True)
+    timeout_seconds: float = ranged(0, 86400, above=True)
+    retries: int = ranged(0, 20)
+    backoff_seconds: float = ranged(0, 600)
 
 
 @dataclass
@@ -100,7 +155,7 @@ class CategoryConfig:
     description: str
     arxiv: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
-    priority: int = 0
+    priority: int = ranged(-100, 100, default=0)
     """Breaks ties between equally scored categories in the rules method (higher wins)."""
 
 
@@ -114,21 +169,21 @@ class TaxonomyConfig:
 @dataclass
 class ClassifyConfig:
     method: str
-    batch_size: int
+    batch_size: int = ranged(1, 100)
 
 
 @dataclass
 class DigestConfig:
-    size: int
+    size: int = ranged(1, 1000)
     interest_keywords: list[str]
     interest_authors: list[str]
-    time_budget_minutes: float
+    time_budget_minutes: float = ranged(0, 1440)
 
 
 @dataclass
 class SummariesConfig:
-    max_attempts: int
-    min_hangul_ratio: float
+    max_attempts: int = ranged(1, 10)
+    min_hangul_ratio: float = ranged(0, 1)
     glossary: dict[str, str]
 
 
@@ -136,7 +191,7 @@ class SummariesConfig:
 class OutputConfig:
     dir: str
     site_url: str
-    feed_days: int
+    feed_days: int = ranged(1, MAX_DAYS)
     title: str
 
 
@@ -144,7 +199,7 @@ class OutputConfig:
 class EmailConfig:
     enabled: bool
     host: str
-    port: int
+    port: int = ranged(1, 65535)
     security: str
     username: str
     password_env: str
@@ -153,20 +208,20 @@ class EmailConfig:
     to: list[str]
     unsubscribe: str
     send_empty: bool
-    timeout_seconds: float
+    timeout_seconds: float = ranged(0, 3600, above=True)
     ca_file: str
 
 
 @dataclass
 class ServeConfig:
     host: str
-    port: int
+    port: int = ranged(1, 65535)
 
 
 @dataclass
 class TuiConfig:
     theme: str
-    trend_days: int
+    trend_days: int = ranged(1, 365)
     keymap: dict[str, str]
 
 
@@ -243,15 +298,13 @@ def load_config(path: Path | str | None = None) -> Config:
     defaults = _parse(default_config_text(), "default config")
     user_path: Path | None = None
     if path is not None:
-        user_path = Path(path).expanduser()
-        if not user_path.exists():
-            raise ConfigError(f"config {user_path}: no such file — check the path given")
+        user_path = Path(path).expanduser()  # read_text_file says if it is missing
     else:
         user_path = next((p for p in config_search_paths() if p.is_file()), None)
     merged = defaults
     text = ""
     if user_path is not None:
-        text = user_path.read_text(encoding="utf-8")
+        text = read_text_file(user_path, f"config {user_path}", max_bytes=MAX_CONFIG_BYTES)
         merged = _overlay(defaults, _parse(text, str(user_path)))
     plug_ins = {name for name, value in defaults.items() if isinstance(value, dict)} - _keys(Config)
     _refuse_unknown_keys(merged, _keys(Config) | plug_ins, [], text, user_path)
@@ -262,6 +315,47 @@ def load_config(path: Path | str | None = None) -> Config:
     config.text = text
     _check(config, text, user_path)
     return config
+
+
+def read_text_file(path: Path, what: str, *, max_bytes: int) -> str:
+    """The UTF-8 text of a file the user named, or a ConfigError saying what is wrong.
+
+    `what` starts the message ("config ~/c.toml", "--titles papers.json"). A directory, an
+    unreadable path, more than `max_bytes`, or bytes that are not UTF-8 (named by offset)
+    are refused; a UTF-8 byte order mark is allowed. Pipes and /dev/fd paths work.
+    """
+    try:
+        if path.is_dir():
+            raise ConfigError(f"{what}: is a directory — give the path of a file")
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise ConfigError(f"{what}: no such file — check the path given") from None
+    except OSError as error:
+        raise ConfigError(
+            f"{what}: cannot read it ({error.strerror or error}) — check the path and its permissions"
+        ) from None
+    except ValueError:  # a NUL character in the path
+        raise ConfigError(f"{what}: not a usable path — check the path given") from None
+    return decode_utf8(data, what, max_bytes=max_bytes)
+
+
+def decode_utf8(data: bytes, what: str, *, max_bytes: int) -> str:
+    """`data` as text (a byte order mark dropped), or a ConfigError naming the bad byte."""
+    if len(data) > max_bytes:
+        raise ConfigError(
+            f"{what}: larger than {max_bytes // 1_000_000 or 1} MB — is this the right file?"
+        )
+    bom = b"\xef\xbb\xbf"
+    body = data[len(bom) :] if data.startswith(bom) else data
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = error.start + len(data) - len(body)
+        raise ConfigError(
+            f"{what}: not UTF-8 text (byte 0x{data[offset]:02x} at offset {offset}) — "
+            "save it as UTF-8"
+        ) from None
 
 
 def _parse(text: str, origin: str) -> dict[str, Any]:
@@ -302,7 +396,16 @@ def _build(cls: type, data: Any, where: list[str | int], text: str, path: Path |
             if f.default is MISSING and f.default_factory is MISSING:
                 raise _error([*where, f.name], "is required", text, path)
             continue
-        values[f.name] = _convert(hints[f.name], data[f.name], [*where, f.name], text, path)
+        value = _convert(hints[f.name], data[f.name], [*where, f.name], text, path)
+        bounds: Range | None = f.metadata.get("range")
+        if bounds is not None and not bounds.admits(value):
+            raise _error(
+                [*where, f.name],
+                f"= {data[f.name]} is out of range — use {bounds.describe(whole=hints[f.name] is int)}",
+                text,
+                path,
+            )
+        values[f.name] = value
     return cls(**values)
 
 

@@ -20,7 +20,8 @@ from typing import Any
 from core.config import Config, SourceConfig
 from core.ingest import SourceSpec
 from core.models import SourceKind
-from core.pipeline import PipelineResult, StepProgress, run_pipeline
+from core.pipeline import PipelineResult, run_pipeline
+from core.progress import StepProgress
 from core.services import Services
 from core.sources.arxiv_rss import ARXIV_RSS
 from core.sources.hf_daily import HF_DAILY

@@ -20,11 +20,6 @@ class SourceKind(str):
 
     __slots__ = ()
 
-    @property
-    def value(self) -> str:
-        """The name as a plain string (how callers written for an enum of kinds read it)."""
-        return str(self)
-
 
 LINK_LABELS = {
     "abs": "arXiv",

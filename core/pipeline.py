@@ -16,9 +16,9 @@ One run at a time does a day's model work: classify and summarize hold the day's
 `model-work` claim in the store. A second run of the same day meanwhile (a second
 `dailyai run`, the TUI, `dailyai summarize`) skips those steps and says who holds them; it
 still publishes what the store has, and leaves the messages (email, chat) to the holder when
-the holder will send them, so nobody gets a digest with summaries missing. A run stopped by Ctrl-C or a cancel
-is recorded as interrupted at once; one killed outright is marked interrupted by the next
-process that opens the store (see `Store.mark_interrupted_runs`).
+the holder will send them, so nobody gets a digest with summaries missing. A run stopped by
+Ctrl-C or a cancel is recorded as interrupted at once; one killed outright is marked
+interrupted by the next process that opens the store (see `Store.mark_interrupted_runs`).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from core.errors import DailyAIError
 from core.ingest import FetchProgress, SourceSpec, fetch_day
 from core.killpoints import summary_token_hook
 from core.models import EXIT_CODES, FetchSummary
+from core.progress import StepProgress
 from core.services import Services
 from core.store import Claim, RunStep, Store, model_work_claim
 
@@ -48,34 +49,9 @@ DIGEST_STEPS = ("fetch", *MODEL_STEPS)
 log = logging.getLogger("dailyai.pipeline")
 
 
-@dataclass
-class StepProgress:
-    """Where the pipeline is: the step, how far, and (for the model steps) an ETA."""
-
-    step: str
-    message: str = ""
-    done: int = 0
-    total: int = 0
-    eta_seconds: float | None = None
-
-
 def all_steps() -> tuple[str, ...]:
     """Every step of a run in order: the digest's, then one per output channel."""
     return (*DIGEST_STEPS, *channel_names())
-
-
-def format_duration(seconds: float | None, unknown: str = "unknown") -> str:
-    """A short duration for an ETA or a run time: 45s, 3m 10s, 1h 05m."""
-    if seconds is None:
-        return unknown
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
 
 
 @dataclass

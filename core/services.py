@@ -6,6 +6,7 @@ the mailer) from here, so a test can hand the app a store on a temporary directo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,17 +20,16 @@ class Services:
 
     config: Config
     store: Store
-    demo: bool = False
 
     def close(self) -> None:
         self.store.close()
 
 
-def open_services(config_path: Path | str | None = None, *, demo: bool = False) -> Services:
-    """Load the config and open the store (the demo's own store when `demo`)."""
+def open_services(
+    config_path: Path | str | None = None, *, adjust: Callable[[Config], Config] | None = None
+) -> Services:
+    """Load the config (changed by `adjust`, e.g. the demo's) and open its store."""
     config = load_config(config_path)
-    if demo:
-        from core.demo import demo_config  # the demo module builds on the pipeline, and so on us
-
-        config = demo_config(config)
-    return Services(config=config, store=Store(config.dirs.database), demo=demo)
+    if adjust is not None:
+        config = adjust(config)
+    return Services(config=config, store=Store(config.dirs.database))

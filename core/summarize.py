@@ -56,6 +56,7 @@ from core.llm import (
     messages_tokens,
 )
 from core.models import Paper
+from core.progress import StepProgress
 from core.prompts import (
     REPORT_PROMPT_VERSION,
     RETRY_REASONS,
@@ -165,9 +166,7 @@ class SummarizeStats:
         return counts
 
 
-def _progress(message: str, done: int, total: int, eta: float | None = None) -> Any:
-    from core.pipeline import StepProgress  # the pipeline imports this module
-
+def _progress(message: str, done: int, total: int, eta: float | None = None) -> StepProgress:
     return StepProgress("summarize", message, done, total, eta)
 
 

@@ -12,12 +12,16 @@ from tests.smtp_server import ca, client_tls  # noqa: F401 - fixtures for the SM
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+TODAY = "2026-10-05"
+"""The "today" of every test ($DAILYAI_TODAY): after every fixture day, whatever the clock says."""
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep the user's own config, store and Ollama host out of every test."""
+    """Keep the user's own config, store, Ollama host and clock out of every test."""
     home = tmp_path / "home"
     monkeypatch.setenv("DAILYAI_HOME", str(home))
+    monkeypatch.setenv("DAILYAI_TODAY", TODAY)
     monkeypatch.delenv("DAILYAI_CONFIG", raising=False)
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")

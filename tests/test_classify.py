@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cli import main
 from core.classify import (
     ClassifyStats,
     RuleClassifier,
@@ -17,13 +18,12 @@ from core.classify import (
     parse_answer,
     set_user_category,
 )
-from core.cli import main
 from core.config import Config
 from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
 from core.llm import OllamaClient
 from core.models import Paper
-from core.pipeline import StepProgress
+from core.progress import StepProgress
 from tests.conftest import fixture_path
 from tests.ollama_standin import MIDSTREAM_MESSAGE, OllamaStandin
 from tests.paper_fixtures import DAY, store_fixture_day

@@ -134,3 +134,106 @@ def test_arxiv_source_from_categories(tmp_path):
         write(tmp_path, '[[sources]]\nname = "ro"\nkind = "arxiv-rss"\ncategories = ["cs.RO"]\n')
     )
     assert config.sources[0].resolved_url() == "https://rss.arxiv.org/rss/cs.RO"
+
+
+# --- numbers out of range -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[digest]\nsize = -5\n", "line 2: 'digest.size' = -5 is out of range — use a whole number from 1 to 1000"),
+        ("[fetch]\nretries = -3\n", "line 2: 'fetch.retries' = -3 is out of range — use a whole number from 0 to 20"),
+        ("[fetch]\ntimeout_seconds = -1\n", "'fetch.timeout_seconds' = -1 is out of range — use a number more than 0"),
+        ("[fetch]\ntimeout_seconds = 0\n", "'fetch.timeout_seconds' = 0 is out of range"),
+        ("[fetch]\nhf_max_pages = 0\n", "line 2: 'fetch.hf_max_pages' = 0 is out of range"),
+        ("[fetch]\nseen_window_days = 99999999\n", "'fetch.seen_window_days' = 99999999 is out of range"),
+        ("[output]\nfeed_days = 0\n", "'output.feed_days' = 0 is out of range"),
+        ("[serve]\nport = 99999\n", "'serve.port' = 99999 is out of range — use a whole number from 1 to 65535"),
+        ("[email]\nport = 0\n", "'email.port' = 0 is out of range"),
+        ("[ollama]\nparallel = 0\n", "'ollama.parallel' = 0 is out of range"),
+        ("[summaries]\nmin_hangul_ratio = 1.5\n", "'summaries.min_hangul_ratio' = 1.5 is out of range — use a number from 0 to 1"),
+        ("[summaries]\nmin_hangul_ratio = nan\n", "'summaries.min_hangul_ratio' = nan is out of range"),
+        ("[ollama]\ntimeout_seconds = inf\n", "'ollama.timeout_seconds' = inf is out of range"),
+        (
+            '[[taxonomy.categories]]\nname = "Other"\nemoji = "x"\ndescription = "d"\npriority = 1000\n',
+            "line 5: 'taxonomy.categories[1].priority' = 1000 is out of range",
+        ),
+    ],
+)  # fmt: skip
+def test_numbers_out_of_range_name_key_line_and_range(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(error.value).startswith(str(path))
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_the_bounds_themselves_are_accepted(tmp_path):
+    config = load_config(
+        write(tmp_path, "[digest]\nsize = 1\n[fetch]\nretries = 0\n[serve]\nport = 65535\n")
+    )
+    assert (config.digest.size, config.fetch.retries, config.serve.port) == (1, 0, 65535)
+
+
+def numeric_fields(cls: type, prefix: str = "") -> list[tuple[str, object]]:
+    """Every int or float field of the config dataclasses, by dotted name, with its metadata."""
+    import dataclasses
+    import typing
+
+    found = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        inner = typing.get_args(hint)[0] if typing.get_origin(hint) is list else hint
+        if dataclasses.is_dataclass(inner):
+            found += numeric_fields(inner, f"{prefix}{f.name}.")
+        elif inner in (int, float):
+            found.append((f"{prefix}{f.name}", f.metadata.get("range")))
+    return found
+
+
+def test_every_numeric_key_declares_its_range():
+    """A new number in config.toml must say what it accepts: `ranged(low, high)`."""
+    from core.config import Config
+
+    fields_ = numeric_fields(Config)
+    assert len(fields_) > 25
+    missing = [name for name, bounds in fields_ if bounds is None]
+    assert not missing, f"declare a range with ranged(…) for: {missing}"
+
+
+# --- the file itself ------------------------------------------------------------------------
+
+
+def test_a_config_that_is_not_utf8_names_the_byte(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'[output]\ntitle = "Caf\xe9"\n')
+    with pytest.raises(ConfigError, match=r"not UTF-8 text \(byte 0xe9 at offset 21\)"):
+        load_config(path)
+    path.write_bytes(b'\xef\xbb\xbf[output]\ntitle = "Caf\xe9"\n')  # offsets count the BOM
+    with pytest.raises(ConfigError, match=r"byte 0xe9 at offset 24\)"):
+        load_config(path)
+
+
+def test_a_config_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf[digest]\nsize = 7\n")
+    assert load_config(path).digest.size == 7
+
+
+@pytest.mark.parametrize("given", ["{dir}", ""])
+def test_a_config_path_that_is_a_folder_is_one_line(tmp_path, given):
+    with pytest.raises(ConfigError, match="is a directory — give the path of a file"):
+        load_config(given.format(dir=tmp_path))
+
+
+def test_a_config_larger_than_any_config_is_refused_unread(tmp_path):
+    """What stops `--config /dev/zero` from filling memory (a file here, so a broken cap
+    fails this test instead of the machine)."""
+    from core.config import MAX_CONFIG_BYTES
+
+    path = tmp_path / "huge.toml"
+    path.write_bytes(b"#" * (MAX_CONFIG_BYTES + 1))
+    with pytest.raises(ConfigError, match="larger than 1 MB — is this the right file"):
+        load_config(path)

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import gzip
 import os
+import random
 import socket
 import threading
 import tracemalloc
@@ -17,7 +18,14 @@ import pytest
 
 from core.config import FetchConfig
 from core.errors import SourceError
-from core.fetch import Fetcher, Validators, parse_retry_after, user_agent
+from core.fetch import (
+    Fetcher,
+    Validators,
+    _BodyReader,
+    _TooBig,
+    parse_retry_after,
+    user_agent,
+)
 from tests.http_server import FakeClock, Reply
 
 
@@ -244,6 +252,46 @@ async def test_compressed_bodies_are_decoded(config, http_server, encoding, enco
     async with fetcher_for(config) as fetcher:
         assert (await fetcher.get(url)).body == body
     assert http_server.hits("/z")[0].headers["Accept-Encoding"] == "gzip, deflate"
+
+
+async def test_a_body_declared_larger_than_the_cap_is_refused_before_it_is_read(config):
+    # A server that declares 1 GB and then sends nothing: only the header can refuse it.
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")
+            done.wait(30)
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/huge"
+    try:
+        async with fetcher_for(config, max_body_mb=1, timeout_seconds=2, retries=0) as fetcher:
+            with pytest.raises(SourceError, match=r"huge: response is larger than 1 MB"):
+                await fetcher.get(url, label="huge")
+    finally:
+        done.set()
+        server.join(timeout=10)
+        listener.close()
+
+
+@pytest.mark.parametrize("read_size", [4096, 65536])
+@pytest.mark.parametrize("encoding", ["gzip", "gzip, gzip"], ids=["gzip", "gzip-twice"])
+def test_a_compressed_body_past_the_cap_is_refused_as_too_big(encoding, read_size):
+    # Incompressible bytes: each stage's output is about as big as its input. The network
+    # decides how much one read brings, so the reader is fed here in reads of fixed sizes.
+    body = random.Random(0).randbytes(300_000)
+    for _ in encoding.split(","):
+        body = gzip.compress(body)
+    reader = _BodyReader(encoding, 100_000)
+    with pytest.raises(_TooBig):  # the fetcher's "response is larger than …" (above)
+        for start in range(0, len(body), read_size):
+            reader.feed(body[start : start + read_size])
+        reader.finish()
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])

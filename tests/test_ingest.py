@@ -440,7 +440,7 @@ async def test_a_bug_in_one_source_is_contained_and_named(config, store, http_se
 
 
 def test_fetch_source_with_a_redirect_loop_prints_one_line(capsys, http_server):
-    from core.cli import main
+    from cli import main
 
     url = http_server.route("/loop", Reply(302, b"", {"Location": "/loop"}))
     code = main(["fetch", "--date", "2026-09-24", "--source", url, "--no-enrich"])
@@ -458,7 +458,7 @@ def test_an_unforeseen_error_is_one_line_on_the_command_line(isolated_home):
     # A process of its own: pytest's log capture would hide a traceback printed by logging.
     script = (
         "import sys, core.ingest\n"
-        "from core.cli import main\n"
+        "from cli import main\n"
         "def buggy(*args, **kwargs):\n"
         "    raise KeyError('categories')  # stands in for a bug nobody has found yet\n"
         "core.ingest.parse_source = buggy\n"
@@ -529,6 +529,11 @@ async def test_the_same_body_asked_for_as_another_kind_is_parsed_again(config, s
     assert len(as_feed.results[0].listed) == 4
     # The kind changed, so the validators were not sent: a 304 would have hidden the body.
     assert "If-None-Match" not in http_server.hits("/rss")[-1].headers
+    # Back to auto: the same bytes are detected as arXiv RSS again, not the feed parse kept.
+    auto = await fetch_day(
+        store, config, day, specs=[SourceSpec("arxiv", url, None)], fetcher=fetcher(config)
+    )
+    assert (auto.results[0].status, auto.results[0].kind) == ("ok", "arxiv-rss")
 
 
 async def test_a_body_whose_last_parse_stored_nothing_is_parsed_again(config, store, http_server):
@@ -684,6 +689,25 @@ async def test_enrichment_retries_are_bounded_and_doctor_counts_what_is_missing(
         store, config, HF_DAY, specs=specs, fetcher=fetcher(config), refresh=True
     )
     assert [r.name for r in forced.results] == ["hf", "arxiv-api"]  # --refresh asks again
+
+
+async def test_an_id_the_arxiv_api_does_not_know_is_given_up_after_bounded_look_ups(
+    config, store, http_server
+):
+    from core.ingest import ENRICH_MAX_ATTEMPTS
+    from core.models import SourceKind
+
+    hf_url = http_server.route("/hf", Reply(200, _hf_with("1605.08386")))
+    empty = fixture_path("arxiv_api_empty_id_0808.05394_2026-04-12.xml").read_bytes()
+    api_url = http_server.route("/api/query", Reply(200, empty))  # answers, but without it
+    config = quick(config, arxiv_api_url=api_url)
+    specs = [SourceSpec("hf", hf_url, SourceKind("hf-daily"))]
+    first = await fetch_day(store, config, HF_DAY, specs=specs, fetcher=fetcher(config))
+    assert first.results[1].reason == "1 ids not found by the arXiv API"
+    for _ in range(ENRICH_MAX_ATTEMPTS + 1):
+        summary = await fetch_day(store, config, HF_DAY, specs=specs, fetcher=fetcher(config))
+    assert len(http_server.hits("/api/query")) == ENRICH_MAX_ATTEMPTS
+    assert [r.name for r in summary.results] == ["hf"]  # given up: no more requests
 
 
 async def test_enrichment_picks_up_earlier_days_papers_that_are_missing_categories(

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cli import main
 from core.channels.mail import (
     HTML_LIMIT_BYTES,
     build_message,
@@ -29,7 +30,6 @@ from core.channels.mail import (
     send_digest,
     smtp_settings,
 )
-from core.cli import main
 from core.config import Config, load_config
 from core.digest import build_digest
 from core.errors import MailError
@@ -463,7 +463,7 @@ def _email_setup(tmp_path: Path, ca, port: int) -> tuple[list[str], dict[str, st
     config = load_config(config_file)
     with Store(config.dirs.database) as home_store:
         populate_day(home_store, config)
-    command = [sys.executable, "-m", "core.cli", "--config", str(config_file), "email"]
+    command = [sys.executable, "-m", "cli", "--config", str(config_file), "email"]
     command += ["--date", DAY.isoformat()]
     env = {**os.environ, "DAILYAI_SMTP_PASSWORD": PASSWORD}
     env.pop("DAILYAI_TEST_KILL_AT", None)

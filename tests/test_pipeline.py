@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from cli import main
 from core.config import Config, load_config
 from core.digest import build_digest
 from core.ingest import SourceSpec
@@ -118,6 +118,7 @@ async def test_a_full_run_and_a_second_run_that_repeats_nothing(
             "report",
             "feeds",
             "email",
+            "notify",  # off (no chat URLs): a skipped step that says so, as email off does
         ]
         assert summaries(store) == 10
         digest = build_digest(store, config, DAY)
@@ -137,6 +138,7 @@ async def test_a_full_run_and_a_second_run_that_repeats_nothing(
             "report",
             "feeds",
             "email",
+            "notify",
         }
 
         requests_before = ollama_standin.request_count
@@ -405,6 +407,29 @@ async def test_a_cancelled_run_is_marked_interrupted_at_once_and_frees_the_day(
     again = await run_pipeline(services, DAY, specs=specs, steps=steps, today=DAY)
     assert again.outcome("summarize").status == "ok" and summaries(store) == 10
     assert len([r for r in ollama_standin.model_requests if SUMMARY_MARKER in r.text]) == 8
+
+
+async def test_a_run_frees_the_days_model_work_once_summaries_are_done(
+    config, store, http_server, ollama_standin
+):
+    """Another run may summarize while this one still publishes (and mails) the digest."""
+    prepare(config, ollama_standin, classify="rules")
+    holders: dict[str, object] = {}
+
+    def watch(event) -> None:
+        if event.step in ("summarize", "report") and event.step not in holders:
+            holders[event.step] = store.claim_holder(f"model-work:{DAY}")
+
+    await run_pipeline(
+        Services(config=config, store=store),
+        DAY,
+        specs=sources(http_server),
+        steps=("fetch", "classify", "summarize", "report"),
+        today=DAY,
+        on_progress=watch,
+    )
+    assert holders["summarize"] is not None  # held while it summarizes …
+    assert holders["report"] is None  # … and free while it publishes
 
 
 @pytest.mark.parametrize("command", ["summarize", "classify"])

@@ -15,10 +15,10 @@ import feedparser
 import pytest
 from lxml import etree
 
+from cli import main
 from core.channels.feeds import publish_feeds
 from core.channels.layout import configured_site_url, site_url
 from core.channels.report import publish_day, publish_report
-from core.cli import main
 from core.config import load_config
 from core.store import Store
 from tests.publish_data import DAY, populate_day
@@ -142,7 +142,7 @@ class _Serving:
 
     def __init__(self, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "serve", *args],
+            [sys.executable, "-m", "cli", "serve", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env={**os.environ, "COLUMNS": "400"},

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +35,7 @@ BIG_FEED_PAPERS, HF_PAPERS = 1504, 37
 def start_fetch(
     home: Path, *sources: Path, refresh: bool = False, kill_at: str = ""
 ) -> subprocess.Popen:
-    args = [sys.executable, "-m", "core.cli", "fetch", "--date", "2024-11-28", "--no-enrich"]
+    args = [sys.executable, "-m", "cli", "fetch", "--date", "2024-11-28", "--no-enrich"]
     for source in sources:
         args += ["--source", source.as_uri()]
     if refresh:
@@ -158,7 +159,7 @@ def test_a_run_killed_mid_summary_loses_only_that_summary_and_the_next_run_does_
         encoding="utf-8",
     )
     env = {**os.environ, "DAILYAI_HOME": str(home), "DAILYAI_CONFIG": str(config_file)}
-    command = [sys.executable, "-m", "core.cli", "run", "--date", "2026-05-08"]
+    command = [sys.executable, "-m", "cli", "run", "--date", "2026-05-08"]
     database = home / "data" / "dailyai.sqlite3"
     killed = subprocess.run(
         command,
@@ -227,6 +228,21 @@ def test_which_unfinished_runs_count_as_interrupted(tmp_path):
         (alive,) = [run for run in viewer.runs() if run.id == ids["alive"]]
         assert alive.status == "interrupted" and alive.finished_at is not None
         assert "stopped before the run finished" in alive.note
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_a_holder_killed_but_not_yet_reaped_holds_nothing(tmp_path):
+    """A zombie (dead, its parent has not waited for it yet) still answers os.kill."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # dead, left unreaped
+        with Store(tmp_path / "store.sqlite3") as store:
+            assert store.claim(f"model-work:{DAY}", "run:zombie") is None
+            with closing(sqlite3.connect(store.path, isolation_level=None)) as db:
+                db.execute("UPDATE claims SET pid = ?, process_started = ''", (child.pid,))
+            assert store.claim(f"model-work:{DAY}", "run:next") is None  # taken over
+    finally:
+        child.wait()
 
 
 def test_a_store_from_before_run_owners_is_upgraded_and_its_stuck_run_settled(tmp_path):

@@ -151,7 +151,7 @@ def parse(name: str, kind: SourceKind | None = None):
 )
 def test_every_readable_fixture(name, kind, count, first):
     detected, parsed = parse(name)
-    assert detected.value == kind
+    assert detected == kind
     assert len(parsed.listed) == count
     ids = [item.paper.id for item in parsed.listed]
     for item in parsed.listed:

@@ -358,6 +358,14 @@ def test_delivery_ledger_knows_who_had_the_day_whatever_the_case_of_the_address(
     ]
 
 
+def test_a_recipient_is_claimed_by_one_sender_at_a_time_whatever_the_case(store):
+    first = store.claim_deliveries(DAY, ["Alice@Example.org"], "mail:first")
+    assert first.claimed == ["Alice@Example.org"]
+    second = store.claim_deliveries(DAY, ["alice@example.org", "bob@example.org"], "mail:second")
+    assert second.claimed == ["bob@example.org"]  # alice is being sent to by the first sender
+    assert second.held["alice@example.org"].holder == "mail:first"
+
+
 def test_a_second_connection_can_read_while_one_writes(tmp_path):
     path = tmp_path / "s.sqlite3"
     with Store(path) as reader, closing(sqlite3.connect(path, isolation_level=None)) as writer:

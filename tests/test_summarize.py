@@ -6,18 +6,19 @@ import asyncio
 import dataclasses
 import socket
 import sqlite3
+from contextlib import closing
 
 import pytest
 
+from cli import main
 from core.channels.report import render_report
 from core.classify import classify_day, set_user_category
-from core.cli import main
 from core.config import Config
 from core.digest import build_digest
 from core.errors import DailyAIError, ModelError
 from core.llm import OllamaClient
 from core.models import Listed, Paper
-from core.pipeline import StepProgress
+from core.progress import StepProgress
 from core.prompts import (
     REPORT_PROMPT_VERSION,
     SUMMARY_PROMPT_VERSION,
@@ -425,6 +426,45 @@ async def test_a_wider_digest_makes_the_reports_of_the_grown_categories_stale(
     assert "모두 5편" in sections["LLM"].report.text
 
 
+async def test_summaries_and_reports_of_an_older_prompt_are_stale_and_written_again(
+    store, model_config, day_ids, ollama_standin
+):
+    await summarize_day(store, model_config, DAY)
+    paper = sections_by_name(store, model_config)["LLM"].papers[0].paper
+    # As a release with new prompts finds them: stored under the previous prompt versions.
+    with closing(sqlite3.connect(store.path, isolation_level=None)) as db:
+        db.execute("UPDATE summaries SET prompt_version = 'older' WHERE paper_id = ?", (paper.id,))
+        db.execute("UPDATE category_reports SET prompt_version = 'older' WHERE category = 'LLM'")
+    section = sections_by_name(store, model_config)["LLM"]
+    summary = next(p.summary for p in section.papers if p.paper.id == paper.id)
+    assert summary.status == "stale" and summary.text  # the old text is still shown
+    assert section.report.status == "stale" and section.report.changes.older_prompt
+    ollama_standin.reset_counters()
+    stats = await summarize_day(store, model_config, DAY)
+    assert (stats.passed, stats.cached, stats.reports_written) == (1, 5, 1)
+    section = sections_by_name(store, model_config)["LLM"]
+    assert {p.summary.status for p in section.papers} == {section.report.status} == {"ok"}
+
+
+async def test_a_report_may_quote_a_figure_of_an_abstract_that_no_summary_quoted(
+    store, model_config, day_ids, ollama_standin
+):
+    paper = store.get_paper(sections_by_name(store, model_config)["LLM"].papers[0].paper.id)
+    # The stand-in's summary quotes the abstract's first figure (12.5), its report 93.7%.
+    paper.abstract = (
+        f"It gains 12.5 points and reaches {INVENTED_NUMBER} accuracy. {paper.abstract}"
+    )
+    store.update_papers([paper])
+    ollama_standin.set_mode("invented_numbers", match="'LLM' 분야")
+    await summarize_day(store, model_config, DAY)
+    section = sections_by_name(store, model_config)["LLM"]
+    assert all(INVENTED_NUMBER not in p.summary.text for p in section.papers)
+    assert section.report.status == "ok" and f"평균 {INVENTED_NUMBER}의 향상" in section.report.text
+    assert not any(flag.startswith("numbers not in the source") for flag in section.report.flags)
+    asked = [r for r in ollama_standin.model_requests if "'LLM' 분야" in r.text]
+    assert len(asked) == 1  # checked against the abstracts: nothing to retry
+
+
 async def test_a_report_keeps_out_the_numbers_a_summary_invented(
     store, model_config, day_ids, ollama_standin
 ):
@@ -518,6 +558,18 @@ async def test_one_paper_streams_its_summary_and_is_cached(
     assert again.cached and again.text == result.text and ollama_standin.request_count == 0
     forced = await summarize_paper(store, model_config, day_ids[0], force=True)
     assert not forced.cached and ollama_standin.request_count == 1
+
+
+async def test_one_paper_whose_summary_failed_is_asked_for_again(
+    store, model_config, day_ids, ollama_standin
+):
+    ollama_standin.set_mode("english")
+    failed = await summarize_paper(store, model_config, day_ids[0])
+    assert failed.status == "failed"
+    ollama_standin.set_mode("korean")
+    ollama_standin.reset_counters()
+    again = await summarize_paper(store, model_config, day_ids[0])
+    assert again.status == "ok" and not again.cached and ollama_standin.request_count == 1
 
 
 async def test_a_retry_tells_the_listener_the_text_starts_again(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 
-from core.pipeline import format_duration
+from core.progress import format_duration
 from core.sanitize import clean_text, one_line
 
 # One colour per category, by the category's position in the taxonomy; the category list,

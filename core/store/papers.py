@@ -239,7 +239,8 @@ class Papers(Database):
         Each word is matched as a prefix, so Korean words match with their particles
         (`강화학습` finds `강화학습을`); quotes are treated literally, never as syntax.
         """
-        terms = [term for term in query.replace('"', " ").split() if term]
+        # A NUL would end the FTS query string early (sqlite: "unterminated string").
+        terms = [term for term in query.replace('"', " ").replace("\x00", " ").split() if term]
         if not terms:
             return []
         match = " ".join(f'"{term}"*' for term in terms)

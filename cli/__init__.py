@@ -1,0 +1,114 @@
+"""The `dailyai` command: a thin front end over the core modules, one module per command group.
+
+Each subcommand parses its options, calls core, and prints what happened. Errors the user can
+fix are printed as one line (`dailyai: …`) with exit code 2 for bad options or config and 1 for
+failures, never a traceback; a closed stdout (`dailyai export | head`) ends the command quietly
+with 141, as it ends any Unix tool. Nothing here knows how papers are fetched or stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import sys
+from collections.abc import Sequence
+
+from cli import doctor, fetch, model, papers, publish, run, tui
+from cli.common import say
+from core import __version__
+from core.errors import ConfigError, DailyAIError
+
+COMMAND_MODULES = (fetch, papers, doctor, run, model, publish)
+"""Each adds its commands, in this order (as `dailyai --help` lists them)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for `dailyai` and every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="dailyai",
+        description="Daily AI Insights: the day's AI papers, sorted by topic and summarized in "
+        "Korean by a local model. Without a command, opens the terminal UI.",
+    )
+    parser.add_argument("--version", action="version", version=f"dailyai {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="config file to use (default: see README)")
+    parser.set_defaults(handler=tui.command_tui)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+SIGPIPE_EXIT = 141
+"""What a shell reports for a tool ended by a closed pipe (128 + SIGPIPE)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe is found here, not at interpreter exit
+        return code
+    except ConfigError as error:
+        say(str(error))
+        return 2
+    except DailyAIError as error:
+        say(str(error))
+        return 1
+    except KeyboardInterrupt:
+        say("interrupted — what was stored so far is kept")
+        return 130
+    except BrokenPipeError as error:
+        if _stdout_reader_gone():
+            _drop_stdout()
+            return SIGPIPE_EXIT
+        say(_os_error_line(error))
+        return 1
+    # The last resort: input the checks above did not foresee still ends in one line.
+    except OSError as error:
+        say(_os_error_line(error))
+        return 1
+    except UnicodeDecodeError as error:
+        say(
+            f"some input is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start}) — save it as UTF-8"
+        )
+        return 1
+    except UnicodeEncodeError as error:
+        say(
+            f"cannot write this text as {error.encoding} — set a UTF-8 locale or "
+            "PYTHONIOENCODING=utf-8"
+        )
+        return 1
+
+
+def _os_error_line(error: OSError) -> str:
+    """An OSError the commands did not check for, as what — why — what to do."""
+    what = f"cannot use {error.filename}" if error.filename else "a file or connection failed"
+    why = error.strerror or str(error) or type(error).__name__
+    return f"{what} — {why} — check the path (file or folder?) and its permissions"
+
+
+def _stdout_reader_gone() -> bool:
+    """True when stdout is a pipe whose reader has closed it (`dailyai export | head`).
+
+    A broken pipe to a server is a failure to report; only this one is quiet.
+    """
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll(), or stdout is not a file
+        return False
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not hit the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
