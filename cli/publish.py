@@ -169,9 +169,9 @@ def command_email(args: argparse.Namespace) -> int:
             )
         except MailError as error:
             if error.report is not None:
-                _print_delivery(error.report, console)
+                print_delivery(error.report, console)
             raise
-        _print_delivery(report, console)
+        print_delivery(report, console)
         return 0 if report.ok else 1
     finally:
         services.close()
@@ -192,7 +192,8 @@ def _dry_run_path(text: str) -> Path:
     return path
 
 
-def _print_delivery(report: Any, console: Console) -> None:
+def print_delivery(report: Any, console: Console) -> None:
+    """What a delivery did, a line per recipient (an address, or a chat URL for notify)."""
     if report.note:
         console.print(Text(report.note, style="yellow"))
     for recipient in report.sent:

@@ -78,6 +78,7 @@ _MENTION = re.compile(r"@(?=\w)")
 _TITLE_MARKUP = re.compile(r"[\\`*_\[\]<>~#|]")
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s")
 _CONCLUSION = "결론"
+_SECRET_PARTS = re.compile(r"[/:@?#&=,]+")
 log = logging.getLogger("dailyai.notify")
 
 
@@ -253,10 +254,12 @@ def resolve_url(url: str) -> tuple[str, list[str]]:
 
 
 def scrub(text: str, secrets: Sequence[str]) -> str:
-    """`text` with every secret replaced by ***."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, "***")
+    """`text` with every secret, and every part of one (a service may quote one of the tokens
+    a secret holds: `T0/B0/XXXX`), replaced by ***."""
+    pieces = {piece for secret in secrets for piece in (secret, *_SECRET_PARTS.split(secret))}
+    for piece in sorted(pieces, key=len, reverse=True):
+        if len(piece) >= 3:
+            text = text.replace(piece, "***")
     return text
 
 
@@ -265,8 +268,8 @@ def urls_from(config: Config, urls: Sequence[str] | None) -> list[str]:
     if urls:
         for url in urls:
             problem = check_url(url)
-            if problem:
-                raise ConfigError(f"--to {url}: {problem}")
+            if problem:  # the URL itself is not repeated: it may hold a token
+                raise ConfigError(f"--to {_scheme(url) or '?'}://…: {problem}")
         wanted = list(urls)
     else:
         wanted = list(CHANNEL.options(config).urls)
@@ -348,14 +351,19 @@ def build_message(
         lines += ["", "**주요 논문**", ""]
         emoji = {view.name: view.emoji for view in views}
         for number, item in enumerate(shown, start=1):
-            paper_title = chat_text(truncate(one_line(item.paper.title) or item.paper.id, 150))
-            url = safe_url(item.paper.url)
-            line = f"{number}. [{paper_title}]({url})" if url else f"{number}. {paper_title}"
+            paper = item.paper
+            line = f"{number}. {chat_text(truncate(one_line(paper.title) or paper.id, 150))}"
+            url = safe_url(paper.url)
+            if url:
+                # The link's label is ours: untrusted text is never inside a link, where each
+                # service's rules for escaping differ most.
+                label = f"arXiv:{paper.arxiv_id}" if paper.arxiv_id else "링크"
+                line += f" — [{chat_text(label)}]({url})"
             category = one_line(item.category or "", limit=80)
             if category:
-                line += f" — {chat_text(emoji.get(category, ''))} {chat_text(category)}".rstrip()
-            if item.paper.hf_upvotes:
-                line += f" · 🤗 {item.paper.hf_upvotes}"
+                line += f" · {chat_text(emoji.get(category, ''))} {chat_text(category)}".rstrip()
+            if paper.hf_upvotes:
+                line += f" · 🤗 {paper.hf_upvotes}"
             lines.append(line)
     left = len(digest.selected) - len(shown)
     if left > 0:
@@ -476,7 +484,7 @@ async def _send(url: str, message: ChatMessage, options: NotifyOptions, sender_n
         entry.message
         for service in result
         for entry in service.logs()
-        if entry.level >= logging.WARNING
+        if entry.level in ("WARNING", "ERROR", "CRITICAL")  # level names, as Apprise keeps them
     ]
     reason = "; ".join(dict.fromkeys(said)) or "the service did not take the message"
     return scrub(one_line(reason, limit=300), secrets)
@@ -536,6 +544,7 @@ class NotifyChannel(Channel):
     async def deliver(
         self, services: Services, digest: Digest, options: DeliverOptions
     ) -> ChannelResult:
+        urls_from(services.config, options.targets)  # bad or missing URLs: say so first
         if digest.is_empty and not self.options(services.config).send_empty:
             return ChannelResult(
                 "skipped",
