@@ -196,3 +196,37 @@ def test_m008_keeps_the_email_deliveries_of_an_older_store(tmp_path):
         ]
         assert store.delivered(DAY, "alice@example.com")
         assert store.deliveries(DAY, channel="notify") == []
+
+
+# --- the run's status comes from the channels' results -------------------------------------------
+
+
+async def test_an_essential_channel_failing_fails_the_run_and_another_only_makes_it_partial(
+    config, store, tmp_path, http_server
+):
+    from tests.http_server import Reply
+
+    populate_day(store, config)
+    services = Services(config=config, store=store)
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("", encoding="utf-8")
+    broken = await run_pipeline(services, DAY, steps=("report",), out_dir=not_a_folder)
+    assert broken.outcome("report").status == "failed" and broken.outcome("report").essential
+    assert broken.status == "failed" and broken.exit_code == 1  # nothing was published
+
+    http_server.route("/down", Reply(503, b"busy"))
+    config.sections["notify"]["urls"] = ["json://" + http_server.url[7:] + "/down"]
+    partial = await run_pipeline(services, DAY, steps=("report", "notify"), out_dir=tmp_path)
+    assert partial.outcome("notify").status == "partial"
+    assert partial.status == "partial" and partial.exit_code == 3
+
+
+async def test_an_empty_day_in_the_run_skips_the_chat_and_says_why(config, store, http_server):
+    from tests.http_server import Reply
+
+    http_server.route("/hook", Reply(200, b"{}"))
+    config.sections["notify"]["urls"] = ["json://" + http_server.url[7:] + "/hook"]
+    result = await run_pipeline(Services(config=config, store=store), DAY, steps=("notify",))
+    outcome = result.outcome("notify")
+    assert outcome.status == "skipped" and "notify.send_empty is false" in outcome.reason
+    assert http_server.hits("/hook") == []

@@ -410,7 +410,7 @@ def test_an_empty_day_sends_nothing_unless_send_empty(tmp_path, http_server, cap
     config_path = write_config(tmp_path, hook(http_server, "/hook"))
     Store(load_config(config_path).dirs.database).close()
     code, out, _ = run_cli(capsys, "--config", str(config_path), "notify", "--date", str(DAY))
-    assert code == 0 and "notify.send_empty = false" in " ".join(out.split())
+    assert code == 0 and "notify.send_empty is false" in " ".join(out.split())
     assert http_server.hits("/hook") == []
     config_path = write_config(tmp_path, hook(http_server, "/hook"), extra="send_empty = true\n")
     code, _, err = run_cli(capsys, "--config", str(config_path), "notify", "--date", str(DAY))

@@ -409,7 +409,7 @@ async def send_chat(
     """
     progress = on_progress or (lambda line: None)
     options = CHANNEL.options(config)
-    wanted = urls_from(config, urls)
+    wanted = urls_from(config, urls)  # bad or missing URLs are said first, even on an empty day
     day = digest.day
     report = DeliveryReport(day=day)
     if digest.is_empty and not options.send_empty:
@@ -544,12 +544,6 @@ class NotifyChannel(Channel):
     async def deliver(
         self, services: Services, digest: Digest, options: DeliverOptions
     ) -> ChannelResult:
-        urls_from(services.config, options.targets)  # bad or missing URLs: say so first
-        if digest.is_empty and not self.options(services.config).send_empty:
-            return ChannelResult(
-                "skipped",
-                f"nothing to send ({digest.empty_reason}); notify.send_empty = false",
-            )
         delivery = await send_chat(
             services.store,
             services.config,
