@@ -55,6 +55,8 @@ TUI = ("tests/test_sanitizers.py", "tests/test_tui.py")
 IDS = ("tests/test_store.py", "tests/test_sources.py", "tests/test_ingest.py")
 MERGE = ("tests/test_store.py", "tests/test_ingest.py", "tests/test_sources.py")
 MAIL = ("tests/test_store.py", "tests/test_mail.py", "tests/test_pipeline.py")
+NOTIFY = ("tests/test_notify.py",)
+CHANNELS = ("tests/test_channels.py", "tests/test_pipeline.py")
 RUNS = ("tests/test_store.py", "tests/test_pipeline.py", "tests/test_resilience.py")
 HTTP = ("tests/test_fetch.py", "tests/test_ingest.py")
 FETCH = ("tests/test_fetch.py", "tests/test_ingest.py", "tests/test_sources.py")
@@ -701,7 +703,7 @@ MUTATIONS: list[Mutation] = [
     # UTC mutation moves the stamp off 12:00 UTC instead.
     Mutation(
         "feed-day-noon-not-utc",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "moment = datetime.combine(day, time(12), UTC)",
         "moment = datetime.combine(day, time(12), ZoneInfo(config.general.timezone))",
         FEEDS,
@@ -709,7 +711,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-day-new-york-ignored",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         'READER_ZONES = ("UTC", "America/New_York", "Asia/Seoul")',
         'READER_ZONES = ("UTC", "Asia/Seoul")',
         FEEDS,
@@ -717,7 +719,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-day-seoul-ignored",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         'READER_ZONES = ("UTC", "America/New_York", "Asia/Seoul")',
         'READER_ZONES = ("UTC", "America/New_York")',
         FEEDS,
@@ -727,7 +729,7 @@ MUTATIONS: list[Mutation] = [
     # for every IANA zone): no mutation there. Its caller's clamp of `updated` can break:
     Mutation(
         "feed-updated-leaves-its-day",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "moment = min(max(newest, published), end - timedelta(seconds=1))",
         "moment = max(newest, published)",
         FEEDS,
@@ -735,7 +737,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-day-dated-in-the-future",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "        moment = min(moment, first_listed)\n",
         "        pass\n",
         FEEDS,
@@ -743,7 +745,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-day-stamp-unclamped",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "moment = min(max(moment, start), end - timedelta(seconds=1))",
         "moment = moment",
         FEEDS,
@@ -751,7 +753,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-hostile-category-kept",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "if ARXIV_CATEGORY.match(term) and term not in found:",
         "if term and term not in found:",
         FEEDS,
@@ -759,7 +761,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-hostile-link-kept",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "safe = safe_url(url)",
         "safe = url",
         FEEDS,
@@ -1020,7 +1022,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "email-sent-while-another-summarizes",
         "core/pipeline.py",
-        "if summarizing is not None and _sends_email_later(summarizing, result.run_id):",
+        "if summarizing is not None and _delivers_later(summarizing, channel, result.run_id):",
         "if False:",
         CLAIMS,
         "a second run mails the digest with summaries still missing",
@@ -1064,6 +1066,54 @@ MUTATIONS: list[Mutation] = [
         "    for result in results[:0]:\n        store.record_step(",
         RUNS,
         "the ledger does not say which source failed and why",
+    ),
+    Mutation(
+        "chat-mentions-live",
+        "core/channels/notify.py",
+        'return _MENTION.sub("@" + ZERO_WIDTH_SPACE, escape_markdown(text))',
+        "return escape_markdown(text)",
+        NOTIFY,
+        "a paper titled '@everyone …' pings the whole Slack or Discord channel",
+    ),
+    Mutation(
+        "chat-inline-token-accepted",
+        "core/channels/notify.py",
+        'if text.strip(" :/@-_."):',
+        "if False:",
+        NOTIFY,
+        "a chat token written into config.toml is accepted, and ends up in backups and repos",
+    ),
+    Mutation(
+        "chat-ledger-ignored",
+        "core/channels/notify.py",
+        "holder, force=force, channel=NAME)",
+        "holder, force=True, channel=NAME)",
+        NOTIFY,
+        "every run posts the day's digest to every chat again",
+    ),
+    Mutation(
+        "chat-secret-in-error",
+        "core/channels/notify.py",
+        'text = text.replace(piece, "***")',
+        "pass",
+        NOTIFY,
+        "a service's error quotes the token, and it lands in the ledger and on screen",
+    ),
+    Mutation(
+        "chat-message-unsized",
+        "core/channels/notify.py",
+        "if message.length(target.title_in_body) <= target.limit:",
+        "if True:",
+        NOTIFY,
+        "Discord and Telegram cut the digest mid-line instead of pointing at the report",
+    ),
+    Mutation(
+        "channel-essential-ignored",
+        "core/pipeline.py",
+        'publish_failed = any(o.essential and o.status == "failed" for o in self.steps)',
+        "publish_failed = False",
+        CHANNELS,
+        "a run that published nothing exits 3 (partial) instead of 1",
     ),
 ]
 

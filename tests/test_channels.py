@@ -230,3 +230,29 @@ async def test_an_empty_day_in_the_run_skips_the_chat_and_says_why(config, store
     outcome = result.outcome("notify")
     assert outcome.status == "skipped" and "notify.send_empty is false" in outcome.reason
     assert http_server.hits("/hook") == []
+
+
+def test_every_channel_renders_the_day_in_korean(config, store):
+    from core.digest import build_digest
+
+    populate_day(store, config)
+    digest = build_digest(store, config, DAY)
+    for name, channel in channels().items():
+        text = channel.render(digest, config)
+        assert f"{DAY} · 30편" in text or "논문 30편" in text, name
+
+
+def test_doctor_says_what_a_channel_that_is_on_still_needs(tmp_path, monkeypatch):
+    monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[email]\nenabled = true\nusername = "me"\n\n'
+        '[notify]\nurls = ["tgram://{env:TELEGRAM_TOKEN}/12345"]\n',
+        encoding="utf-8",
+    )
+    lines = {check.name: check for check in check_channels(load_config(path))}
+    email, notify = lines["channel email"], lines["channel notify"]
+    assert not email.ok and "email.host" in email.detail and "DAILYAI_SMTP_PASSWORD" in email.detail
+    assert not notify.ok and "$TELEGRAM_TOKEN" in notify.detail
+    monkeypatch.setenv("TELEGRAM_TOKEN", "1:x")
+    assert check_channels(load_config(path))[-1].ok
