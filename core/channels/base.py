@@ -136,7 +136,8 @@ class Channel(ABC):
     Options: ClassVar[type[Any]] = NoOptions
     """A dataclass whose fields are the keys of its own section of config.toml (`[name]`),
     checked like every key (types, typos, lines); its defaults and their documentation go
-    in core/default_config.toml."""
+    in core/default_config.toml. (The email's `[email]` predates channels and is
+    `Config.email`, read by the TUI too.)"""
 
     def options(self, config: Config) -> Any:
         """Its section of the config as an `Options` (a ConfigError names a bad key's line)."""

@@ -164,12 +164,20 @@ def check_url(url: str) -> str:
         if kind not in ("env", "command"):
             return f"has {match.group(0)} — a secret is written {{env:NAME}} or {{command:…}}"
         stand_ins.append(f"dailyaisecret{len(stand_ins)}x")
+    # Apprise reads the URL with a stand-in for each placeholder and says which of its parts
+    # are secret for this service (its "private" tokens): each must come from placeholders.
     counter = iter(stand_ins)
     parsed = plugin.parse_url(PLACEHOLDER.sub(lambda _: next(counter), url))
-    inline = _inline_secrets(plugin, parsed, stand_ins) if parsed else []
-    if parsed is None and not stand_ins:
-        return f"is not a {plugin.service_name} URL Apprise can read — check its page in the wiki"
-    if not inline and not (parsed is None or stand_ins) and _needs_secret(plugin):
+    if parsed is None:
+        if not stand_ins:
+            return f"is not a {plugin.service_name} URL Apprise can read — check its wiki page"
+        # The stand-ins do not fit the service's token format (Telegram's is `digits:key`):
+        # the placeholders hold the token, and Apprise checks the real one when sending.
+        return ""
+    inline = _inline_secrets(plugin, parsed, stand_ins)
+    if not inline and not stand_ins and _needs_secret(plugin):
+        # The service needs a secret and no placeholder gives one: it is written in the URL,
+        # under a name Apprise's parse does not use for it.
         inline = [_token_name(plugin, name) for name in _private_tokens(plugin)][:1]
     if inline:
         variable = re.sub(r"\W+", "_", f"{plugin.service_name}_{inline[0]}").upper().strip("_")
@@ -380,13 +388,12 @@ def fit_message(
     levels: list[tuple[int | None, int]] = [(chars, top_papers) for chars in GIST_CHARS]
     levels += [(GIST_CHARS[-1], count) for count in range(top_papers - 1, -1, -1)]
     levels += [(None, count) for count in range(top_papers, -1, -1)]
-    message = build_message(digest, config, top_papers)
     for gist_chars, count in levels:
         message = build_message(digest, config, count, gist_chars=gist_chars)
         if message.length(target.title_in_body) <= target.limit:
             return message
     # Still too long (a very short limit): Apprise truncates the rest; the link is near the top.
-    return message
+    return build_message(digest, config, 0, gist_chars=None)
 
 
 # --- sending ---------------------------------------------------------------------------------
