@@ -50,14 +50,14 @@ def run(repeat: int = 5, papers: int = 1000) -> dict[str, float]:
     """Measure and print; returns the median seconds of each step."""
     with tempfile.TemporaryDirectory() as home:
         os.environ["DAILYAI_HOME"] = home
-        from core.chart import _font_properties, render_chart, render_chart_png
+        from core.channels.chart import _font_properties, render_chart, render_chart_png
+        from core.channels.feeds import write_feeds
+        from core.channels.layout import report_paths
+        from core.channels.mail import HTML_LIMIT_BYTES, build_message
+        from core.channels.report import render_report
         from core.config import load_config
         from core.digest import build_digest
-        from core.feeds import write_feeds
-        from core.mail import HTML_LIMIT_BYTES, build_message
         from core.paths import write_atomic
-        from core.publish import report_paths
-        from core.report import render_report
         from core.store import Store
 
         config = load_config()

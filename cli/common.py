@@ -95,7 +95,7 @@ def output_dir_for(config: Config, out: str | None, *, write: bool = True) -> Pa
     Checked before any work so a bad one is one clear line: it must be a folder, and one we
     can write to when `write` (serve only reads it).
     """
-    from core.publish import output_dir
+    from core.channels.layout import output_dir
 
     directory = output_dir(config, out)
     named = f"--out {directory}" if out else f"output dir {directory}"

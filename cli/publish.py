@@ -88,7 +88,7 @@ def register(commands: Any) -> None:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from core.publish import publish_day
+    from core.channels.report import publish_day
 
     services = open_for(args)
     try:
@@ -116,8 +116,7 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def command_rss(args: argparse.Namespace) -> int:
-    from core.feeds import main_feed_urls
-    from core.publish import publish_feeds
+    from core.channels.feeds import main_feed_urls, publish_feeds
 
     services = open_for(args)
     try:
@@ -133,10 +132,10 @@ def command_rss(args: argparse.Namespace) -> int:
 
 
 def command_email(args: argparse.Namespace) -> int:
-    from core.chart import render_chart_png
+    from core.channels.chart import render_chart_png
+    from core.channels.mail import build_message, recipients_from, send_digest, write_eml
     from core.digest import build_digest
     from core.errors import MailError
-    from core.mail import build_message, recipients_from, send_digest, write_eml
 
     services = open_for(args)
     console = Console()
@@ -170,9 +169,9 @@ def command_email(args: argparse.Namespace) -> int:
             )
         except MailError as error:
             if error.report is not None:
-                _print_delivery(error.report, console)
+                print_delivery(error.report, console)
             raise
-        _print_delivery(report, console)
+        print_delivery(report, console)
         return 0 if report.ok else 1
     finally:
         services.close()
@@ -193,7 +192,8 @@ def _dry_run_path(text: str) -> Path:
     return path
 
 
-def _print_delivery(report: Any, console: Console) -> None:
+def print_delivery(report: Any, console: Console) -> None:
+    """What a delivery did, a line per recipient (an address, or a chat URL for notify)."""
     if report.note:
         console.print(Text(report.note, style="yellow"))
     for recipient in report.sent:
@@ -209,7 +209,8 @@ def _print_delivery(report: Any, console: Console) -> None:
 
 
 def command_serve(args: argparse.Namespace) -> int:
-    from core.feeds import configured_site_url, main_feed_urls
+    from core.channels.feeds import main_feed_urls
+    from core.channels.layout import configured_site_url
     from core.serve import base_url, is_loopback, make_server, serve_forever
 
     services = open_for(args)

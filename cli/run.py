@@ -29,19 +29,27 @@ from core.ingest import source_specs
 
 def register(commands: Any) -> None:
     """Add this module's commands to `dailyai`."""
+    from core.channels import channels, run_flag
+    from core.pipeline import all_steps
+
     run = commands.add_parser(
         "run",
-        help="the daily job: fetch, classify, summarize, report, feeds, email",
-        description="Run the whole daily pipeline for a day: fetch → classify → summarize → "
-        "report → feeds → email. Safe to run again: only missing work is done and no email is "
-        "sent twice. Exit 0 when everything worked, 3 when something failed or was left for "
-        "the next run, 1 when nothing could be published.",
+        help=f"the daily job: {', '.join(all_steps())}",
+        description=f"Run the whole daily pipeline for a day: {' → '.join(all_steps())}. Safe "
+        "to run again: only missing work is done and no email or chat message is sent twice. "
+        "Exit 0 when everything worked, 3 when something failed or was left for the next run, "
+        "1 when nothing could be published.",
     )
     add_date(run)
     add_sources(run)
-    run.add_argument("--no-email", action="store_true", help="do not send the email")
-    run.add_argument("--no-rss", action="store_true", help="do not write the feeds")
-    run.add_argument("--no-report", action="store_true", help="do not write the Markdown report")
+    # One --no-<channel> per output channel (--no-rss leaves out the feeds).
+    for channel in channels().values():
+        run.add_argument(
+            f"--no-{run_flag(channel)}",
+            dest=f"no_{channel.name}",
+            action="store_true",
+            help=channel.run_flag_help or f"leave out the {channel.name} channel",
+        )
     run.set_defaults(handler=command_run)
 
     demo = commands.add_parser(
@@ -58,11 +66,10 @@ def register(commands: Any) -> None:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    from core.pipeline import ALL_STEPS, run_pipeline
+    from core.pipeline import all_steps, run_pipeline
 
     day = day_of(args)
-    skipped = {"email": args.no_email, "feeds": args.no_rss, "report": args.no_report}
-    steps = tuple(step for step in ALL_STEPS if not skipped.get(step))
+    steps = tuple(step for step in all_steps() if not getattr(args, f"no_{step}", False))
     services = open_for(args)
     try:
         if "report" in steps or "feeds" in steps:

@@ -4,6 +4,10 @@ The shipped `config.toml` (installed as `core/default_config.toml`) holds every 
 and documents every key; a user's file only needs the keys it changes. The dataclasses
 below give each key its type. A key that is not known (a typo) or has the wrong type is an
 error that names the key, its line and the fix, never silently ignored.
+
+A table of the shipped file that no field of `Config` names belongs to a plug-in (an output
+channel's `[notify]`): it is kept as read, and its owner reads it through `Config.section`
+with a dataclass of its own keys, checked the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import typing
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from core.errors import ConfigError
@@ -337,6 +341,11 @@ class Config:
         """Deprecated alias of `llm` (the section was `[ollama]` before several backends)."""
         return self.llm
 
+    sections: dict[str, Any] = field(default_factory=dict, metadata={"key": False})
+    """The plug-ins' tables (defaults overlaid by the user's), as read; see `section`."""
+    text: str = field(default="", repr=False, metadata={"key": False})
+    """The user's file as read (to name the line of a bad key)."""
+
     def source(self, name: str) -> SourceConfig | None:
         """The configured source called `name`."""
         return next((source for source in self.sources if source.name == name), None)
@@ -344,6 +353,18 @@ class Config:
     @property
     def output_dir(self) -> Path:
         return Path(self.output.dir).expanduser() if self.output.dir else self.dirs.output
+
+    def section(self, name: str, cls: type[T]) -> T:
+        """A plug-in's table (`[name]`) as `cls`, a dataclass of its keys, checked like every
+        other key: a ConfigError names the key, its line and the fix."""
+        return _build(cls, self.sections.get(name, {}), [name], self.text, self.path)
+
+    def key_error(self, where: list[str | int], reason: str) -> ConfigError:
+        """An error about the key at `where` (["notify", "urls", 0]) naming its line."""
+        return _error(where, reason, self.text, self.path)
+
+
+T = TypeVar("T")
 
 
 # Keys that must never hold a secret, with what to use instead.
@@ -390,9 +411,14 @@ def load_config(path: Path | str | None = None) -> Config:
                 'as hosts = ["…"] (backend = "ollama" is the default); the other keys stay'
             )
         merged = _overlay(defaults, user)
+    plug_ins = {name for name, value in defaults.items() if isinstance(value, dict)} - _keys(Config)
+    _refuse_unknown_keys(merged, _keys(Config) | plug_ins, [], text, user_path)
+    sections = {name: merged.pop(name) for name in plug_ins if name in merged}
     config = _build(Config, merged, [], text, user_path)
     config.path = user_path
     config.deprecations = deprecations
+    config.sections = sections
+    config.text = text
     _check(config, text, user_path)
     return config
 

@@ -48,6 +48,29 @@ async def run_checks(config_path: Path | str | None = None) -> list[Check]:
     checks.append(check_enrichment(config))
     checks.extend(await check_sources(config))
     checks.extend(await check_model(config))
+    checks.extend(check_channels(config))
+    return checks
+
+
+def check_channels(config: Config) -> list[Check]:
+    """Each output channel: off (and how to turn it on), on, or on but missing something."""
+    from core.channels import channels
+
+    checks = []
+    for channel in channels().values():
+        name = f"channel {channel.name}"
+        try:
+            if not channel.enabled(config):
+                checks.append(Check(name, True, channel.off_reason(config)))
+                continue
+            missing = channel.needs(config)
+        except DailyAIError as error:
+            checks.append(Check(name, False, str(error)))
+            continue
+        if missing:
+            checks.append(Check(name, False, "on, but needs " + "; ".join(missing)))
+        else:
+            checks.append(Check(name, True, f"on: {channel.what}"))
     return checks
 
 

@@ -1,20 +1,24 @@
-"""The daily pipeline: fetch → classify → summarize → report → feeds → email.
+"""The daily pipeline: fetch → classify → summarize → the day's digest → each output channel.
 
 The one place that chains the steps; `dailyai run`, `dailyai demo`, the TUI and the tests
-all call `run_pipeline`. Each step is recorded in the run ledger with its status, counts and
-duration, and a failing step never hides the others: sources that fail leave the rest to
-make the digest, a model that is down leaves summaries pending for the next run, a mail
-server that is down leaves the email for the next run (the delivery ledger sends it once).
+all call `run_pipeline`. After the model steps, the day's digest is built once and each
+output channel (`core.channels`: report → feeds → email → notify, in their `order`) is a
+step of its own; a channel that is off is a skipped step saying why. Each step is recorded
+in the run ledger with its status, counts and duration, and a failing step never hides the
+others: sources that fail leave the rest to make the digest, a model that is down leaves
+summaries pending for the next run, a mail server or chat service that is down leaves its
+messages for the next run (the delivery ledger sends each once). The run fails when a
+channel that is `essential` (the report, the feeds) fails: nothing was published.
 Everything a step makes is committed as it is made, so a killed run loses nothing and the
 next run does only what is missing. Progress leaves as `StepProgress` events.
 
 One run at a time does a day's model work: classify and summarize hold the day's
 `model-work` claim in the store. A second run of the same day meanwhile (a second
 `dailyai run`, the TUI, `dailyai summarize`) skips those steps and says who holds them; it
-still publishes what the store has, and leaves the email to the holder when the holder will
-send it, so nobody gets a digest with summaries missing. A run stopped by Ctrl-C or a cancel
-is recorded as interrupted at once; one killed outright is marked interrupted by the next
-process that opens the store (see `Store.mark_interrupted_runs`).
+still publishes what the store has, and leaves the messages (email, chat) to the holder when
+the holder will send them, so nobody gets a digest with summaries missing. A run stopped by
+Ctrl-C or a cancel is recorded as interrupted at once; one killed outright is marked
+interrupted by the next process that opens the store (see `Store.mark_interrupted_runs`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from core.digest import build_digest
+from core.channels import Channel, DeliverOptions, channel_names, channels
+from core.digest import Digest, build_digest
 from core.errors import DailyAIError
 from core.ingest import FetchProgress, SourceSpec, fetch_day
 from core.killpoints import summary_token_hook
@@ -37,10 +42,16 @@ from core.progress import StepProgress
 from core.services import Services
 from core.store import Claim, RunStep, Store, model_work_claim
 
-ALL_STEPS = ("fetch", "classify", "summarize", "report", "feeds", "email")
 MODEL_STEPS = ("classify", "summarize")
 """The steps that hold the day's model work: one run at a time does them."""
+DIGEST_STEPS = ("fetch", *MODEL_STEPS)
+"""The steps that make the day's digest; each output channel's step follows them."""
 log = logging.getLogger("dailyai.pipeline")
+
+
+def all_steps() -> tuple[str, ...]:
+    """Every step of a run in order: the digest's, then one per output channel."""
+    return (*DIGEST_STEPS, *channel_names())
 
 
 @dataclass
@@ -52,6 +63,8 @@ class StepOutcome:
     reason: str = ""
     counts: dict[str, Any] = field(default_factory=dict)
     duration_ms: int = 0
+    essential: bool = False
+    """A channel whose failure means nothing was published (see `Channel.essential`)."""
 
 
 @dataclass
@@ -74,7 +87,7 @@ class PipelineResult:
         """ok, partial (some step failed or was degraded) or failed (nothing to publish)."""
         statuses = {outcome.step: outcome.status for outcome in self.steps}
         fetch_failed = statuses.get("fetch") == "failed"
-        publish_failed = any(statuses.get(step) == "failed" for step in ("report", "feeds"))
+        publish_failed = any(o.essential and o.status == "failed" for o in self.steps)
         if publish_failed or (fetch_failed and self.empty_reason):
             return "failed"
         if any(status in ("failed", "partial") for status in statuses.values()):
@@ -93,21 +106,29 @@ async def run_pipeline(
     services: Services,
     day: date,
     *,
-    steps: tuple[str, ...] = ALL_STEPS,
+    steps: tuple[str, ...] | None = None,
     specs: list[SourceSpec] | None = None,
     on_progress: ProgressCallback | None = None,
     client: Any = None,
     today: date | None = None,
     out_dir: Path | None = None,
     enrich: bool | None = None,
-    force_email: bool = False,
+    force: bool = False,
 ) -> PipelineResult:
-    """Run the requested steps for `day` in order, recording each in the run ledger.
+    """Run the requested steps for `day` in order (all, by default), recording each in the
+    run ledger.
 
     `client` is the Ollama client to use (tests hand in one pointed at the stand-in);
-    `specs` replaces the configured sources (e.g. `--source` on the command line).
+    `specs` replaces the configured sources (e.g. `--source` on the command line);
+    `force` sends again to recipients who already got the day (email, chat). A channel's
+    config section that cannot be used (a token written inline) is a ConfigError before the
+    run starts.
     """
     store, config = services.store, services.config
+    steps = all_steps() if steps is None else steps
+    for name in steps:
+        if name in channels():
+            channels()[name].options(config)
     report = on_progress or (lambda event: None)
     config.dirs.logs.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -116,10 +137,10 @@ async def run_pipeline(
     result = PipelineResult(day=day, run_id=run_id, log_path=log_path)
     handler = _attach_log(log_path)
     log.info("run %s for %s: steps %s", run_id, day, ", ".join(steps))
-    context = _Context(report, client, today, out_dir, enrich, force_email, specs)
+    context = _Context(report, client, today, out_dir, enrich, force, specs)
     last_model_step = next((step for step in reversed(MODEL_STEPS) if step in steps), None)
     try:
-        for step in ALL_STEPS:
+        for step in all_steps():
             if step not in steps:
                 continue
             started = time.perf_counter()
@@ -148,8 +169,7 @@ async def run_pipeline(
             log.info("%s: %s %s %s", step, outcome.status, outcome.reason, outcome.counts)
             report(StepProgress(step, f"{outcome.status} {outcome.reason}".strip(), 1, 1))
         if not result.empty_reason:
-            digest = build_digest(store, config, day)
-            result.empty_reason = digest.empty_reason
+            result.empty_reason = context.digest_of(services, day).empty_reason
         store.finish_run(run_id, result.status, result.empty_reason)
         log.info("run %s finished: %s %s", run_id, result.status, result.empty_reason)
     except BaseException as error:
@@ -167,7 +187,7 @@ def hold_model_work(store: Store, day: date, run_id: int) -> str:
     other = store.claim(model_work_claim(day), _holder(run_id), run_id=run_id)
     if other is None:
         return ""
-    if "report" in other.run_plan:
+    if any(channel.essential and channel.name in other.run_plan for channel in channels().values()):
         after = "it publishes the results when it is done"
     else:
         after = "run `dailyai run` or `dailyai report` when it is done to publish the results"
@@ -196,13 +216,18 @@ async def _run_step(
     step: str, services: Services, day: date, result: PipelineResult, context: _Context
 ) -> StepOutcome:
     """Run one step; a failure becomes its outcome, so it never hides the other steps."""
+    channel = channels().get(step)
+    essential = channel is not None and channel.essential
     try:
+        if channel is not None:
+            return await _deliver(channel, services, day, result, context)
         return await _STEPS[step](services, day, result, context)
     except DailyAIError as error:
-        return StepOutcome(step, "failed", str(error))
+        return StepOutcome(step, "failed", str(error), essential=essential)
     except Exception as error:  # a bug in one step must not hide the others
         log.exception("step %s crashed", step)
-        return StepOutcome(step, "failed", f"internal error: {type(error).__name__}: {error}")
+        reason = f"internal error: {type(error).__name__}: {error}"
+        return StepOutcome(step, "failed", reason, essential=essential)
 
 
 @dataclass
@@ -212,8 +237,15 @@ class _Context:
     today: date | None
     out_dir: Path | None
     enrich: bool | None
-    force_email: bool
+    force: bool
     specs: list[SourceSpec] | None
+    digest: Digest | None = None
+
+    def digest_of(self, services: Services, day: date) -> Digest:
+        """The day's digest, built once the model steps are done and shared by the channels."""
+        if self.digest is None:
+            self.digest = build_digest(services.store, services.config, day)
+        return self.digest
 
 
 StepRunner = Callable[[Services, date, PipelineResult, _Context], Awaitable[StepOutcome]]
@@ -281,70 +313,45 @@ async def _summarize(
     return StepOutcome("summarize", stats.status, stats.stopped_reason, stats.as_counts())
 
 
-async def _report(
-    services: Services, day: date, result: PipelineResult, context: _Context
+async def _deliver(
+    channel: Channel, services: Services, day: date, result: PipelineResult, context: _Context
 ) -> StepOutcome:
-    from core.publish import publish_report
-
-    paths = publish_report(services.store, services.config, day, out_dir=context.out_dir)
-    result.published.extend(paths)
-    return StepOutcome("report", "ok", "", {"files": len(paths)})
-
-
-async def _feeds(
-    services: Services, day: date, result: PipelineResult, context: _Context
-) -> StepOutcome:
-    from core.publish import publish_feeds
-
-    paths = publish_feeds(services.store, services.config, out_dir=context.out_dir)
-    result.published.extend(paths)
-    return StepOutcome("feeds", "ok", "", {"files": len(paths)})
-
-
-async def _email(
-    services: Services, day: date, result: PipelineResult, context: _Context
-) -> StepOutcome:
+    """An output channel's step: publish or send the day's digest through it."""
     config = services.config
-    if not config.email.enabled:
-        return StepOutcome("email", "skipped", "email is off (email.enabled = false)")
-    summarizing = services.store.claim_holder(model_work_claim(day))
-    if summarizing is not None and _sends_email_later(summarizing, result.run_id):
-        return StepOutcome(
-            "email",
-            "skipped",
-            f"{summarizing.describe()} is still summarizing {day} and sends the email when it "
-            "is done (not from here, so nobody gets the digest with summaries missing)",
-        )
-    digest = build_digest(services.store, config, day)
-    if digest.is_empty and not config.email.send_empty:
-        return StepOutcome(
-            "email", "skipped", f"nothing to send ({digest.empty_reason}); email.send_empty = false"
-        )
-    from core.mail import send_digest
-
-    delivery = await send_digest(services.store, config, day, force=context.force_email)
-    counts = delivery.as_counts()
-    if delivery.failed:
-        return StepOutcome(
-            "email", "partial", f"refused: {', '.join(map(str, delivery.failed))}", counts
-        )
-    held = "; ".join(f"{who}: {why}" for who, why in delivery.held.items())
-    return StepOutcome("email", "ok", held, counts)
+    if not channel.enabled(config):
+        return StepOutcome(channel.name, "skipped", channel.off_reason(config))
+    if channel.delivers:
+        summarizing = services.store.claim_holder(model_work_claim(day))
+        if summarizing is not None and _delivers_later(summarizing, channel, result.run_id):
+            return StepOutcome(
+                channel.name,
+                "skipped",
+                f"{summarizing.describe()} is still summarizing {day} and {channel.what} when "
+                "it is done (not from here, so nobody gets the digest with summaries missing)",
+            )
+    options = DeliverOptions(out_dir=context.out_dir, force=context.force)
+    delivered = await channel.deliver(services, context.digest_of(services, day), options)
+    result.published.extend(delivered.paths)
+    return StepOutcome(
+        channel.name,
+        delivered.status,
+        delivered.reason,
+        delivered.counts,
+        essential=channel.essential,
+    )
 
 
-def _sends_email_later(holder: Claim, run_id: int) -> bool:
-    """Whether the holder of the day's model work is another run that sends the email."""
-    return holder.run_id != run_id and "email" in holder.run_plan
+def _delivers_later(holder: Claim, channel: Channel, run_id: int) -> bool:
+    """Whether the holder of the day's model work is another run that delivers `channel`."""
+    return holder.run_id != run_id and channel.name in holder.run_plan
 
 
 _STEPS: dict[str, StepRunner] = {
     "fetch": _fetch,
     "classify": _classify,
     "summarize": _summarize,
-    "report": _report,
-    "feeds": _feeds,
-    "email": _email,
 }
+"""The steps that make the digest; the channels' steps follow (see `_deliver`)."""
 
 
 def _attach_log(path: Path) -> logging.Handler:

@@ -28,18 +28,22 @@ def read_secret(
     command = command.strip()
     if not command:
         return None
+    return secret_from_command(command, setting, error) or None
+
+
+def secret_from_command(command: str, what: str, error: type[DailyAIError] = DailyAIError) -> str:
+    """The output of `command` (run without a shell), its trailing line break removed; an
+    `error` naming `what` (e.g. "email: password_command") when it cannot run or fails."""
     try:
         done = subprocess.run(
             shlex.split(command), capture_output=True, text=True, timeout=30, check=False
         )
     except (OSError, ValueError, subprocess.TimeoutExpired) as problem:
-        raise error(
-            f"{setting} {command!r} could not run ({problem}) — check the command"
-        ) from None
+        raise error(f"{what} {command!r} could not run ({problem}) — check the command") from None
     if done.returncode != 0:
         detail = one_line(done.stderr, limit=160) or f"exit code {done.returncode}"
-        raise error(f"{setting} {command!r} failed ({detail}) — run it yourself to check")
-    return done.stdout.rstrip("\r\n") or None
+        raise error(f"{what} {command!r} failed ({detail}) — run it yourself to check")
+    return done.stdout.rstrip("\r\n")
 
 
-__all__ = ["read_secret"]
+__all__ = ["read_secret", "secret_from_command"]

@@ -47,7 +47,7 @@ FEED_SUFFIXES = (".rss", ".atom")
 _HOST_HEADER = re.compile(
     r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
 )
-# The feed's own (rel="self") link, written by core.feeds as <link href="…/feeds/…" rel="self">.
+# The feed's own (rel="self") link, written by core.channels.feeds as <link href="…/feeds/…" rel="self">.
 _SELF_LINK = re.compile(rb'<(?:atom:)?link\b[^>]*\brel="self"[^>]*>')
 _HREF = re.compile(rb'\bhref="([^"]*)"')
 

@@ -55,6 +55,8 @@ TUI = ("tests/test_sanitizers.py", "tests/test_tui.py")
 IDS = ("tests/test_store.py", "tests/test_sources.py", "tests/test_ingest.py")
 MERGE = ("tests/test_store.py", "tests/test_ingest.py", "tests/test_sources.py")
 MAIL = ("tests/test_store.py", "tests/test_mail.py", "tests/test_pipeline.py")
+NOTIFY = ("tests/test_notify.py",)
+CHANNELS = ("tests/test_channels.py", "tests/test_pipeline.py")
 RUNS = ("tests/test_store.py", "tests/test_pipeline.py", "tests/test_resilience.py")
 HTTP = ("tests/test_fetch.py", "tests/test_ingest.py")
 FETCH = (
@@ -552,7 +554,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "xml-text-does-nothing",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         'return _XML_UNSAFE.sub("", text or "")',
         'return text or ""',
         SANITIZE,
@@ -560,7 +562,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-html-skips-nh3",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "    return xml_text(\n        nh3.clean(\n            xml_text(fragment),",
         "    return xml_text(\n        fragment or nh3.clean(\n            xml_text(fragment),",
         SANITIZE,
@@ -568,7 +570,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-html-any-scheme",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         'url_schemes={"http", "https"},',
         'url_schemes={"http", "https", "javascript", "data"},',
         SANITIZE,
@@ -576,7 +578,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "escape-markdown-does-nothing",
-        "core/report.py",
+        "core/channels/render.py",
         'escaped = _MARKDOWN_INLINE.sub(r"\\\\\\1", one_line(text))',
         "escaped = one_line(text)",
         SANITIZE,
@@ -584,7 +586,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "escape-markdown-block-starts",
-        "core/report.py",
+        "core/channels/render.py",
         "return _no_autolinks(_BLOCK_START.sub(_escape_block_start, escaped, 1))",
         "return _no_autolinks(escaped)",
         SANITIZE,
@@ -592,7 +594,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "autolinks-kept",
-        "core/report.py",
+        "core/channels/render.py",
         "return _AUTOLINK.sub(escape, text)",
         "return text",
         SANITIZE,
@@ -600,7 +602,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "safe-url-any-scheme",
-        "core/report.py",
+        "core/channels/render.py",
         'if scheme not in ("http", "https"):',
         "if False:",
         SANITIZE,
@@ -608,7 +610,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "safe-url-not-encoded",
-        "core/report.py",
+        "core/channels/render.py",
         'return quote(url, safe="/:?#@!$&\'*+,;=%-._~")',
         "return url",
         SANITIZE,
@@ -616,7 +618,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "model-markdown-keeps-links",
-        "core/report.py",
+        "core/channels/render.py",
         'return _no_autolinks(_MARKDOWN_LINKS.sub(r"\\\\\\1", model_markdown_source(text))).strip()',
         "return model_markdown_source(text).strip()",
         SANITIZE,
@@ -624,7 +626,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "model-headings-not-lowered",
-        "core/report.py",
+        "core/channels/render.py",
         "if heading and len(heading.group(2)) < 3:",
         "if False:",
         SANITIZE,
@@ -632,7 +634,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "plain-markdown-block-starts",
-        "core/report.py",
+        "core/channels/render.py",
         "lines.append(_no_autolinks(_BLOCK_START.sub(_escape_block_start, escaped, 1)))",
         "lines.append(_no_autolinks(escaped))",
         SANITIZE,
@@ -640,7 +642,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "model-html-raw-html",
-        "core/report.py",
+        "core/channels/render.py",
         'MarkdownIt("commonmark", {"html": False})',
         'MarkdownIt("commonmark", {"html": True})',
         SANITIZE,
@@ -648,7 +650,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-title-not-shown",
-        "core/templates/feed_paper.html",
+        "core/channels/templates/feed_paper.html",
         '<a href="{{ paper.url }}">{{ paper.title }}</a>',
         '<a href="{{ paper.url }}">{{ paper.id }}</a>',
         SANITIZE,
@@ -656,7 +658,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "report-title-not-shown",
-        "core/report.py",
+        "core/channels/report.py",
         'head = f"- **{escape_markdown(view.title)}**"',
         'head = f"- **{escape_markdown(view.id)}**"',
         SANITIZE,
@@ -664,7 +666,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "mail-title-not-shown",
-        "core/templates/email.html",
+        "core/channels/templates/email.html",
         'text-decoration:none;">{{ paper.title }}</a>',
         'text-decoration:none;">{{ paper.id }}</a>',
         SANITIZE,
@@ -817,7 +819,7 @@ MUTATIONS: list[Mutation] = [
     # UTC mutation moves the stamp off 12:00 UTC instead.
     Mutation(
         "feed-day-noon-not-utc",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "moment = datetime.combine(day, time(12), UTC)",
         "moment = datetime.combine(day, time(12), ZoneInfo(config.general.timezone))",
         FEEDS,
@@ -825,7 +827,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-day-new-york-ignored",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         'READER_ZONES = ("UTC", "America/New_York", "Asia/Seoul")',
         'READER_ZONES = ("UTC", "Asia/Seoul")',
         FEEDS,
@@ -833,7 +835,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-day-seoul-ignored",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         'READER_ZONES = ("UTC", "America/New_York", "Asia/Seoul")',
         'READER_ZONES = ("UTC", "America/New_York")',
         FEEDS,
@@ -843,7 +845,7 @@ MUTATIONS: list[Mutation] = [
     # for every IANA zone): no mutation there. Its caller's clamp of `updated` can break:
     Mutation(
         "feed-updated-leaves-its-day",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "moment = min(max(newest, published), end - timedelta(seconds=1))",
         "moment = max(newest, published)",
         FEEDS,
@@ -851,7 +853,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-day-dated-in-the-future",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "        moment = min(moment, first_listed)\n",
         "        pass\n",
         FEEDS,
@@ -859,7 +861,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-day-stamp-unclamped",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "moment = min(max(moment, start), end - timedelta(seconds=1))",
         "moment = moment",
         FEEDS,
@@ -867,7 +869,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-hostile-category-kept",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "if ARXIV_CATEGORY.match(term) and term not in found:",
         "if term and term not in found:",
         FEEDS,
@@ -875,7 +877,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "feed-hostile-link-kept",
-        "core/feeds.py",
+        "core/channels/feeds.py",
         "safe = safe_url(url)",
         "safe = url",
         FEEDS,
@@ -1039,14 +1041,14 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-ledger-failed-counts-as-sent",
         "core/store/deliveries.py",
-        "AND status = 'sent'\",\n                        (str(day), address.lower()),",
-        '",\n                        (str(day), address.lower()),',
+        " AND status = 'sent'\",\n                        (channel, str(day), recipient_key(channel, address)),",
+        '",\n                        (channel, str(day), recipient_key(channel, address)),',
         MAIL,
         "a recipient whose send failed is never retried",
     ),
     Mutation(
         "mail-ledger-sent-not-recorded",
-        "core/mail.py",
+        "core/channels/mail.py",
         '                day, _addr(recipient), status="sent", message_id=message_id, holder=holder\n',
         '                day, _addr(recipient), status="failed", message_id=message_id, holder=holder\n',
         MAIL,
@@ -1054,9 +1056,9 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "mail-ledger-case-sensitive",
-        "core/store/deliveries.py",
-        "(str(day), recipient.lower(), status, message_id, error, utc_now()),",
-        "(str(day), recipient, status, message_id, error, utc_now()),",
+        "core/store/claims.py",
+        "return recipient.lower() if channel == EMAIL_CHANNEL else recipient",
+        "return recipient",
         MAIL,
         "Alice@x and alice@x get the digest twice",
     ),
@@ -1136,7 +1138,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "email-sent-while-another-summarizes",
         "core/pipeline.py",
-        "if summarizing is not None and _sends_email_later(summarizing, result.run_id):",
+        "if summarizing is not None and _delivers_later(summarizing, channel, result.run_id):",
         "if False:",
         CLAIMS,
         "a second run mails the digest with summaries still missing",
@@ -1180,6 +1182,54 @@ MUTATIONS: list[Mutation] = [
         "    for result in results[:0]:\n        store.record_step(",
         RUNS,
         "the ledger does not say which source failed and why",
+    ),
+    Mutation(
+        "chat-mentions-live",
+        "core/channels/notify.py",
+        'return _MENTION.sub("@" + ZERO_WIDTH_SPACE, escape_markdown(text))',
+        "return escape_markdown(text)",
+        NOTIFY,
+        "a paper titled '@everyone …' pings the whole Slack or Discord channel",
+    ),
+    Mutation(
+        "chat-inline-token-accepted",
+        "core/channels/notify.py",
+        'if text.strip(" :/@-_."):',
+        "if False:",
+        NOTIFY,
+        "a chat token written into config.toml is accepted, and ends up in backups and repos",
+    ),
+    Mutation(
+        "chat-ledger-ignored",
+        "core/channels/notify.py",
+        "holder, force=force, channel=NAME)",
+        "holder, force=True, channel=NAME)",
+        NOTIFY,
+        "every run posts the day's digest to every chat again",
+    ),
+    Mutation(
+        "chat-secret-in-error",
+        "core/channels/notify.py",
+        'text = text.replace(piece, "***")',
+        "pass",
+        NOTIFY,
+        "a service's error quotes the token, and it lands in the ledger and on screen",
+    ),
+    Mutation(
+        "chat-message-unsized",
+        "core/channels/notify.py",
+        "if message.length(target.title_in_body) <= target.limit:",
+        "if True:",
+        NOTIFY,
+        "Discord and Telegram cut the digest mid-line instead of pointing at the report",
+    ),
+    Mutation(
+        "channel-essential-ignored",
+        "core/pipeline.py",
+        'publish_failed = any(o.essential and o.status == "failed" for o in self.steps)',
+        "publish_failed = False",
+        CHANNELS,
+        "a run that published nothing exits 3 (partial) instead of 1",
     ),
 ]
 

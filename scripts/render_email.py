@@ -43,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=0, help="window height (default: auto)")
     args = parser.parse_args(argv)
 
-    from core.chart import render_chart_png
+    from core.channels.chart import render_chart_png
+    from core.channels.mail import render_preview
     from core.config import load_config
     from core.digest import build_digest
-    from core.mail import render_preview
     from core.store import Store
 
     out = Path(args.out).resolve()

@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1 for fetch tests, scripted route by route.
+"""A real HTTP server on 127.0.0.1 for fetch tests and web hooks, scripted route by route.
 
 Each path gets a queue of canned replies (status, headers, body, delay); the last reply
 repeats. Every request is recorded, and the server counts how many were in flight at once,
@@ -34,6 +34,8 @@ class Request:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    method: str = "GET"
+    body: bytes = b""
 
 
 class ScriptedServer:
@@ -72,7 +74,12 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            request = Request(parts.path, parse_qs(parts.query), dict(self.headers.items()))
+            body = b""
+            if self.command == "POST":
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            request = Request(
+                parts.path, parse_qs(parts.query), dict(self.headers.items()), self.command, body
+            )
             with server._lock:
                 server.requests.append(request)
                 server.in_flight += 1
@@ -100,6 +107,8 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             finally:
                 with server._lock:
                     server.in_flight -= 1
+
+        do_POST = do_GET  # a receiver of web hooks: the same routes, the body recorded
 
     return Handler
 

@@ -8,7 +8,7 @@ import warnings
 from matplotlib.ft2font import FT2Font
 from PIL import Image
 
-from core.chart import (
+from core.channels.chart import (
     PALETTE,
     UNCLASSIFIED_LABEL,
     WIDTH_PX,

@@ -12,16 +12,16 @@ import feedparser
 import pytest
 from lxml import etree
 
-from core.config import Config
-from core.feeds import (
+from core.channels.feeds import (
     category_slug,
     day_changed,
     day_published,
     day_window,
     feed_window,
-    site_url,
     write_feeds,
 )
+from core.channels.layout import site_url
+from core.config import Config
 from core.models import Listed, Paper
 from core.prompts import SUMMARY_PROMPT_VERSION, abstract_hash
 from core.store import RunStep, Store

@@ -69,8 +69,8 @@ async def test_hostile_papers_are_inert_in_every_output(config, store, tmp_path,
     import feedparser
     from markdown_it import MarkdownIt
 
+    from core.channels.mail import build_message
     from core.digest import build_digest
-    from core.mail import build_message
     from core.pipeline import run_pipeline
     from core.services import Services
 

@@ -22,10 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cli import main
-from core.config import Config, load_config
-from core.digest import build_digest
-from core.errors import MailError
-from core.mail import (
+from core.channels.mail import (
     HTML_LIMIT_BYTES,
     build_message,
     render_preview,
@@ -33,6 +30,9 @@ from core.mail import (
     send_digest,
     smtp_settings,
 )
+from core.config import Config, load_config
+from core.digest import build_digest
+from core.errors import MailError
 from core.store import RunStep, Store
 from tests.publish_data import DAY, FAILED_REASON, HOSTILE_ID, populate_day
 from tests.raw_sql import count, run_sql

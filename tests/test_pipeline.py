@@ -118,6 +118,7 @@ async def test_a_full_run_and_a_second_run_that_repeats_nothing(
             "report",
             "feeds",
             "email",
+            "notify",  # off (no chat URLs): a skipped step that says so, as email off does
         ]
         assert summaries(store) == 10
         digest = build_digest(store, config, DAY)
@@ -137,6 +138,7 @@ async def test_a_full_run_and_a_second_run_that_repeats_nothing(
             "report",
             "feeds",
             "email",
+            "notify",
         }
 
         requests_before = ollama_standin.request_count
@@ -181,7 +183,7 @@ async def test_a_failing_source_still_gives_a_digest_that_names_it(
     assert len(digest.selected) == 10 and all(p.summary.status == "ok" for p in digest.selected)
     report_text = next(p for p in result.published if p.suffix == ".md").read_text(encoding="utf-8")
     assert "arxiv" in report_text and expected.split()[0] in report_text
-    from core.mail import render_preview
+    from core.channels.mail import render_preview
 
     text, html = render_preview(digest, config)
     assert "arxiv" in text and "arxiv" in html

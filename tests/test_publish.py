@@ -16,9 +16,10 @@ import pytest
 from lxml import etree
 
 from cli import main
+from core.channels.feeds import publish_feeds
+from core.channels.layout import configured_site_url, site_url
+from core.channels.report import publish_day, publish_report
 from core.config import load_config
-from core.feeds import configured_site_url, site_url
-from core.publish import publish_day, publish_feeds, publish_report
 from core.store import Store
 from tests.publish_data import DAY, populate_day
 

@@ -7,21 +7,20 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from core.classify import set_user_category
-from core.config import Config
-from core.digest import build_digest, report_inputs_hash
-from core.feeds import day_html
-from core.mail import render_preview
-from core.prompts import REPORT_PROMPT_VERSION
-from core.publish import publish_day
-from core.report import (
+from core.channels.feeds import day_html
+from core.channels.mail import render_preview
+from core.channels.render import (
     ABSTRACT_LABEL,
     escape_markdown,
     model_html,
     plain_markdown,
-    render_report,
     safe_url,
 )
+from core.channels.report import publish_day, render_report
+from core.classify import set_user_category
+from core.config import Config
+from core.digest import build_digest, report_inputs_hash
+from core.prompts import REPORT_PROMPT_VERSION
 from core.store import RunStep, Store
 from tests.publish_data import (
     DAY,

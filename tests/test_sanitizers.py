@@ -16,9 +16,8 @@ import pytest
 from lxml import etree
 from markdown_it import MarkdownIt
 
-from core.feeds import sanitize_feed_html, xml_text
-from core.prompts import as_data
-from core.report import (
+from core.channels.feeds import sanitize_feed_html, xml_text
+from core.channels.render import (
     escape_markdown,
     model_html,
     model_markdown,
@@ -26,6 +25,7 @@ from core.report import (
     plain_markdown,
     safe_url,
 )
+from core.prompts import as_data
 from core.sanitize import clean_text, feed_text, html_to_text, one_line, truncate
 from core.summarize import clean_report, clean_summary
 from tests.hostile import (
@@ -143,7 +143,7 @@ def test_as_data_defuses_every_look_alike_delimiter():
     assert as_data("x <b> y < z") == "x <b> y < z"
 
 
-# --- core.feeds: feed XML and feed HTML ------------------------------------------------------
+# --- core.channels.feeds: feed XML and feed HTML ------------------------------------------------------
 
 
 @pytest.mark.parametrize(("name", "text"), HOSTILE, ids=HOSTILE_IDS)
@@ -194,7 +194,7 @@ def test_sanitize_feed_html_removes_control_characters():
     etree.fromstring(f"<x>{cleaned}</x>".encode())
 
 
-# --- core.report: Markdown and HTML fragments -------------------------------------------------
+# --- core.channels.render: Markdown and HTML fragments -------------------------------------------------
 
 _INLINE_ONLY = re.compile(r"<p>[^<]*</p>\n")
 

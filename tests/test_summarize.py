@@ -11,6 +11,7 @@ from contextlib import closing
 import pytest
 
 from cli import main
+from core.channels.report import render_report
 from core.classify import classify_day, set_user_category
 from core.config import Config
 from core.digest import build_digest
@@ -26,7 +27,6 @@ from core.prompts import (
     summary_messages,
 )
 from core.quality import REPORT_SECTIONS
-from core.report import render_report
 from core.store import Store
 from core.store.migrations import MIGRATIONS
 from core.summarize import (

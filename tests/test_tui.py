@@ -916,7 +916,7 @@ async def test_send_test_email_reports_smtp_failure_in_a_dialog(services):
         await settle(pilot)
         assert isinstance(app.screen, MessageDialog)
         assert "not sent" in app.screen.title_text
-        assert "127.0.0.1" in app.screen.body.plain  # the cause, from core.mail
+        assert "127.0.0.1" in app.screen.body.plain  # the cause, from core.channels.mail
         await pilot.press("escape")
         # With a server there, the same key sends it.
         mailbox = Mailbox()

@@ -11,7 +11,7 @@ process leaves either all or none of a step's changes.
 
 from __future__ import annotations
 
-from core.store.claims import mail_claim, model_work_claim
+from core.store.claims import EMAIL_CHANNEL, delivery_claim, model_work_claim
 from core.store.classifications import Classifications
 from core.store.deliveries import Deliveries
 from core.store.http_cache import HttpCache
@@ -41,6 +41,7 @@ class Store(Papers, Classifications, Summaries, Reader, Deliveries, HttpCache, L
 
 
 __all__ = [
+    "EMAIL_CHANNEL",
     "Claim",
     "Classification",
     "DayPaper",
@@ -55,7 +56,7 @@ __all__ = [
     "Store",
     "StoredReport",
     "StoredSummary",
-    "mail_claim",
+    "delivery_claim",
     "merge_paper",
     "model_work_claim",
 ]

@@ -1,4 +1,4 @@
-"""Claims: work one holder does at a time (a day's model work, one recipient's email).
+"""Claims: work one holder does at a time (a day's model work, sending to one recipient).
 
 A claim records the process that holds it; a claim whose holder died is taken over.
 """
@@ -23,9 +23,19 @@ def model_work_claim(day: date | str) -> str:
     return f"model-work:{day}"
 
 
-def mail_claim(day: date | str, address: str) -> str:
-    """The claim on sending a day's digest to one address."""
-    return f"mail:{day}:{address.lower()}"
+EMAIL_CHANNEL = "email"
+"""The channel whose recipients are email addresses (the delivery ledger's first user)."""
+
+
+def recipient_key(channel: str, recipient: str) -> str:
+    """How the delivery ledger names a recipient: an email address without case (mail
+    systems ignore it), any other recipient (a chat URL) exactly as given."""
+    return recipient.lower() if channel == EMAIL_CHANNEL else recipient
+
+
+def delivery_claim(channel: str, day: date | str, recipient: str) -> str:
+    """The claim on sending a day to one recipient of a channel (`email:<day>:<address>`)."""
+    return f"{channel}:{day}:{recipient_key(channel, recipient)}"
 
 
 class Claims(Database):

@@ -1,11 +1,16 @@
-"""Deliveries: to whom each day's digest was sent, sent exactly once per recipient."""
+"""Deliveries: to whom each channel sent each day, sent exactly once per recipient.
+
+A recipient is what the channel sends to: an email address (compared without case, as
+mail systems do), or a chat URL as configured (compared exactly; its secrets are
+placeholders, never the tokens themselves).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from core.store.claims import Claims, mail_claim
+from core.store.claims import EMAIL_CHANNEL, Claims, delivery_claim, recipient_key
 from core.store.database import utc_now
 from core.store.records import Delivery, DeliveryClaims
 
@@ -14,12 +19,18 @@ class Deliveries(Claims):
     """Claiming recipients, then recording each one's delivery."""
 
     def claim_deliveries(
-        self, day: date | str, addresses: Sequence[str], holder: str, *, force: bool = False
+        self,
+        day: date | str,
+        addresses: Sequence[str],
+        holder: str,
+        *,
+        force: bool = False,
+        channel: str = EMAIL_CHANNEL,
     ) -> DeliveryClaims:
-        """Claim, in one transaction, each address the day's digest is to be sent to now.
+        """Claim, in one transaction, each recipient the channel is to send the day to now.
 
-        An address that already got the day's digest is left out (unless `force`), and so is
-        one another live sender holds: it is sending to it now, and never two at once.
+        A recipient that already got the day is left out (unless `force`), and so is one
+        another live sender holds: it is sending to it now, and never two at once.
         """
         result = DeliveryClaims()
         with self._transaction() as db:
@@ -27,13 +38,14 @@ class Deliveries(Claims):
                 if (
                     not force
                     and db.execute(
-                        "SELECT 1 FROM deliveries WHERE day = ? AND recipient = ? AND status = 'sent'",
-                        (str(day), address.lower()),
+                        "SELECT 1 FROM deliveries WHERE channel = ? AND day = ? AND recipient = ?"
+                        " AND status = 'sent'",
+                        (channel, str(day), recipient_key(channel, address)),
                     ).fetchone()
                 ):
                     result.already_sent.append(address)
                     continue
-                other = self._take_claim(db, mail_claim(day, address), holder, None)
+                other = self._take_claim(db, delivery_claim(channel, day, address), holder, None)
                 if other is None:
                     result.claimed.append(address)
                 else:
@@ -49,37 +61,51 @@ class Deliveries(Claims):
         message_id: str | None = None,
         error: str = "",
         holder: str | None = None,
+        channel: str = EMAIL_CHANNEL,
     ) -> None:
-        """Record that the day's digest was sent to (or refused for) one recipient.
+        """Record that the channel sent the day to (or failed for) one recipient.
 
         With `holder`, its claim on the recipient is released in the same transaction (a
         failed recipient is then retried by the next run).
         """
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO deliveries (day, recipient, status, message_id, error, attempted_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, recipient) DO UPDATE SET"
+                "INSERT INTO deliveries (channel, day, recipient, status, message_id, error,"
+                " attempted_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (channel, day, recipient) DO UPDATE SET"
                 " status = excluded.status, message_id = excluded.message_id,"
                 " error = excluded.error, attempted_at = excluded.attempted_at",
-                (str(day), recipient.lower(), status, message_id, error, utc_now()),
+                (
+                    channel,
+                    str(day),
+                    recipient_key(channel, recipient),
+                    status,
+                    message_id,
+                    error,
+                    utc_now(),
+                ),
             )
             if holder is not None:
                 db.execute(
                     "DELETE FROM claims WHERE name = ? AND holder = ?",
-                    (mail_claim(day, recipient), holder),
+                    (delivery_claim(channel, day, recipient), holder),
                 )
 
-    def delivered(self, day: date | str, recipient: str) -> bool:
-        """True when the day's digest was already sent to this recipient."""
+    def delivered(self, day: date | str, recipient: str, *, channel: str = EMAIL_CHANNEL) -> bool:
+        """True when the channel already sent the day to this recipient."""
         rows = self._query(
-            "SELECT 1 FROM deliveries WHERE day = ? AND recipient = ? AND status = 'sent'",
-            (str(day), recipient.lower()),
+            "SELECT 1 FROM deliveries WHERE channel = ? AND day = ? AND recipient = ?"
+            " AND status = 'sent'",
+            (channel, str(day), recipient_key(channel, recipient)),
         )
         return bool(rows)
 
-    def deliveries(self, day: date | str) -> list[Delivery]:
-        """Every delivery of the day's digest, by recipient."""
-        rows = self._query("SELECT * FROM deliveries WHERE day = ? ORDER BY recipient", (str(day),))
+    def deliveries(self, day: date | str, *, channel: str = EMAIL_CHANNEL) -> list[Delivery]:
+        """Every delivery of the day by the channel, by recipient."""
+        rows = self._query(
+            "SELECT * FROM deliveries WHERE channel = ? AND day = ? ORDER BY recipient",
+            (channel, str(day)),
+        )
         return [
             Delivery(
                 day=row["day"],
@@ -88,6 +114,7 @@ class Deliveries(Claims):
                 message_id=row["message_id"],
                 error=row["error"],
                 attempted_at=row["attempted_at"],
+                channel=row["channel"],
             )
             for row in rows
         ]

@@ -290,6 +290,34 @@ def m008_model_hosts(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m009_channel_deliveries(db: sqlite3.Connection) -> None:
+    # The delivery ledger serves every channel that sends the day to recipients (email
+    # addresses, chat URLs), not only the email: each row is one (channel, day, recipient).
+    # The email's rows are kept, as the email channel's.
+    _execute_script(
+        db,
+        """
+        CREATE TABLE channel_deliveries (
+            channel TEXT NOT NULL,
+            day TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('sent', 'failed')),
+            message_id TEXT,
+            error TEXT NOT NULL DEFAULT '',
+            attempted_at TEXT NOT NULL,
+            PRIMARY KEY (channel, day, recipient)
+        );
+        INSERT INTO channel_deliveries
+            (channel, day, recipient, status, message_id, error, attempted_at)
+            SELECT 'email', day, recipient, status, message_id, error, attempted_at
+            FROM deliveries;
+        DROP TABLE deliveries;
+        ALTER TABLE channel_deliveries RENAME TO deliveries;
+        """,
+    )
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Run every migration the store has not run yet, each in its own transaction.
 

@@ -105,15 +105,17 @@ class ReaderState:
 
 @dataclass
 class Delivery:
-    """The day's digest sent to (or refused for) one recipient."""
+    """The day sent to (or failed for) one recipient of a channel."""
 
     day: str
     recipient: str
+    """An email address (lower case), or a chat URL as configured."""
     status: str
     """"sent" or "failed"."""
     message_id: str | None
     error: str
     attempted_at: str
+    channel: str = "email"
 
 
 @dataclass

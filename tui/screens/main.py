@@ -812,7 +812,7 @@ class MainScreen(AppScreen[None]):
     @work(thread=True, group="email", exclusive=True, exit_on_error=False)
     def send_email(self, day: date) -> None:
         """Send the day's digest to the configured recipients now."""
-        from core.mail import send_digest
+        from core.channels.mail import send_digest
 
         try:
             outcome = ThreadLoop().run(
@@ -851,7 +851,7 @@ def describe_run(result: Any) -> tuple[str, str]:
 
 
 def describe_delivery(report: Any) -> str:
-    """A line about what `core.mail.send_digest` did (a DeliveryReport)."""
+    """A line about what `core.channels.mail.send_digest` did (a DeliveryReport)."""
     parts = []
     if report.sent:
         parts.append(f"sent to {', '.join(report.sent)}")

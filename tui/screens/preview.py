@@ -21,7 +21,7 @@ PREVIEW_CHARS = 1_000_000
 
 def rss_item(digest: Digest, config: Config) -> str:
     """The day's item of the main RSS feed, as the feed file would carry it."""
-    from core.feeds import FeedDay, build_main_feed, feed_files
+    from core.channels.feeds import FeedDay, build_main_feed, feed_files
 
     feed = build_main_feed([FeedDay.of(digest)], config, feed_files(config.output_dir, config))
     xml = feed.rss_str(pretty=True).decode("utf-8")
@@ -61,7 +61,7 @@ class PreviewScreen(AppScreen[None]):
         config = self.services.config
         notes: list[str] = []
         text = html = rss = ""
-        from core.mail import render_preview
+        from core.channels.mail import render_preview
 
         try:
             text, html = render_preview(self.digest, config)

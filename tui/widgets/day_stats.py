@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from core.channels.render import report_counts
 from core.digest import Digest
-from core.report import report_counts
 
 
 class DayStats(Static):

@@ -1,18 +1,16 @@
-"""The day's Markdown report, in the seed's format, and the wording every output shares.
+"""The wording and escaping every channel renders the day with.
 
-The report copies the seed (`Papers_YYYY-MM-DD_report.md`): the title line with the chart,
-then per category `## <emoji> <name>`, `**요약:**` with the Korean category report and
-`**출처:**` with ` - Title (link)` lines. It adds what the seed lacks: each paper's Korean
-summary under its category, and a closing status section (what was fetched, what failed).
-
-Nothing is left out silently: a summary or report that is pending, failed or stale says so
-in place, a failed summary is never replaced by the English abstract (the abstract may
-follow, labelled as the abstract), and an empty day says why.
+What a paper or a category shows (`paper_view`, `section_views`), how a summary or report
+that is pending, failed or stale says so in place, the day's counts and status lines, and
+the Jinja2 templates of the HTML outputs. Nothing is left out silently: a failed summary is
+never replaced by the English abstract (the abstract may follow, labelled as the abstract),
+and an empty day says why.
 
 Titles, abstracts and model output are untrusted. In Markdown they are escaped so they
-cannot open links, images or raw HTML; the model's Markdown keeps its lists and emphasis
-but loses links and headings above our own. For HTML outputs (feeds, email), `model_html`
-renders that Markdown with raw HTML and links switched off and then sanitizes it with nh3.
+cannot open links, images or raw HTML (`escape_markdown`, `plain_markdown`); the model's
+Markdown keeps its lists and emphasis but loses links and headings above our own
+(`model_markdown`). For HTML outputs (feeds, email), `model_html` renders that Markdown with
+raw HTML and links switched off and then sanitizes it with nh3.
 """
 
 from __future__ import annotations
@@ -21,20 +19,16 @@ import functools
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import nh3
 from markupsafe import Markup
 
-from core.chart import chart_file_name
 from core.config import Config
 from core.digest import Digest, DigestPaper, ReportChanges, ReportState, SummaryState
 from core.sanitize import clean_text, one_line, truncate
 
-REPORT_TITLE = "Daily Artificial Intelligence Insights : Papers"
-CHART_ALT = "Category Distribution Graph"
 UNCLASSIFIED_NAME = "미분류"
 UNCLASSIFIED_EMOJI = "🗂️"
 ABSTRACT_LABEL = "영문 초록 (원문 그대로, 요약 아님)"
@@ -53,15 +47,6 @@ REPORT_NOTES = {
 }
 REPORT_STALE_END = "다음 실행(dailyai summarize)에서 다시 만듭니다."
 REVIEW_LABEL = "검토 필요"
-
-
-def report_dir(out_dir: Path, day: date) -> Path:
-    """`<out>/reports/YYYY-MM-DD`, where the report and its chart live side by side."""
-    return out_dir / "reports" / day.isoformat()
-
-
-def report_file_name(day: date) -> str:
-    return f"Papers_{day.isoformat()}_report.md"
 
 
 # --- escaping -----------------------------------------------------------------------------
@@ -433,29 +418,6 @@ def empty_reason(digest: Digest) -> str:
     return one_line(digest.empty_reason, limit=600) or "이 날 수집된 논문이 없습니다"
 
 
-# --- the Markdown report ------------------------------------------------------------------------
-
-
-def render_report(digest: Digest, config: Config) -> str:
-    """The day's report as Markdown, in the seed's format plus per-paper summaries."""
-    day = digest.day
-    out = [f"# {REPORT_TITLE}![{CHART_ALT}]({chart_file_name(day)})", ""]
-    if digest.is_empty:
-        out += [
-            f"**{day.isoformat()}: 발행할 논문이 없습니다.**",
-            "",
-            f"이유: {plain_markdown(empty_reason(digest))}",
-            "",
-            "",
-        ]
-    else:
-        out += [f"> {plain_markdown(overview_line(digest))}", "", ""]
-    for view in section_views(digest):
-        out += _section_markdown(view)
-    out += _status_section(digest, config)
-    return "\n".join(out).rstrip() + "\n"
-
-
 def overview_line(digest: Digest) -> str:
     """One line on the day: date, papers, categories, and summaries not (yet) good."""
     stats = day_stats(digest)
@@ -467,54 +429,6 @@ def overview_line(digest: Digest) -> str:
         if count:
             parts.append(f"{label} {count}")
     return " · ".join(parts)
-
-
-def _section_markdown(view: SectionView) -> list[str]:
-    """One category in the seed's layout, with each paper's summary before the sources."""
-    heading = f"{view.emoji} {escape_markdown(view.name)}".strip()
-    out = [f"## {heading}", "", "**요약:**", ""]
-    if view.report_text:
-        if view.report_note:
-            out += [f"_{plain_markdown(view.report_note)}_", ""]
-        out += [model_markdown(view.report_text), ""]
-    else:
-        out += [plain_markdown(view.report_note), ""]
-    out += ["**논문별 요약:**", ""]
-    for paper in view.papers:
-        out += _paper_block(paper)
-    out += ["**출처:**", ""]
-    for paper in view.papers:
-        out.append(f" - {escape_markdown(paper.title)} ({paper.url or '링크 없음'})")
-    out += ["", ""]
-    return out
-
-
-def _paper_block(view: PaperView) -> list[str]:
-    meta = []
-    if view.upvotes is not None:
-        meta.append(f"🤗 {view.upvotes}")
-    if view.authors:
-        meta.append(escape_markdown(view.authors))
-    head = f"- **{escape_markdown(view.title)}**"
-    if view.url:
-        head += f" — [{escape_markdown(view.link_label)}]({view.url})"
-    if meta:
-        head += " · " + " · ".join(meta)
-    lines = [head, ""]
-    if view.note:
-        lines += [_indent(f"_{plain_markdown(view.note)}_"), ""]
-    if view.summary:
-        lines += [_indent(plain_markdown(view.summary)), ""]
-    if view.flags:
-        flags = "; ".join(view.flags)
-        lines += [_indent(f"_{REVIEW_LABEL}: {plain_markdown(flags)}_"), ""]
-    if view.abstract:
-        lines += [_indent(f"> **{ABSTRACT_LABEL}:** {plain_markdown(view.abstract)}"), ""]
-    return lines
-
-
-def _indent(text: str) -> str:
-    return "\n".join(("  " + line) if line else "" for line in text.split("\n"))
 
 
 def status_lines(digest: Digest, config: Config) -> list[str]:
@@ -548,9 +462,3 @@ def status_lines(digest: Digest, config: Config) -> list[str]:
     if digest.last_run is None:
         lines.append("이 날짜의 수집 기록이 없습니다 (dailyai fetch).")
     return lines
-
-
-def _status_section(digest: Digest, config: Config) -> list[str]:
-    out = ["## 📋 이 날의 현황", ""]
-    out += [f"- {plain_markdown(line)}" for line in status_lines(digest, config)]
-    return [*out, ""]

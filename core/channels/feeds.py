@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -49,27 +50,29 @@ from lxml import etree
 from markupsafe import Markup
 
 from core import __version__
-from core.chart import chart_file_name
-from core.config import CategoryConfig, Config
-from core.digest import Digest, DigestPaper, build_digest
-from core.models import Paper
-from core.paths import write_atomic
-from core.report import (
+from core.channels.base import Channel, ChannelResult, DeliverOptions
+from core.channels.chart import chart_file_name
+from core.channels.layout import output_dir, report_file_name, site_url
+from core.channels.render import (
     ABSTRACT_LABEL,
     PaperView,
     SectionView,
     empty_reason,
     overview_line,
-    report_dir,
-    report_file_name,
     safe_url,
     section_views,
     status_lines,
     template_environment,
 )
+from core.config import CategoryConfig, Config
+from core.digest import Digest, DigestPaper, build_digest
+from core.models import Paper
+from core.paths import write_atomic
 from core.sanitize import one_line
-from core.serve import base_url
 from core.store import Store
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 FEEDS_DIR = "feeds"
 MAIN_FEED = "daily"
@@ -89,8 +92,6 @@ MAX_ARXIV_CATEGORIES = 8
 ARXIV_CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z-]+)?$")
 ARXIV_SCHEME = "https://arxiv.org/category_taxonomy"
 DIGEST_SCHEME = "urn:dailyai:category"
-# Written as the default by earlier releases: the same as leaving output.site_url unset.
-LEGACY_SITE_URL = "http://127.0.0.1:8484"
 # Characters XML 1.0 forbids (lxml raises on them; a lone surrogate cannot be encoded) or
 # that steer how text displays.
 _XML_UNSAFE = re.compile(
@@ -123,18 +124,6 @@ def feed_files(
         rss_url=f"{base}/{relative}.rss",
         atom_url=f"{base}/{relative}.atom",
     )
-
-
-def configured_site_url(config: Config) -> str:
-    """`output.site_url` when the user set one; "" when links follow `dailyai serve`."""
-    value = one_line(config.output.site_url).rstrip("/")
-    return "" if value == LEGACY_SITE_URL else value
-
-
-def site_url(config: Config) -> str:
-    """Where the output dir is served, without a trailing slash: `output.site_url`, else
-    `dailyai serve`'s address from `[serve]`."""
-    return configured_site_url(config) or base_url(config.serve.host, config.serve.port)
 
 
 def category_slug(name: str) -> str:
@@ -585,7 +574,33 @@ def main_feed_urls(config: Config, base: str | None = None) -> tuple[str, str]:
     return files.rss_url, files.atom_url
 
 
-def report_url(config: Config, day: date) -> str:
-    """The URL of a day's Markdown report when the output dir is served."""
-    relative = report_dir(Path("."), day) / report_file_name(day)
-    return f"{site_url(config)}/{relative.as_posix()}"
+def publish_feeds(
+    store: Store,
+    config: Config,
+    out_dir: Path | str | None = None,
+    *,
+    digests: list[Digest] | None = None,
+) -> list[Path]:
+    """Re-render the feeds over the last `output.feed_days` days from the store."""
+    return write_feeds(store, config, output_dir(config, out_dir), digests=digests)
+
+
+class FeedsChannel(Channel):
+    name = "feeds"
+    order = 20
+    run_flag = "rss"
+    run_flag_help = "do not write the feeds"
+    what = "writes the RSS and Atom feeds"
+    essential = True
+
+    def render(self, digest: Digest, config: Config) -> str:
+        return day_html(digest, config)
+
+    async def deliver(
+        self, services: Services, digest: Digest, options: DeliverOptions
+    ) -> ChannelResult:
+        paths = publish_feeds(services.store, services.config, options.out_dir, digests=[digest])
+        return ChannelResult("ok", "", {"files": len(paths)}, paths)
+
+
+CHANNEL = FeedsChannel()

@@ -6,7 +6,7 @@ The message is `multipart/alternative`: a plain-text part for clients and filter
 read text, and an HTML part (table layout, inline CSS, about 600 px wide, kept under
 Gmail's ~102 KB clipping limit) with the category chart attached by Content-ID. The HTML
 comes from a Jinja2 template with autoescaping; model Markdown enters it only through
-`core.report.model_html` (no raw HTML, no links, sanitized by nh3).
+`core.channels.render.model_html` (no raw HTML, no links, sanitized by nh3).
 
 Each recipient gets their own message rather than one message with everyone in Bcc:
 - no recipient can see or leak the others' addresses (some servers and clients expose Bcc);
@@ -25,24 +25,29 @@ config, never from config.toml.
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
 
-from core.config import Config
-from core.digest import Digest, build_digest
-from core.errors import MailError
-from core.killpoints import kill_point
-from core.report import (
+from core.channels.base import (
+    Channel,
+    ChannelResult,
+    DeliverOptions,
+    DeliveryReport,
+)
+from core.channels.layout import LOCAL_HOSTS, shared_report_url
+from core.channels.render import (
     ABSTRACT_LABEL,
     empty_reason,
     overview_line,
@@ -50,15 +55,21 @@ from core.report import (
     status_lines,
     template_environment,
 )
+from core.config import Config
+from core.digest import Digest, build_digest
+from core.errors import MailError
+from core.killpoints import kill_point
 from core.sanitize import one_line
 from core.secrets import read_secret
 from core.store import Store
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 HTML_LIMIT_BYTES = 100_000
 """Gmail clips a message whose HTML exceeds about 102 KB; stay under it."""
 COMPACT_LEVELS = 4
 COMPACT_PAPERS_PER_CATEGORY = 5
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 CHART_CID_NAME = "chart"
 
 # Inline styles for the tags model Markdown may produce (email clients drop <style>).
@@ -79,36 +90,6 @@ REPORT_STYLES: tuple[tuple[str, str], ...] = (
     ("code", "font-family:Menlo,Consolas,monospace;font-size:13px;"),
 )
 SUMMARY_STYLE = _TEXT
-
-
-@dataclass
-class DeliveryReport:
-    """What happened to the day's digest for each recipient."""
-
-    day: date
-    sent: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    """Already sent this day's digest earlier (the ledger says so); use force to resend."""
-    failed: dict[str, str] = field(default_factory=dict)
-    """Recipient → why it was not delivered (one line)."""
-    held: dict[str, str] = field(default_factory=dict)
-    """Recipient → who else is sending them this day's digest right now (so not this one)."""
-    message_ids: dict[str, str] = field(default_factory=dict)
-    note: str = ""
-    """Why nothing was sent at all, when that is the case (e.g. an empty day)."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    def as_counts(self) -> dict[str, int]:
-        """How many were sent, skipped, held by another sender and failed (for the ledger)."""
-        return {
-            "sent": len(self.sent),
-            "skipped": len(self.skipped),
-            "held": len(self.held),
-            "failed": len(self.failed),
-        }
 
 
 @dataclass
@@ -167,7 +148,7 @@ def _template_context(digest: Digest, config: Config, chart_src: str | None) -> 
         "abstract_label": ABSTRACT_LABEL,
         "report_styles": REPORT_STYLES,
         "summary_style": SUMMARY_STYLE,
-        "site_url": _site_link(config, digest.day),
+        "site_url": shared_report_url(config, digest.day),
         "unsubscribe": _unsubscribe_text(config),
         "model": one_line(config.ollama.model, limit=80),
     }
@@ -180,18 +161,6 @@ def _render(context: dict, template: str, compact: int) -> str:
         .get_template(template)
         .render(context, compact=compact, paper_limit=paper_limit)
     )
-
-
-def _site_link(config: Config, day: date) -> str:
-    """The day's report URL, unless it is on this machine (useless to other readers)."""
-    from urllib.parse import urlsplit
-
-    from core.feeds import report_url
-
-    host = (urlsplit(config.output.site_url).hostname or "").lower()
-    if not host or host in LOCAL_HOSTS or host.startswith("127."):
-        return ""
-    return report_url(config, day)
 
 
 def build_message(
@@ -374,6 +343,7 @@ async def send_digest(
     tls_context: ssl.SSLContext | None = None,
     now: datetime | None = None,
     on_progress: Callable[[str], None] | None = None,
+    digest: Digest | None = None,
 ) -> DeliveryReport:
     """Send the day's digest to each recipient who has not had it yet (all, with `force`).
 
@@ -387,6 +357,7 @@ async def send_digest(
     the ledger. Raises MailError (with `.report`) when the server cannot be used at all:
     no connection, TLS or login failure, or a dropped connection. `tls_context` replaces
     the system's CA store (tests use a private CA); certificates are still verified.
+    `digest` may hand in the day's digest when it is already built.
     """
     report_progress = on_progress or (lambda message: None)
     day = date.fromisoformat(str(day))
@@ -394,7 +365,7 @@ async def send_digest(
     _check_address(config.email.sender, "email.sender")
     wanted = recipients_from(config, recipients)
     report = DeliveryReport(day=day)
-    digest = build_digest(store, config, day)
+    digest = digest or build_digest(store, config, day)
     if digest.is_empty and not config.email.send_empty:
         report.note = (
             f"{day}: nothing to publish ({empty_reason(digest)}); no email sent because "
@@ -444,7 +415,7 @@ async def _send_claimed(
     on_progress: Callable[[str], None],
 ) -> DeliveryReport:
     """Send to the recipients this sender holds the claims of, recording each outcome."""
-    from core.chart import render_chart_png
+    from core.channels.chart import render_chart_png
 
     day, report_progress = report.day, on_progress
     secret = resolve_password(config, password) if settings.username else None
@@ -627,3 +598,68 @@ def _ssl_cause(error: BaseException) -> ssl.SSLError | None:
         current = current.__cause__ or current.__context__
         seen += 1
     return None
+
+
+# --- the channel ------------------------------------------------------------------------------
+
+
+class EmailChannel(Channel):
+    name = "email"
+    order = 30
+    run_flag_help = "do not send the email"
+    what = "sends the email"
+    delivers = True
+
+    def enabled(self, config: Config) -> bool:
+        return config.email.enabled
+
+    def off_reason(self, config: Config) -> str:
+        return "email is off (email.enabled = false)"
+
+    def needs(self, config: Config) -> list[str]:
+        email = config.email
+        missing = []
+        if not email.host.strip():
+            missing.append("email.host: the SMTP server (e.g. smtp.gmail.com)")
+        if not email.sender.strip():
+            missing.append("email.sender: the From address")
+        if not email.to:
+            missing.append("email.to: the recipients")
+        variable = email.password_env.strip()
+        has_password = bool(variable and os.environ.get(variable)) or bool(
+            email.password_command.strip()
+        )
+        if email.username.strip() and not has_password:
+            missing.append(
+                f"the SMTP password: export {variable or 'DAILYAI_SMTP_PASSWORD'}=<app password> "
+                "or set email.password_command"
+            )
+        return missing
+
+    def render(self, digest: Digest, config: Config) -> str:
+        text, _ = render_preview(digest, config)
+        return text
+
+    async def deliver(
+        self, services: Services, digest: Digest, options: DeliverOptions
+    ) -> ChannelResult:
+        config = services.config
+        if digest.is_empty and not config.email.send_empty:
+            return ChannelResult(
+                "skipped",
+                f"nothing to send ({digest.empty_reason}); email.send_empty = false",
+            )
+        delivery = await send_digest(
+            services.store,
+            config,
+            digest.day,
+            recipients=options.targets,
+            force=options.force,
+            now=options.now,
+            on_progress=options.on_progress,
+            digest=digest,
+        )
+        return ChannelResult.of_delivery(delivery)
+
+
+CHANNEL = EmailChannel()
