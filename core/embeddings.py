@@ -63,8 +63,7 @@ class OllamaEmbedder:
             message = one_line(str(error.error), limit=200)
             if error.status_code == 404 or "not found" in message:
                 raise EmbeddingUnavailable(
-                    f"embedding model '{self.model}' is not pulled — run `ollama pull "
-                    f"{self.model}`"
+                    f"embedding model '{self.model}' is not pulled — run `ollama pull {self.model}`"
                 ) from None
             raise EmbeddingUnavailable(
                 f"Ollama at {self.host} refused to embed with '{self.model}' (HTTP "

@@ -69,7 +69,7 @@ class Profile(Database):
         return _entry_from_row(rows[0]) if rows else None
 
     def profile_stances(self, paper_ids: Iterable[str]) -> dict[str, str]:
-        """"like" or "dislike" for each of `paper_ids` the profile holds."""
+        """ "like" or "dislike" for each of `paper_ids` the profile holds."""
         rows = self._query_ids(
             "SELECT paper_id, stance FROM profile_entries WHERE paper_id IN ({ids})", paper_ids
         )
@@ -80,7 +80,9 @@ class Profile(Database):
 
     # --- embedding vectors --------------------------------------------------------------
 
-    def cached_vectors(self, model: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+    def cached_vectors(
+        self, model: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], bytes]:
         """The stored vectors by `model` for (item, text hash) pairs that have one."""
         wanted = set(keys)
         items = sorted({item for item, _ in wanted})
