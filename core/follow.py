@@ -2,8 +2,8 @@
 
 The store keeps every revision a listing brings to a stored paper (a higher version, a new
 comment) with the day of that listing. A paper the reader likes is flagged on that day
-when the revision came after the like and brought a new version, or a comment that
-announces an acceptance ("Accepted at ICLR 2026") it did not announce before. What changed
+when the revision brought a version later than the one the reader liked, or a comment
+that announces an acceptance ("Accepted at ICLR 2026") not announced before. What changed
 is said in one Korean line from the revision itself (versions, venue, which sentences of
 the abstract were added or dropped); a changed abstract also makes the paper's summary
 out of date, so the summarize step writes it again (`core.summarize.plan_day`).
@@ -100,6 +100,8 @@ def followed_updates(
     store: Store, day: date | str, entries: Sequence[ProfileEntry] | None = None
 ) -> dict[str, FollowUpdate]:
     """The liked papers flagged on `day`, by paper id (see the module docstring)."""
+    # What the reader had seen is the version and comment the paper had when they liked
+    # it, not a time: a like and a listing may fall in the same second.
     day = str(day)
     if entries is None:
         entries = store.profile_entries()
@@ -108,25 +110,28 @@ def followed_updates(
         return {}
     by_paper: dict[str, list[PaperRevision]] = {}
     for revision in store.paper_revisions(liked):
-        if revision.day == day and revision.recorded_at >= liked[revision.paper_id].added_at:
+        if revision.day == day:
             by_paper.setdefault(revision.paper_id, []).append(revision)
     updates = {}
     for paper_id, revisions in by_paper.items():
-        update = _update(paper_id, day, revisions)
+        update = _update(liked[paper_id], day, revisions)
         if update is not None:
             updates[paper_id] = update
     return updates
 
 
-def _update(paper_id: str, day: str, revisions: list[PaperRevision]) -> FollowUpdate | None:
-    """The day's revisions of one paper taken together, if they bring news."""
+def _update(entry: ProfileEntry, day: str, revisions: list[PaperRevision]) -> FollowUpdate | None:
+    """The day's revisions of one liked paper taken together, if they are news to the
+    reader: a version after the one they liked, an acceptance not announced before."""
     first, last = revisions[0], revisions[-1]
     venue = acceptance(last.new_comment)
-    if venue is not None and venue == acceptance(first.old_comment):
+    if venue is not None and venue in (acceptance(first.old_comment), acceptance(entry.comment)):
         venue = None  # announced before
-    newer = (last.new_version or 0) > (first.old_version or 0)
+    seen = max(first.old_version or 0, entry.version or 0)
+    newer = (last.new_version or 0) > seen
     if not newer and venue is None:
         return None
+    paper_id = entry.paper_id or entry.key
     added, removed = sentence_changes(first.old_abstract, last.new_abstract)
     return FollowUpdate(
         paper_id=paper_id,

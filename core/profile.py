@@ -121,7 +121,8 @@ def parse_bibtex(text: str, what: str) -> ParsedFile:
             failed.append(block)
     if failed:
         first = failed[0]
-        reason = one_line(str(first.error).splitlines()[-1] if first.error else "", limit=160)
+        error = first.error
+        reason = one_line(str(getattr(error, "abort_reason", "") or error or ""), limit=160)
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
         raise ProfileError(
             f"{what}: line {first.start_line + 1}: not valid BibTeX{more}"
@@ -420,6 +421,8 @@ def set_feedback(
         authors=list(paper.authors),
         url=paper.url,
         category=category,
+        version=paper.version,
+        comment=paper.comment,
     )
     store.set_feedback(entry)
     return store.profile_entry(paper.id)

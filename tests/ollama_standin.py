@@ -11,6 +11,10 @@ which answers the way Ollama does (../shared/reference/facts.md §1):
 - Structured outputs: with `format` = a JSON schema the answer is JSON valid for it
   (a classification schema is answered per paper).
 - `/api/tags`, `/api/show`, `/api/version`, `/api/ps`.
+- `/api/embed` with one text or a batch (`input` a string or a list) for the models in
+  `embed_models`: a deterministic unit vector per text from its words (texts sharing words
+  point the same way), or 404 `model 'x' not found` for any other model (and in
+  `missing_model` mode).
 - Errors with Ollama's bodies: 404 `model 'x' not found`, 400 `"x" does not support
   thinking`, 503 `server busy, please try again.  maximum pending requests exceeded`, and an
   `{"error": …}` line in the middle of a stream.
@@ -120,6 +124,9 @@ class OllamaStandin:
     context_length: int = 131072
     version: str = "0.13.0"
     port: int = 0
+    embed_models: tuple[str, ...] = ("bge-m3:latest",)
+    """Models `/api/embed` answers for (not listed by /api/tags, so chat tests see no change)."""
+    embed_dimensions: int = 64
 
     url: str = ""
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -213,6 +220,11 @@ class OllamaStandin:
     @property
     def request_count(self) -> int:
         return len(self.model_requests)
+
+    @property
+    def embed_requests(self) -> list[RecordedRequest]:
+        """The embedding requests received."""
+        return [r for r in self.requests if r.path == "/api/embed"]
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -515,8 +527,30 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 self._json(200, _show(name, standin))
             elif self.path in ("/api/chat", "/api/generate"):
                 self._generate(request)
+            elif self.path == "/api/embed":
+                self._embed(request)
             else:
                 self._not_found()
+
+        def _embed(self, request: RecordedRequest) -> None:
+            body = request.body
+            model = body.get("model") or ""
+            wanted = model if ":" in model else f"{model}:latest"
+            if standin.mode == "missing_model" or wanted not in standin.embed_models:
+                self._error(404, f"model '{model}' not found")
+                return
+            texts = body.get("input")
+            texts = [texts] if isinstance(texts, str) else list(texts or [])
+            self._json(
+                200,
+                {
+                    "model": model,
+                    "embeddings": [_embedding(text, standin.embed_dimensions) for text in texts],
+                    "total_duration": 1_000_000,
+                    "load_duration": 100_000,
+                    "prompt_eval_count": sum(count_tokens(text) for text in texts),
+                },
+            )
 
         def _not_found(self) -> None:
             data = b"404 page not found"
@@ -644,6 +678,16 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 self._json(200, final)
 
     return Handler
+
+
+def _embedding(text: str, dimensions: int) -> list[float]:
+    """A unit vector from the words of `text` (hashed into `dimensions` buckets)."""
+    vector = [0.0] * dimensions
+    for word in re.findall(r"\w{3,}", text.lower()):
+        bucket = int(hashlib.sha256(word.encode()).hexdigest(), 16)
+        vector[bucket % dimensions] += 1.0 if (bucket >> 20) % 2 else -1.0
+    norm = sum(value * value for value in vector) ** 0.5 or 1.0
+    return [value / norm for value in vector]
 
 
 def _piece(model: str, chat: bool, text: str, *, done: bool) -> dict[str, Any]:

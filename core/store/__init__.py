@@ -38,9 +38,7 @@ from core.store.records import (
 from core.store.summaries import Summaries
 
 
-class Store(
-    Papers, Classifications, Summaries, Reader, Profile, Deliveries, HttpCache, Ledger
-):
+class Store(Papers, Classifications, Summaries, Reader, Profile, Deliveries, HttpCache, Ledger):
     """The app's SQLite database. Safe to share between threads (calls are serialised)."""
 
 

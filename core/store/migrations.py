@@ -332,7 +332,8 @@ def m009_interest_profile(db: sqlite3.Connection) -> None:
     # The reader's interest profile ("For you"): papers they like (imported seeds, stars) and
     # papers they marked not interesting, each with the text it is compared by. A star is a
     # like from now on: starred papers move into the profile and reader_state.starred is no
-    # longer read. Embedding vectors are cached per (paper or profile entry, model, hash of
+    # longer read. An entry keeps the version and comment its paper had when it was added, so
+    # a later version or acceptance is news. Embedding vectors are cached per (paper or profile entry, model, hash of
     # the text embedded), so a rerun embeds only what is new. A paper's revisions (a new
     # arXiv version, a changed comment or abstract) are kept with the day they were listed,
     # so a starred paper's new version or acceptance is flagged on the day it came.
@@ -350,6 +351,8 @@ def m009_interest_profile(db: sqlite3.Connection) -> None:
             authors TEXT NOT NULL DEFAULT '[]',
             url TEXT NOT NULL DEFAULT '',
             category TEXT,
+            version INTEGER,
+            comment TEXT,
             added_at TEXT NOT NULL
         );
         CREATE INDEX profile_by_paper ON profile_entries(paper_id);
@@ -377,11 +380,12 @@ def m009_interest_profile(db: sqlite3.Connection) -> None:
         CREATE INDEX revisions_by_day ON paper_revisions(day);
         CREATE INDEX revisions_by_paper ON paper_revisions(paper_id);
         INSERT INTO profile_entries
-            (key, stance, origin, source, paper_id, title, abstract, authors, url, added_at)
+            (key, stance, origin, source, paper_id, title, abstract, authors, url, version,
+             comment, added_at)
         SELECT p.id, 'like', 'feedback', 'star', p.id, p.title, p.abstract, p.authors,
                coalesce(json_extract(p.links, '$.abs'), json_extract(p.links, '$.hf'),
                         json_extract(p.links, '$.link'), ''),
-               strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+               p.version, p.comment, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
         FROM reader_state AS r JOIN papers AS p ON p.id = r.paper_id
         WHERE r.starred = 1;
         """,

@@ -75,7 +75,8 @@ class Papers(Database):
             )
             assignments = ", ".join(f"{column} = ?" for column in _PAPER_COLUMNS[1:])
             db.executemany(f"UPDATE papers SET {assignments}, updated_at = ? WHERE id = ?", updates)
-            db.executemany(_INSERT_REVISION, revisions)
+            if revisions:
+                db.executemany(_INSERT_REVISION, revisions)
             db.executemany(
                 "INSERT INTO listings (paper_id, day, source, announce_type, position, listed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)"
@@ -113,7 +114,8 @@ class Papers(Database):
                         revisions.append(_revision_row(stored, merged, str(day), utc_now()))
             assignments = ", ".join(f"{column} = ?" for column in _PAPER_COLUMNS[1:])
             db.executemany(f"UPDATE papers SET {assignments}, updated_at = ? WHERE id = ?", updates)
-            db.executemany(_INSERT_REVISION, revisions)
+            if revisions:
+                db.executemany(_INSERT_REVISION, revisions)
         return len(updates)
 
     def _load_papers(self, db: sqlite3.Connection, ids: list[str]) -> dict[str, Paper]:

@@ -27,8 +27,8 @@ class Profile(Database):
             before = db.execute("SELECT count(*) FROM profile_entries").fetchone()[0]
             db.executemany(
                 "INSERT INTO profile_entries (key, stance, origin, source, paper_id, title,"
-                " abstract, authors, url, category, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                " abstract, authors, url, category, version, comment, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
                 [_entry_row(entry, entry.added_at or now) for entry in entries],
             )
             after = db.execute("SELECT count(*) FROM profile_entries").fetchone()[0]
@@ -41,9 +41,10 @@ class Profile(Database):
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO profile_entries (key, stance, origin, source, paper_id, title,"
-                " abstract, authors, url, category, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                " abstract, authors, url, category, version, comment, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
                 " stance = excluded.stance, origin = excluded.origin, source = excluded.source,"
+                " version = excluded.version, comment = excluded.comment,"
                 " added_at = excluded.added_at",
                 _entry_row(entry, entry.added_at or utc_now()),
             )
@@ -131,6 +132,8 @@ def _entry_row(entry: ProfileEntry, added_at: str) -> tuple[object, ...]:
         json.dumps(list(entry.authors), ensure_ascii=False),
         entry.url,
         entry.category,
+        entry.version,
+        entry.comment,
         added_at,
     )
 
@@ -147,6 +150,8 @@ def _entry_from_row(row: sqlite3.Row) -> ProfileEntry:
         authors=json.loads(row["authors"]),
         url=row["url"],
         category=row["category"],
+        version=row["version"],
+        comment=row["comment"],
         added_at=row["added_at"],
     )
 

@@ -225,6 +225,10 @@ class ProfileEntry:
     category: str | None = None
     """The taxonomy category the rules gave it when it was added (used when the store has
     no classification of the paper)."""
+    version: int | None = None
+    """The paper's arXiv version when it was added (a later one is news to follow)."""
+    comment: str | None = None
+    """The paper's arXiv comment when it was added."""
     added_at: str = ""
 
 
