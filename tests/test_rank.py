@@ -400,3 +400,20 @@ def test_digest_personal_switch(store, config, personal):
 
     assert digest.ranking.personal is personal
     assert (digest.for_you[0].paper.id == "2610.00003") is personal
+
+
+def test_doctor_says_which_method_ranks(store, config, ollama_standin):
+    from core.doctor import check_ranking
+
+    assert "the interest profile is empty" in check_ranking(config, store).detail
+    seed(store, "title:rl", "RLHF", TOPICS["rl"])
+    ready = with_standin(config, ollama_standin)
+
+    check = check_ranking(ready, store)
+    assert check.ok and check.detail.startswith(f"embeddings with bge-m3 at {ollama_standin.url}")
+
+    check = check_ranking(with_standin(config, ollama_standin, embedding_model="nope"), store)
+    assert not check.ok
+    assert check.detail.startswith("the lexical method stands in for embeddings: embedding model")
+    assert "`ollama pull nope`" in check.detail
+    assert check_ranking(configured(config), store).detail.startswith("lexical (BM25)")
