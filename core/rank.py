@@ -114,9 +114,22 @@ class LexicalSimilarity:
 
     name = "lexical"
 
+    def __init__(self) -> None:
+        self._built: tuple[tuple[str, ...], LexicalIndex] | None = None
+
+    def prepare(self, candidates: Sequence[RankText], profile: Sequence[RankText]) -> None:
+        """Build the index for these papers now (`matrix` then only queries it)."""
+        self._index(candidates, profile)
+
     def matrix(self, candidates: Sequence[RankText], profile: Sequence[RankText]) -> np.ndarray:
-        index = LexicalIndex([*candidates, *profile])
-        return index.profile_matrix(len(candidates))
+        return self._index(candidates, profile).profile_matrix(len(candidates))
+
+    def _index(self, candidates: Sequence[RankText], profile: Sequence[RankText]) -> LexicalIndex:
+        items = [*candidates, *profile]
+        key = tuple(f"{item.key}\x1f{item.text_hash}" for item in items)
+        if self._built is None or self._built[0] != key:
+            self._built = (key, LexicalIndex(items))
+        return self._built[1]
 
 
 class LexicalIndex:
