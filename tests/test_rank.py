@@ -87,6 +87,8 @@ def order(store, config, day=DAY) -> list[str]:
 
 def test_an_empty_profile_keeps_the_signals_order_exactly(store, config):
     a_day(store)
+    list_day(store, [paper("2610.00098", "Barely upvoted", "Tables.", hf_upvotes=1)])
+    config.digest.interest_keywords = ["segmentation"]
     signals = order(
         store,
         dataclasses.replace(config, digest=dataclasses.replace(config.digest, personal=False)),
@@ -95,11 +97,19 @@ def test_an_empty_profile_keeps_the_signals_order_exactly(store, config):
     digest = build_digest(store, config, DAY)
 
     assert [p.paper.id for p in digest.for_you] == signals
-    assert signals[0] == "2610.00099"  # Hugging Face first, then the source's order
-    assert signals[1:] == ["2610.00000", "2610.00001", "2610.00002", "2610.00003"]
+    # Hugging Face first (by upvotes, however few), then interest matches, then the source's
+    # order: the first release's order, which a blend of the same signals would not keep.
+    assert signals == [
+        "2610.00099",
+        "2610.00098",
+        "2610.00001",
+        "2610.00000",
+        "2610.00002",
+        "2610.00003",
+    ]
     assert not digest.ranking.personal
-    assert digest.for_you[0].why == "🤗 40"
-    assert digest.for_you[1].why == "arxiv 목록"
+    assert [p.why for p in digest.for_you[:3]] == ["🤗 40", "🤗 1", "키워드 segmentation"]
+    assert digest.for_you[3].why == "arxiv 목록"
 
 
 def test_a_liked_topic_outranks_public_signals(store, config):
