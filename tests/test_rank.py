@@ -150,15 +150,22 @@ def test_not_interested_pushes_papers_down_and_itself_last(store, config):
     seed(store, "title:rl", "RLHF", TOPICS["rl"])
     set_feedback(store, config, "2610.00003", "dislike", source="tui")  # robots
     near_robots = paper("2610.00010", "Legged locomotion controllers for robot grasping")
-    list_day(store, [near_robots])
+    popular = paper("2610.00011", "Popular but not for me", "Tables.", hf_upvotes=500)
+    list_day(store, [near_robots, popular])
+    set_feedback(store, config, popular.id, "dislike", source="tui")
 
     digest = build_digest(store, config, DAY)
     ranked = [p.paper.id for p in digest.for_you]
 
     assert ranked[0] == papers[0].id  # the liked topic
-    assert ranked[-1] == "2610.00003"  # the paper marked not interesting
+    assert set(ranked[-2:]) == {"2610.00003", "2610.00011"}  # marked not interesting
+    # Last whatever their upvotes, even when the profile weighs little.
+    assert set(order(store, configured(config, profile_weight=0.2))[-2:]) == {
+        "2610.00003",
+        "2610.00011",
+    }
     assert ranked.index("2610.00010") > ranked.index("2610.00099")
-    assert digest.ranking.likes == 1 and digest.ranking.dislikes == 1
+    assert digest.ranking.likes == 1 and digest.ranking.dislikes == 2
     assert next(p for p in digest.for_you if p.paper.id == "2610.00003").disliked
 
 
