@@ -28,7 +28,7 @@ from core.follow import FollowUpdate, followed_updates
 from core.models import Paper
 from core.prompts import REPORT_PROMPT_VERSION, SUMMARY_PROMPT_VERSION, abstract_hash, text_hash
 from core.quality import faithful_sentences
-from core.rank import Ranker, RankingInfo, RankText, interest_matches, make_ranker
+from core.rank import Ranker, RankingInfo, RankText, make_ranker
 from core.store import (
     Classification,
     DayPaper,
@@ -188,13 +188,6 @@ class RankedEntry:
     disliked: bool = False
 
 
-def interest_score(entry: DayPaper, config: Config) -> int:
-    """How many of the user's interest keywords and authors a paper matches."""
-    paper = entry.paper
-    keywords, authors = interest_matches(paper.title, paper.abstract, paper.authors, config)
-    return len(keywords) + 2 * len(authors)
-
-
 def rank_text(entry: DayPaper, category: str | None = None) -> RankText:
     """A listed paper as the ranking sees it."""
     paper = entry.paper
@@ -243,7 +236,7 @@ def rank_day(
         return (
             0 if on_hf else 1,
             -(entry.paper.hf_upvotes or 0),
-            -interest_score(entry, config),
+            -scored[position].interests,
             position,
         )
 
@@ -257,7 +250,7 @@ def rank_day(
         entry = eligible[position]
         if entry.paper.hf_upvotes is not None:
             reason = f"Hugging Face Daily Papers, {entry.paper.hf_upvotes} upvotes"
-        elif (score := interest_score(entry, config)) > 0:
+        elif (score := scored[position].interests) > 0:
             reason = f"matches {score} of your interests"
         else:
             reason = "listed by " + ", ".join(entry.sources)

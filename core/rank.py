@@ -212,6 +212,8 @@ class Scored:
     why: str = ""
     disliked: bool = False
     """The reader marked this very paper not interesting: it ranks last."""
+    interests: int = 0
+    """How many of the config's interest keywords (1 each) and authors (2 each) it matches."""
 
 
 @dataclass
@@ -237,7 +239,10 @@ class Ranker:
             relevance, evidence, disliked = self._relevance(items)
         scored = []
         for index, item in enumerate(items):
-            signals, pieces = signal_score(item, self.config)
+            keywords, authors = interest_matches(
+                item.title, item.abstract, item.authors, self.config
+            )
+            signals, pieces = signal_score(item, self.config, (keywords, authors))
             total = rank.profile_weight * float(relevance[index]) + signals
             scored.append(
                 Scored(
@@ -246,6 +251,7 @@ class Ranker:
                     signals=round(signals, 6),
                     why=why_line([*evidence[index], *pieces], item),
                     disliked=disliked[index],
+                    interests=len(keywords) + 2 * len(authors),
                 )
             )
         return scored
@@ -318,10 +324,15 @@ def interest_matches(
     return keywords, wanted
 
 
-def signal_score(item: RankText, config: Config) -> tuple[float, list[str]]:
-    """The weighted public signals of a paper (0 to their weights' sum) and their why-pieces."""
+def signal_score(
+    item: RankText, config: Config, matches: tuple[list[str], list[str]] | None = None
+) -> tuple[float, list[str]]:
+    """The weighted public signals of a paper (0 to their weights' sum) and their why-pieces.
+
+    `matches` are its interest keywords and authors when the caller has them already.
+    """
     rank = config.rank
-    keywords, authors = interest_matches(item.title, item.abstract, item.authors, config)
+    keywords, authors = matches or interest_matches(item.title, item.abstract, item.authors, config)
     upvotes = item.hf_upvotes or 0
     upvote_signal = min(1.0, math.log1p(max(0, upvotes)) / math.log1p(UPVOTES_FULL))
     keyword_signal = 1.0 - 0.5 ** len(keywords)
