@@ -39,7 +39,6 @@ from typing import Protocol
 import numpy as np
 
 from core.config import Config
-from core.errors import DailyAIError
 from core.sanitize import one_line
 from core.store import ProfileEntry, Store
 
@@ -530,10 +529,6 @@ def embed_for_ranking(
         ],
     )
     return outcome
-
-
-class RankError(DailyAIError):
-    """A ranking request that cannot be done (e.g. an unknown paper id)."""
 
 
 __all__ = [
