@@ -107,6 +107,46 @@ BENCHMARKS = {
             ),
         ],
     ),
+    "rank": (
+        "bench_rank.py",
+        [
+            (
+                "precision_at_10",
+                "For you P@10, simulated readers with ≥ 10 held-out titles",
+                "≥ 0.60",
+                lambda v: v >= 0.60,
+                "{:.2f}",
+            ),
+            (
+                "base_rate",
+                "  their base rate (random order)",
+                "≤ 0.30",
+                lambda v: v <= 0.30,
+                "{:.2f}",
+            ),
+            (
+                "precision_at_10_every_reader",
+                "  P@10 over every simulated reader (6 categories)",
+                "(shown)",
+                lambda v: True,
+                "{:.2f}",
+            ),
+            (
+                "rank_seconds",
+                "rank 2,000 papers vs a 500-paper profile (lexical, index built)",
+                "≤ 200 ms",
+                lambda v: v <= 0.2,
+                "{:.3f} s",
+            ),
+            (
+                "rerun_embed_requests",
+                "embedding requests on a rerun with nothing new",
+                "0",
+                lambda v: v == 0,
+                "{:.0f}",
+            ),
+        ],
+    ),
     "publish": (
         "bench_publish.py",
         [

@@ -267,6 +267,24 @@ class DigestConfig:
     interest_keywords: list[str]
     interest_authors: list[str]
     time_budget_minutes: float = ranged(0, 1440)
+    personal: bool = True
+
+
+@dataclass
+class RankConfig:
+    """How the digest is ranked for the reader ("For you"): by their interest profile,
+    blended with the public signals."""
+
+    method: str
+    embedding_model: str
+    embedding_batch: int = ranged(1, 512)
+    profile_weight: float = ranged(0, 100)
+    upvotes_weight: float = ranged(0, 100)
+    code_weight: float = ranged(0, 100)
+    keywords_weight: float = ranged(0, 100)
+    authors_weight: float = ranged(0, 100)
+    topic_share: float = ranged(0, 1)
+    like_half_life_days: float = ranged(0, 36500, above=True)
 
 
 @dataclass
@@ -325,6 +343,7 @@ class Config:
     taxonomy: TaxonomyConfig
     classify: ClassifyConfig
     digest: DigestConfig
+    rank: RankConfig
     summaries: SummariesConfig
     output: OutputConfig
     email: EmailConfig
@@ -708,6 +727,8 @@ def _check(config: Config, text: str, path: Path | None) -> None:
     _check_llm(config.llm, text, path)
     if config.classify.method not in ("auto", "llm", "rules"):
         raise _error(["classify", "method"], "must be auto, llm or rules", text, path)
+    if config.rank.method not in ("embeddings", "lexical"):
+        raise _error(["rank", "method"], "must be embeddings or lexical", text, path)
     if config.email.security not in ("starttls", "tls", "none"):
         raise _error(
             ["email", "security"],

@@ -10,20 +10,25 @@ does.
 Selection: a weekday brings hundreds of arXiv papers and a laptop model writes one summary
 every 10–30 s, so the digest holds the day's top `digest.size` papers — those listed on
 Hugging Face Daily Papers first (by upvotes), then arXiv papers matching the user's interest
-keywords and authors, then the rest in the order their source listed them.
+keywords and authors, then the rest in the order their source listed them. When the reader
+has an interest profile (and `digest.personal` is on), the papers are ranked instead by the
+blended score of `core.rank` (relevance to the profile plus those signals), the signals'
+order breaking ties. Every ranked paper carries a Korean line saying why it is where it is,
+and a starred paper that changed that day (`core.follow`) carries what changed.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from core.config import CategoryConfig, Config
+from core.follow import FollowUpdate, followed_updates
 from core.models import Paper
 from core.prompts import REPORT_PROMPT_VERSION, SUMMARY_PROMPT_VERSION, abstract_hash, text_hash
 from core.quality import faithful_sentences
+from core.rank import Ranker, RankingInfo, RankText, make_ranker
 from core.store import (
     Classification,
     DayPaper,
@@ -100,7 +105,19 @@ class DigestPaper:
     """Position in the day's ranking (0 = first)."""
     rank_reason: str = ""
     starred: bool = False
+    """The reader likes it (a star, or a seed of the interest profile)."""
     read: bool = False
+    disliked: bool = False
+    """The reader marked it "not interested"."""
+    score: float = 0.0
+    """The blended score it was ranked by (the signals' score without a profile)."""
+    why: str = ""
+    """Why it is here, in one Korean line built from the evidence (untrusted titles inside:
+    escape it like any other text)."""
+    eligible: bool = False
+    """Ranked for the digest (not seen before, not just a new version)."""
+    update: FollowUpdate | None = None
+    """What changed that day, for a starred paper with a new version or an acceptance."""
 
     @property
     def paper(self):
@@ -138,56 +155,109 @@ class Digest:
     empty_reason: str = ""
     taxonomy: list[CategoryConfig] = field(default_factory=list)
     """Every category of the config in order (outputs keep a category's colour by it)."""
+    ranking: RankingInfo = field(default_factory=lambda: RankingInfo(False))
+    """How the day was ranked: by the interest profile (which method) or by the signals."""
+    followed: list[FollowUpdate] = field(default_factory=list)
+    """Starred papers that got a new version or an acceptance on this day."""
 
     @property
     def is_empty(self) -> bool:
         return not self.selected
 
     @property
+    def for_you(self) -> list[DigestPaper]:
+        """The day's rankable papers, best first ("For you"), each with its why line."""
+        return sorted(
+            (p for p in (*self.selected, *self.others) if p.eligible), key=lambda p: p.rank
+        )
+
+    @property
     def total(self) -> int:
         return len(self.selected) + len(self.others)
 
 
-_WORD = re.compile(r"\w[\w\-]*", re.UNICODE)
+@dataclass
+class RankedEntry:
+    """A digest-eligible paper in the day's ranking."""
+
+    entry: DayPaper
+    reason: str
+    """Why it ranks there, in English (the signals' reason, as the first release said it)."""
+    score: float = 0.0
+    why: str = ""
+    disliked: bool = False
 
 
-def interest_score(entry: DayPaper, config: Config) -> int:
-    """How many of the user's interest keywords and authors a paper matches."""
-    text = f"{entry.paper.title}\n{entry.paper.abstract}".lower()
-    score = sum(1 for keyword in config.digest.interest_keywords if keyword.lower() in text)
-    authors = {author.lower() for author in entry.paper.authors}
-    score += 2 * sum(1 for author in config.digest.interest_authors if author.lower() in authors)
-    return score
+def rank_text(entry: DayPaper, category: str | None = None) -> RankText:
+    """A listed paper as the ranking sees it."""
+    paper = entry.paper
+    return RankText(
+        key=paper.id,
+        title=paper.title,
+        abstract=paper.abstract,
+        authors=tuple(paper.authors),
+        hf_upvotes=paper.hf_upvotes,
+        has_code=bool(paper.github_repo),
+        category=category,
+        sources=tuple(entry.sources),
+    )
 
 
-def rank_day(entries: list[DayPaper], config: Config) -> list[tuple[DayPaper, str]]:
-    """The day's digest-eligible papers, best first, each with why it ranks there."""
-    eligible = [
+def eligible_entries(entries: list[DayPaper], config: Config) -> list[DayPaper]:
+    """The papers of a day that the digest ranks: not seen before, announced as new."""
+    return [
         entry
         for entry in entries
         if not entry.seen and _announced(entry, config.fetch.announce_types)
     ]
 
-    def key(item: tuple[int, DayPaper]) -> tuple[int, int, int, int]:
-        position, entry = item
+
+def rank_day(
+    entries: list[DayPaper],
+    config: Config,
+    ranker: Ranker | None = None,
+    categories: Mapping[str, str] | None = None,
+) -> list[RankedEntry]:
+    """The day's digest-eligible papers, best first, each with why it ranks there.
+
+    Without a ranker that knows the reader's profile, the order is the signals': Hugging
+    Face papers by upvotes, then interest matches, then the source's order. With one, the
+    blended score decides, that order breaking ties, and papers the reader marked not
+    interesting go last.
+    """
+    eligible = eligible_entries(entries, config)
+    ranker = ranker or Ranker(config)
+    categories = categories or {}
+    scored = ranker.score([rank_text(e, categories.get(e.paper.id)) for e in eligible])
+
+    def signals_key(position: int) -> tuple[int, int, int, int]:
+        entry = eligible[position]
         on_hf = entry.paper.hf_upvotes is not None
         return (
             0 if on_hf else 1,
             -(entry.paper.hf_upvotes or 0),
-            -interest_score(entry, config),
+            -scored[position].interests,
             position,
         )
 
-    ranked = sorted(enumerate(eligible), key=key)
+    def key(position: int) -> tuple[object, ...]:
+        if not ranker.personal:
+            return signals_key(position)
+        return (scored[position].disliked, -scored[position].score, *signals_key(position))
+
     result = []
-    for _, entry in ranked:
+    for position in sorted(range(len(eligible)), key=key):
+        entry = eligible[position]
         if entry.paper.hf_upvotes is not None:
             reason = f"Hugging Face Daily Papers, {entry.paper.hf_upvotes} upvotes"
-        elif (score := interest_score(entry, config)) > 0:
+        elif (score := scored[position].interests) > 0:
             reason = f"matches {score} of your interests"
         else:
             reason = "listed by " + ", ".join(entry.sources)
-        result.append((entry, reason))
+        if ranker.personal:
+            reason = f"{reason}; score {scored[position].score:.3f} with your interest profile"
+        found = scored[position]
+        result.append(RankedEntry(entry, reason, found.score, found.why, found.disliked))
     return result
 
 
@@ -201,17 +271,18 @@ def _announced(entry: DayPaper, types: list[str]) -> bool:
 def build_digest(store: Store, config: Config, day: date | str) -> Digest:
     """The digest of `day` from whatever the store holds now."""
     day = date.fromisoformat(str(day))
-    entries, ranked, selected_ids = _select_day(store, config, day)
+    selection = _select_day(store, config, day)
+    entries, ranked, selected_ids = selection.entries, selection.ranked, selection.selected_ids
     ids = [entry.paper.id for entry in entries]
-    classifications = store.classifications(ids)
+    classifications = selection.classifications
     summaries = summary_states(store, config.ollama.model, [entry.paper for entry in entries])
     reader = store.reader_states(ids)
-    order = {entry.paper.id: (index, reason) for index, (entry, reason) in enumerate(ranked)}
+    stances = store.profile_stances(ids)
+    updates = followed_updates(store, day)
+    order = {item.entry.paper.id: (index, item) for index, item in enumerate(ranked)}
     papers = []
     for entry in entries:
-        index, reason = order.get(
-            entry.paper.id, (len(order) + len(papers), _why_not(entry, config))
-        )
+        index, item = order.get(entry.paper.id, (len(order) + len(papers), None))
         state = reader.get(entry.paper.id) or ReaderState(entry.paper.id)
         papers.append(
             DigestPaper(
@@ -220,9 +291,14 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
                 summary=summaries[entry.paper.id],
                 selected=entry.paper.id in selected_ids,
                 rank=index,
-                rank_reason=reason,
+                rank_reason=item.reason if item else _why_not(entry, config),
                 starred=state.starred,
                 read=state.read,
+                disliked=stances.get(entry.paper.id) == "dislike",
+                score=item.score if item else 0.0,
+                why=item.why if item else "",
+                eligible=item is not None,
+                update=updates.get(entry.paper.id),
             )
         )
     papers.sort(key=lambda p: p.rank)
@@ -253,23 +329,39 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
         unclassified=unclassified,
         last_run=runs[0] if runs else None,
         taxonomy=list(config.taxonomy.categories),
+        ranking=selection.ranking,
+        followed=sorted(updates.values(), key=lambda update: update.paper_id),
     )
     if digest.is_empty:
         digest.empty_reason = _empty_reason(digest, entries)
     return digest
 
 
-def _select_day(
-    store: Store, config: Config, day: date
-) -> tuple[list[DayPaper], list[tuple[DayPaper, str]], set[str]]:
+@dataclass
+class _Selection:
+    entries: list[DayPaper]
+    """Every paper listed on the day."""
+    ranked: list[RankedEntry]
+    selected_ids: set[str]
+    classifications: dict[str, Classification]
+    ranking: RankingInfo
+
+
+def _select_day(store: Store, config: Config, day: date) -> _Selection:
     """The papers listed on `day`, the ranked eligible ones, and the ids of the selection."""
     entries = store.day_papers(
         day,
         seen_window_days=config.fetch.seen_window_days,
         announce_types=config.fetch.announce_types,
     )
-    ranked = rank_day(entries, config)
-    return entries, ranked, {entry.paper.id for entry, _ in ranked[: config.digest.size]}
+    classifications = store.classifications([entry.paper.id for entry in entries])
+    categories = {paper_id: c.category for paper_id, c in classifications.items()}
+    eligible = eligible_entries(entries, config)
+    candidates = [rank_text(entry, categories.get(entry.paper.id)) for entry in eligible]
+    ranker = make_ranker(store, config, day, candidates)
+    ranked = rank_day(entries, config, ranker, categories)
+    selected = {item.entry.paper.id for item in ranked[: config.digest.size]}
+    return _Selection(entries, ranked, selected, classifications, ranker.info)
 
 
 def _why_not(entry: DayPaper, config: Config) -> str:
@@ -325,8 +417,8 @@ def category_trend(
         for day, _ in store.days():
             if not first <= day <= last:
                 continue
-            _, _, selected_ids = _select_day(store, config, date.fromisoformat(day))
-            classifications = store.classifications(selected_ids)
+            selection = _select_day(store, config, date.fromisoformat(day))
+            selected_ids, classifications = selection.selected_ids, selection.classifications
             counts: dict[str, int] = {}
             for paper_id in selected_ids:
                 classification = classifications.get(paper_id)

@@ -5,6 +5,7 @@ Each check says what it looked at and, when it fails, what to do.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
 from datetime import date
@@ -49,6 +50,7 @@ async def run_checks(config_path: Path | str | None = None) -> list[Check]:
     checks.extend(await check_sources(config))
     checks.extend(await check_model(config))
     checks.extend(check_channels(config))
+    checks.append(await asyncio.to_thread(check_ranking, config))
     return checks
 
 
@@ -117,6 +119,50 @@ def check_enrichment(config: Config, store: Store | None = None) -> Check:
             "`dailyai fetch --refresh` asks the arXiv API again",
         )
     return Check(name, True, f"{detail}; the next fetch asks the arXiv API again")
+
+
+def check_ranking(config: Config, store: Store | None = None) -> Check:
+    """How the digest is ranked for the reader: by signals, or by the profile with which
+    method, and whether the embedding model answers (else the lexical method stands in)."""
+    name = "ranking"
+    if not config.digest.personal:
+        return Check(name, True, "public signals only (digest.personal = false)")
+    try:
+        if store is None:
+            with Store(config.dirs.database) as opened:
+                entries = opened.profile_entries()
+        else:
+            entries = store.profile_entries()
+    except DailyAIError as error:
+        return Check(name, False, str(error))
+    if not entries:
+        return Check(
+            name,
+            True,
+            "public signals only: the interest profile is empty — star papers in the TUI or "
+            "`dailyai profile import FILE`",
+        )
+    likes = sum(1 for entry in entries if entry.stance == "like")
+    held = f"{likes} liked, {len(entries) - likes} not interested"
+    if config.rank.method == "lexical":
+        return Check(name, True, f"lexical (BM25) over your profile ({held})")
+    from core.embeddings import EmbeddingUnavailable, OllamaEmbedder
+
+    embedder = OllamaEmbedder(config)
+    try:
+        embedder.embed(["dailyai doctor"])
+    except EmbeddingUnavailable as error:
+        return Check(
+            name,
+            False,
+            f"the lexical method stands in for embeddings: {error} (or set rank.method = "
+            '"lexical")',
+        )
+    finally:
+        embedder.close()
+    return Check(
+        name, True, f"embeddings with {config.rank.embedding_model} at {embedder.host} ({held})"
+    )
 
 
 async def check_model(config: Config) -> list[Check]:

@@ -408,7 +408,7 @@ async def _enrich(
                 source="arxiv-api",
             )
             papers = [item.paper for item in parsed.listed]
-            result.updated += await asyncio.to_thread(store.update_papers, papers)
+            result.updated += await asyncio.to_thread(store.update_papers, papers, day=day)
             found = {paper.id for paper in papers}
             store.record_enrichment_attempt(ids)
             if len(found) < len(ids):

@@ -722,6 +722,15 @@ def plan_day(
                 f"unknown category '{one_line(category, limit=80)}' — one of: {', '.join(names)}"
             )
     selected = [p for p in digest.selected if category is None or p.category == category]
+    # A starred paper whose new version changed its abstract gets its summary written again
+    # on the day it changed, whether or not it made the day's selection.
+    selected += [
+        p
+        for p in digest.others
+        if p.update is not None
+        and p.update.abstract_changed
+        and (category is None or p.category == category)
+    ]
     # Category by category, the largest first: each category's report can then be written
     # while the other categories' summaries go on, and the run ends on the smallest report.
     # Papers without a category (no report waits for them) come last and fill the slots.
@@ -1004,6 +1013,14 @@ async def summarize_day(
     started = clock()
     day_text = date.fromisoformat(str(day)).isoformat()
     report = on_progress or (lambda event: None)
+    if paper_ids is None:
+        # The day's selection is ranked by the reader's profile: fetch the vectors it lacks
+        # first (best effort: without them the lexical method stands in).
+        from core.profile import embed_day
+
+        embedded = await asyncio.to_thread(embed_day, store, config, day_text)
+        if embedded.error:
+            report(_progress(f"ranking lexically: {embedded.error}", 0, 0))
     plan = plan_day(store, config, day_text, category=category, paper_ids=paper_ids, force=force)
     stats = SummarizeStats(
         day=day_text,

@@ -11,6 +11,10 @@ which answers the way Ollama does (../shared/reference/facts.md §1):
 - Structured outputs: with `format` = a JSON schema the answer is JSON valid for it
   (a classification schema is answered per paper).
 - `/api/tags`, `/api/show`, `/api/version`, `/api/ps`.
+- `/api/embed` with one text or a batch (`input` a string or a list) for the models in
+  `embed_models`: a deterministic unit vector per text from its words (texts sharing words
+  point the same way), or 404 `model 'x' not found` for any other model (and in
+  `missing_model` mode).
 - Errors with Ollama's bodies: 404 `model 'x' not found`, 400 `"x" does not support
   thinking`, 503 `server busy, please try again.  maximum pending requests exceeded`, and an
   `{"error": …}` line in the middle of a stream.
@@ -166,6 +170,9 @@ class OllamaStandin:
     """What /v1/models says serves the models."""
     retry_after: str = "7"
     """The Retry-After header of a 429 (mode rate_limited)."""
+    embed_models: tuple[str, ...] = ("bge-m3:latest",)
+    """Models `/api/embed` answers for (not listed by /api/tags, so chat tests see no change)."""
+    embed_dimensions: int = 64
 
     url: str = ""
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -264,6 +271,11 @@ class OllamaStandin:
     @property
     def request_count(self) -> int:
         return len(self.model_requests)
+
+    @property
+    def embed_requests(self) -> list[RecordedRequest]:
+        """The embedding requests received."""
+        return [r for r in self.requests if r.path == "/api/embed"]
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -646,6 +658,26 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
             else:
                 self._not_found()
 
+        def _embed(self, request: RecordedRequest) -> None:
+            body = request.body
+            model = body.get("model") or ""
+            wanted = model if ":" in model else f"{model}:latest"
+            if standin.mode == "missing_model" or wanted not in standin.embed_models:
+                self._error(404, f"model '{model}' not found")
+                return
+            texts = body.get("input")
+            texts = [texts] if isinstance(texts, str) else list(texts or [])
+            self._json(
+                200,
+                {
+                    "model": model,
+                    "embeddings": [_embedding(text, standin.embed_dimensions) for text in texts],
+                    "total_duration": 1_000_000,
+                    "load_duration": 100_000,
+                    "prompt_eval_count": sum(count_tokens(text) for text in texts),
+                },
+            )
+
         def _not_found(self) -> None:
             data = b"404 page not found"
             self.send_response(404)
@@ -677,12 +709,15 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
             body = request.body
             model = body.get("model") or ""
             openai = self.path.startswith("/v1/")
-            if not self._known(model):
+            wanted = model if ":" in model else f"{model}:latest"
+            if standin.mode == "missing_model" or not (
+                self._known(model) or wanted in standin.embed_models
+            ):
                 self._missing_model(model, openai)
                 return
             given = body.get("input")
             texts = [given] if isinstance(given, str) else list(given or [])
-            vectors = [_vector(text) for text in texts]
+            vectors = [_embedding(text, standin.embed_dimensions) for text in texts]
             if openai:
                 self._json(
                     200,
@@ -697,7 +732,16 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                     },
                 )
             else:
-                self._json(200, {"model": model, "embeddings": vectors})
+                self._json(
+                    200,
+                    {
+                        "model": model,
+                        "embeddings": vectors,
+                        "total_duration": 1_000_000,
+                        "load_duration": 100_000,
+                        "prompt_eval_count": sum(count_tokens(text) for text in texts),
+                    },
+                )
 
         def _generate(self, request: RecordedRequest, *, openai: bool) -> None:
             body = request.body
@@ -948,12 +992,14 @@ def _choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
     return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
 
 
-def _vector(text: str, size: int = 8) -> list[float]:
-    """A deterministic unit vector for `text` (the same text, the same vector)."""
-    digest = hashlib.sha256(text.encode()).digest()
-    raw = [byte - 127.5 for byte in digest[:size]]
-    norm = sum(x * x for x in raw) ** 0.5 or 1.0
-    return [round(x / norm, 6) for x in raw]
+def _embedding(text: str, dimensions: int) -> list[float]:
+    """A unit vector from the words of `text` (hashed into `dimensions` buckets)."""
+    vector = [0.0] * dimensions
+    for word in re.findall(r"\w{3,}", text.lower()):
+        bucket = int(hashlib.sha256(word.encode()).hexdigest(), 16)
+        vector[bucket % dimensions] += 1.0 if (bucket >> 20) % 2 else -1.0
+    norm = sum(value * value for value in vector) ** 0.5 or 1.0
+    return [value / norm for value in vector]
 
 
 def _piece(model: str, chat: bool, text: str, *, done: bool) -> dict[str, Any]:

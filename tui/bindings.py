@@ -47,8 +47,12 @@ MAIN = [
     _bind("r", "category_report", "Report", "The day's Korean report for this category",
           "category_report", show=True),
     _bind("t", "trends", "Trends", "Category shares over the last days", "trends", show=True),
-    _bind("s", "toggle_star", "Star", "Star or unstar the selected paper", "toggle_star",
-          show=True),
+    _bind("s", "toggle_star", "Star", "Star (like) the selected paper, or unstar it: likes "
+          "rank the digest for you", "toggle_star", show=True),
+    _bind("x", "toggle_not_interested", "Not interested", "Mark the selected paper not "
+          "interesting (again: undo): similar papers rank lower", "not_interested"),
+    _bind("i", "profile", "Profile", "Your interest profile: seeds, likes, dislikes",
+          "profile"),
     _bind("m", "toggle_read", "Read", "Mark the selected paper read or unread", "toggle_read"),
     _bind("u", "filter_unread", "Unread only", "Show only unread papers (again: show all)",
           "filter_unread"),
@@ -100,7 +104,37 @@ PREVIEW = [
           "send_test_email", show=True),
 ]  # fmt: skip
 
-SEARCH = [*BACK]
+SEARCH = [
+    *BACK,
+    _bind(
+        "s",
+        "toggle_star",
+        "Star",
+        "Star (like) the highlighted result, or unstar it",
+        "toggle_star",
+        show=True,
+    ),
+    _bind(
+        "x",
+        "toggle_not_interested",
+        "Not interested",
+        "Mark the highlighted result not interesting (again: undo)",
+        "not_interested",
+        show=True,
+    ),
+]
+
+PROFILE = [
+    *BACK,
+    _bind(
+        "d,delete",
+        "forget",
+        "Forget",
+        "Take the highlighted paper out of your profile",
+        "forget_entry",
+        show=True,
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -117,6 +151,8 @@ SCOPES = [
     Scope("Category report", REPORT[1:]),
     Scope("Trends", TRENDS[1:]),
     Scope("Email and RSS preview", PREVIEW[1:]),
+    Scope("Search results", SEARCH[1:]),
+    Scope("Interest profile", PROFILE[1:]),
     Scope("Sub-screens and dialogs", BACK),
 ]
 

@@ -15,6 +15,7 @@ from textual.message import Message
 
 from core.digest import Digest
 from core.models import Paper
+from core.store import ProfileEntry
 
 
 @dataclass
@@ -51,6 +52,8 @@ class SearchFinished(Message):
     query: str
     papers: list[Paper]
     days: dict[str, list[str]]
+    stances: dict[str, str] = field(default_factory=dict)
+    """"like" or "dislike" for the results the interest profile holds."""
 
 
 @dataclass
@@ -149,3 +152,10 @@ class EmailSent(Message):
     day: date
     summary: str = ""
     error: str = ""
+
+
+@dataclass
+class ProfileLoaded(Message):
+    """The interest profile's entries were read (for the profile screen)."""
+
+    entries: list[ProfileEntry]

@@ -1,8 +1,9 @@
 """The day as the TUI shows it: the digest cut into the groups of the category panel.
 
 `build_digest` (core.digest) decides what is in the day's digest and in which category; this
-module only arranges it for the screen: one group for the whole digest, one per category in
-taxonomy order, the selected papers that have no category yet, and the rest of the day.
+module only arranges it for the screen: the day ranked for the reader ("For you", when they
+have an interest profile), one group for the whole digest, one per category in taxonomy
+order, the selected papers that have no category yet, and the rest of the day.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from core.config import Config
 from core.digest import Digest, DigestPaper, ReportState
 from tui.text import CATEGORY_COLORS, OTHER_COLOR
 
+FOR_YOU = "for_you"
 ALL = "all"
 UNCLASSIFIED = "unclassified"
 OTHERS = "others"
@@ -24,7 +26,7 @@ class Group:
     """One row of the category panel: a set of the day's papers."""
 
     key: str
-    """The category's name, or ALL, UNCLASSIFIED or OTHERS."""
+    """The category's name, or FOR_YOU, ALL, UNCLASSIFIED or OTHERS."""
     emoji: str
     label: str
     papers: list[DigestPaper]
@@ -34,7 +36,7 @@ class Group:
 
     @property
     def is_category(self) -> bool:
-        return self.key not in (ALL, UNCLASSIFIED, OTHERS)
+        return self.key not in (FOR_YOU, ALL, UNCLASSIFIED, OTHERS)
 
     @property
     def charted(self) -> bool:
@@ -76,6 +78,11 @@ def category_color(config: Config, name: str | None) -> str:
 def day_groups(digest: Digest, config: Config) -> list[Group]:
     """The category panel's rows for one day's digest."""
     groups: list[Group] = []
+    if digest.ranking.personal or digest.followed:
+        # Papers that changed come first: the reader follows them.
+        followed = [p for p in (*digest.selected, *digest.others) if p.update is not None]
+        ranked = [p for p in digest.for_you if p.update is None]
+        groups.append(Group(FOR_YOU, "✨", "For you", [*followed, *ranked], OTHER_COLOR))
     if digest.selected:
         groups.append(Group(ALL, "📋", "Whole digest", list(digest.selected), OTHER_COLOR))
     for section in digest.sections:

@@ -3,7 +3,7 @@
 The store is the only package that writes SQL, and it speaks in records: every method
 returns dataclasses (`core.store.records`) or plain values, never database rows. `Store` is
 the one class callers use; each of its parts keeps one concern (papers, classifications,
-summaries, reader state, deliveries and their claims, the HTTP cache, the run ledger) over
+summaries, reader state, the interest profile, deliveries and their claims, the HTTP cache, the run ledger) over
 the connection they share. It runs in WAL mode with a busy timeout, so the TUI can read
 while `dailyai run` writes, and every write happens in one explicit transaction, so a killed
 process leaves either all or none of a step's changes.
@@ -17,6 +17,7 @@ from core.store.deliveries import Deliveries
 from core.store.http_cache import HttpCache
 from core.store.ledger import Ledger
 from core.store.papers import Papers, merge_paper
+from core.store.profile import Profile
 from core.store.reader import Reader
 from core.store.records import (
     Claim,
@@ -27,6 +28,8 @@ from core.store.records import (
     HttpCacheEntry,
     MergeCounts,
     ModelWork,
+    PaperRevision,
+    ProfileEntry,
     ReaderState,
     Run,
     RunStep,
@@ -36,7 +39,7 @@ from core.store.records import (
 from core.store.summaries import Summaries
 
 
-class Store(Papers, Classifications, Summaries, Reader, Deliveries, HttpCache, Ledger):
+class Store(Papers, Classifications, Summaries, Reader, Profile, Deliveries, HttpCache, Ledger):
     """The app's SQLite database. Safe to share between threads (calls are serialised)."""
 
 
@@ -50,6 +53,8 @@ __all__ = [
     "HttpCacheEntry",
     "MergeCounts",
     "ModelWork",
+    "PaperRevision",
+    "ProfileEntry",
     "ReaderState",
     "Run",
     "RunStep",

@@ -376,3 +376,68 @@ def _split_sql(script: str) -> list[str]:
     if current and "\n".join(current).strip():
         statements.append("\n".join(current))
     return statements
+
+
+@migration
+def m010_interest_profile(db: sqlite3.Connection) -> None:
+    # The reader's interest profile ("For you"): papers they like (imported seeds, stars) and
+    # papers they marked not interesting, each with the text it is compared by. A star is a
+    # like from now on: starred papers move into the profile and reader_state.starred is no
+    # longer read. An entry keeps the version and comment its paper had when it was added, so
+    # a later version or acceptance is news. Embedding vectors are cached per (paper or profile entry, model, hash of
+    # the text embedded), so a rerun embeds only what is new. A paper's revisions (a new
+    # arXiv version, a changed comment or abstract) are kept with the day they were listed,
+    # so a starred paper's new version or acceptance is flagged on the day it came.
+    _execute_script(
+        db,
+        """
+        CREATE TABLE profile_entries (
+            key TEXT PRIMARY KEY,
+            stance TEXT NOT NULL CHECK (stance IN ('like', 'dislike')),
+            origin TEXT NOT NULL CHECK (origin IN ('import', 'feedback')),
+            source TEXT NOT NULL DEFAULT '',
+            paper_id TEXT,
+            title TEXT NOT NULL,
+            abstract TEXT NOT NULL DEFAULT '',
+            authors TEXT NOT NULL DEFAULT '[]',
+            url TEXT NOT NULL DEFAULT '',
+            category TEXT,
+            version INTEGER,
+            comment TEXT,
+            added_at TEXT NOT NULL
+        );
+        CREATE INDEX profile_by_paper ON profile_entries(paper_id);
+        CREATE TABLE embeddings (
+            item TEXT NOT NULL,
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (item, model, text_hash)
+        );
+        CREATE TABLE paper_revisions (
+            paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            old_version INTEGER,
+            new_version INTEGER,
+            old_comment TEXT,
+            new_comment TEXT,
+            old_title TEXT NOT NULL,
+            new_title TEXT NOT NULL,
+            old_abstract TEXT NOT NULL,
+            new_abstract TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX revisions_by_day ON paper_revisions(day);
+        CREATE INDEX revisions_by_paper ON paper_revisions(paper_id);
+        INSERT INTO profile_entries
+            (key, stance, origin, source, paper_id, title, abstract, authors, url, version,
+             comment, added_at)
+        SELECT p.id, 'like', 'feedback', 'star', p.id, p.title, p.abstract, p.authors,
+               coalesce(json_extract(p.links, '$.abs'), json_extract(p.links, '$.hf'),
+                        json_extract(p.links, '$.link'), ''),
+               p.version, p.comment, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+        FROM reader_state AS r JOIN papers AS p ON p.id = r.paper_id
+        WHERE r.starred = 1;
+        """,
+    )

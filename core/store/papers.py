@@ -47,7 +47,8 @@ class Papers(Database):
         now = utc_now()
         with self._transaction() as db:
             existing = self._load_papers(db, list(batch))
-            inserts, updates = [], []
+            inserts, updates, revisions = [], [], []
+            days = {paper_id: day for paper_id, day in sorted(listings)}  # the latest day
             for paper_id, incoming in batch.items():
                 stored = existing.get(paper_id)
                 if stored is None:
@@ -56,6 +57,8 @@ class Papers(Database):
                 merged = merge_paper(stored, incoming)
                 if _paper_row(merged) != _paper_row(stored):
                     updates.append((*_paper_row(merged)[1:], now, paper_id))
+                    if _revised(stored, merged):
+                        revisions.append(_revision_row(stored, merged, days[paper_id], now))
                 else:
                     counts.unchanged += 1
             columns = ", ".join(_PAPER_COLUMNS)
@@ -72,6 +75,8 @@ class Papers(Database):
             )
             assignments = ", ".join(f"{column} = ?" for column in _PAPER_COLUMNS[1:])
             db.executemany(f"UPDATE papers SET {assignments}, updated_at = ? WHERE id = ?", updates)
+            if revisions:
+                db.executemany(_INSERT_REVISION, revisions)
             db.executemany(
                 "INSERT INTO listings (paper_id, day, source, announce_type, position, listed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)"
@@ -88,12 +93,16 @@ class Papers(Database):
         counts.listings = len(listings)
         return counts
 
-    def update_papers(self, papers: Iterable[Paper]) -> int:
-        """Merge extra metadata (e.g. arXiv categories) into papers already stored."""
+    def update_papers(self, papers: Iterable[Paper], *, day: date | str | None = None) -> int:
+        """Merge extra metadata (e.g. arXiv categories) into papers already stored.
+
+        With `day` (the day being fetched), a new version, comment or abstract found this way
+        is recorded as a revision of that day, as one brought by a listing is.
+        """
         papers = list(papers)
         with self._transaction() as db:
             existing = self._load_papers(db, [paper.id for paper in papers])
-            updates = []
+            updates, revisions = [], []
             for paper in papers:
                 stored = existing.get(paper.id)
                 if stored is None:
@@ -101,8 +110,12 @@ class Papers(Database):
                 merged = merge_paper(stored, paper)
                 if _paper_row(merged) != _paper_row(stored):
                     updates.append((*_paper_row(merged)[1:], utc_now(), paper.id))
+                    if day is not None and _revised(stored, merged):
+                        revisions.append(_revision_row(stored, merged, str(day), utc_now()))
             assignments = ", ".join(f"{column} = ?" for column in _PAPER_COLUMNS[1:])
             db.executemany(f"UPDATE papers SET {assignments}, updated_at = ? WHERE id = ?", updates)
+            if revisions:
+                db.executemany(_INSERT_REVISION, revisions)
         return len(updates)
 
     def _load_papers(self, db: sqlite3.Connection, ids: list[str]) -> dict[str, Paper]:
@@ -337,6 +350,38 @@ def merge_paper(stored: Paper, incoming: Paper) -> Paper:
     if incoming.ai_keywords:
         merged.ai_keywords = incoming.ai_keywords
     return merged
+
+
+_INSERT_REVISION = (
+    "INSERT INTO paper_revisions (paper_id, day, old_version, new_version, old_comment,"
+    " new_comment, old_title, new_title, old_abstract, new_abstract, recorded_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _revised(stored: Paper, merged: Paper) -> bool:
+    """Whether a merge brought a new version of the paper or a new comment (where arXiv
+    authors announce an acceptance). Text that only moved to a more authoritative source's
+    wording is not a revision."""
+    return (merged.version or 0) > (stored.version or 0) or bool(
+        merged.comment and merged.comment != stored.comment
+    )
+
+
+def _revision_row(stored: Paper, merged: Paper, day: str, now: str) -> tuple[Any, ...]:
+    return (
+        stored.id,
+        day,
+        stored.version,
+        merged.version,
+        stored.comment,
+        merged.comment,
+        stored.title,
+        merged.title,
+        stored.abstract,
+        merged.abstract,
+        now,
+    )
 
 
 def _paper_row(paper: Paper) -> tuple[Any, ...]:

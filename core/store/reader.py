@@ -1,4 +1,4 @@
-"""Reader state: the papers the user starred and read."""
+"""Reader state: the papers the user read, and which of them they starred (liked)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,7 @@ from core.store.records import ReaderState
 
 
 class Reader(Database):
-    """What the reader did with each paper (starred, read)."""
-
-    def set_starred(self, paper_id: str, starred: bool) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO reader_state (paper_id, starred) VALUES (?, ?)"
-                " ON CONFLICT (paper_id) DO UPDATE SET starred = excluded.starred",
-                (paper_id, int(starred)),
-            )
+    """What the reader did with each paper (read it; a star is a like in the profile)."""
 
     def set_read(self, paper_id: str, read: bool = True) -> None:
         with self._transaction() as db:
@@ -28,9 +20,19 @@ class Reader(Database):
             )
 
     def reader_states(self, ids: Iterable[str]) -> dict[str, ReaderState]:
-        """The reader state of each paper among `ids` that has one (never starred nor read: none)."""
-        rows = self._query_ids("SELECT * FROM reader_state WHERE paper_id IN ({ids})", ids)
-        return {
-            row["paper_id"]: ReaderState(row["paper_id"], bool(row["starred"]), row["read_at"])
-            for row in rows
+        """The reader state of each paper among `ids` that has one (never starred nor read: none).
+
+        A paper is starred when the interest profile likes it (`Store.set_feedback`).
+        """
+        ids = list(ids)
+        states = {
+            row["paper_id"]: ReaderState(row["paper_id"], False, row["read_at"])
+            for row in self._query_ids("SELECT * FROM reader_state WHERE paper_id IN ({ids})", ids)
         }
+        liked = self._query_ids(
+            "SELECT paper_id FROM profile_entries WHERE stance = 'like' AND paper_id IN ({ids})",
+            ids,
+        )
+        for row in liked:
+            states.setdefault(row["paper_id"], ReaderState(row["paper_id"])).starred = True
+        return states

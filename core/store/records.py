@@ -218,3 +218,49 @@ class ModelWork:
     """wrote (the detail is the stored status) or failed (the detail says why)."""
     detail: str
     recorded_at: str
+
+
+@dataclass
+class ProfileEntry:
+    """One paper of the reader's interest profile: liked (a seed or a star) or not wanted."""
+
+    key: str
+    """The paper's id (arXiv id or link id) when known, else "title:<hash>" of its title."""
+    stance: str
+    """"like" or "dislike" (not interested)."""
+    origin: str
+    """"import" (a seed from a file) or "feedback" (a star or "not interested")."""
+    title: str
+    source: str = ""
+    """The file a seed came from, or where the feedback was given ("tui", "cli", "star")."""
+    paper_id: str | None = None
+    """The stored (or storable) paper it is, when it has an id."""
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    url: str = ""
+    category: str | None = None
+    """The taxonomy category the rules gave it when it was added (used when the store has
+    no classification of the paper)."""
+    version: int | None = None
+    """The paper's arXiv version when it was added (a later one is news to follow)."""
+    comment: str | None = None
+    """The paper's arXiv comment when it was added."""
+    added_at: str = ""
+
+
+@dataclass
+class PaperRevision:
+    """A stored paper changed by a later listing: a new version, comment or abstract."""
+
+    paper_id: str
+    day: str
+    """The day of the listing that brought the change."""
+    old_version: int | None
+    new_version: int | None
+    old_comment: str | None
+    new_comment: str | None
+    old_title: str
+    new_title: str
+    old_abstract: str
+    new_abstract: str
+    recorded_at: str

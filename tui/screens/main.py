@@ -39,7 +39,7 @@ from tui.messages import (
     SummaryFinished,
     SummaryStreamed,
 )
-from tui.model import ALL, OTHERS, Filters, Group, day_groups
+from tui.model import ALL, FOR_YOU, OTHERS, Filters, Group, day_groups
 from tui.screens.base import AppScreen
 from tui.text import safe_line
 from tui.widgets.category_list import CategoryList
@@ -295,9 +295,10 @@ class MainScreen(AppScreen[None]):
         table.show_papers(
             papers,
             emojis=self.emojis,
-            show_category=group is not None and group.key in (ALL, OTHERS),
+            show_category=group is not None and group.key in (FOR_YOU, ALL, OTHERS),
             generating=set(self.streams),
             keep=keep,
+            show_why=group is not None and group.key == FOR_YOU,
         )
         title = Text("Papers")
         if group is not None:
@@ -305,6 +306,9 @@ class MainScreen(AppScreen[None]):
             title.append(f" · {len(papers)}")
             if described := self.filters.describe():
                 title.append(f" ({described})")
+            if group.key == FOR_YOU and self.digest is not None:
+                # Which similarity method ranked the day, and why the lexical one stands in.
+                title.append_text(safe_line(f" · by {self.digest.ranking.describe()}"))
         self.query_one("#papers-pane").border_title = title  # Text: never read as markup
         self._show_detail()
         if group is not None:
@@ -401,6 +405,7 @@ class MainScreen(AppScreen[None]):
             "search",
             "jump_to_date",
             "trends",
+            "profile",
             "quit",
             "reload",
             "preview",
@@ -408,6 +413,7 @@ class MainScreen(AppScreen[None]):
             return None
         if action in (
             "toggle_star",
+            "toggle_not_interested",
             "toggle_read",
             "open_link",
             "copy_link",
@@ -458,12 +464,18 @@ class MainScreen(AppScreen[None]):
     def action_search(self) -> None:
         from tui.screens.search import SearchScreen
 
+        screen = SearchScreen(self.services)
+
         def chosen(result: tuple[str, str] | None) -> None:
+            if screen.changed:
+                self.cache.clear()  # stars given there rank every day again
             if result is not None:
                 paper_id, day = result
                 self.load_day(day, paper_id=paper_id)
+            elif screen.changed:
+                self.action_reload()
 
-        self.app.push_screen(SearchScreen(self.services), chosen)
+        self.app.push_screen(screen, chosen)
 
     def action_category_report(self) -> None:
         from tui.screens.report import CategoryReportScreen
@@ -489,7 +501,20 @@ class MainScreen(AppScreen[None]):
 
     def action_toggle_star(self) -> None:
         if paper := self.current_paper:
-            self._set_reader_state(paper, starred=not paper.starred)
+            self._set_feedback(paper, None if paper.starred else "like")
+
+    def action_toggle_not_interested(self) -> None:
+        if paper := self.current_paper:
+            self._set_feedback(paper, None if paper.disliked else "dislike")
+
+    def action_profile(self) -> None:
+        from tui.screens.profile import ProfileScreen
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.action_reload()
+
+        self.app.push_screen(ProfileScreen(self.services), closed)
 
     def action_toggle_read(self) -> None:
         if paper := self.current_paper:
@@ -608,32 +633,45 @@ class MainScreen(AppScreen[None]):
             answered,
         )
 
-    # --- reader state and category ------------------------------------------------------
+    # --- reader state, feedback and category ---------------------------------------------
 
-    def _set_reader_state(
-        self, paper: DigestPaper, *, starred: bool | None = None, read: bool | None = None
-    ) -> None:
-        """Change star/read on screen at once, and save it in a thread."""
-        if starred is not None:
-            paper.starred = starred
-        if read is not None:
-            paper.read = read
+    def _set_reader_state(self, paper: DigestPaper, *, read: bool) -> None:
+        """Change read/unread on screen at once, and save it in a thread."""
+        paper.read = read
         self._forget_other_days()
         self.query_one(DayStats).show(self.digest)
         self.query_one(PaperTable).refresh_paper(paper.paper.id)
         self._show_detail()
-        self._save_reader_state(paper.paper.id, starred, read)
+        self._save_reader_state(paper.paper.id, read)
 
     @work(thread=True, group="save", exit_on_error=False)
-    def _save_reader_state(self, paper_id: str, starred: bool | None, read: bool | None) -> None:
-        store = self.services.store
+    def _save_reader_state(self, paper_id: str, read: bool) -> None:
         try:
-            if starred is not None:
-                store.set_starred(paper_id, starred)
-            if read is not None:
-                store.set_read(paper_id, read)
+            self.services.store.set_read(paper_id, read)
         except DailyAIError as error:
             self.post_message(PaperChanged(paper_id, "reader state", str(error)))
+
+    def _set_feedback(self, paper: DigestPaper, stance: str | None) -> None:
+        """Like ("like"), not-want ("dislike") or undo (None) on screen at once; saved in a
+        thread, after which the day is ranked again with the changed profile."""
+        paper.starred = stance == "like"
+        paper.disliked = stance == "dislike"
+        self._forget_other_days()
+        self.query_one(DayStats).show(self.digest)
+        self.query_one(PaperTable).refresh_paper(paper.paper.id)
+        self._show_detail()
+        self._save_feedback(paper.paper.id, stance)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def _save_feedback(self, paper_id: str, stance: str | None) -> None:
+        from core.profile import set_feedback
+
+        try:
+            set_feedback(self.services.store, self.config, paper_id, stance, source="tui")
+        except DailyAIError as error:
+            self.post_message(PaperChanged(paper_id, "feedback", str(error)))
+            return
+        self.post_message(PaperChanged(paper_id, "feedback"))
 
     @work(thread=True, group="save", exit_on_error=False)
     def _set_category(self, paper_id: str, category: str) -> None:
@@ -658,6 +696,7 @@ class MainScreen(AppScreen[None]):
             return
         if message.what == "category":
             self.app.notify("Category saved; it stays when papers are classified again.")
+        if message.what in ("category", "feedback"):
             self.cache.clear()
             if self.digest is not None:
                 self.load_day(self.digest.day.isoformat(), paper_id=message.paper_id)

@@ -41,7 +41,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         changed = self.paper is None or item is None or self.paper.paper.id != item.paper.id
         state = (
             id(item),
-            item and (item.starred, item.read, item.summary.status, item.category),
+            item and (item.starred, item.disliked, item.read, item.summary.status, item.category),
             streaming,
             empty,
         )
@@ -81,10 +81,18 @@ def describe(
     text.append("\n")
     text.append_text(_classification(item, config, keys))
     text.append("\n\n")
+    if item.update is not None:
+        text.append_text(Text("↻ ", style="bold magenta"))
+        text.append_text(safe_line(item.update.line, style="bold magenta"))
+        text.append("\n")
     text.append_text(_summary(item, config, streaming, keys))
-    if item.rank_reason:
+    if item.why:
         text.append("\n")
         text.append("Why it is here  ", style="dim")
+        text.append_text(safe_line(item.why))
+    if item.rank_reason and not item.selected:
+        text.append("\n")
+        text.append("Not in the digest  ", style="dim")
         text.append_text(safe(item.rank_reason, style="dim"))
     text.append("\n\n")
     text.append("Abstract\n", style="bold underline")
@@ -119,6 +127,8 @@ def _meta(item: DigestPaper) -> Text:
     parts: list[Text] = []
     if item.starred:
         parts.append(Text("★ starred", style="bold yellow"))
+    if item.disliked:
+        parts.append(Text("⊘ not interested", style="red"))
     parts.append(Text("read", style="dim") if item.read else Text("unread", style="bold cyan"))
     if paper.hf_upvotes is not None:
         parts.append(Text(f"▲ {paper.hf_upvotes} upvotes", style="magenta"))

@@ -1,4 +1,5 @@
-"""The paper list: one row per paper with its state, title, sources, upvotes and summary.
+"""The paper list: one row per paper with its state, title, sources (or why it is there),
+upvotes and summary.
 
 Rows are drawn here, cell by cell, as literal `Text` (a string would be read as markup),
 so the columns line up whatever the titles hold (Hangul takes two cells) and the title gets
@@ -70,6 +71,7 @@ class PaperTable(OptionList):
         self.papers: list[DigestPaper] = []
         self.emojis: dict[str, str] = {}
         self.show_category = False
+        self.show_why = False
         self.generating: set[str] = set()
         self.columns: list[tuple[str, str, int]] = []
         """(key, header, width) of each column, as last drawn."""
@@ -83,11 +85,17 @@ class PaperTable(OptionList):
         show_category: bool,
         generating: set[str],
         keep: str | None = None,
+        show_why: bool = False,
     ) -> None:
-        """Show `papers`; `keep` (a paper id) stays highlighted if it is among them."""
+        """Show `papers`; `keep` (a paper id) stays highlighted if it is among them.
+
+        With `show_why` (the "For you" list), a wide list shows each paper's why line in
+        place of its sources.
+        """
         self.papers = papers
         self.emojis = emojis
         self.show_category = show_category
+        self.show_why = show_why
         self.generating = generating
         self._fill(keep)
 
@@ -140,13 +148,18 @@ class PaperTable(OptionList):
         if self.show_category:
             columns.append(("category", "", 2))
         columns.append(("title", "Title", 0))
-        if width >= 60:
+        if self.show_why and width >= 60:
+            columns.append(("why", "Why", -1))  # two fifths of what the title would have
+        elif width >= 60:
             columns.append(("sources", "Src", 8))
         columns.append(("upvotes", "▲", 5))
         columns.append(("summary", "KO", 2))
-        fixed = sum(w for _, _, w in columns) + GAP * (len(columns) + 1)
-        title_width = max(12, width - fixed)
-        return [(key, label, w or title_width) for key, label, w in columns]
+        fixed = sum(max(w, 0) for _, _, w in columns) + GAP * (len(columns) + 1)
+        left = max(12, width - fixed)
+        why_width = left * 2 // 5 if self.show_why and width >= 60 else 0
+        title_width = max(12, left - why_width)
+        sized = {0: title_width, -1: why_width}
+        return [(key, label, sized.get(w, w)) for key, label, w in columns]
 
     def _fill(self, keep: str | None) -> None:
         self._width = self.size.width
@@ -173,8 +186,12 @@ class PaperTable(OptionList):
     def _cells(self, item: DigestPaper) -> list[Text]:
         paper = item.paper
         cells: dict[str, Text] = {}
-        if item.starred:
+        if item.update is not None:
+            cells["mark"] = Text("↻", style="bold magenta")  # a starred paper that changed
+        elif item.starred:
             cells["mark"] = Text("★", style="bold yellow")
+        elif item.disliked:
+            cells["mark"] = Text("⊘", style="dim red")
         elif not item.read:
             cells["mark"] = Text("•", style="bold cyan")
         else:
@@ -182,6 +199,8 @@ class PaperTable(OptionList):
         cells["category"] = Text(emoji_cell(self.emojis.get(item.category or "", "")))
         cells["title"] = safe_line(paper.title, style="dim" if item.read else "")
         cells["sources"] = Text(source_badges(item), style="dim")
+        why = item.update.line if item.update is not None else item.why
+        cells["why"] = safe_line(why, style="magenta" if item.update is not None else "dim")
         cells["upvotes"] = Text(compact_count(paper.hf_upvotes).rjust(5), style="magenta")
         status = "generating" if paper.id in self.generating else item.summary.status
         mark, style = SUMMARY_MARKS.get(status, ("?", "yellow"))
