@@ -217,8 +217,8 @@ def test_hostile_titles_stay_inert_in_why_lines(store, config):
 
 
 def with_standin(config, standin, **rank):
-    ollama = dataclasses.replace(config.ollama, host=standin.url, retries=0)
-    return configured(dataclasses.replace(config, ollama=ollama), method="embeddings", **rank)
+    llm = dataclasses.replace(config.llm, hosts=[standin.url], retries=0)
+    return configured(dataclasses.replace(config, llm=llm), method="embeddings", **rank)
 
 
 def test_embeddings_rank_and_a_rerun_embeds_nothing(store, config, ollama_standin):
@@ -270,10 +270,8 @@ def test_a_missing_embedding_model_falls_back_to_lexical_with_a_message(
 def test_ollama_down_falls_back_to_lexical(store, config):
     a_day(store)
     seed(store, "title:rl", "RLHF", TOPICS["rl"])
-    ollama = dataclasses.replace(
-        config.ollama, host="http://127.0.0.1:9", connect_timeout_seconds=2
-    )
-    config = configured(dataclasses.replace(config, ollama=ollama), method="embeddings")
+    llm = dataclasses.replace(config.llm, hosts=["http://127.0.0.1:9"], connect_timeout_seconds=2)
+    config = configured(dataclasses.replace(config, llm=llm), method="embeddings")
 
     outcome = embed_day(store, config, DAY)
 
