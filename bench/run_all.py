@@ -34,6 +34,13 @@ BENCHMARKS = {
                 "{:.2f}×",
             ),
             ("reingest_ratio", "re-ingest ÷ first ingest", "≤ 0.5", lambda v: v <= 0.5, "{:.3f}×"),
+            (
+                "korean_index_overhead",
+                "Korean search index's cost added to an ingest",
+                "≤ 20%",
+                lambda v: v <= 0.20,
+                "{:+.1%}",
+            ),
         ],
     ),
     "models": (

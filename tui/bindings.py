@@ -100,7 +100,13 @@ PREVIEW = [
           "send_test_email", show=True),
 ]  # fmt: skip
 
-SEARCH = [*BACK]
+SEARCH = [
+    *BACK,
+    _bind("down", "next_result", "Next", "Highlight the next result (while typing too)",
+          "next_result"),
+    _bind("up", "previous_result", "Previous", "Highlight the previous result (while typing too)",
+          "previous_result"),
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,7 @@ SCOPES = [
     Scope("Category report", REPORT[1:]),
     Scope("Trends", TRENDS[1:]),
     Scope("Email and RSS preview", PREVIEW[1:]),
+    Scope("Search", SEARCH[1:]),
     Scope("Sub-screens and dialogs", BACK),
 ]
 

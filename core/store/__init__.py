@@ -2,7 +2,7 @@
 
 The store is the only package that writes SQL, and it speaks in records: every method
 returns dataclasses (`core.store.records`) or plain values, never database rows. `Store` is
-the one class callers use; each of its parts keeps one concern (papers, classifications,
+the one class callers use; each of its parts keeps one concern (papers, search, classifications,
 summaries, reader state, deliveries and their claims, the HTTP cache, the run ledger) over
 the connection they share. It runs in WAL mode with a busy timeout, so the TUI can read
 while `dailyai run` writes, and every write happens in one explicit transaction, so a killed
@@ -29,13 +29,16 @@ from core.store.records import (
     ReaderState,
     Run,
     RunStep,
+    SearchHit,
+    Snippet,
     StoredReport,
     StoredSummary,
 )
+from core.store.search import Search
 from core.store.summaries import Summaries
 
 
-class Store(Papers, Classifications, Summaries, Reader, Deliveries, HttpCache, Ledger):
+class Store(Search, Papers, Classifications, Summaries, Reader, Deliveries, HttpCache, Ledger):
     """The app's SQLite database. Safe to share between threads (calls are serialised)."""
 
 
@@ -50,6 +53,8 @@ __all__ = [
     "ReaderState",
     "Run",
     "RunStep",
+    "SearchHit",
+    "Snippet",
     "Store",
     "StoredReport",
     "StoredSummary",

@@ -267,6 +267,49 @@ def m007_claims_and_run_owners(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m010_korean_search(db: sqlite3.Connection) -> None:
+    # The search index gains a column, `korean`, for the morphemes of each paper's Korean
+    # text (core.store.search), and FTS5 cannot add a column: the index is built anew.
+    # Titles and abstracts come from `papers`, each summary from the old index (the one a
+    # search finds today). Finding morphemes takes a model, too slow for a migration that
+    # every command runs on opening the store: papers with Korean text go into
+    # `search_backlog`, analysed on the next Korean search (Store.update_korean_index).
+    _execute_script(
+        db,
+        """
+        DROP TRIGGER papers_fts_update;
+        DROP TRIGGER papers_fts_delete;
+        ALTER TABLE papers_fts RENAME TO papers_fts_before_m010;
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+            title, abstract, summary, korean, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO papers_fts (rowid, title, abstract, summary, korean)
+            SELECT p.rowid, p.title, p.abstract, coalesce(old.summary, ''), ''
+            FROM papers AS p LEFT JOIN papers_fts_before_m010 AS old ON old.rowid = p.rowid;
+        DROP TABLE papers_fts_before_m010;
+        -- Every term of the index with its column: Korean query words are split into the
+        -- morphemes listed here.
+        CREATE VIRTUAL TABLE papers_fts_terms USING fts5vocab(papers_fts, col);
+        CREATE TABLE search_backlog (paper_rowid INTEGER PRIMARY KEY);
+        INSERT INTO search_backlog (paper_rowid)
+            SELECT rowid FROM papers_fts WHERE summary GLOB '*[가-힣]*'
+            OR title GLOB '*[가-힣]*' OR abstract GLOB '*[가-힣]*';
+        CREATE TRIGGER papers_fts_update AFTER UPDATE OF title, abstract ON papers BEGIN
+            UPDATE papers_fts SET title = new.title, abstract = new.abstract
+            WHERE rowid = new.rowid;
+            INSERT OR IGNORE INTO search_backlog (paper_rowid) SELECT new.rowid
+            WHERE new.title GLOB '*[가-힣]*' OR new.abstract GLOB '*[가-힣]*'
+            OR old.title GLOB '*[가-힣]*' OR old.abstract GLOB '*[가-힣]*';
+        END;
+        CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN
+            DELETE FROM papers_fts WHERE rowid = old.rowid;
+            DELETE FROM search_backlog WHERE paper_rowid = old.rowid;
+        END;
+        """,
+    )
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Run every migration the store has not run yet, each in its own transaction.
 

@@ -1,4 +1,13 @@
-"""Full-text search over every stored day; Enter on a result shows it in its day."""
+"""Full-text search over every stored day; Enter opens the highlighted result in its day.
+
+Each result is two lines: its day and title, then the part of its Korean summary (or
+abstract) that matched, the matches highlighted. ↑/↓ move through the results while the
+cursor stays in the query, so one Enter opens a result.
+
+Korean text stored since the last search is analysed when the screen opens (in a thread,
+by a child process: core.korean), so Korean words are then found inside compounds too;
+until it is done they are found at the start of words, and the results are read again.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +20,17 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from core.errors import DailyAIError
+from core.korean import has_hangul
 from core.services import Services
+from core.store import SearchHit, Snippet
 from tui import bindings
-from tui.messages import SearchFinished, SearchShown
+from tui.messages import KoreanIndexed, KoreanIndexProgressed, SearchFinished, SearchShown
 from tui.screens.base import AppScreen
 from tui.text import fit, plural, safe_line
 
 RESULTS = 100
+DAY_WIDTH = 10
+MATCH_STYLE = "bold yellow"
 
 
 class SearchScreen(AppScreen[tuple[str, str] | None]):
@@ -29,6 +42,11 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
         super().__init__()
         self.services = services
         self.results: list[tuple[str, str]] = []
+        self.indexing: tuple[int, int] | None = None
+        """(done, total) while Korean text is being analysed for search."""
+        self.hint = Text(
+            "학습 finds 강화학습을 · ↑↓ choose · Enter opens a result in its day", style="dim"
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
@@ -42,70 +60,133 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#search-input", Input).focus()
-        self.query_one("#search-status", Label).update(
-            Text(
-                "Each word matches as a prefix (강화학습 finds 강화학습을). Enter opens a result.",
-                style="dim",
-            )
-        )
+        self.query_one("#search-status", Label).update(self.hint)
+        self._index_korean()
 
     @on(Input.Changed, "#search-input")
     def _typed(self, event: Input.Changed) -> None:
         self._search(event.value)
 
     @on(Input.Submitted, "#search-input")
-    def _to_results(self) -> None:
-        results = self.query_one("#search-results", OptionList)
-        if results.option_count:
-            results.focus()
+    def _open_highlighted(self) -> None:
+        self._open(self.query_one("#search-results", OptionList).highlighted)
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self._open(event.option_index)
+
+    def _open(self, index: int | None) -> None:
+        if index is not None and 0 <= index < len(self.results):
+            paper_id, day = self.results[index]
+            if day:
+                self.dismiss((paper_id, day))
+
+    def action_next_result(self) -> None:
+        self.query_one("#search-results", OptionList).action_cursor_down()
+
+    def action_previous_result(self) -> None:
+        self.query_one("#search-results", OptionList).action_cursor_up()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str) -> None:
         try:
-            papers = self.services.store.search(query, limit=RESULTS) if query.strip() else []
-            days = self.services.store.paper_days([paper.id for paper in papers])
+            hits = self.services.store.search(query, limit=RESULTS) if query.strip() else []
         except DailyAIError as error:
             self.app.notify(str(error), severity="error", markup=False)
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(SearchFinished(query, papers, days))
+            self.post_message(SearchFinished(query, hits))
+
+    @work(thread=True, exclusive=True, group="korean-index", exit_on_error=False)
+    def _index_korean(self) -> None:
+        store = self.services.store
+        waiting = store.korean_backlog()
+        if not waiting:
+            return
+        worker = get_current_worker()
+        self.post_message(KoreanIndexProgressed(0, waiting))
+        try:
+            count = store.update_korean_index(
+                on_progress=lambda done, total: self.post_message(
+                    KoreanIndexProgressed(done, total)
+                ),
+                should_stop=lambda: worker.is_cancelled,
+            )
+        except DailyAIError as error:
+            self.post_message(KoreanIndexed(0, str(error)))
+            return
+        self.post_message(KoreanIndexed(count))
+
+    def on_korean_index_progressed(self, message: KoreanIndexProgressed) -> None:
+        self.indexing = (message.done, message.total)
+        self._show_status()
+
+    def on_korean_indexed(self, message: KoreanIndexed) -> None:
+        self.indexing = None
+        if message.error:
+            self.app.notify(
+                message.error, title="Korean words match at their start only", markup=False,
+                severity="warning",
+            )  # fmt: skip
+        query = self.query_one("#search-input", Input).value
+        if has_hangul(query):
+            self._search(query)  # now also inside compounds
+        self._show_status()
 
     def on_search_finished(self, message: SearchFinished) -> None:
         if message.query != self.query_one("#search-input", Input).value:
             return  # typed on since; a newer search is coming
         results = self.query_one("#search-results", OptionList)
         width = max(results.scrollable_content_region.width, 40)
-        title_width = width - 10 - 3
-        self.results = []
-        options = []
-        for paper in message.papers:
-            day = (message.days.get(paper.id) or [""])[-1]
-            self.results.append((paper.id, day))
-            row = Text(" ", no_wrap=True, end="")
-            row.append(fit(Text(day, style="dim"), 10))
-            row.append(" ")
-            row.append_text(fit(safe_line(paper.title), title_width))
-            options.append(Option(row, id=str(len(options))))
-        results.set_options(options)
-        if options:
+        self.results = [(hit.paper.id, hit.days[-1] if hit.days else "") for hit in message.hits]
+        results.set_options(
+            Option(result_row(hit, width), id=str(index)) for index, hit in enumerate(message.hits)
+        )
+        if message.hits:
             results.highlighted = 0
-        status = self.query_one("#search-status", Label)
-        if not message.query.strip():
-            status.update(Text("Type to search.", style="dim"))
-        elif not message.papers:
-            status.update(Text(f"No stored paper matches {message.query!r}.", style="yellow"))
-        else:
-            more = " (the best shown)" if len(message.papers) == RESULTS else ""
-            status.update(Text(f"{plural(len(message.papers), 'paper')} match{more}."))
+        self._show_status(message.query, len(message.hits))
         self.call_after_refresh(self.post_message, SearchShown(message.query))
 
-    @on(OptionList.OptionSelected, "#search-results")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        index = event.option_index
-        if 0 <= index < len(self.results):
-            paper_id, day = self.results[index]
-            if day:
-                self.dismiss((paper_id, day))
+    def _show_status(self, query: str | None = None, found: int | None = None) -> None:
+        if query is None:
+            query = self.query_one("#search-input", Input).value
+            found = len(self.results)
+        status = Text()
+        if not query.strip():
+            status.append_text(self.hint)
+        elif not found:
+            status.append(f"No stored paper matches {query!r}.", style="yellow")
+        else:
+            more = " (the best shown)" if found == RESULTS else ""
+            status.append(f"{plural(found, 'paper')} match{more}. Enter opens the highlighted one.")
+        if self.indexing is not None:
+            done, total = self.indexing
+            status.append(
+                f"  Analysing new Korean text for search: {done}/{total}…", style="dim italic"
+            )
+        self.query_one("#search-status", Label).update(status)
 
-    def action_back(self) -> None:
-        self.dismiss(None)
+
+def result_row(hit: SearchHit, width: int) -> Text:
+    """A result as two lines `width` cells wide: day and title, then where it matched."""
+    text_width = width - DAY_WIDTH - 2
+    day = hit.days[-1] if hit.days else ""
+    row = Text(" ", no_wrap=True, end="")
+    row.append_text(fit(Text(day, style="dim"), DAY_WIDTH))
+    row.append(" ")
+    row.append_text(fit(marked(hit.title, "bold"), text_width))
+    row.append("\n" + " " * (DAY_WIDTH + 2))
+    snippet = marked(hit.snippet, "") if hit.snippet else Text("")
+    row.append_text(fit(snippet, text_width))
+    return row
+
+
+def marked(snippet: Snippet, style: str) -> Text:
+    """A title or snippet as one literal line, its matches highlighted."""
+    text = safe_line(snippet.text, style)
+    for start, end in snippet.highlights:
+        text.stylize(MATCH_STYLE, start, end)
+    return text
