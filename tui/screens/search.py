@@ -161,7 +161,10 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
             status.append(f"No stored paper matches {query!r}.", style="yellow")
         else:
             more = " (the best shown)" if found == RESULTS else ""
-            status.append(f"{plural(found, 'paper')} match{more}. Enter opens the highlighted one.")
+            verb = "matches" if found == 1 else "match"
+            status.append(
+                f"{plural(found, 'paper')} {verb}{more}. Enter opens the highlighted one."
+            )
         if self.indexing is not None:
             done, total = self.indexing
             status.append(
