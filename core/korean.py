@@ -22,7 +22,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from core.errors import DailyAIError
 
@@ -131,30 +131,47 @@ def analyse(
             f"{sys.executable} runs"
         ) from error
     assert child.stdin is not None and child.stdout is not None and child.stderr is not None
-    # The texts go in from a thread while the answers are read here, so neither side
-    # waits on a full pipe.
-    feeder = threading.Thread(target=_feed, args=(child.stdin, texts), daemon=True)
-    feeder.start()
+    done = threading.Event()
+    errors: list[str] = []
+    # The texts go in, and the child's complaints come out, in threads of their own while
+    # the answers are read here, so no side waits on a full pipe; a third ends the child
+    # as soon as the caller wants to stop, even in the middle of a long text.
+    helpers = [
+        threading.Thread(target=_feed, args=(child.stdin, texts), daemon=True),
+        threading.Thread(target=lambda: errors.extend(child.stderr), daemon=True),
+    ]
+    if should_stop is not None:
+        helpers.append(
+            threading.Thread(target=_watch, args=(child, should_stop, done), daemon=True)
+        )
+    for helper in helpers:
+        helper.start()
     results: list[list[str]] = []
     try:
         for line in child.stdout:
-            morphemes = json.loads(line)
+            try:
+                morphemes = json.loads(line)
+            except ValueError:
+                errors.append(f"unreadable answer {line[:80]!r}")
+                break
             if on_result is not None:
                 on_result(len(results), morphemes)
             results.append(morphemes)
             if len(results) == len(texts) or (should_stop is not None and should_stop()):
                 break
     finally:
+        done.set()
         if len(results) < len(texts):
             child.kill()
-        child.stdout.close()
-        errors = child.stderr.read()
-        child.stderr.close()
         child.wait()
-        feeder.join()
+        for helper in helpers:
+            helper.join()
+        child.stdout.close()
+        child.stderr.close()
     stopped = should_stop is not None and should_stop()
     if len(results) < len(texts) and not stopped:
-        reason = (errors.strip().splitlines() or [f"exit status {child.returncode}"])[-1]
+        said = [line.strip() for line in errors if line.strip()]
+        reason = said[-1] if said else f"exit status {child.returncode}"
         raise KoreanAnalyserError(
             f"Korean search index: the analyser stopped after {len(results)} of {len(texts)} "
             f"texts ({reason}) — reinstall it with `pip install --force-reinstall kiwipiepy`"
@@ -162,13 +179,22 @@ def analyse(
     return results
 
 
-def _feed(stream: object, texts: Sequence[str]) -> None:
+def _feed(stream: TextIO, texts: Sequence[str]) -> None:
     try:
         for text in texts:
-            stream.write(json.dumps(text, ensure_ascii=False) + "\n")  # type: ignore[attr-defined]
-        stream.close()  # type: ignore[attr-defined]
+            stream.write(json.dumps(text, ensure_ascii=False) + "\n")
+        stream.close()
     except (BrokenPipeError, ValueError, OSError):
         pass  # the child ended early (stopped, or failed: its stderr says why)
+
+
+def _watch(
+    child: subprocess.Popen[str], should_stop: Callable[[], bool], done: threading.Event
+) -> None:
+    while not done.wait(0.1):
+        if should_stop():
+            child.kill()
+            return
 
 
 def _analyse_here(lines: Iterable[str]) -> Iterator[list[str]]:

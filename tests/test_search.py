@@ -223,7 +223,11 @@ def test_a_text_changed_during_the_analysis_waits_for_the_next_one(store):
 
 def test_a_stopped_analysis_keeps_what_it_did(store):
     fill(store)
-    assert store.update_korean_index(should_stop=lambda: True) == 1
+    done: list[int] = []  # the stop comes once the first paper is analysed
+    stopped = store.update_korean_index(
+        on_progress=lambda n, _: done.append(n), should_stop=lambda: bool(done)
+    )
+    assert stopped == 1
     assert store.korean_backlog() == len(SUMMARIES) - 1
     assert store.update_korean_index() == len(SUMMARIES) - 1
 

@@ -155,6 +155,9 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
             query = self.query_one("#search-input", Input).value
             found = len(self.results)
         status = Text()
+        if self.indexing is not None:
+            done, total = self.indexing
+            status.append(f"Analysing Korean text {done}/{total}… ", style="italic")
         if not query.strip():
             status.append_text(self.hint)
         elif not found:
@@ -164,11 +167,6 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
             verb = "matches" if found == 1 else "match"
             status.append(
                 f"{plural(found, 'paper')} {verb}{more}. Enter opens the highlighted one."
-            )
-        if self.indexing is not None:
-            done, total = self.indexing
-            status.append(
-                f"  Analysing new Korean text for search: {done}/{total}…", style="dim italic"
             )
         self.query_one("#search-status", Label).update(status)
 
