@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from core.korean import HANGUL_SYLLABLES, PARTICLES_AND_ENDINGS, analyse, has_hangul
 from core.sanitize import one_line
+from core.store.database import ID_CHUNK
 from core.store.papers import Papers, paper_from_row
 from core.store.records import SearchHit, Snippet
 
@@ -104,15 +105,16 @@ class Search(Papers):
             rowids = [row[0] for row in self._query("SELECT paper_rowid FROM search_backlog")]
             pending: dict[int, str] = {}
             without_korean: list[int] = []
-            for row in self._query_ids(
-                "SELECT rowid, title, abstract, summary FROM papers_fts WHERE rowid IN ({ids})",
-                rowids,
-            ):
-                text = _korean_text(row["title"], row["abstract"], row["summary"])
-                if text:
-                    pending[row["rowid"]] = text
-                else:
-                    without_korean.append(row["rowid"])
+            for start in range(0, len(rowids), ID_CHUNK):  # only the Korean text is kept
+                for row in self._query_ids(
+                    "SELECT rowid, title, abstract, summary FROM papers_fts WHERE rowid IN ({ids})",
+                    rowids[start : start + ID_CHUNK],
+                ):
+                    text = _korean_text(row["title"], row["abstract"], row["summary"])
+                    if text:
+                        pending[row["rowid"]] = text
+                    else:
+                        without_korean.append(row["rowid"])
             # Gone papers and papers with no Korean text (any more) need no analysis.
             gone = set(rowids) - set(pending) - set(without_korean)
             self._store_morphemes([(rowid, "", []) for rowid in without_korean], gone)
@@ -287,11 +289,14 @@ class Highlighter:
 
     def best_snippet(self, fields: Sequence[tuple[str, str | None]]) -> Snippet | None:
         """The first field that matched, cut around its match; else the first with text."""
-        snippets = [self.snippet(field, text) for field, text in fields if text]
-        for snippet in snippets:
-            if snippet.highlights:
-                return snippet
-        return snippets[0] if snippets else None
+        first = None
+        for field, text in fields:
+            if text:
+                snippet = self.snippet(field, text)
+                if snippet.highlights:
+                    return snippet
+                first = first or snippet
+        return first
 
 
 def _excerpt(field: str, line: str, spans: list[tuple[int, int]]) -> Snippet:
