@@ -127,10 +127,8 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
     def on_korean_indexed(self, message: KoreanIndexed) -> None:
         self.indexing = None
         if message.error:
-            self.app.notify(
-                message.error, title="Korean words match at their start only", markup=False,
-                severity="warning",
-            )  # fmt: skip
+            title = "Korean words match at their start only"
+            self.app.notify(message.error, title=title, markup=False, severity="warning")
         query = self.query_one("#search-input", Input).value
         if has_hangul(query):
             self._search(query)  # now also inside compounds
