@@ -94,6 +94,9 @@ def build_store(path: Path, config: Config, *, days: int, papers_per_day: int) -
                         text=KOREAN_SUMMARY.format(topic=paper.title[:30]),
                         reason="Hanja in the output",
                     )
+        # Korean words are searched through their morphemes: analysed as the search screen
+        # of a store in daily use would find them (a day's new summaries at most).
+        store.update_korean_index()
 
 
 def peak_rss_mb() -> float:

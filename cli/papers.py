@@ -16,8 +16,12 @@ from cli.common import (
     add_date,
     day_of,
     open_for,
+    say,
     whole_number,
 )
+from core.errors import DailyAIError
+from core.korean import has_hangul
+from core.store import Snippet, Store
 
 
 def register(commands: Any) -> None:
@@ -38,7 +42,11 @@ def register(commands: Any) -> None:
         help="full-text search over every stored paper",
         description="Search titles, abstracts and summaries of every stored paper.",
     )
-    search.add_argument("query", nargs="+", help="words to look for (each matches as a prefix)")
+    search.add_argument(
+        "query",
+        nargs="+",
+        help="words to look for (each matches as a prefix; a Korean word also inside compounds)",
+    )
     search.add_argument(
         "--limit",
         type=whole_number(1, 10_000),
@@ -106,20 +114,49 @@ def command_search(args: argparse.Namespace) -> int:
     services = open_for(args)
     try:
         query = " ".join(args.query)
-        papers = services.store.search(query, limit=args.limit)
+        if has_hangul(query):
+            index_korean_text(services.store)
+        hits = services.store.search(query, limit=args.limit)
         console = Console()
-        if not papers:
+        if not hits:
             console.print(Text(f"No stored paper matches {query!r}."))
             return 0
         table = Table(
-            show_header=True, title=f"{len(papers)} papers matching {query!r}", title_justify="left"
+            show_header=True, title=f"{len(hits)} papers matching {query!r}", title_justify="left"
         )
         table.add_column("id", no_wrap=True)
-        table.add_column("title", overflow="fold")
-        table.add_column("link", overflow="fold")
-        for paper in papers:
-            table.add_row(Text(paper.id), Text(paper.title), Text(paper.url))
+        table.add_column("day", no_wrap=True)
+        table.add_column("title, where it matched, link", overflow="fold")
+        for hit in hits:
+            paper = marked(hit.title, "bold")
+            if hit.snippet is not None:
+                paper.append("\n")
+                paper.append_text(marked(hit.snippet, ""))
+            paper.append("\n")
+            paper.append(hit.paper.url, style="dim")
+            table.add_row(Text(hit.paper.id), Text(hit.days[-1] if hit.days else ""), paper)
         console.print(table)
         return 0
     finally:
         services.close()
+
+
+def index_korean_text(store: Store) -> None:
+    """Analyse Korean text stored since the last Korean search, so it is found inside
+    compounds; without the analyser, say why and search by whole words."""
+    waiting = store.korean_backlog()
+    if not waiting:
+        return
+    say(f"analysing the Korean text of {waiting} paper(s) for search (once)…")
+    try:
+        store.update_korean_index()
+    except DailyAIError as error:
+        say(f"{error}; searching by the start of words only")
+
+
+def marked(snippet: Snippet, style: str) -> Text:
+    """A hit's title or snippet as literal text, its matches highlighted."""
+    text = Text(snippet.text, style=style)
+    for start, end in snippet.highlights:
+        text.stylize("bold yellow", start, end)
+    return text

@@ -65,6 +65,7 @@ FETCH = (
     "tests/test_sources.py",
     "tests/test_source_registry.py",
 )
+SEARCH = ("tests/test_search.py", "tests/test_cli.py")
 CURRENCY = (
     "tests/test_summarize.py",
     "tests/test_report.py",
@@ -1028,6 +1029,71 @@ MUTATIONS: list[Mutation] = [
         "        pass\n",
         MERGE,
         "the stored version stays old, so the old text comes back",
+    ),
+    # --- search: Korean words inside compounds, the backlog of Korean text, snippets -------
+    Mutation(
+        "search-korean-morphemes-unused",
+        "core/store/search.py",
+        "    if not terms or terms == [word]:\n        return prefix",
+        "    if True:\n        return prefix",
+        SEARCH,
+        "학습 no longer finds 강화학습을: Korean words match only at the start of a word",
+    ),
+    Mutation(
+        "search-particle-kept",
+        "core/store/search.py",
+        "    for ending in PARTICLES_AND_ENDINGS:",
+        "    for ending in ():",
+        SEARCH,
+        "모델의 or 제안하는 finds only text written exactly so",
+    ),
+    Mutation(
+        "search-compounds-left-whole",
+        "core/korean.py",
+        "found.extend(self.split(form) if tag in NOUN_TAGS and len(form) >= 3 else [form])",
+        "found.append(form)",
+        SEARCH,
+        "where Kiwi keeps 강화학습 whole (강화학습과), 학습 does not find it",
+    ),
+    Mutation(
+        "search-stale-morphemes-stored",
+        "core/store/search.py",
+        "if row is None or _korean_text(row[0], row[1], row[2]) != text:",
+        "if row is None:",
+        SEARCH,
+        "a summary rewritten during the analysis keeps the old one's morphemes for good",
+    ),
+    Mutation(
+        "search-summary-not-queued",
+        "core/store/search_index.py",
+        '"INSERT OR IGNORE INTO search_backlog (paper_rowid) SELECT rowid FROM papers WHERE id = ?",',
+        '"SELECT ?",',
+        SEARCH,
+        "a new summary is never analysed: its compounds are not found",
+    ),
+    Mutation(
+        "search-analyser-failure-silent",
+        "core/korean.py",
+        "    if len(results) < len(texts) and not stopped:",
+        "    if False:",
+        SEARCH,
+        "without kiwipiepy the index quietly stays incomplete, nobody is told why",
+    ),
+    Mutation(
+        "search-two-enters",
+        "tui/screens/search.py",
+        '        self._open(self.query_one("#search-results", OptionList).highlighted)',
+        '        self.query_one("#search-results", OptionList).focus()',
+        ("tests/test_tui.py",),
+        "opening a search result takes two Enter presses again",
+    ),
+    Mutation(
+        "search-tui-never-analyses",
+        "tui/screens/search.py",
+        "        self._index_korean()\n",
+        "",
+        ("tests/test_tui.py",),
+        "in the TUI, Korean words are never found inside compounds",
     ),
     # --- ledgers ----------------------------------------------------------------------------
     Mutation(

@@ -289,13 +289,13 @@ def test_search_titles_abstracts_and_korean_summaries(store):
         ],
         "arxiv",
     )
-    assert [p.id for p in store.search("reinforce")] == ["2401.00001"]
-    assert [p.id for p in store.search("denois")] == ["2401.00002"]
+    assert [hit.paper.id for hit in store.search("reinforce")] == ["2401.00001"]
+    assert [hit.paper.id for hit in store.search("denois")] == ["2401.00002"]
     store.save_summary(
         "2401.00002", model="m", prompt_version=SUMMARY_PROMPT_VERSION, abstract_hash="h",
         status="ok", text="확산 모델의 강화학습을 다룬다.",
     )  # fmt: skip
-    assert [p.id for p in store.search("강화학습")] == ["2401.00002"]
+    assert [hit.paper.id for hit in store.search("강화학습")] == ["2401.00002"]
     # FTS syntax in a query is taken literally, never an error.
     for query in ['"', "AND", "-x", "title:", "a*b", "(", "NEAR("]:
         store.search(query)

@@ -20,6 +20,7 @@ import pytest
 from rich.cells import cell_len
 from rich.text import Text
 from textual.notifications import Notify
+from textual.widgets import OptionList
 
 from core.config import Config
 from core.digest import build_digest, report_inputs_hash
@@ -36,6 +37,7 @@ from tui.dialogs import CategoryDialog, ConfirmDialog, DateDialog, MessageDialog
 from tui.messages import (
     DayShown,
     GroupShown,
+    KoreanIndexed,
     PipelineFinished,
     PipelineProgressed,
     SummaryFinished,
@@ -46,7 +48,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.preview import PreviewScreen
 from tui.screens.report import CategoryReportScreen
-from tui.screens.search import SearchScreen
+from tui.screens.search import MATCH_STYLE, SearchScreen
 from tui.screens.trends import TrendsScreen
 from tui.text import bar, emoji_cell, fit, safe, safe_line, sparkline
 from tui.widgets.category_list import CategoryList
@@ -563,7 +565,8 @@ async def test_search_across_days_and_open_a_result_in_its_day(services):
         assert results and {day for _, day in results} == {"2026-05-08", "2026-07-31"}
         wanted = next(index for index, (_, day) in enumerate(results) if day == "2026-05-08")
         paper_id = results[wanted][0]
-        await pilot.press("enter", *["down"] * wanted, "enter")
+        # ↓ moves through the results while typing; one Enter opens the highlighted one.
+        await pilot.press(*["down"] * wanted, "enter")
         await settle(pilot)
         screen = main_screen(app)
         assert app.screen is screen and screen.digest.day == DAY
@@ -586,6 +589,69 @@ async def test_search_finds_korean_summaries_and_says_when_nothing_matches(servi
         assert "No stored paper matches" in str(app.screen.query_one("#search-status").visual)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_korean_search_finds_inside_compounds_shows_where_and_opens_with_one_enter(
+    services,
+):
+    shown: list = []
+    app = make_app(services)
+    async with app.run_test(size=(100, 30), message_hook=shown.append) as pilot:
+        await settle(pilot)
+        assert services.store.korean_backlog() > 0  # summaries stored since the last search
+        await pilot.press("slash")
+        await settle(pilot)  # the screen had the Korean text analysed, off the UI thread
+        assert [m.error for m in of_kind(shown, KoreanIndexed)] == [""]
+        assert services.store.korean_backlog() == 0
+        await pilot.press(*"언어모델")  # written "대규모 언어 모델의" in the summaries
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen) and screen.results
+        row = screen.query_one("#search-results", OptionList).get_option_at_index(0).prompt
+        _, snippet_line = row.plain.split("\n")
+        assert "언어 모델의" in snippet_line
+        marked = [
+            row.plain[span.start : span.end] for span in row.spans if span.style == MATCH_STYLE
+        ]
+        assert marked == ["언어", "모델"]
+        paper_id, day = screen.results[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        main = main_screen(app)
+        assert app.screen is main and main.digest.day.isoformat() == day
+        assert main.current_paper.paper.id == paper_id
+
+
+async def test_search_rows_show_hostile_text_literally(services):
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"요약")
+        await settle(pilot)
+        results = app.screen.query_one("#search-results", OptionList)
+        rows = [results.get_option_at_index(i).prompt.plain for i in range(results.option_count)]
+        hostile = next(row for row in rows if "요약" in row)
+        assert "[@click=app.quit]끝[/]" in hostile and "Click me" in hostile
+        assert not any(char in hostile for char in "\x1b\x07\x9b")
+
+
+async def test_without_the_analyser_korean_words_are_found_at_their_start(
+    services, tmp_path, monkeypatch
+):
+    broken = tmp_path / "broken" / "kiwipiepy"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('no wheel for this machine')\n")
+    monkeypatch.setenv("PYTHONPATH", str(broken.parent))
+    shown: list = []
+    app = make_app(services)
+    async with app.run_test(size=(100, 30), message_hook=shown.append) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"강화학습")
+        await settle(pilot)
+        assert app.screen.results  # 강화학습(Reinforcement …, by the start of the word
+        (warning,) = [n for n in notes(shown) if "kiwipiepy" in n]
+        assert warning.startswith("Korean words match at their start only:")
+        assert services.store.korean_backlog() > 0  # kept for the next search
 
 
 async def test_category_report_states_and_switching(services):

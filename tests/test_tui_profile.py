@@ -133,13 +133,13 @@ async def test_star_a_search_result_of_another_day(services):
     app = make_app(services)
     async with app.run_test() as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"agent", "enter")
+        await pilot.press("slash", *"agent")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SearchScreen)
-        await pilot.press("s")
+        await pilot.press("tab", "s")  # in the results (in the query, `s` is typed)
         await settle(pilot)
-        paper = screen.papers[0]
+        paper = screen.hits[0].paper
         assert services.store.profile_stances([paper.id]) == {paper.id: "like"}
         await pilot.press("escape")
         await settle(pilot)

@@ -77,7 +77,7 @@ def test_help(snap_compare, snapshot_services):
 
 def test_search_results(snap_compare, snapshot_services):
     app = make_app(snapshot_services)
-    keys = ("slash", *"agent", "enter")
+    keys = ("slash", *"agent", "down")
     assert snap_compare(app, terminal_size=(80, 24), run_before=keys_then_settle(*keys))
 
 

@@ -106,6 +106,10 @@ PREVIEW = [
 
 SEARCH = [
     *BACK,
+    _bind("down", "next_result", "Next", "Highlight the next result (while typing too)",
+          "next_result"),
+    _bind("up", "previous_result", "Previous", "Highlight the previous result (while typing too)",
+          "previous_result"),
     _bind(
         "s",
         "toggle_star",
@@ -122,7 +126,7 @@ SEARCH = [
         "not_interested",
         show=True,
     ),
-]
+]  # fmt: skip
 
 PROFILE = [
     *BACK,
@@ -151,7 +155,7 @@ SCOPES = [
     Scope("Category report", REPORT[1:]),
     Scope("Trends", TRENDS[1:]),
     Scope("Email and RSS preview", PREVIEW[1:]),
-    Scope("Search results", SEARCH[1:]),
+    Scope("Search", SEARCH[1:]),
     Scope("Interest profile", PROFILE[1:]),
     Scope("Sub-screens and dialogs", BACK),
 ]

@@ -14,8 +14,7 @@ from typing import Any
 from textual.message import Message
 
 from core.digest import Digest
-from core.models import Paper
-from core.store import ProfileEntry
+from core.store import ProfileEntry, SearchHit
 
 
 @dataclass
@@ -50,10 +49,28 @@ class SearchFinished(Message):
     """A full-text search returned its results."""
 
     query: str
-    papers: list[Paper]
-    days: dict[str, list[str]]
+    hits: list[SearchHit]
     stances: dict[str, str] = field(default_factory=dict)
     """"like" or "dislike" for the results the interest profile holds."""
+
+
+@dataclass
+class KoreanIndexProgressed(Message):
+    """The Korean text stored since the last search is being analysed: `done` of `total`."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, KoreanIndexProgressed)
+
+
+@dataclass
+class KoreanIndexed(Message):
+    """The Korean text waiting for search was analysed (or the analyser failed: `error`)."""
+
+    count: int
+    error: str = ""
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 The store is the only package that writes SQL, and it speaks in records: every method
 returns dataclasses (`core.store.records`) or plain values, never database rows. `Store` is
-the one class callers use; each of its parts keeps one concern (papers, classifications,
-summaries, reader state, the interest profile, deliveries and their claims, the HTTP cache, the run ledger) over
+the one class callers use; each of its parts keeps one concern (papers, search, classifications,
+summaries, reader state, the interest profile, deliveries and their claims, the HTTP cache, the
+run ledger) over
 the connection they share. It runs in WAL mode with a busy timeout, so the TUI can read
 while `dailyai run` writes, and every write happens in one explicit transaction, so a killed
 process leaves either all or none of a step's changes.
@@ -33,13 +34,18 @@ from core.store.records import (
     ReaderState,
     Run,
     RunStep,
+    SearchHit,
+    Snippet,
     StoredReport,
     StoredSummary,
 )
+from core.store.search import Search
 from core.store.summaries import Summaries
 
 
-class Store(Papers, Classifications, Summaries, Reader, Profile, Deliveries, HttpCache, Ledger):
+class Store(
+    Search, Papers, Classifications, Summaries, Reader, Profile, Deliveries, HttpCache, Ledger
+):
     """The app's SQLite database. Safe to share between threads (calls are serialised)."""
 
 
@@ -58,6 +64,8 @@ __all__ = [
     "ReaderState",
     "Run",
     "RunStep",
+    "SearchHit",
+    "Snippet",
     "Store",
     "StoredReport",
     "StoredSummary",

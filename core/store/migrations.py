@@ -318,66 +318,6 @@ def m009_channel_deliveries(db: sqlite3.Connection) -> None:
     )
 
 
-def apply_migrations(db: sqlite3.Connection) -> list[str]:
-    """Run every migration the store has not run yet, each in its own transaction.
-
-    `db` must be in autocommit mode (`isolation_level=None`); each migration is applied
-    whole or not at all, and a second process migrating at the same time waits for the
-    write lock and then skips what the first one applied.
-    """
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
-    applied = []
-    for name, function in MIGRATIONS:
-        if name in done:
-            continue
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
-                db.execute("COMMIT")
-                continue
-            function(db)
-            db.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                (name, datetime.now(UTC).isoformat(timespec="seconds")),
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        applied.append(name)
-    return applied
-
-
-def _execute_script(db: sqlite3.Connection, script: str) -> None:
-    """Run a script's statements inside the open transaction.
-
-    `executescript` would commit first, so the statements are split and run one by one,
-    keeping trigger bodies (BEGIN … END;) whole.
-    """
-    for statement in _split_sql(script):
-        db.execute(statement)
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a script into complete statements."""
-    statements: list[str] = []
-    current: list[str] = []
-    for line in script.splitlines():
-        if not line.strip():
-            continue
-        current.append(line)
-        candidate = "\n".join(current)
-        if line.rstrip().endswith(";") and sqlite3.complete_statement(candidate):
-            statements.append(candidate)
-            current = []
-    if current and "\n".join(current).strip():
-        statements.append("\n".join(current))
-    return statements
-
-
 @migration
 def m010_interest_profile(db: sqlite3.Connection) -> None:
     # The reader's interest profile ("For you"): papers they like (imported seeds, stars) and
@@ -441,3 +381,106 @@ def m010_interest_profile(db: sqlite3.Connection) -> None:
         WHERE r.starred = 1;
         """,
     )
+
+
+@migration
+def m011_korean_search(db: sqlite3.Connection) -> None:
+    # The search index gains a column, `korean`, for the morphemes of each paper's Korean
+    # text (core.store.search), and FTS5 cannot add a column: the index is built anew.
+    # Titles and abstracts come from `papers`, each summary from the old index (the one a
+    # search finds today). Finding morphemes takes a model, too slow for a migration that
+    # every command runs on opening the store: papers with Korean text go into
+    # `search_backlog`, analysed on the next Korean search (Store.update_korean_index).
+    _execute_script(
+        db,
+        """
+        DROP TRIGGER papers_fts_update;
+        DROP TRIGGER papers_fts_delete;
+        ALTER TABLE papers_fts RENAME TO papers_fts_before_m010;
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+            title, abstract, summary, korean, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO papers_fts (rowid, title, abstract, summary, korean)
+            SELECT p.rowid, p.title, p.abstract, coalesce(old.summary, ''), ''
+            FROM papers AS p LEFT JOIN papers_fts_before_m010 AS old ON old.rowid = p.rowid;
+        DROP TABLE papers_fts_before_m010;
+        -- Every term of the index with its column: Korean query words are split into the
+        -- morphemes listed here.
+        CREATE VIRTUAL TABLE papers_fts_terms USING fts5vocab(papers_fts, col);
+        CREATE TABLE search_backlog (paper_rowid INTEGER PRIMARY KEY);
+        INSERT INTO search_backlog (paper_rowid)
+            SELECT rowid FROM papers_fts WHERE summary GLOB '*[가-힣]*'
+            OR title GLOB '*[가-힣]*' OR abstract GLOB '*[가-힣]*';
+        CREATE TRIGGER papers_fts_update AFTER UPDATE OF title, abstract ON papers BEGIN
+            UPDATE papers_fts SET title = new.title, abstract = new.abstract
+            WHERE rowid = new.rowid;
+            INSERT OR IGNORE INTO search_backlog (paper_rowid) SELECT new.rowid
+            WHERE new.title GLOB '*[가-힣]*' OR new.abstract GLOB '*[가-힣]*'
+            OR old.title GLOB '*[가-힣]*' OR old.abstract GLOB '*[가-힣]*';
+        END;
+        CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN
+            DELETE FROM papers_fts WHERE rowid = old.rowid;
+            DELETE FROM search_backlog WHERE paper_rowid = old.rowid;
+        END;
+        """,
+    )
+
+
+def apply_migrations(db: sqlite3.Connection) -> list[str]:
+    """Run every migration the store has not run yet, each in its own transaction.
+
+    `db` must be in autocommit mode (`isolation_level=None`); each migration is applied
+    whole or not at all, and a second process migrating at the same time waits for the
+    write lock and then skips what the first one applied.
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    applied = []
+    for name, function in MIGRATIONS:
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                db.execute("COMMIT")
+                continue
+            function(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def _execute_script(db: sqlite3.Connection, script: str) -> None:
+    """Run a script's statements inside the open transaction.
+
+    `executescript` would commit first, so the statements are split and run one by one,
+    keeping trigger bodies (BEGIN … END;) whole.
+    """
+    for statement in _split_sql(script):
+        db.execute(statement)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a script into complete statements."""
+    statements: list[str] = []
+    current: list[str] = []
+    for line in script.splitlines():
+        if not line.strip():
+            continue
+        current.append(line)
+        candidate = "\n".join(current)
+        if line.rstrip().endswith(";") and sqlite3.complete_statement(candidate):
+            statements.append(candidate)
+            current = []
+    if current and "\n".join(current).strip():
+        statements.append("\n".join(current))
+    return statements

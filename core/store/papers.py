@@ -1,4 +1,4 @@
-"""Papers and their listings: one record per paper, the days each was listed, and search."""
+"""Papers and their listings: one record per paper, and the days each was listed."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from core.killpoints import kill_point
+from core.korean import has_hangul
 from core.models import Listed, Paper
 from core.store.database import ID_CHUNK, Database, placeholders, utc_now
 from core.store.records import DayPaper, MergeCounts
+from core.store.search_index import index_new_papers
 
 _JSON_LIST_FIELDS = ("authors", "categories", "ai_keywords")
 _PAPER_COLUMNS = (
@@ -68,11 +70,7 @@ class Papers(Database):
                 f"INSERT INTO papers ({columns}, first_seen_at, updated_at) VALUES ({marks})",
                 inserts,
             )
-            db.execute(
-                "INSERT INTO papers_fts (rowid, title, abstract, summary)"
-                " SELECT rowid, title, abstract, '' FROM papers WHERE rowid > ?",
-                (last_rowid,),
-            )
+            index_new_papers(db, last_rowid, korean=[row[0] for row in inserts if _has_korean(row)])
             assignments = ", ".join(f"{column} = ?" for column in _PAPER_COLUMNS[1:])
             db.executemany(f"UPDATE papers SET {assignments}, updated_at = ? WHERE id = ?", updates)
             if revisions:
@@ -246,26 +244,6 @@ class Papers(Database):
             found.setdefault(row["day"], {})[row["category"]] = row["n"]
         return found
 
-    def search(self, query: str, *, limit: int = 50) -> list[Paper]:
-        """Papers whose title, abstract or summary match `query`, best match first.
-
-        Each word is matched as a prefix, so Korean words match with their particles
-        (`강화학습` finds `강화학습을`); quotes are treated literally, never as syntax.
-        """
-        # A NUL would end the FTS query string early (sqlite: "unterminated string").
-        terms = [term for term in query.replace('"', " ").replace("\x00", " ").split() if term]
-        if not terms:
-            return []
-        match = " ".join(f'"{term}"*' for term in terms)
-        rows = self._query(
-            """
-            SELECT p.* FROM papers_fts JOIN papers AS p ON p.rowid = papers_fts.rowid
-            WHERE papers_fts MATCH ? ORDER BY bm25(papers_fts, 10.0, 2.0, 3.0) LIMIT ?
-            """,
-            (match, limit),
-        )
-        return [paper_from_row(row) for row in rows]
-
     def count_papers(self) -> int:
         return self._query("SELECT count(*) FROM papers")[0][0]
 
@@ -382,6 +360,13 @@ def _revision_row(stored: Paper, merged: Paper, day: str, now: str) -> tuple[Any
         merged.abstract,
         now,
     )
+
+
+_TITLE, _ABSTRACT = _PAPER_COLUMNS.index("title"), _PAPER_COLUMNS.index("abstract")
+
+
+def _has_korean(row: tuple[Any, ...]) -> bool:
+    return has_hangul(row[_TITLE]) or has_hangul(row[_ABSTRACT])
 
 
 def _paper_row(paper: Paper) -> tuple[Any, ...]:

@@ -38,6 +38,32 @@ class DayPaper:
 
 
 @dataclass
+class Snippet:
+    """One field of a paper as a search shows it: its text on one line, the spans to highlight."""
+
+    field: str
+    """"title", "abstract" or "summary" (the Korean summary)."""
+    text: str
+    """The field's text, cleaned of control characters; for an abstract or a summary the
+    part around the first match, with "…" where it was cut."""
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    """(start, end) of each match in `text`, in order and not overlapping."""
+
+
+@dataclass
+class SearchHit:
+    """A paper a search found: where it matched, and the days it was listed on."""
+
+    paper: Paper
+    days: list[str]
+    """Oldest first; a search result opens on the last one."""
+    title: Snippet
+    snippet: Snippet | None
+    """The matching part of the summary or abstract (the start of one when only the title
+    matched); None for a paper with neither."""
+
+
+@dataclass
 class Classification:
     """The category a paper is in, how sure, and who decided (llm, rules or user)."""
 

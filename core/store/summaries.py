@@ -9,6 +9,7 @@ from datetime import date
 
 from core.store.database import Database, utc_now
 from core.store.records import StoredReport, StoredSummary
+from core.store.search_index import index_summary
 
 
 class Summaries(Database):
@@ -61,11 +62,7 @@ class Summaries(Database):
                 ),
             )
             if status == "ok":
-                db.execute(
-                    "UPDATE papers_fts SET summary = ?"
-                    " WHERE rowid = (SELECT rowid FROM papers WHERE id = ?)",
-                    (text, paper_id),
-                )
+                index_summary(db, paper_id, text)
 
     def get_summary(
         self, paper_id: str, *, model: str, prompt_version: str, abstract_hash: str
