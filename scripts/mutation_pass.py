@@ -313,7 +313,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "report-key-ignores-prompt-version",
         "core/digest.py",
-        "if report.prompt_version == REPORT_PROMPT_VERSION and report.inputs_hash == wanted",
+        "if report.prompt_version == prompt_version and report.inputs_hash == wanted",
         "if report.inputs_hash == wanted",
         CURRENCY,
         "a new report prompt never rewrites the reports made with the old one",
@@ -1115,15 +1115,15 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-ledger-sent-not-recorded",
         "core/channels/mail.py",
-        '                day, _addr(recipient), status="sent", message_id=message_id, holder=holder\n',
-        '                day, _addr(recipient), status="failed", message_id=message_id, holder=holder\n',
+        '                status="sent",\n                message_id=message_id,\n',
+        '                status="failed",\n                message_id=message_id,\n',
         MAIL,
         "a recipient who got the digest is recorded as not sent, so the next run mails again",
     ),
     Mutation(
         "mail-ledger-case-sensitive",
         "core/store/claims.py",
-        "return recipient.lower() if channel == EMAIL_CHANNEL else recipient",
+        "return recipient.lower() if channel in (EMAIL_CHANNEL, WEEKLY_EMAIL_CHANNEL) else recipient",
         "return recipient",
         MAIL,
         "Alice@x and alice@x get the digest twice",
