@@ -50,6 +50,12 @@ def register(commands: Any) -> None:
             action="store_true",
             help=channel.run_flag_help or f"leave out the {channel.name} channel",
         )
+    run.add_argument(
+        "--no-weekly",
+        dest="no_weekly",
+        action="store_true",
+        help="do not publish the week, even on [weekly] weekday",
+    )
     run.set_defaults(handler=command_run)
 
     demo = commands.add_parser(

@@ -25,14 +25,16 @@ days' digests (`core.digest.build_digest`), so the week never disagrees with the
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from core.announcements import FIRST_DAY, current_day
+from core.announcements import FIRST_DAY, TODAY_ENV, current_day
 from core.config import CategoryConfig, Config, ranged
 from core.digest import (
     Digest,
@@ -158,6 +160,12 @@ class IsoWeek:
             )
         return week
 
+    @classmethod
+    def named(cls, name: str) -> IsoWeek:
+        """The week a stored name (`2026-W19`) stands for (no bounds: it was checked)."""
+        year, _, number = name.partition("-W")
+        return cls(int(year), int(number))
+
     @property
     def monday(self) -> date:
         return date.fromisocalendar(self.year, self.week, 1)
@@ -175,8 +183,9 @@ class IsoWeek:
         return IsoWeek.of(self.monday - timedelta(days=7))
 
     def span(self) -> str:
-        """`2026-05-04 – 05-10`: the week's dates, for titles."""
-        return f"{self.monday.isoformat()} – {self.sunday:%m-%d}"
+        """`2026-05-04~05-10`: the week's dates, for titles (ASCII, so a mail subject folds
+        it without losing a space)."""
+        return f"{self.monday.isoformat()}~{self.sunday:%m-%d}"
 
     def __str__(self) -> str:
         return f"{self.year}-W{self.week:02d}"
@@ -185,6 +194,14 @@ class IsoWeek:
 def day_label(day: date) -> str:
     """`2026-05-04 (월)`."""
     return f"{day.isoformat()} ({KOREAN_WEEKDAYS[day.weekday()]})"
+
+
+def local_today(config: Config) -> date:
+    """Today where the reader lives (general.timezone); `$DAILYAI_TODAY` fixes it, as it
+    fixes `current_day`, so a replayed day decides the weekday too."""
+    if os.environ.get(TODAY_ENV, "").strip():
+        return current_day()
+    return datetime.now(ZoneInfo(config.general.timezone)).date()
 
 
 def week_due(config: Config, run_day: date, local_day: date) -> IsoWeek | None:
@@ -212,8 +229,9 @@ class WeekDay:
     digest: Digest | None
     """None for a day that has not come yet."""
     status: str
-    """ok (every category report current), partial (some are not), empty (nothing to
-    publish: weekend, holiday), missing (never fetched, or every source failed), future."""
+    """ok (every category report current), partial (some are not, or papers lack a
+    category), empty (nothing to publish: weekend, holiday), missing (never fetched),
+    failed (its fetch failed), future."""
     note: str = ""
     """Why, in Korean (empty when ok)."""
 
@@ -314,10 +332,8 @@ def build_weekly(
         counts, papers, inputs, titles = [0] * 7, [], [], {}
         for index, week_day in enumerate(days):
             digest = week_day.digest
-            section = next(
-                (s for s in digest.sections if s.category.name == category.name) if digest else (),
-                None,
-            )
+            of_day = digest.sections if digest is not None else []
+            section = next((s for s in of_day if s.category.name == category.name), None)
             if section is None:
                 continue
             counts[index] = len(section.papers)
@@ -400,7 +416,7 @@ def _day_status(digest: Digest) -> tuple[str, str]:
         if digest.last_run is None:
             return "missing", f"수집하지 않은 날입니다 (dailyai run --date {day.isoformat()})"
         failed = [s for s in digest.last_run.steps if s.step == "fetch" and s.status == "failed"]
-        status = "missing" if failed else "empty"
+        status = "failed" if failed else "empty"
         reason = one_line(digest.empty_reason, limit=300) or "수집된 논문이 없습니다"
         return status, f"발행할 논문이 없습니다: {reason}"
     notes = []
@@ -414,9 +430,14 @@ def _day_status(digest: Digest) -> tuple[str, str]:
         if report.status == "failed" and report.reason:
             what += f": {one_line(report.reason, limit=120)}"
         notes.append(f"{one_line(section.category.name, limit=60)} ({what})")
+    parts = []
     if notes:
-        return "partial", "분야별 일일 보고서가 없는 분야: " + ", ".join(notes)
-    return "ok", ""
+        parts.append("분야별 일일 보고서가 없는 분야: " + ", ".join(notes))
+    if digest.unclassified:
+        parts.append(
+            f"분야가 정해지지 않은 논문 {len(digest.unclassified)}편 (dailyai classify --date {day})"
+        )
+    return ("partial", "; ".join(parts)) if parts else ("ok", "")
 
 
 def _by_category(reports: Sequence[StoredReport]) -> dict[str, list[StoredReport]]:
@@ -782,6 +803,7 @@ __all__ = [
     "build_weekly",
     "day_label",
     "faithful_report",
+    "local_today",
     "synthesize_week",
     "week_due",
     "weekly_options",

@@ -268,7 +268,12 @@ def chart_file_name(day: date) -> str:
 # --- the week ---------------------------------------------------------------------------------
 
 # What a day without papers shows under its empty bar (WeekDay.status → label).
-_EMPTY_DAY_LABELS = {"empty": "발표 없음", "missing": "수집 안 됨", "future": "예정"}
+_EMPTY_DAY_LABELS = {
+    "empty": "발표 없음",
+    "missing": "수집 안 됨",
+    "failed": "수집 실패",
+    "future": "예정",
+}
 
 
 def week_chart_file_name(week: object) -> str:
@@ -287,7 +292,7 @@ def render_week_chart_png(weekly: WeeklyDigest) -> bytes:
     positions = {category.name: index for index, category in enumerate(weekly.taxonomy)}
     series = [
         (
-            f"{section.category.name} · {sum(section.counts)}편",
+            f"{_shorten(section.category.name, 24)} · {sum(section.counts)}편",
             PALETTE[positions.get(section.category.name, 0) % len(PALETTE)],
             section.counts,
         )
@@ -373,7 +378,7 @@ def _draw_week(
             bottom=stacked,
             color=colour,
             width=0.62,
-            label=_drawable(_shorten(name, 30)),
+            label=_drawable(name),
             edgecolor="white",
             linewidth=0.6,
         )
