@@ -66,6 +66,7 @@ FETCH = (
     "tests/test_source_registry.py",
 )
 SEARCH = ("tests/test_search.py", "tests/test_cli.py")
+WEEKLY = ("tests/test_weekly.py",)
 CURRENCY = (
     "tests/test_summarize.py",
     "tests/test_report.py",
@@ -1296,6 +1297,71 @@ MUTATIONS: list[Mutation] = [
         "publish_failed = False",
         CHANNELS,
         "a run that published nothing exits 3 (partial) instead of 1",
+    ),
+    # --- the weekly digest (core/weekly.py, core/channels/week.py) -------------------------
+    Mutation(
+        "week-number-unchecked",
+        "core/weekly.py",
+        "        if not 1 <= number <= last:\n",
+        "        if False:\n",
+        WEEKLY,
+        "--week 2026-W54 is taken (as a week of 2027) instead of named as a bad week",
+    ),
+    Mutation(
+        "week-report-under-the-day-prompt",
+        "core/weekly.py",
+        "            prompt_version=WEEKLY_PROMPT_VERSION,\n        )\n        sections.append(",
+        "        )\n        sections.append(",
+        WEEKLY,
+        "a weekly report is never current: every run asks the model for the week again",
+    ),
+    Mutation(
+        "week-keeps-invented-numbers",
+        "core/weekly.py",
+        "    invented = invented_numbers(text, source)\n    if not invented:\n        return text, []",
+        "    invented = []\n    if not invented:\n        return text, []",
+        WEEKLY,
+        "a day report's invented figure is handed on to the week",
+    ),
+    Mutation(
+        "week-gate-ignored",
+        "core/weekly.py",
+        "        if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):",
+        "        if best is None or len(gate.flags) < len(best[1].flags):",
+        WEEKLY,
+        "a weekly report in Hanja or English is published as if it passed the gate",
+    ),
+    Mutation(
+        "week-built-from-unusable-days",
+        "core/weekly.py",
+        "    usable = [item for item in section.inputs if item.usable]\n    if not usable:",
+        "    usable = list(section.inputs)\n    if not usable:",
+        WEEKLY,
+        "a week is 'written' from days whose reports are pending or failed",
+    ),
+    Mutation(
+        "week-email-shares-the-day-ledger",
+        "core/channels/week.py",
+        "        channel=WEEKLY_EMAIL_CHANNEL,\n",
+        "",
+        WEEKLY,
+        "the week's email marks the Monday's daily email as sent (or is skipped because of it)",
+    ),
+    Mutation(
+        "week-feed-unsanitized",
+        "core/channels/week.py",
+        "    return sanitize_feed_html(rendered)",
+        "    return rendered",
+        WEEKLY,
+        "a hostile title's markup reaches feed readers raw",
+    ),
+    Mutation(
+        "week-missing-day-unexplained",
+        "core/weekly.py",
+        '            return "missing", f"수집하지 않은 날입니다 (dailyai run --date {day.isoformat()})"',
+        '            return "empty", ""',
+        WEEKLY,
+        "a day never fetched looks like an ordinary empty day in the weekly digest",
     ),
 ]
 

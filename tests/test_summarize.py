@@ -22,6 +22,7 @@ from core.progress import StepProgress
 from core.prompts import (
     REPORT_PROMPT_VERSION,
     SUMMARY_PROMPT_VERSION,
+    WEEKLY_PROMPT_VERSION,
     prompt_fingerprints,
     short_name,
     summary_messages,
@@ -712,6 +713,7 @@ def test_a_prompt_text_change_needs_a_new_version():
         SUMMARY_PROMPT_VERSION: "94762eba4b9649ae",
         REPORT_PROMPT_VERSION: "bd8572ab6efaf6c8",
         "classify-1": "1ed3dea4a501aa45",
+        WEEKLY_PROMPT_VERSION: "6472033b13f35717",
     }
 
 

@@ -358,6 +358,8 @@ def test_the_weekly_feed_parses_and_escapes_hostile_titles(
         assert 'href="javascript' not in content and "<b>bold</b>" not in content
         assert "&lt;script&gt;alert" in content  # the title, shown as text
         assert "\x1b" not in content and "\u202e" not in content
+        # Links pass the feeds' sanitizer: http(s) only, none sending the reader's referrer.
+        assert content.count("<a ") == content.count('rel="noopener noreferrer"') > 10
     # The Markdown escapes it too: no link, no image, no raw HTML.
     report = render_week_report(build_weekly(store, week_config, WEEK))
     assert "[click me](javascript" not in report and "<script>" not in report
