@@ -231,9 +231,7 @@ def print_disagreements(rules: RuleClassifier, items: Sequence[Labeled]) -> None
         print(f"    {count:2d} × labeled {label}, rules say {verdict}")
 
 
-def changed_verdicts(
-    taxonomy: TaxonomyConfig, folds: list[list[Labeled]]
-) -> tuple[int, int, int]:
+def changed_verdicts(taxonomy: TaxonomyConfig, folds: list[list[Labeled]]) -> tuple[int, int, int]:
     """Out of sample, the titles whose verdict the learned layer changed: (changed, now
     agreeing, no longer agreeing)."""
     before = keywords_only(taxonomy, [])
@@ -296,7 +294,9 @@ def main() -> int:
     after = measure(taxonomy, folds, with_learned_layer)
     reached = "reached" if after.mean >= TARGET else "NOT reached"
     print("after: the hints and the learned layer (as shipped; per fold, trained on older titles):")
-    print(f"  in sample (the layer trained on all {len(items)}, so flattered): {after.in_sample:.1%}")
+    print(
+        f"  in sample (the layer trained on all {len(items)}, so flattered): {after.in_sample:.1%}"
+    )
     print(
         f"  out of sample, folds 2..{args.folds} by date: {after.spread}  "
         f"(target ≥ {TARGET:.0%}: {reached})"

@@ -11,8 +11,9 @@ Every paper gets exactly one category, a confidence and the method that set it:
   title and abstract (the `rules` method, also the fallback when no model host answers).
   Overlapping keywords resolve to the longest match ("vision-language model" is
   Multimodal, not Computer Vision or LLM). The hints are the fields' own vocabulary, not
-  words of particular titles; bench/bench_rules.py scores them against labeled titles
-  split by date.
+  words of particular titles. Where none matches or the best tie, a learned layer
+  (core/rules_model.py, trained on the shipped labeled titles) chooses;
+  bench/bench_rules.py scores both against labeled titles split by date.
 - `user`: a correction made in the TUI; it wins over everything and survives re-runs.
 
 `auto` classifies the day's digest selection with the model when a model host answers (rules
@@ -128,7 +129,7 @@ class RuleClassifier:
     def __init__(
         self,
         taxonomy: TaxonomyConfig,
-        learned: LexicalModel | None | Literal["shipped"] = "shipped",
+        learned: LexicalModel | Literal["shipped"] | None = "shipped",
     ) -> None:
         """`learned`: the model trained on the shipped labeled titles, another one (the
         benchmark trains one per fold), or None for the keyword hints alone."""

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 
 SHIPPED_LABELS = "categories_labeled.json"
 # Add-one smoothing: the textbook default, not fitted to anything.
@@ -32,12 +33,13 @@ _SMOOTHING = 1.0
 _WORD = re.compile(r"[a-z0-9]+")
 # Words that name no topic. A short, general list (function words and the commonest words
 # of paper titles in every field), not one drawn from the labeled titles.
-_STOPWORDS = frozenset(
-    """a an and are as at be by can do does for from how in into is it its of on or our over
-    the their this to towards toward under via vs we what when where which while who why with
-    without your you not all any more most new than then through using use based via beyond
-    study approach method methods paper""".split()
-)
+_STOPWORD_TEXT = """
+a an and are as at be by can do does for from how in into is it its of on or our over the
+their this to towards toward under via vs we what when where which while who why with without
+your you not all any more most new than then through using use based beyond study approach
+method methods paper
+"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def features(text: str) -> set[str]:
@@ -45,7 +47,7 @@ def features(text: str) -> set[str]:
     `text`, each once."""
     words = [_stem(word) for word in _WORD.findall(text.lower())]
     kept = [word for word in words if word not in _STOPWORDS and len(word) > 1]
-    pairs = {f"{first} {second}" for first, second in zip(kept, kept[1:], strict=False)}
+    pairs = {f"{first} {second}" for first, second in pairwise(kept)}
     return set(kept) | pairs
 
 

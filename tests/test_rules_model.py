@@ -109,11 +109,11 @@ def test_it_breaks_exact_ties_among_the_tied_categories_only(config):
     keywords = RuleClassifier(config.taxonomy, learned=None)
     assert keywords.scores(title) == {"Reinforcement Learning": 3, "Computer Vision": 3}
     assert keywords.classify(title).category == "Reinforcement Learning"
-    vision = LexicalModel([("Segmentation of Policy Documents", "Computer Vision")] + TRAIN)
+    vision = LexicalModel([("Segmentation of Policy Documents", "Computer Vision"), *TRAIN])
     verdict = RuleClassifier(config.taxonomy, vision).classify(title)
     assert (verdict.category, verdict.confidence) == ("Computer Vision", 0.35)
     # A model that prefers a third category still chooses between the tied two.
-    llm = LexicalModel([("Policy Segmentation for Chatbots", "LLM")] * 5 + TRAIN)
+    llm = LexicalModel([*[("Policy Segmentation for Chatbots", "LLM")] * 5, *TRAIN])
     assert RuleClassifier(config.taxonomy, llm).classify(title).category in (
         "Reinforcement Learning",
         "Computer Vision",
