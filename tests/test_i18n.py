@@ -127,3 +127,26 @@ def test_times_are_local_to_the_configured_zone():
     assert i18n.local_time("2026-05-08T00:30:00", "America/New_York", now=now) == "20:30"
     assert i18n.local_time(None, "Asia/Seoul") == ""
     assert i18n.local_time("not a time", "Asia/Seoul") == "not a time"
+
+
+def test_the_command_line_speaks_the_configured_language(tmp_path, capsys):
+    from cli import main
+
+    path = tmp_path / "config.toml"
+    path.write_text('[ui]\nlanguage = "ko"\n', encoding="utf-8")
+    assert main(["--config", str(path), "search", "zzzunfindable"]) == 0
+    assert "'zzzunfindable'와(과) 일치하는 저장된 논문이 없습니다." in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--config", str(path), "fetch", "--help"])
+    assert "설정된 소스(또는 지정한 소스)를 저장소로 수집합니다" in capsys.readouterr().out
+    path.write_text('[ui]\nlanguage = "en"\n', encoding="utf-8")
+    assert main(["--config", str(path), "search", "zzzunfindable"]) == 0
+    assert "No stored paper matches 'zzzunfindable'." in capsys.readouterr().out
+
+
+def test_an_empty_setting_in_a_korean_locale_is_korean(tmp_path, capsys, monkeypatch):
+    from cli import main
+
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8")
+    assert main(["search", "zzzunfindable"]) == 0
+    assert "일치하는 저장된 논문이 없습니다" in capsys.readouterr().out
