@@ -1006,9 +1006,9 @@ def describe_delivery(report: Any) -> str:
     return "; ".join(parts) or _("nothing to send")
 
 
-def run_log(digest: Digest, zone: str) -> Text:
+def run_log(digest: Digest, zone: str = "UTC") -> Text:
     """The day's last run, step by step, with the reason of each problem; times are local
-    to `zone` (the configured time zone)."""
+    to `zone` (the app passes the configured time zone)."""
     run = digest.last_run
     text = Text()
     if run is None:
