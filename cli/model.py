@@ -19,6 +19,7 @@ from cli.common import (
     add_date,
     day_of,
     open_for,
+    run_async,
     say,
 )
 from core.config import decode_utf8, read_text_file
@@ -85,16 +86,18 @@ def command_classify(args: argparse.Namespace) -> int:
             if _held_elsewhere(services, day, run):
                 return EXIT_CODES["skipped"]
             with StepReporter(console) as report, run.step("classify") as step:
-                stats = asyncio.run(
-                    classify_day(
+                stats = run_async(
+                    services,
+                    lambda: classify_day(
                         services.store,
                         services.config,
                         day,
                         method=method,
+                        client=services.llm,
                         on_progress=report,
                         force=args.force,
                         stats=step.counting(ClassifyStats()),
-                    )
+                    ),
                 )
             run.finish(stats.status, stats.fallback_reason)
         out = Console()
@@ -198,18 +201,21 @@ def command_summarize(args: argparse.Namespace) -> int:
             if _held_elsewhere(services, day, run):
                 return EXIT_CODES["skipped"]
             with _summary_reporter(console) as report, run.step("summarize") as step:
-                stats = asyncio.run(
-                    summarize_day(
+                stats = run_async(
+                    services,
+                    lambda: summarize_day(
                         services.store,
                         services.config,
                         day,
+                        client=services.llm,
+                        clock=services.clock.monotonic,
                         category=args.category,
                         paper_ids=args.paper,
                         force=args.force,
                         on_progress=report,
                         on_model_work=run.record_model_work,
                         stats=step.counting(SummarizeStats()),
-                    )
+                    ),
                 )
             run.finish(stats.status, stats.stopped_reason)
         print_summarize_stats(stats, services.config.ollama.model, Console())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 from rich.text import Text
 
-from cli.common import Console, add_date, day_of, open_for, say, whole_number
+from cli.common import Console, add_date, day_of, open_for, run_async, say, whole_number
 
 SHOWN_PER_GROUP = 10
 """Entries listed per group by `profile show` (all with --all)."""
@@ -78,7 +77,16 @@ def command_import(args: argparse.Namespace) -> int:
     services = open_for(args)
     try:
         path = Path(args.file).expanduser()
-        result = asyncio.run(import_profile(services.store, services.config, path))
+        result = run_async(
+            services,
+            lambda: import_profile(
+                services.store,
+                services.config,
+                path,
+                fetcher=services.fetcher(),
+                client=services.llm,
+            ),
+        )
         parts = [f"{result.added} new", f"{result.already} already in the profile"]
         if result.untitled:
             parts.append(f"{result.untitled} without a title skipped")
@@ -192,7 +200,12 @@ def command_rank(args: argparse.Namespace) -> int:
 
             config = services.config
             entries = _read_titles(args.titles, max_bytes=int(config.fetch.max_body_mb * 1e6))
-            ranked, info = rank_titles(services.store, config, entries, current_day())
+            ranked, info = run_async(
+                services,
+                lambda: rank_titles(
+                    services.store, config, entries, current_day(), client=services.llm
+                ),
+            )
             lines = [
                 {"title": item.title, "score": item.scored.score, "why": item.scored.why}
                 for item in ranked
@@ -202,7 +215,10 @@ def command_rank(args: argparse.Namespace) -> int:
             from core.profile import embed_day
 
             day = day_of(args)
-            embedded = embed_day(services.store, services.config, day)
+            embedded = run_async(
+                services,
+                lambda: embed_day(services.store, services.config, day, client=services.llm),
+            )
             digest = build_digest(services.store, services.config, day)
             info = digest.ranking
             if embedded.error and info.personal:

@@ -105,7 +105,8 @@ async def run_pipeline(
     """Run the requested steps for `day` in order (all, by default), recording each in the
     run ledger.
 
-    `client` is the Ollama client to use (tests hand in one pointed at the stand-in);
+    `client` is the model client to use (by default the services' one; tests hand in one
+    pointed at the stand-in); the HTTP fetcher and the clock are the services' too;
     `specs` replaces the configured sources (e.g. `--source` on the command line);
     `force` sends again to recipients who already got the day (email, chat). A channel's
     config section that cannot be used (a token written inline) is a ConfigError before the
@@ -125,6 +126,7 @@ async def run_pipeline(
     handler = _attach_log(log_path)
     log.info("run %s for %s: steps %s", run.id, day, ", ".join(steps))
     last_model_step = next((step for step in reversed(MODEL_STEPS) if step in steps), None)
+    client = client if client is not None else services.llm
     context = _Context(report, client, today, out_dir, enrich, force, specs, run, last_model_step)
     try:
         for step in all_steps():
@@ -228,6 +230,7 @@ async def _fetch(
         services.config,
         day,
         specs=context.specs,
+        fetcher=services.fetcher(),
         on_progress=on_fetch,
         enrich=context.enrich,
         today=context.today,
@@ -271,6 +274,7 @@ async def _summarize(
         on_progress=context.report,
         on_model_work=context.run.record_model_work,
         on_token=summary_token_hook(),
+        clock=services.clock.monotonic,
         stats=outcome.counting(SummarizeStats()),
     )
 

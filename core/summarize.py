@@ -1022,6 +1022,23 @@ async def summarize_day(
     anything was done; if it fails mid-run, the run stops, keeps what was made, and says
     why in `stopped_reason` (the rest stays pending for the next run).
     """
+    if client is None:
+        # A caller without the app's services (a script, a test): a client for this run only.
+        async with make_client(config) as own_client:
+            return await summarize_day(
+                store,
+                config,
+                day,
+                client=own_client,
+                category=category,
+                paper_ids=paper_ids,
+                force=force,
+                on_progress=on_progress,
+                on_model_work=on_model_work,
+                on_token=on_token,
+                clock=clock,
+                stats=stats,
+            )
     started = clock()
     day_text = date.fromisoformat(str(day)).isoformat()
     report = on_progress or (lambda event: None)
@@ -1030,7 +1047,7 @@ async def summarize_day(
         # first (best effort: without them the lexical method stands in).
         from core.profile import embed_day
 
-        embedded = await asyncio.to_thread(embed_day, store, config, day_text)
+        embedded = await embed_day(store, config, day_text, client=client)
         if embedded.error:
             report(_progress(f"ranking lexically: {embedded.error}", 0, 0))
     stats = stats if stats is not None else SummarizeStats()
@@ -1043,8 +1060,6 @@ async def summarize_day(
         report(_progress("nothing to do: every summary and report is current", 0, 0, 0.0))
         stats.duration_ms = int((clock() - started) * 1000)
         return stats
-    own = client is None
-    client = client or make_client(config)
     requests_before = client.requests
     try:
         await client.ensure_ready()
@@ -1087,8 +1102,6 @@ async def summarize_day(
     finally:
         stats.tokens_per_second = client.tokens_per_second
         stats.hosts = client.host_reports()
-        if own:
-            await client.aclose()
     stats.requests = client.requests - requests_before
     _leftover(stats, plan)
     stats.duration_ms = int((clock() - started) * 1000)
