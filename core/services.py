@@ -24,19 +24,23 @@ class Services:
 
     config: Config
     store: Store
-    llm: ModelClient = field(default=None)  # type: ignore[assignment]
-    """The model client (every model host of `[llm]`); made from the config when not given."""
+    llm_client: ModelClient | None = None
+    """The model client (every model host of `[llm]`), when given; see `llm`."""
     clock: Clock = field(default_factory=SystemClock)
     """Time as the fetcher, the model client and the summarize ETA see it."""
     _fetchers: dict[asyncio.AbstractEventLoop, Fetcher] = field(
         default_factory=dict, init=False, repr=False
     )
 
-    def __post_init__(self) -> None:
-        if self.llm is None:
-            self.llm = ModelClient(
+    @property
+    def llm(self) -> ModelClient:
+        """The model client, made from the config the first time it is needed (so a front
+        end or a test may still adjust `[llm]` after building the services)."""
+        if self.llm_client is None:
+            self.llm_client = ModelClient(
                 self.config.llm, sleep=self.clock.sleep, clock=self.clock.monotonic
             )
+        return self.llm_client
 
     def fetcher(self) -> Fetcher:
         """The shared HTTP fetcher of the running event loop (an HTTP client belongs to the
@@ -55,7 +59,8 @@ class Services:
         fetcher = self._fetchers.pop(asyncio.get_running_loop(), None)
         if fetcher is not None:
             await fetcher.aclose()
-        await self.llm.aclose()
+        if self.llm_client is not None:
+            await self.llm_client.aclose()
 
     def close(self) -> None:
         self.store.close()
