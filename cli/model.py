@@ -218,7 +218,7 @@ def command_summarize(args: argparse.Namespace) -> int:
                     ),
                 )
             run.finish(stats.status, stats.stopped_reason)
-        print_summarize_stats(stats, services.config.ollama.model, Console())
+        print_summarize_stats(stats, services.config.llm.model, Console())
         return EXIT_CODES[stats.status]
     finally:
         services.close()

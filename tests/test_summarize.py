@@ -236,7 +236,7 @@ async def test_an_answer_that_keeps_failing_the_gate_is_marked_failed_never_the_
     assert (summary.status, summary.text, summary.reason) == ("failed", "", reason)
     asked = f"<title>{victim.title}</title>\n<abstract>"
     assert sum(asked in r.text for r in ollama_standin.model_requests) == 3
-    (stored,) = store.stored_summaries([victim.id], model_config.ollama.model)
+    (stored,) = store.stored_summaries([victim.id], model_config.llm.model)
     assert (stored.status, stored.attempts, stored.text) == ("failed", 3, "")
     # Its category's report is built without it, and the next run tries it again.
     for section in build_digest(store, model_config, DAY).sections:
@@ -383,7 +383,7 @@ async def test_a_large_category_report_is_shortened_to_fit_the_context(
     assert stats.passed == 24 and stats.reports_written == 1
     report_request = ollama_standin.model_requests[-1]
     assert "'LLM' 분야" in report_request.text
-    (report,) = store.category_reports(DAY, small.ollama.model)
+    (report,) = store.category_reports(DAY, small.llm.model)
     assert report.status == "ok"
     assert any("to fit num_ctx" in flag for flag in report.flags)
     assert len(report.paper_ids) == 24
@@ -645,7 +645,7 @@ async def test_instructions_in_an_abstract_stay_data_and_an_obeyed_answer_is_not
     assert all(answer.startswith("## Hacked") and "This paper" in answer for answer in answers)
     # ... and none of it was stored as a summary: the paper is failed, with the gate's reason.
     assert result.status == "failed" and result.reason.startswith("not Korean enough")
-    (stored,) = store.stored_summaries([paper.id], model_config.ollama.model)
+    (stored,) = store.stored_summaries([paper.id], model_config.llm.model)
     assert (stored.status, stored.text) == ("failed", "")
     digest = build_digest(store, model_config, DAY)
     state = next(item.summary for item in digest.selected if item.paper.id == paper.id)

@@ -179,7 +179,7 @@ def _summary(
     text.append("한국어 요약", style="bold underline")
     summary = item.summary
     if streaming is not None:
-        text.append(f"  generating with {config.ollama.model}…\n", style="bold cyan")
+        text.append(f"  generating with {config.llm.model}…\n", style="bold cyan")
         text.append_text(safe(streaming))
         text.append("▍", style="bold cyan")
         return text
