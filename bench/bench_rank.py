@@ -30,6 +30,7 @@ Run: python bench/bench_rank.py
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import math
 import random
@@ -209,9 +210,9 @@ def rerun_requests(config: Config) -> tuple[int, int]:
                              abstract=p.abstract, paper_id=p.id)
                 for p in seeds if p is not None
             )  # fmt: skip
-            embed_day(store, config, DAY)
+            asyncio.run(embed_day(store, config, DAY))
             first = len(standin.embed_requests)
-            embed_day(store, config, DAY)
+            asyncio.run(embed_day(store, config, DAY))
             return first, len(standin.embed_requests) - first
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import errno
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console as RichConsole
 from rich.text import Text
@@ -140,6 +141,22 @@ def output_dir_for(config: Config, out: str | None, *, write: bool = True) -> Pa
                 )
             ) from None
     return directory
+
+
+T = TypeVar("T")
+
+
+def run_async(services: Services, work: Callable[[], Awaitable[T]]) -> T:
+    """Run a command's async `work()` on an event loop of its own (made on it, so it may use
+    the services' clients); the connections they opened on it are closed after."""
+
+    async def main() -> T:
+        try:
+            return await work()
+        finally:
+            await services.aclose()
+
+    return asyncio.run(main())
 
 
 def open_for(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from rich.table import Table
@@ -18,6 +17,7 @@ from cli.common import (
     day_of,
     open_for,
     requested_sources,
+    run_async,
 )
 from core.announcements import current_day
 from core.i18n import N_, _, ngettext, status_name
@@ -63,17 +63,19 @@ def command_fetch(args: argparse.Namespace) -> int:
         specs = source_specs(services.config, requested)
         console = Console(stderr=True)
         with _progress_reporter(console) as report:
-            summary = asyncio.run(
-                fetch_day(
+            summary = run_async(
+                services,
+                lambda: fetch_day(
                     services.store,
                     services.config,
                     day,
                     specs=specs,
+                    fetcher=services.fetcher(),
                     on_progress=report,
                     refresh=args.refresh,
                     enrich=False if args.no_enrich else None,
                     today=current_day(),
-                )
+                ),
             )
         print_fetch_summary(summary, Console())
         return summary.exit_code

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 
-from cli.common import Console, add_date, day_of, open_for, say, whole_number
+from cli.common import Console, add_date, day_of, open_for, run_async, say, whole_number
 from core.i18n import _
 
 SHOWN_PER_GROUP = 10
@@ -82,7 +81,16 @@ def command_import(args: argparse.Namespace) -> int:
     services = open_for(args)
     try:
         path = Path(args.file).expanduser()
-        result = asyncio.run(import_profile(services.store, services.config, path))
+        result = run_async(
+            services,
+            lambda: import_profile(
+                services.store,
+                services.config,
+                path,
+                fetcher=services.fetcher(),
+                client=services.llm,
+            ),
+        )
         parts = [
             _("{count} new").format(count=result.added),
             _("{count} already in the profile").format(count=result.already),
@@ -237,7 +245,12 @@ def command_rank(args: argparse.Namespace) -> int:
 
             config = services.config
             entries = _read_titles(args.titles, max_bytes=int(config.fetch.max_body_mb * 1e6))
-            ranked, info = rank_titles(services.store, config, entries, current_day())
+            ranked, info = run_async(
+                services,
+                lambda: rank_titles(
+                    services.store, config, entries, current_day(), client=services.llm
+                ),
+            )
             lines = [
                 {"title": item.title, "score": item.scored.score, "why": item.scored.why}
                 for item in ranked
@@ -247,7 +260,10 @@ def command_rank(args: argparse.Namespace) -> int:
             from core.profile import embed_day
 
             day = day_of(args)
-            embedded = embed_day(services.store, services.config, day)
+            embedded = run_async(
+                services,
+                lambda: embed_day(services.store, services.config, day, client=services.llm),
+            )
             digest = build_digest(services.store, services.config, day)
             info = digest.ranking
             if embedded.error and info.personal:

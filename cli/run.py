@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from typing import Any
@@ -20,6 +19,7 @@ from cli.common import (
     open_for,
     output_dir_for,
     requested_sources,
+    run_async,
 )
 from cli.fetch import print_fetch_summary
 from cli.tui import open_tui
@@ -84,10 +84,11 @@ def command_run(args: argparse.Namespace) -> int:
         specs = source_specs(services.config, requested) if requested else None
         console = Console(stderr=True)
         with StepReporter(console) as report:
-            result = asyncio.run(
-                run_pipeline(
+            result = run_async(
+                services,
+                lambda: run_pipeline(
                     services, day, steps=steps, specs=specs, on_progress=report, today=current_day()
-                )
+                ),
             )
         print_run_summary(result, Console())
         return result.exit_code
@@ -129,7 +130,7 @@ def command_demo(args: argparse.Namespace) -> int:
     try:
         console = Console(stderr=True)
         with StepReporter(console) as report:
-            demo = asyncio.run(run_demo(services, on_progress=report))
+            demo = run_async(services, lambda: run_demo(services, on_progress=report))
         out = Console()
         for result in demo.runs:
             print_run_summary(result, out)

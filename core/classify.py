@@ -41,7 +41,7 @@ from core.progress import StepProgress
 from core.prompts import classify_messages, classify_schema
 from core.rules_model import LexicalModel, shipped_model
 from core.sanitize import one_line
-from core.store import RunStep, Store
+from core.store import Store
 
 METHODS = ("auto", "llm", "rules")
 # Tokens of a classification answer per paper ({"id": 3, "category": …, "confidence": …}).
@@ -91,11 +91,18 @@ class ClassifyStats:
     """Why rules were used where the model was asked for (auto mode)."""
     duration_ms: int = 0
     categories: dict[str, int] = field(default_factory=dict)
+    target: str = ""
+    """What was classified: the day, or "papers" (the run ledger's target)."""
 
     @property
     def status(self) -> str:
         """Partial when rules stood in for the model, else ok."""
         return "partial" if self.fallback_reason or self.invalid_answers else "ok"
+
+    @property
+    def reason(self) -> str:
+        """Why the status is not ok (the run ledger's reason)."""
+        return self.fallback_reason
 
     def as_counts(self) -> dict[str, Any]:
         return {
@@ -477,16 +484,17 @@ async def classify_papers(
     method: str = "auto",
     client: ModelClient | None = None,
     on_progress: ProgressCallback | None = None,
-    run_id: int | None = None,
     force: bool = False,
+    stats: ClassifyStats | None = None,
 ) -> ClassifyStats:
     """Classify stored papers with `method` (auto, llm or rules); a user's choice is kept.
 
     Papers already classified under the current taxonomy are left alone (with `llm`, those
     classified by rules are asked again) unless `force`. `auto` uses the model when it
     answers and rules otherwise; `llm` raises ModelError when the model cannot be asked.
-    Each batch's verdicts are stored as soon as they arrive. With `run_id`, the run's
-    ledger gets a "classify" step with the counts.
+    Each batch's verdicts are stored as soon as they arrive. The counts go into `stats`
+    (new ones when not given) as the run goes, so a caller recording the step sees them
+    even when it fails.
     """
     return await _classify_ids(
         store,
@@ -496,9 +504,9 @@ async def classify_papers(
         method=method,
         client=client,
         on_progress=on_progress,
-        run_id=run_id,
         force=force,
         target="papers",
+        stats=stats,
     )
 
 
@@ -510,12 +518,12 @@ async def classify_day(
     method: str = "auto",
     client: ModelClient | None = None,
     on_progress: ProgressCallback | None = None,
-    run_id: int | None = None,
     force: bool = False,
+    stats: ClassifyStats | None = None,
 ) -> ClassifyStats:
     """Classify every paper of `day`: with `auto`, the digest selection by the model (when
     it answers) and the rest by rules; with `llm` or `rules`, every paper by that method.
-    With `run_id`, the run's ledger gets a "classify" step with the counts."""
+    The counts go into `stats` as for `classify_papers`."""
     digest = build_digest(store, config, day)
     ids = [p.paper.id for p in digest.selected] + [p.paper.id for p in digest.others]
     model_ids = {p.paper.id for p in digest.selected} if method == "auto" else None
@@ -527,9 +535,9 @@ async def classify_day(
         method=method,
         client=client,
         on_progress=on_progress,
-        run_id=run_id,
         force=force,
         target=str(day),
+        stats=stats,
     )
 
 
@@ -542,15 +550,16 @@ async def _classify_ids(
     method: str,
     client: ModelClient | None,
     on_progress: ProgressCallback | None,
-    run_id: int | None,
     force: bool,
     target: str,
+    stats: ClassifyStats | None,
 ) -> ClassifyStats:
     if method not in METHODS:
         raise DailyAIError(f"unknown classification method '{method}' — use auto, llm or rules")
     started = time.monotonic()
     report = on_progress or (lambda event: None)
-    stats = ClassifyStats(total=len(ids))
+    stats = stats if stats is not None else ClassifyStats()
+    stats.total, stats.target = len(ids), target
     wants_model = method in ("auto", "llm")
     in_model_scope = set(ids) if model_ids is None else model_ids
     model_scope = [i for i in ids if wants_model and i in in_model_scope]
@@ -621,19 +630,10 @@ async def _classify_ids(
             report(
                 _progress("classify", f"{len(todo_rules)} papers by rules", done_count, total_todo)
             )
-    except BaseException as error:
-        if run_id is not None:
-            reason = "cancelled" if isinstance(error, asyncio.CancelledError) else str(error)
-            store.record_step(run_id, _step(stats, started, target, "failed", one_line(reason)))
-        raise
     finally:
         if own_client and client is not None:
             await client.aclose()
     stats.duration_ms = int((time.monotonic() - started) * 1000)
-    if run_id is not None:
-        store.record_step(
-            run_id, _step(stats, started, target, stats.status, stats.fallback_reason)
-        )
     return stats
 
 
@@ -662,17 +662,6 @@ def _store(
             stats.by_rules += 1
     else:
         stats.kept_user += 1
-
-
-def _step(stats: ClassifyStats, started: float, target: str, status: str, reason: str) -> RunStep:
-    return RunStep(
-        step="classify",
-        target=target,
-        status=status,
-        reason=reason,
-        counts=stats.as_counts(),
-        duration_ms=int((time.monotonic() - started) * 1000),
-    )
 
 
 def set_user_category(store: Store, config: Config, paper_id: str, category: str) -> None:

@@ -69,7 +69,7 @@ from core.prompts import (
 )
 from core.quality import GateResult, Problem, check_report, check_summary
 from core.sanitize import clean_text, one_line
-from core.store import RunStep, Store
+from core.store import Store
 
 # A summary is 2–4 sentences (about 150–250 tokens); the cap stops a rambling model early.
 SUMMARY_MAX_TOKENS = 512
@@ -83,6 +83,8 @@ MAX_SUMMARY_CHARS = 2000
 MAX_REPORT_CHARS = 12000
 
 ProgressCallback = Callable[[Any], None]
+ModelWorkCallback = Callable[[list[tuple[str, str, str, str]]], None]
+"""Receives (host, work, outcome, detail) rows for the run's ledger of model work."""
 TokenCallback = Callable[[str], None]
 
 
@@ -138,7 +140,7 @@ class PaperSummary:
 class SummarizeStats:
     """What one summarize run did (recorded in the run ledger)."""
 
-    day: str
+    day: str = ""
     total: int = 0
     """Summaries in scope: the selection (or the papers asked for)."""
     passed: int = 0
@@ -168,6 +170,8 @@ class SummarizeStats:
     """The run time estimated before starting."""
     stopped_reason: str = ""
     duration_ms: int = 0
+    target: str = ""
+    """What was summarized: the digest, a category, or "papers" (the run ledger's target)."""
 
     @property
     def status(self) -> str:
@@ -176,6 +180,11 @@ class SummarizeStats:
         if self.stopped_reason or self.failed or self.reports_failed:
             return "partial"
         return "ok"
+
+    @property
+    def reason(self) -> str:
+        """Why the status is not ok, when the run stopped (the run ledger's reason)."""
+        return self.stopped_reason
 
     def as_counts(self) -> dict[str, Any]:
         counts: dict[str, Any] = {
@@ -809,10 +818,10 @@ class _DayRun:
         on_token: Callable[[str, str], None] | None,
         clock: Callable[[], float],
         force: bool = False,
-        run_id: int | None = None,
+        on_model_work: ModelWorkCallback | None = None,
     ) -> None:
         self.store, self.config, self.client, self.day = store, config, client, day
-        self.force, self.run_id = force, run_id
+        self.force, self.on_model_work = force, on_model_work
         self.plan, self.stats, self.report, self.on_token = plan, stats, report, on_token
         self.clock = clock
         self.ready: list[_Job] = [_Job("summary", p.id, p) for p in plan.summaries]
@@ -952,8 +961,8 @@ class _DayRun:
     def _record_hosts(self, trail: HostTrail, work: str, status: str) -> None:
         """Note in the run ledger which host wrote this work and which hosts failed it."""
         self.stats.host_failures += len(trail.failures)
-        if self.run_id is not None and (rows := trail.rows(work, status)):
-            self.store.record_model_work(self.run_id, rows)
+        if self.on_model_work is not None and (rows := trail.rows(work, status)):
+            self.on_model_work(rows)
 
     def _report_current(self, category: str, inputs: Sequence[ReportInput]) -> bool:
         reports = [
@@ -993,9 +1002,10 @@ async def summarize_day(
     paper_ids: Sequence[str] | None = None,
     force: bool = False,
     on_progress: ProgressCallback | None = None,
-    run_id: int | None = None,
+    on_model_work: ModelWorkCallback | None = None,
     on_token: Callable[[str, str], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    stats: SummarizeStats | None = None,
 ) -> SummarizeStats:
     """Summaries for the day's digest selection, then each category's report.
 
@@ -1003,13 +1013,32 @@ async def summarize_day(
     papers (no reports); `force` writes again what is current. With
     `digest.time_budget_minutes`, the day's other papers follow within that budget.
     Progress goes to `on_progress` (StepProgress events with an ETA), text as it arrives to
-    `on_token(paper_id or "report:<category>", piece)`. With `run_id`, the run's ledger
-    gets a "summarize" step with the counts (passed, retried, failed, …).
+    `on_token(paper_id or "report:<category>", piece)`, and which model host wrote (or
+    failed) each piece to `on_model_work` (rows for the run's ledger of model work). The
+    counts (passed, retried, failed, …) go into `stats` (new ones when not given) as the
+    run goes, so a caller recording the step sees them even when it fails.
 
     Raises ModelError when no model host can be reached or has the model before
     anything was done; if it fails mid-run, the run stops, keeps what was made, and says
     why in `stopped_reason` (the rest stays pending for the next run).
     """
+    if client is None:
+        # A caller without the app's services (a script, a test): a client for this run only.
+        async with make_client(config) as own_client:
+            return await summarize_day(
+                store,
+                config,
+                day,
+                client=own_client,
+                category=category,
+                paper_ids=paper_ids,
+                force=force,
+                on_progress=on_progress,
+                on_model_work=on_model_work,
+                on_token=on_token,
+                clock=clock,
+                stats=stats,
+            )
     started = clock()
     day_text = date.fromisoformat(str(day)).isoformat()
     report = on_progress or (lambda event: None)
@@ -1018,24 +1047,19 @@ async def summarize_day(
         # first (best effort: without them the lexical method stands in).
         from core.profile import embed_day
 
-        embedded = await asyncio.to_thread(embed_day, store, config, day_text)
+        embedded = await embed_day(store, config, day_text, client=client)
         if embedded.error:
             report(_progress(f"ranking lexically: {embedded.error}", 0, 0))
+    stats = stats if stats is not None else SummarizeStats()
+    stats.day = day_text
+    stats.target = category or ("papers" if paper_ids is not None else "digest")
     plan = plan_day(store, config, day_text, category=category, paper_ids=paper_ids, force=force)
-    stats = SummarizeStats(
-        day=day_text,
-        total=len(plan.summaries) + plan.cached,
-        cached=plan.cached,
-        reports_cached=plan.reports_cached,
-    )
-    target = category or ("papers" if paper_ids is not None else "digest")
+    stats.total = len(plan.summaries) + plan.cached
+    stats.cached, stats.reports_cached = plan.cached, plan.reports_cached
     if plan.empty:
         report(_progress("nothing to do: every summary and report is current", 0, 0, 0.0))
-        if run_id is not None:
-            store.record_step(run_id, _step(stats, target, "ok", "", started, clock))
+        stats.duration_ms = int((clock() - started) * 1000)
         return stats
-    own = client is None
-    client = client or make_client(config)
     requests_before = client.requests
     try:
         await client.ensure_ready()
@@ -1056,30 +1080,31 @@ async def summarize_day(
             )
         )
         day_run = _DayRun(
-            store, config, client, day_text, plan, stats, report, on_token, clock, force, run_id
+            store,
+            config,
+            client,
+            day_text,
+            plan,
+            stats,
+            report,
+            on_token,
+            clock,
+            force,
+            on_model_work,
         )
         await day_run.run()
         stats.stopped_reason = day_run.stop_reason
-    except BaseException as error:
+    except BaseException:
+        # What was done before the failure is counted, for the caller's record of the step.
         stats.requests = client.requests - requests_before
         _leftover(stats, plan)
-        if run_id is not None:
-            cancelled = isinstance(error, asyncio.CancelledError)
-            reason = "cancelled" if cancelled else one_line(str(error))
-            store.record_step(run_id, _step(stats, target, "failed", reason, started, clock))
         raise
     finally:
         stats.tokens_per_second = client.tokens_per_second
         stats.hosts = client.host_reports()
-        if own:
-            await client.aclose()
     stats.requests = client.requests - requests_before
     _leftover(stats, plan)
     stats.duration_ms = int((clock() - started) * 1000)
-    if run_id is not None:
-        store.record_step(
-            run_id, _step(stats, target, stats.status, stats.stopped_reason, started, clock)
-        )
     return stats
 
 
@@ -1091,24 +1116,6 @@ def _leftover(stats: SummarizeStats, plan: SummaryPlan) -> None:
     kept = stats.reports_cached - plan.reports_cached  # found current when their turn came
     done = stats.reports_written + stats.reports_failed + kept
     stats.reports_pending = max(0, len(plan.reports) - done)
-
-
-def _step(
-    stats: SummarizeStats,
-    target: str,
-    status: str,
-    reason: str,
-    started: float,
-    clock: Callable[[], float],
-) -> RunStep:
-    return RunStep(
-        step="summarize",
-        target=target,
-        status=status,
-        reason=reason,
-        counts=stats.as_counts(),
-        duration_ms=int((clock() - started) * 1000),
-    )
 
 
 __all__ = [

@@ -1189,7 +1189,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "model-work-claim-ignored",
         "core/pipeline.py",
-        'busy = hold_model_work(store, day, run_id) if step in MODEL_STEPS else ""',
+        'busy = hold_model_work(services.store, day, run_id) if step in MODEL_STEPS else ""',
         'busy = ""',
         CLAIMS,
         "two runs of a day summarize the same papers at once",
@@ -1197,7 +1197,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "model-work-held-while-publishing",
         "core/pipeline.py",
-        "store.release_claims(_holder(run_id))  # the model work is done: others may",
+        "services.store.release_claims(_holder(run_id))",
         "pass",
         CLAIMS,
         "a run still publishing or mailing blocks every other run's summaries",
@@ -1213,7 +1213,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "run-ledger-never-finished",
         "core/pipeline.py",
-        "store.finish_run(run_id, result.status, result.empty_reason)",
+        "run.finish(result.status, result.empty_reason)",
         "pass",
         RUNS,
         "every run looks unfinished (crashed) in the ledger",
@@ -1236,7 +1236,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "run-ctrl-c-recorded-as-failed",
-        "core/pipeline.py",
+        "core/runs.py",
         "if isinstance(error, KeyboardInterrupt | asyncio.CancelledError):",
         "if False:",
         RUNS,
@@ -1244,9 +1244,9 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "run-ledger-steps-not-recorded",
-        "core/ingest.py",
-        "    for result in results:\n        store.record_step(",
-        "    for result in results[:0]:\n        store.record_step(",
+        "core/runs.py",
+        "for line in outcome.lines or [outcome]:",
+        "for line in [outcome]:",
         RUNS,
         "the ledger does not say which source failed and why",
     ),

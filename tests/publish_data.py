@@ -118,7 +118,7 @@ def populate_day(store: Store, config: Config, *, hostile: bool = True) -> Publi
             taxonomy_version=config.taxonomy.version,
         )
         result.categories[entry.paper.id] = category
-    model = config.ollama.model
+    model = config.llm.model
     result.failed_id = by_position[1].paper.id
     result.pending_id = by_position[2].paper.id
     result.stale_id = by_position[3].paper.id

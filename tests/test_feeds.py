@@ -77,7 +77,7 @@ def _add_day(store: Store, config: Config, day: date, count: int = 3) -> list[st
         )
         store.save_summary(
             paper_id,
-            model=config.ollama.model,
+            model=config.llm.model,
             prompt_version=SUMMARY_PROMPT_VERSION,
             abstract_hash=abstract_hash(paper.title, paper.abstract),
             status="ok",
@@ -396,7 +396,7 @@ def _add_paper(store: Store, config: Config, paper: Paper, category: str = "LLM"
     )
     store.save_summary(
         paper.id,
-        model=config.ollama.model,
+        model=config.llm.model,
         prompt_version=SUMMARY_PROMPT_VERSION,
         abstract_hash=abstract_hash(paper.title, paper.abstract),
         status="ok",

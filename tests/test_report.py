@@ -136,7 +136,7 @@ def test_a_flagged_report_says_what_to_check_in_every_output(store, config, publ
     store.save_category_report(
         DAY,
         name,
-        model=config.ollama.model,
+        model=config.llm.model,
         prompt_version=REPORT_PROMPT_VERSION,
         inputs_hash=report_inputs_hash(name, section.inputs),
         status="ok",

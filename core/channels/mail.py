@@ -150,7 +150,7 @@ def _template_context(digest: Digest, config: Config, chart_src: str | None) -> 
         "summary_style": SUMMARY_STYLE,
         "site_url": shared_report_url(config, digest.day),
         "unsubscribe": _unsubscribe_text(config),
-        "model": one_line(config.ollama.model, limit=80),
+        "model": one_line(config.llm.model, limit=80),
     }
 
 

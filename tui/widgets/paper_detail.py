@@ -191,7 +191,7 @@ def _summary(
     summary = item.summary
     if streaming is not None:
         text.append(
-            "  " + _("generating with {model}…").format(model=config.ollama.model) + "\n",
+            "  " + _("generating with {model}…").format(model=config.llm.model) + "\n",
             style="bold cyan",
         )
         text.append_text(safe(streaming))
