@@ -137,7 +137,7 @@ async def run_pipeline(
     result = PipelineResult(day=day, run_id=run_id, log_path=log_path)
     handler = _attach_log(log_path)
     log.info("run %s for %s: steps %s", run_id, day, ", ".join(steps))
-    context = _Context(report, client, today, out_dir, enrich, force, specs)
+    context = _Context(report, client, today, out_dir, enrich, force, specs, steps)
     last_model_step = next((step for step in reversed(MODEL_STEPS) if step in steps), None)
     try:
         for step in all_steps():
@@ -239,6 +239,7 @@ class _Context:
     enrich: bool | None
     force: bool
     specs: list[SourceSpec] | None
+    steps: tuple[str, ...] = ()
     digest: Digest | None = None
 
     def digest_of(self, services: Services, day: date) -> Digest:
@@ -292,6 +293,8 @@ async def _classify(
         client=context.client,
         on_progress=context.report,
         run_id=result.run_id,
+        # The summarize step then classifies the digest's papers with their summaries.
+        summaries_follow="summarize" in context.steps,
     )
     return StepOutcome("classify", stats.status, stats.fallback_reason, stats.as_counts())
 
