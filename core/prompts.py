@@ -79,7 +79,7 @@ FALLBACK_NOTE = "해당 없음"
 COMBINED_USER = """분야: {categories}
 
 {paper}
-위 논문의 분야(category), 확신도(confidence 0~1), 한국어 요약(summary)을 JSON으로 답하세요."""
+위 논문의 분야(category), 확신도(confidence), 한국어 요약(summary)을 JSON으로 답하세요."""
 
 GLOSSARY_INTRO = "용어는 다음 표기를 따르세요:"
 

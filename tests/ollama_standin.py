@@ -311,6 +311,7 @@ class OllamaStandin:
             self.eval_tokens = 0
             self.answered.clear()
             self.usage_log.clear()
+            self._slot_prompts.clear()  # a fresh start: nothing in the prompt cache either
             self.max_active = self.active
             self.max_in_flight = self.in_flight
 
