@@ -540,12 +540,15 @@ async def summarize_paper(
     force: bool = False,
     on_token: TokenCallback | None = None,
     on_attempt: Callable[[int], None] | None = None,
+    with_category: bool = False,
 ) -> PaperSummary:
     """One paper's Korean summary, streaming its text to `on_token` as it arrives.
 
     Returns the stored summary without a request when it is current (unless `force`).
     `on_attempt(n)` is called when attempt n starts (the text starts again then).
-    Raises DailyAIError for an unknown paper and ModelError when the model cannot answer.
+    `with_category` asks for its category in the same request (as a daily run does for a
+    digest paper without one). Raises DailyAIError for an unknown paper and ModelError when
+    the model cannot answer.
     """
     paper = store.get_paper(paper_id)
     if paper is None:
@@ -556,7 +559,13 @@ async def summarize_paper(
     client = client or make_client(config)
     try:
         return await _write_summary(
-            store, config, client, paper, on_token=on_token, on_attempt=on_attempt
+            store,
+            config,
+            client,
+            paper,
+            on_token=on_token,
+            on_attempt=on_attempt,
+            with_category=with_category,
         )
     finally:
         if own:
@@ -1338,10 +1347,12 @@ def _step(
 
 
 __all__ = [
+    "REPORT_UNITS",
     "HostTrail",
     "PaperSummary",
     "SummarizeStats",
     "SummaryPlan",
+    "SummaryStream",
     "clean_report",
     "clean_summary",
     "estimate_seconds",
