@@ -195,9 +195,9 @@ def rerun_requests(config: Config) -> tuple[int, int]:
     from tests.paper_fixtures import DAY, store_fixture_day
 
     with OllamaStandin() as standin, tempfile.TemporaryDirectory() as tmp:
-        ollama = dataclasses.replace(config.ollama, host=standin.url)
+        llm = dataclasses.replace(config.llm, hosts=[standin.url])
         config = dataclasses.replace(
-            config, ollama=ollama, rank=dataclasses.replace(config.rank, method="embeddings")
+            config, llm=llm, rank=dataclasses.replace(config.rank, method="embeddings")
         )
         with Store(Path(tmp) / "bench.sqlite3") as store:
             ids = store_fixture_day(store, 350)

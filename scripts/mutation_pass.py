@@ -1132,7 +1132,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-claim-not-taken",
         "core/store/deliveries.py",
-        "other = self._take_claim(db, mail_claim(day, address), holder, None)",
+        "other = self._take_claim(db, delivery_claim(channel, day, address), holder, None)",
         "other = None",
         CLAIMS,
         "two senders at once (a run and `dailyai email`) both mail the same recipient",
@@ -1140,8 +1140,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-claim-case-sensitive",
         "core/store/claims.py",
-        'return f"mail:{day}:{address.lower()}"',
-        'return f"mail:{day}:{address}"',
+        "return recipient.lower() if channel == EMAIL_CHANNEL else recipient",
+        "return recipient",
         CLAIMS,
         "two senders at once mail Alice@x and alice@x, one person, twice",
     ),
