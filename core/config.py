@@ -259,6 +259,7 @@ class TaxonomyConfig:
 class ClassifyConfig:
     method: str
     batch_size: int = ranged(1, 100)
+    combined: bool = True
 
 
 @dataclass

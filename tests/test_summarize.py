@@ -724,9 +724,10 @@ def test_plan_counts_the_pending_work(store, model_config, day_ids):
 
 def test_a_prompt_text_change_needs_a_new_version():
     """Stored summaries are keyed by prompt version: edit a prompt, bump its version."""
+    assert (SUMMARY_PROMPT_VERSION, REPORT_PROMPT_VERSION) == ("paper-ko-2", "report-ko-2")
     assert prompt_fingerprints() == {
-        SUMMARY_PROMPT_VERSION: "94762eba4b9649ae",
-        REPORT_PROMPT_VERSION: "bd8572ab6efaf6c8",
+        "paper-ko-2": "d8600fe1d9b7769f",
+        "report-ko-2": "f8499bd565a72a69",
         "classify-1": "1ed3dea4a501aa45",
     }
 
