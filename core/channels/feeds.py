@@ -55,9 +55,11 @@ from core.channels.chart import chart_file_name
 from core.channels.layout import output_dir, report_file_name, site_url
 from core.channels.render import (
     ABSTRACT_LABEL,
+    FOR_YOU_WORDING,
     PaperView,
     SectionView,
     empty_reason,
+    for_you_views,
     overview_line,
     safe_url,
     section_views,
@@ -311,6 +313,8 @@ def day_html(
             papers_html={key: Markup(value) for key, value in papers_html.items()},
             status_lines=status_lines(digest, config),
             abstract_label=ABSTRACT_LABEL,
+            for_you=for_you_views(digest, config),
+            **FOR_YOU_WORDING,
         )
     )
     return sanitize_feed_html(rendered)
@@ -325,6 +329,7 @@ def paper_html(view: PaperView, paper: Paper | None = None) -> str:
         .render(
             paper=view,
             abstract_label=ABSTRACT_LABEL,
+            **FOR_YOU_WORDING,
             categories=arxiv_categories(paper) if paper else [],
             # The title already links to the paper's page; these are the others.
             links=[link for link in paper_links(paper) if link[1] != view.url] if paper else [],

@@ -49,7 +49,9 @@ from core.channels.base import (
 from core.channels.layout import LOCAL_HOSTS, shared_report_url
 from core.channels.render import (
     ABSTRACT_LABEL,
+    FOR_YOU_WORDING,
     empty_reason,
+    for_you_views,
     overview_line,
     section_views,
     status_lines,
@@ -143,6 +145,8 @@ def _template_context(digest: Digest, config: Config, chart_src: str | None) -> 
         "empty": digest.is_empty,
         "empty_reason": empty_reason(digest),
         "sections": section_views(digest),
+        "for_you": for_you_views(digest, config),
+        **FOR_YOU_WORDING,
         "status_lines": status_lines(digest, config),
         "chart_src": chart_src,
         "abstract_label": ABSTRACT_LABEL,

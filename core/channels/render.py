@@ -199,10 +199,17 @@ class PaperView:
     abstract: str
     """The English abstract, shown labelled as such, only when there is no summary."""
     flags: list[str] = field(default_factory=list)
+    why: str = ""
+    """Why it is in the digest, in one Korean line built from the evidence (untrusted:
+    liked papers' titles are in it, so every output escapes it)."""
+    update: str = ""
+    """What changed in a starred paper that day ("새 버전 v1→v2 · ICLR 2026 채택")."""
+    category_emoji: str = ""
 
 
-def paper_view(item: DigestPaper) -> PaperView:
-    """The view of one digest paper."""
+def paper_view(item: DigestPaper, category_emoji: str = "") -> PaperView:
+    """The view of one digest paper (`category_emoji`: its category's, for lists that mix
+    categories)."""
     paper = item.paper
     state = item.summary
     authors = [one_line(author, limit=80) for author in paper.authors]
@@ -223,7 +230,45 @@ def paper_view(item: DigestPaper) -> PaperView:
         if has_summary
         else truncate(clean_text(paper.abstract).replace("\n", " "), ABSTRACT_CHARS),
         flags=[one_line(flag, limit=200) for flag in state.flags],
+        why=one_line(item.why, limit=300),
+        update=one_line(item.update.line, limit=200) if item.update is not None else "",
+        category_emoji=one_line(category_emoji, limit=8),
     )
+
+
+FOR_YOU_EMOJI = "✨"
+FOR_YOU_HEADING = "내 관심 논문"
+FOR_YOU_INTRO = "관심 프로필(별표, 관심 없음, 가져온 논문)로 고른 오늘의 논문입니다."
+WHY_LABEL = "선정 이유"
+UPDATE_LABEL = "🔔 별표한 논문 소식"
+FOR_YOU_WORDING = {
+    "for_you_emoji": FOR_YOU_EMOJI,
+    "for_you_heading": FOR_YOU_HEADING,
+    "for_you_intro": FOR_YOU_INTRO,
+    "why_label": WHY_LABEL,
+    "update_label": UPDATE_LABEL,
+}
+"""The section's wording, as the HTML and text templates take it."""
+
+
+def for_you_views(digest: Digest, config: Config) -> list[PaperView]:
+    """The "내 관심 논문" section, best first: starred papers that changed that day (a new
+    version, an acceptance), then the digest's papers in the reader's ranking, up to
+    `digest.for_you_count` in all; papers marked "not interested" never.
+
+    Empty when the count is 0, and when the ranking used no profile (an empty profile, or
+    `digest.personal` off) and no starred paper changed.
+    """
+    count = config.digest.for_you_count
+    if count <= 0:
+        return []
+    emoji = {category.name: category.emoji for category in digest.taxonomy}
+    followed = [p for p in (*digest.selected, *digest.others) if p.update is not None]
+    ranked = []
+    if digest.ranking.personal:
+        ranked = [p for p in digest.for_you if p.selected and not p.disliked and p.update is None]
+    chosen = [*followed, *ranked][:count]
+    return [paper_view(item, emoji.get(item.category or "", "")) for item in chosen]
 
 
 def summary_note(state: SummaryState) -> str:

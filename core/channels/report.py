@@ -24,12 +24,18 @@ from core.channels.feeds import publish_feeds
 from core.channels.layout import output_dir, report_paths
 from core.channels.render import (
     ABSTRACT_LABEL,
+    FOR_YOU_EMOJI,
+    FOR_YOU_HEADING,
+    FOR_YOU_INTRO,
     REVIEW_LABEL,
+    UPDATE_LABEL,
+    WHY_LABEL,
     PaperView,
     SectionView,
     day_stats,
     empty_reason,
     escape_markdown,
+    for_you_views,
     model_markdown,
     overview_line,
     plain_markdown,
@@ -62,10 +68,34 @@ def render_report(digest: Digest, config: Config) -> str:
         ]
     else:
         out += [f"> {plain_markdown(overview_line(digest))}", "", ""]
+    out += for_you_markdown(for_you_views(digest, config))
     for view in section_views(digest):
         out += _section_markdown(view)
     out += _status_section(digest, config)
     return "\n".join(out).rstrip() + "\n"
+
+
+def for_you_markdown(papers: list[PaperView]) -> list[str]:
+    """The "내 관심 논문" section: each paper's title, link and category, with why it is
+    there (or what changed, for a starred paper); [] when there are none."""
+    if not papers:
+        return []
+    out = [f"## {FOR_YOU_EMOJI} {FOR_YOU_HEADING}", "", plain_markdown(FOR_YOU_INTRO), ""]
+    for number, paper in enumerate(papers, 1):
+        head = f"{number}. **{escape_markdown(paper.title)}**"
+        if paper.url:
+            head += f" — [{escape_markdown(paper.link_label)}]({paper.url})"
+        head += " · " + " ".join(
+            filter(None, (paper.category_emoji, escape_markdown(paper.category)))
+        )
+        lines = [head]
+        if paper.update:
+            lines.append(f"{UPDATE_LABEL}: {plain_markdown(paper.update)}")
+        if paper.why:
+            lines.append(f"{WHY_LABEL}: {plain_markdown(paper.why)}")
+        # A backslash at the end of a line is CommonMark's hard line break.
+        out += [" \\\n   ".join(lines), ""]
+    return [*out, ""]
 
 
 def _section_markdown(view: SectionView) -> list[str]:
@@ -100,6 +130,10 @@ def _paper_block(view: PaperView) -> list[str]:
     if meta:
         head += " · " + " · ".join(meta)
     lines = [head, ""]
+    if view.update:
+        lines += [_indent(f"**{UPDATE_LABEL}:** {plain_markdown(view.update)}"), ""]
+    if view.why:
+        lines += [_indent(f"_{WHY_LABEL}: {plain_markdown(view.why)}_"), ""]
     if view.note:
         lines += [_indent(f"_{plain_markdown(view.note)}_"), ""]
     if view.summary:
