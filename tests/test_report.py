@@ -125,6 +125,7 @@ def test_a_report_for_other_papers_is_stale_in_every_output(store, config, publi
     assert "분야별 종합 보고서: 완료 1 · 오래됨 2 · 실패 1 · 대기 1" in sections["📋 이 날의 현황"]
     text, html = render_preview(digest, config)
     feed = day_html(digest, config)
+    text = " ".join(text.split())  # the text part wraps lines at 76 columns
     for output in (text, html, feed):
         assert source_note in output and target_note in output
         assert "다음 실행(dailyai summarize)에서 다시 만듭니다" in output
