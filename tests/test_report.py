@@ -246,7 +246,10 @@ def test_publish_day_writes_report_beside_its_chart(store, config, published, tm
         "# Daily Artificial Intelligence Insights : Papers"
     )
     assert (result.papers, result.summaries_failed, result.summaries_pending) == (30, 1, 1)
+    assert result.page == folder / "Papers_2026-05-08_report.html"
+    assert result.index == tmp_path / "out" / "index.html"
     assert sorted(p.name for p in folder.iterdir()) == [
+        "Papers_2026-05-08_report.html",
         "Papers_2026-05-08_report.md",
         "paper_2026-05-08.png",
     ]  # no temp files left behind

@@ -1,12 +1,13 @@
-"""The Markdown report and its category chart: the day as files in the output dir.
+"""The Markdown report, its web page and its category chart: the day as files in the output dir.
 
 The report copies the seed (`Papers_YYYY-MM-DD_report.md`): the title line with the chart,
 then per category `## <emoji> <name>`, `**요약:**` with the Korean category report and
 `**출처:**` with ` - Title (link)` lines. It adds what the seed lacks: each paper's Korean
 summary under its category, and a closing status section (what was fetched, what failed).
-The chart beside it is drawn by `core.channels.chart`; both are written atomically under
-`reports/YYYY-MM-DD/` (see `core.channels.layout`). Untrusted text is escaped as Markdown
-by `core.channels.render`.
+The chart beside it is drawn by `core.channels.chart`, and the same day as a web page (what
+the feeds' and the email's links open) by `core.channels.page`, which also rewrites the
+index of the days; all are written atomically under `reports/YYYY-MM-DD/` (see
+`core.channels.layout`). Untrusted text is escaped as Markdown by `core.channels.render`.
 
 The report is essential: when it cannot be written, nothing was published and the run fails.
 """
@@ -22,6 +23,7 @@ from core.channels.base import Channel, ChannelResult, DeliverOptions
 from core.channels.chart import chart_file_name, render_chart
 from core.channels.feeds import publish_feeds
 from core.channels.layout import output_dir, report_paths
+from core.channels.page import publish_page
 from core.channels.render import (
     ABSTRACT_LABEL,
     FOR_YOU_EMOJI,
@@ -167,6 +169,9 @@ class PublishResult:
     out_dir: Path
     report: Path | None = None
     chart: Path | None = None
+    page: Path | None = None
+    """The report's web page (and the index of the days beside it, in `index`)."""
+    index: Path | None = None
     feeds: list[Path] = field(default_factory=list)
     papers: int = 0
     summaries_ok: int = 0
@@ -177,7 +182,8 @@ class PublishResult:
 
     @property
     def paths(self) -> list[Path]:
-        return [path for path in (self.report, self.chart) if path] + self.feeds
+        written = (self.report, self.chart, self.page, self.index)
+        return [path for path in written if path] + self.feeds
 
 
 def publish_report(
@@ -188,7 +194,8 @@ def publish_report(
     out_dir: Path | str | None = None,
     digest: Digest | None = None,
 ) -> list[Path]:
-    """Write the day's Markdown report and the chart it shows; returns [report, chart].
+    """Write the day's Markdown report, the chart it shows, its web page and the index of
+    the days; returns [report, chart, page, index].
 
     `digest` may hand in the day's digest when it is already built.
     """
@@ -197,7 +204,8 @@ def publish_report(
     digest = digest or build_digest(store, config, day)
     chart = publish_chart(digest, directory)
     report, _ = report_paths(directory, day)
-    return [write_atomic(report, render_report(digest, config)), chart]
+    markdown = write_atomic(report, render_report(digest, config))
+    return [markdown, chart, *publish_page(digest, config, directory)]
 
 
 def publish_chart(digest: Digest, out_dir: Path) -> Path:
@@ -229,7 +237,7 @@ def publish_day(
         summaries_stale=stats.stale,
         empty_reason=digest.empty_reason,
     )
-    result.report, result.chart = publish_report(
+    result.report, result.chart, result.page, result.index = publish_report(
         store, config, day, out_dir=directory, digest=digest
     )
     if feeds:
@@ -240,8 +248,8 @@ def publish_day(
 class ReportChannel(Channel):
     name = "report"
     order = 10
-    run_flag_help = "do not write the Markdown report"
-    what = "writes the Markdown report"
+    run_flag_help = "do not write the report (Markdown and web page)"
+    what = "writes the Markdown report and its web page"
     essential = True
 
     def render(self, digest: Digest, config: Config) -> str:
