@@ -31,7 +31,7 @@ from core.sanitize import one_line
 from core.serve import make_server
 from core.store import RunStep, Store
 from tests.browser import PHONE_WIDTHS, browser, contrast, missing_browser
-from tests.publish_data import DAY, HOSTILE_ID, HOSTILE_TITLE, populate_day
+from tests.publish_data import DAY, FAILED_REASON_KO, HOSTILE_ID, HOSTILE_TITLE, populate_day
 
 PAGE = "reports/2026-05-08/Papers_2026-05-08_report.html"
 
@@ -124,7 +124,7 @@ def test_the_page_holds_what_the_markdown_holds(store, config, published):
     for section in digest.sections:
         assert escape(section.category.name) in page
     assert "내 관심 논문" in page and "선정 이유" in page
-    assert "요약 실패: Hanja in the output after 3 attempts" in page
+    assert f"요약 실패: {FAILED_REASON_KO}" in page
     assert "요약 대기 중" in page and "종합 보고서 대기 중" in page
     assert "수집 출처 arxiv" in page
     assert 'name="color-scheme" content="light dark"' in page

@@ -500,7 +500,7 @@ async def send_digest(
     digest = digest or build_digest(store, config, day)
     if digest.is_empty and not config.email.send_empty:
         report.note = (
-            f"{day}: nothing to publish ({empty_reason(digest)}); no email sent because "
+            f"{day}: nothing to publish ({one_line(digest.empty_reason, limit=300)}); no email sent because "
             "email.send_empty is false"
         )
         return report

@@ -425,7 +425,7 @@ async def send_chat(
     report = DeliveryReport(day=day)
     if digest.is_empty and not options.send_empty:
         report.note = (
-            f"{day}: nothing to publish ({empty_reason(digest)}); no chat message sent because "
+            f"{day}: nothing to publish ({one_line(digest.empty_reason, limit=300)}); no chat message sent because "
             "notify.send_empty is false"
         )
         return report

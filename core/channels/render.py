@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 import nh3
 from markupsafe import Markup
 
+from core.channels.wording import korean, local_time, status_word
 from core.config import Config
 from core.digest import Digest, DigestPaper, ReportChanges, ReportState, SummaryState
 from core.sanitize import clean_text, one_line, truncate
@@ -229,7 +230,7 @@ def paper_view(item: DigestPaper, category_emoji: str = "") -> PaperView:
         abstract=""
         if has_summary
         else truncate(clean_text(paper.abstract).replace("\n", " "), ABSTRACT_CHARS),
-        flags=[one_line(flag, limit=200) for flag in state.flags],
+        flags=[korean(one_line(flag, limit=200)) for flag in state.flags],
         why=one_line(item.why, limit=300),
         update=one_line(item.update.line, limit=200) if item.update is not None else "",
         category_emoji=one_line(category_emoji, limit=8),
@@ -278,7 +279,7 @@ def summary_note(state: SummaryState) -> str:
     if state.status == "ok":  # stored as ok but empty: treat as a failure, never as blank
         return f"{SUMMARY_NOTES['failed']}: 빈 요약이 저장되었습니다"
     if state.status == "failed":
-        reason = one_line(state.reason, limit=300) or "이유가 기록되지 않았습니다"
+        reason = korean(one_line(state.reason, limit=300)) or "이유가 기록되지 않았습니다"
         return f"{SUMMARY_NOTES['failed']}: {reason}"
     return SUMMARY_NOTES.get(state.status, f"요약 상태: {one_line(state.status)}")
 
@@ -292,11 +293,11 @@ def report_note(state: ReportState) -> str:
     """
     if state.status == "ok" and state.text.strip():
         if state.flags:
-            flags = "; ".join(one_line(flag, limit=300) for flag in state.flags)
+            flags = "; ".join(korean(one_line(flag, limit=300)) for flag in state.flags)
             return f"{REVIEW_LABEL}: {flags}"
         return ""
     if state.status == "failed" or state.status == "ok":
-        reason = one_line(state.reason, limit=300) or "이유가 기록되지 않았습니다"
+        reason = korean(one_line(state.reason, limit=300)) or "이유가 기록되지 않았습니다"
         return f"{REPORT_NOTES['failed']}: {reason}"
     if state.status == "stale":
         return _stale_report_note(state.changes)
@@ -406,7 +407,7 @@ class DayStats:
     pending: int
     categories: int
     sources: list[tuple[str, str, str]]
-    """(source, status, detail) of the day's last fetch."""
+    """(source, status, detail) of the day's last fetch; the detail in Korean."""
 
 
 def day_stats(digest: Digest) -> DayStats:
@@ -423,9 +424,9 @@ def day_stats(digest: Digest) -> DayStats:
             if step.step != "fetch":
                 continue
             listed = step.counts.get("listed")
-            detail = one_line(step.reason, limit=240)
+            detail = korean(one_line(step.reason, limit=240))
             if step.status == "ok" and listed is not None:
-                detail = f"{listed}편" + (f" ({detail})" if detail else "")
+                detail = f"논문 {listed}편" + (f" ({detail})" if detail else "")
             sources.append((one_line(step.target, limit=80), step.status, detail))
     return DayStats(
         selected=len(digest.selected),
@@ -459,8 +460,8 @@ def others_breakdown(digest: Digest, config: Config) -> list[tuple[str, int]]:
 
 
 def empty_reason(digest: Digest) -> str:
-    """Why a day has nothing to publish, in one line."""
-    return one_line(digest.empty_reason, limit=600) or "이 날 수집된 논문이 없습니다"
+    """Why a day has nothing to publish, in one Korean line."""
+    return korean(one_line(digest.empty_reason, limit=600)) or "이 날 수집된 논문이 없습니다"
 
 
 def overview_line(digest: Digest) -> str:
@@ -503,7 +504,13 @@ def status_lines(digest: Digest, config: Config) -> list[str]:
         if flagged:
             lines.append(f"{REVIEW_LABEL} 표시가 있는 종합 보고서: {flagged}개")
     for name, status, detail in stats.sources:
-        lines.append(f"수집 출처 {name}: {status}" + (f" — {detail}" if detail else ""))
+        lines.append(
+            f"수집 출처 {name}: {status_word(status)}" + (f" — {detail}" if detail else "")
+        )
     if digest.last_run is None:
         lines.append("이 날짜의 수집 기록이 없습니다 (dailyai fetch).")
+    else:
+        when = local_time(digest.last_run.started_at, config.general.timezone)
+        if when:
+            lines.append(f"마지막 수집: {when}")
     return lines
