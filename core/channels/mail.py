@@ -81,24 +81,24 @@ CHART_CID_NAME = "chart"
 TRANSFER_ENCODINGS = ("base64", "quoted-printable")
 """How a text part may travel; the smaller one for the text is chosen (Korean: base64)."""
 
-# Inline styles for the tags model Markdown may produce (email clients drop <style>).
-_TEXT = "margin:0 0 10px 0;font-size:14px;line-height:1.6;color:#1f2937;"
+# Inline styles for the tags model Markdown may produce (email clients drop <style>). Font
+# size, line height and colour are inherited from the card, so they are not repeated here.
 REPORT_STYLES: tuple[tuple[str, str], ...] = (
-    ("p", _TEXT),
-    ("h3", "margin:14px 0 6px 0;font-size:15px;line-height:1.4;color:#111827;"),
-    ("h4", "margin:12px 0 4px 0;font-size:14px;line-height:1.4;color:#374151;"),
-    ("h5", "margin:10px 0 4px 0;font-size:13px;color:#374151;"),
-    ("h6", "margin:10px 0 4px 0;font-size:13px;color:#374151;"),
+    ("p", "margin:0 0 10px 0;"),
+    ("h3", "margin:14px 0 6px 0;font-size:15px;line-height:1.4;"),
+    ("h4", "margin:12px 0 4px 0;font-size:14px;line-height:1.4;"),
+    ("h5", "margin:10px 0 4px 0;font-size:13px;"),
+    ("h6", "margin:10px 0 4px 0;font-size:13px;"),
     ("ul", "margin:0 0 10px 0;padding-left:20px;"),
     ("ol", "margin:0 0 10px 0;padding-left:20px;"),
-    ("li", "margin:0 0 4px 0;font-size:14px;line-height:1.6;color:#1f2937;"),
+    ("li", "margin:0 0 4px 0;"),
     ("blockquote", "margin:0 0 10px 0;padding-left:10px;border-left:3px solid #d1d5db;"),
     ("table", "border-collapse:collapse;margin:0 0 10px 0;font-size:13px;"),
     ("th", "border:1px solid #d1d5db;padding:4px 6px;text-align:left;"),
     ("td", "border:1px solid #d1d5db;padding:4px 6px;"),
     ("code", "font-family:Menlo,Consolas,monospace;font-size:13px;"),
 )
-SUMMARY_STYLE = _TEXT
+SUMMARY_STYLE = "margin:0 0 10px 0;"
 
 
 @dataclass
