@@ -83,7 +83,7 @@ async def hosts_run(papers: int, token_delay: float, kill_at: float | None) -> d
                     timer.start()
                 stats = await summarize_day(store, config, DAY, paper_ids=ids)
                 ended = time.monotonic()
-                stored = {row["paper_id"] for row in store.summary_rows(ids, config.llm.model)}
+                stored = {s.paper_id for s in store.stored_summaries(ids, config.llm.model)}
             answered = [request.text for s in standins for request in s.answered]
             redone = sum(1 for title in titles if sum(title in text for text in answered) != 1)
             figures.update(

@@ -13,7 +13,7 @@ the morphemes real summaries have. Then prints:
 - search: the store's search (limit 100, as the TUI asks, snippets included) for English
   and Korean queries, each run 7 times, median and worst;
 - the upgrade: opening a store of the same size written by the version before the Korean
-  index (migration m010 rebuilds the index; the morphemes are analysed later, lazily).
+  index (migration m011 rebuilds the index; the morphemes are analysed later, lazily).
 
 Target (issue 12): search ≤ 100 ms. Run: `python bench/bench_search.py [--days 60] [--papers 300]`.
 """
@@ -151,8 +151,8 @@ def build_store(path: Path, *, days: int, papers_per_day: int) -> dict[str, str]
     return summaries
 
 
-def build_store_before_m010(path: Path, *, days: int, papers_per_day: int) -> None:
-    """The same store as the version before the Korean index wrote it: no migration m010,
+def build_store_before_m011(path: Path, *, days: int, papers_per_day: int) -> None:
+    """The same store as the version before the Korean index wrote it: no migration m011,
     and storing a paper or a summary wrote the three-column index of migration m001."""
     migrations = list(core.store.migrations.MIGRATIONS)
     indexing = core.store.papers.index_new_papers, core.store.summaries.index_summary
@@ -171,7 +171,7 @@ def build_store_before_m010(path: Path, *, days: int, papers_per_day: int) -> No
             (text, paper_id),
         )
 
-    core.store.migrations.MIGRATIONS[:] = [m for m in migrations if m[0] < "m010"]
+    core.store.migrations.MIGRATIONS[:] = [m for m in migrations if m[0] < "m011"]
     core.store.papers.index_new_papers = old_index_new_papers
     core.store.summaries.index_summary = old_index_summary
     try:
@@ -253,14 +253,14 @@ def main() -> None:
         verdict = "ok" if worst <= 0.1 else "OVER"
         print(f"  worst of all: {worst * 1000:.1f} ms   target ≤ 100 ms   {verdict}")
 
-        old = Path(tmp) / "before-m010.sqlite3"
-        build_store_before_m010(old, days=args.days, papers_per_day=args.papers)
+        old = Path(tmp) / "before-m011.sqlite3"
+        build_store_before_m011(old, days=args.days, papers_per_day=args.papers)
         migrated, store = timed(lambda: Store(old))
         with store:
             assert store.applied_migrations == ["m011_korean_search"], store.applied_migrations
             queued = store.korean_backlog()
         print(
-            f"upgrade: opening a {total}-paper store of the version before (migration m010) "
+            f"upgrade: opening a {total}-paper store of the version before (migration m011) "
             f"{migrated:.2f} s; {queued} papers queued for their morphemes, about "
             f"{queued / rate + start_up:.0f} s of analysis at the first Korean search"
         )

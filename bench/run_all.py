@@ -112,6 +112,20 @@ BENCHMARKS = {
                 lambda v: v >= 0.70,
                 "{:.1%}",
             ),
+            (
+                "out_of_sample_before",
+                "rules out of sample before the learned layer (hints alone)",
+                "—",
+                lambda v: True,
+                "{:.1%}",
+            ),
+            (
+                "ms_per_1000_titles",
+                "rules: 1,000 titles classified",
+                "< 1000 ms",
+                lambda v: v < 1000,
+                "{:.0f} ms",
+            ),
         ],
     ),
     "rank": (

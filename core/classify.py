@@ -11,8 +11,9 @@ Every paper gets exactly one category, a confidence and the method that set it:
   title and abstract (the `rules` method, also the fallback when no model host answers).
   Overlapping keywords resolve to the longest match ("vision-language model" is
   Multimodal, not Computer Vision or LLM). The hints are the fields' own vocabulary, not
-  words of particular titles; bench/bench_rules.py scores them against labeled titles
-  split by date.
+  words of particular titles. Where none matches or the best tie, a learned layer
+  (core/rules_model.py, trained on the shipped labeled titles) chooses;
+  bench/bench_rules.py scores both against labeled titles split by date.
 - `user`: a correction made in the TUI; it wins over everything and survives re-runs.
 
 `auto` classifies the day's digest selection with the model when a model host answers (rules
@@ -29,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from core.config import Config, TaxonomyConfig
 from core.digest import build_digest
@@ -38,6 +39,7 @@ from core.llm import ModelClient, make_client
 from core.models import Paper
 from core.progress import StepProgress
 from core.prompts import classify_messages, classify_schema
+from core.rules_model import LexicalModel, shipped_model
 from core.sanitize import one_line
 from core.store import RunStep, Store
 
@@ -121,11 +123,21 @@ class _Keyword:
 
 
 class RuleClassifier:
-    """The `rules` method: arXiv categories and keyword hints from the taxonomy."""
+    """The `rules` method: arXiv categories and keyword hints from the taxonomy, and a
+    learned layer (core/rules_model.py) where the hints say nothing or tie."""
 
-    def __init__(self, taxonomy: TaxonomyConfig) -> None:
+    def __init__(
+        self,
+        taxonomy: TaxonomyConfig,
+        learned: LexicalModel | Literal["shipped"] | None = "shipped",
+    ) -> None:
+        """`learned`: the model trained on the shipped labeled titles, another one (the
+        benchmark trains one per fold), or None for the keyword hints alone."""
         self.taxonomy = taxonomy
         self.fallback = taxonomy.fallback
+        self.learned = shipped_model() if learned == "shipped" else learned
+        # What the learned layer may choose when no hint matches: any named category.
+        self.named = [c.name for c in taxonomy.categories if c.name != taxonomy.fallback]
         self.keywords: list[_Keyword] = []
         self.arxiv: dict[str, list[str]] = {}
         for category in taxonomy.categories:
@@ -193,9 +205,38 @@ class RuleClassifier:
     def classify(
         self, title: str, abstract: str = "", arxiv_categories: Sequence[str] = ()
     ) -> Verdict:
-        """The best-scoring category (`arxiv_categories` primary first); the fallback when
-        nothing matches."""
-        return self.decide(self.scores(title, abstract, arxiv_categories))
+        """The best-scoring category (`arxiv_categories` primary first). Where no hint
+        matches, or the best categories tie, the learned layer chooses; the fallback when
+        it has no opinion either."""
+        scores = self.scores(title, abstract, arxiv_categories)
+        return self._learned_choice(title, scores) or self.decide(scores)
+
+    def _learned_choice(self, title: str, scores: dict[str, float]) -> Verdict | None:
+        """The learned layer's verdict where the hints leave the choice open, else None.
+
+        The hints decide whenever one category leads: they are the fields' vocabulary and
+        reach categories the training labels never use. The layer fills in when nothing
+        matched (less sure than any keyword verdict) and breaks exact ties (as sure as a
+        tie), choosing among the tied categories only.
+        """
+        if self.learned is None:
+            return None
+        evidence = {name: score for name, score in scores.items() if score > 0}
+        if not evidence:
+            guess = self.learned.guess(title, among=self.named)
+            if guess is None:
+                return None
+            return Verdict(guess.category, round(0.2 + 0.1 * guess.probability, 2), "rules")
+        best = max(evidence.values())
+        # In tie-break order, so that equal odds keep the hints' own tie-break.
+        tied = sorted(
+            (name for name, score in evidence.items() if best - score < 1e-9),
+            key=lambda name: self.order.get(name, (0, 99)),
+        )
+        if len(tied) < 2:
+            return None
+        guess = self.learned.guess(title, among=tied)
+        return Verdict(guess.category, 0.35, "rules") if guess else None
 
     def decide(self, scores: dict[str, float]) -> Verdict:
         """The verdict for a paper's category scores: the best, ties to the higher priority;

@@ -336,6 +336,13 @@ class TuiConfig:
 
 
 @dataclass
+class UiConfig:
+    """`[ui]`: the language of the TUI and the CLI ("" follows the locale)."""
+
+    language: str
+
+
+@dataclass
 class Config:
     """The whole configuration, defaults overlaid by the user's file."""
 
@@ -352,6 +359,7 @@ class Config:
     email: EmailConfig
     serve: ServeConfig
     tui: TuiConfig
+    ui: UiConfig
     path: Path | None = field(default=None, metadata={"key": False})
     """The user's file that was read on top of the defaults, if any."""
     dirs: AppDirs = field(default_factory=app_dirs, metadata={"key": False})
@@ -750,6 +758,14 @@ def _check(config: Config, text: str, path: Path | None) -> None:
     if len(set(category_names)) != len(category_names):
         raise _error(
             ["taxonomy", "categories"], "has two categories with the same name", text, path
+        )
+    if config.ui.language not in ("", "ko", "en"):
+        raise _error(
+            ["ui", "language"],
+            f'\'{config.ui.language}\' is not an interface language — use "ko", "en" or "" '
+            "(Korean when the locale is Korean, else English)",
+            text,
+            path,
         )
     try:
         from zoneinfo import ZoneInfo

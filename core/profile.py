@@ -30,6 +30,7 @@ from core.config import Config, read_text_file
 from core.digest import eligible_entries, rank_text
 from core.errors import ConfigError, DailyAIError
 from core.fetch import Fetcher
+from core.i18n import N_
 from core.ids import canonical_id, parse_arxiv_id
 from core.rank import EmbedOutcome, RankingInfo, RankText, Scored, embed_for_ranking, make_ranker
 from core.sanitize import clean_text, one_line
@@ -457,11 +458,11 @@ def profile_groups(entries: Sequence[ProfileEntry]) -> list[ProfileGroup]:
     groups: dict[str, list[ProfileEntry]] = {}
     for entry in entries:
         if entry.stance == "dislike":
-            label = "not interested"
+            label = N_("not interested")
         elif entry.origin == "import":
             label = f"seeds from {entry.source}"
         else:
-            label = "liked (starred)"
+            label = N_("liked (starred)")
         groups.setdefault(label, []).append(entry)
 
     def order(label: str) -> tuple[int, str]:

@@ -82,6 +82,7 @@ FEEDS = ("tests/test_feeds.py", "tests/test_publish.py")
 SERVE = ("tests/test_serve.py", "tests/test_publish.py")
 CLI = ("tests/test_cli.py", "tests/test_cli_hostile.py")
 CONFIG = ("tests/test_config.py", "tests/test_cli.py", "tests/test_cli_hostile.py")
+RULES = ("tests/test_rules_model.py", "tests/test_classify.py")
 
 
 @dataclass(frozen=True)
@@ -1132,7 +1133,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-claim-not-taken",
         "core/store/deliveries.py",
-        "other = self._take_claim(db, mail_claim(day, address), holder, None)",
+        "other = self._take_claim(db, delivery_claim(channel, day, address), holder, None)",
         "other = None",
         CLAIMS,
         "two senders at once (a run and `dailyai email`) both mail the same recipient",
@@ -1140,8 +1141,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-claim-case-sensitive",
         "core/store/claims.py",
-        'return f"mail:{day}:{address.lower()}"',
-        'return f"mail:{day}:{address}"',
+        "return recipient.lower() if channel == EMAIL_CHANNEL else recipient",
+        "return recipient",
         CLAIMS,
         "two senders at once mail Alice@x and alice@x, one person, twice",
     ),
@@ -1296,6 +1297,23 @@ MUTATIONS: list[Mutation] = [
         "publish_failed = False",
         CHANNELS,
         "a run that published nothing exits 3 (partial) instead of 1",
+    ),
+    # --- the rules method's learned layer (core/classify.py, core/rules_model.py) ------------
+    Mutation(
+        "rules-learned-overrides-hints",
+        "core/classify.py",
+        "(name for name, score in evidence.items() if best - score < 1e-9),",
+        "(name for name in evidence),",
+        RULES,
+        "the labels' taste overrides a clear keyword: a quadruped-locomotion paper is not Robotics",
+    ),
+    Mutation(
+        "rules-learned-hash-order",
+        "core/rules_model.py",
+        "seen = sorted(f for f in features(title) if f in self.vocabulary)",
+        "seen = list({f for f in features(title) if f in self.vocabulary})",
+        RULES,
+        "the same title gets different odds from one run to the next (set order)",
     ),
 ]
 
