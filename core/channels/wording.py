@@ -135,6 +135,19 @@ RULES: list[Rule] = [
     _rule(r"(\d+) sentences \(asked for 2–4\)", r"\1문장 (2–4문장 요청)"),
     _rule(r"glossary: write '(.+)' as '(.+)'", r"용어집: '\1'은(는) '\2'(으)로 써야 함"),
     _rule(r"names none of its papers", "논문을 하나도 언급하지 않음"),
+    _rule(
+        r"built without the sentences of (\d+) summar(?:y|ies) that hold numbers not in their "
+        r"abstracts \((.+?)(?: and (\d+) more)?\)",
+        lambda m: (
+            f"원문에 없는 숫자가 든 요약 {m[1]}개의 그 문장은 빼고 씀 ({m[2]}"
+            + (f" 외 {m[3]}개" if m[3] else "")
+            + ")"
+        ),
+    ),
+    _rule(
+        r"(\d+) papers named by title only to fit num_ctx", r"num_ctx에 맞추려고 \1편은 제목만 넣음"
+    ),
+    _rule(r"(\d+) papers left out to fit num_ctx", r"num_ctx에 맞추려고 \1편은 뺌"),
     _rule(r"the answer hit num_predict and was cut off", "답이 num_predict에 닿아 잘림"),
     _rule(r"no abstract to summarize \(the source gave none\)", "요약할 초록이 없음 (출처에 없음)"),
     _rule(
