@@ -206,6 +206,32 @@ BENCHMARKS = {
             )
         ],
     ),
+    "email": (
+        "bench_email_size.py",
+        [
+            (
+                "html_sent_30",
+                "email HTML part as sent, 30-paper day (Gmail clips at 102 KB)",
+                "≤ 100,000 B",
+                lambda v: v <= 100_000,
+                "{:,.0f} B",
+            ),
+            (
+                "level_30",
+                "  detail left out to fit it (0 = nothing)",
+                "0",
+                lambda v: v == 0,
+                "{:.0f}",
+            ),
+            (
+                "html_sent_100",
+                "email HTML part as sent, 100-paper day",
+                "≤ 100,000 B",
+                lambda v: v <= 100_000,
+                "{:,.0f} B",
+            ),
+        ],
+    ),
     "search": (
         "bench_search.py",
         [

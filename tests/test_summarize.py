@@ -520,7 +520,7 @@ async def test_a_report_number_not_in_its_papers_abstracts_is_retried_then_flagg
     assert len(asked) == 3 and f"초록에 없는 숫자({number})" in asked[1]
     markdown = render_report(build_digest(store, model_config, DAY), model_config)
     report_part = markdown.split(" LLM\n", 1)[1].split("**논문별 요약:**", 1)[0]
-    assert f"검토 필요: numbers not in the source: {number}" in report_part
+    assert f"검토 필요: 원문에 없는 숫자: {number}" in report_part  # said in Korean there
 
 
 def test_reports_of_the_first_release_keep_their_flags_apart_after_migrating(tmp_path):
