@@ -14,12 +14,13 @@ import select
 import sys
 from collections.abc import Sequence
 
-from cli import doctor, fetch, model, notify, papers, profile, publish, run, tui
+from cli import bench, doctor, fetch, model, notify, papers, profile, publish, run, tui
 from cli.common import say
 from core import __version__
 from core.errors import ConfigError, DailyAIError
+from core.i18n import _, set_language
 
-COMMAND_MODULES = (fetch, papers, doctor, run, model, publish, notify, profile)
+COMMAND_MODULES = (fetch, papers, doctor, run, model, bench, publish, notify, profile)
 """Each adds its commands, in this order (as `dailyai --help` lists them)."""
 
 
@@ -27,13 +28,17 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for `dailyai` and every subcommand."""
     parser = argparse.ArgumentParser(
         prog="dailyai",
-        description="Daily AI Insights: the day's AI papers, sorted by topic and summarized in "
-        "Korean by a local model. Without a command, opens the terminal UI.",
+        description=_(
+            "Daily AI Insights: the day's AI papers, sorted by topic and summarized in Korean by "
+            "a local model. Without a command, opens the terminal UI."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"dailyai {__version__}")
-    parser.add_argument("--config", metavar="PATH", help="config file to use (default: see README)")
+    parser.add_argument(
+        "--config", metavar="PATH", help=_("config file to use (default: see README)")
+    )
     parser.set_defaults(handler=tui.command_tui)
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(title=_("commands"), metavar="COMMAND")
 
     for module in COMMAND_MODULES:
         module.register(commands)
@@ -46,6 +51,7 @@ SIGPIPE_EXIT = 141
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    _set_interface_language(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -59,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(str(error))
         return 1
     except KeyboardInterrupt:
-        say("interrupted — what was stored so far is kept")
+        say(_("interrupted — what was stored so far is kept"))
         return 130
     except BrokenPipeError as error:
         if _stdout_reader_gone():
@@ -73,23 +79,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except UnicodeDecodeError as error:
         say(
-            f"some input is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
-            f"offset {error.start}) — save it as UTF-8"
+            _(
+                "some input is not UTF-8 text (byte 0x{byte:02x} at offset {offset}) — save it "
+                "as UTF-8"
+            ).format(byte=error.object[error.start], offset=error.start)
         )
         return 1
     except UnicodeEncodeError as error:
         say(
-            f"cannot write this text as {error.encoding} — set a UTF-8 locale or "
-            "PYTHONIOENCODING=utf-8"
+            _(
+                "cannot write this text as {encoding} — set a UTF-8 locale or "
+                "PYTHONIOENCODING=utf-8"
+            ).format(encoding=error.encoding)
         )
         return 1
 
 
 def _os_error_line(error: OSError) -> str:
     """An OSError the commands did not check for, as what — why — what to do."""
-    what = f"cannot use {error.filename}" if error.filename else "a file or connection failed"
+    what = (
+        _("cannot use {path}").format(path=error.filename)
+        if error.filename
+        else _("a file or connection failed")
+    )
     why = error.strerror or str(error) or type(error).__name__
-    return f"{what} — {why} — check the path (file or folder?) and its permissions"
+    return _("{what} — {why} — check the path (file or folder?) and its permissions").format(
+        what=what, why=why
+    )
+
+
+def _set_interface_language(argv: Sequence[str]) -> None:
+    """Speak `[ui] language` from the first line (help texts included).
+
+    The config is read here only for that key; one that cannot be read leaves the locale's
+    language, and the command itself then reports what is wrong with it.
+    """
+    from core.config import load_config
+
+    path = None
+    for index, arg in enumerate(argv):
+        if arg == "--config" and index + 1 < len(argv):
+            path = argv[index + 1]
+        elif arg.startswith("--config="):
+            path = arg.partition("=")[2]
+    try:
+        setting = load_config(path).ui.language
+    except (DailyAIError, OSError, ValueError):
+        setting = ""
+    set_language(setting)
 
 
 def _stdout_reader_gone() -> bool:

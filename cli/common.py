@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import errno
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console as RichConsole
 from rich.text import Text
@@ -17,6 +18,7 @@ from rich.text import Text
 from core.announcements import current_day, parse_day
 from core.config import Config
 from core.errors import ConfigError
+from core.i18n import _, step_name
 from core.progress import format_duration
 from core.sanitize import one_line
 from core.services import Services, open_services
@@ -40,13 +42,16 @@ def add_sources(parser: argparse.ArgumentParser) -> None:
         "--source",
         action="append",
         metavar="NAME_OR_URL",
-        help="a configured source's name, a URL (https://, http://, file://), a file, or an arXiv id to look up; repeatable",
+        help=_(
+            "a configured source's name, a URL (https://, http://, file://), a file, or an "
+            "arXiv id to look up; repeatable"
+        ),
     )
     parser.add_argument(
         "--kind",
         action="append",
         choices=[AUTO, *kind_names()],
-        help="the kind of the --source before it (default: its configured kind, or auto)",
+        help=_("the kind of the --source before it (default: its configured kind, or auto)"),
     )
 
 
@@ -55,7 +60,7 @@ def requested_sources(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     sources = args.source or []
     kinds = args.kind or []
     if len(kinds) > len(sources):
-        raise ConfigError("--kind must follow the --source it applies to")
+        raise ConfigError(_("--kind must follow the --source it applies to"))
     return [(source, kinds[i] if i < len(kinds) else None) for i, source in enumerate(sources)]
 
 
@@ -63,8 +68,10 @@ def add_date(parser: Any) -> None:
     parser.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
-        help="the day: YYYY-MM-DD, today or yesterday, from 1991-08-01 to tomorrow (default: "
-        "today in US Eastern time, the latest day arXiv has announced; $DAILYAI_TODAY sets it)",
+        help=_(
+            "the day: YYYY-MM-DD, today or yesterday, from 1991-08-01 to tomorrow (default: "
+            "today in US Eastern time, the latest day arXiv has announced; $DAILYAI_TODAY sets it)"
+        ),
     )
 
 
@@ -75,9 +82,15 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(
+                _("{text!r} is not a whole number").format(text=text)
+            ) from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is out of range — use {low} to {high}")
+            raise argparse.ArgumentTypeError(
+                _("{value} is out of range — use {low} to {high}").format(
+                    value=value, low=low, high=high
+                )
+            )
         return value
 
     return parse
@@ -102,15 +115,20 @@ def output_dir_for(config: Config, out: str | None, *, write: bool = True) -> Pa
     if not out and config.output.dir:
         named += " (output.dir)"
     if "\x00" in str(directory):
-        raise ConfigError(f"{named}: not a usable path — give a folder")
+        raise ConfigError(_("{named}: not a usable path — give a folder").format(named=named))
     if directory.exists() and not directory.is_dir():
-        raise ConfigError(f"{named}: is not a folder — give a folder to write reports and feeds in")
+        raise ConfigError(
+            _("{named}: is not a folder — give a folder to write reports and feeds in").format(
+                named=named
+            )
+        )
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(
-            f"{named}: cannot create it ({error.strerror or error}) — give a folder you can "
-            "write to"
+            _("{named}: cannot create it ({why}) — give a folder you can write to").format(
+                named=named, why=error.strerror or error
+            )
         ) from None
     if write:
         try:
@@ -118,10 +136,27 @@ def output_dir_for(config: Config, out: str | None, *, write: bool = True) -> Pa
                 pass
         except OSError as error:
             raise ConfigError(
-                f"{named}: cannot write in it ({error.strerror or error}) — give a folder you "
-                "can write to"
+                _("{named}: cannot write in it ({why}) — give a folder you can write to").format(
+                    named=named, why=error.strerror or error
+                )
             ) from None
     return directory
+
+
+T = TypeVar("T")
+
+
+def run_async(services: Services, work: Callable[[], Awaitable[T]]) -> T:
+    """Run a command's async `work()` on an event loop of its own (made on it, so it may use
+    the services' clients); the connections they opened on it are closed after."""
+
+    async def main() -> T:
+        try:
+            return await work()
+        finally:
+            await services.aclose()
+
+    return asyncio.run(main())
 
 
 def open_for(
@@ -136,7 +171,9 @@ def open_for(
 
 def add_out(parser: Any) -> None:
     parser.add_argument(
-        "--out", metavar="DIR", help="output dir (default: output.dir, else the data dir's output)"
+        "--out",
+        metavar="DIR",
+        help=_("output dir (default: output.dir, else the data dir's output)"),
     )
 
 
@@ -188,17 +225,17 @@ class StepReporter(LiveReporter):
     """Progress of a pipeline run: a rich status line on a terminal, plain lines otherwise."""
 
     def live(self) -> Any:
-        return self.console.status("starting…")
+        return self.console.status(_("starting…"))
 
     def report(self, event: Any) -> None:
         step = getattr(event, "step", "")
         done, total = getattr(event, "done", 0), getattr(event, "total", 0)
         eta = getattr(event, "eta_seconds", None)
-        parts = [f"{step}:", getattr(event, "message", "")]
+        parts = [f"{step_name(step)}:", getattr(event, "message", "")]
         if total:
             parts.append(f"[{done}/{total}]")
         if eta:
-            parts.append(f"ETA {format_duration(eta)}")
+            parts.append(_("ETA {time}").format(time=format_duration(eta)))
         line = " ".join(part for part in parts if part)
         if self.progress is not None:
             self.progress.update(Text(line))

@@ -11,14 +11,15 @@ from rich.text import Text
 from cli.common import (
     Console,
 )
+from core.i18n import _, ngettext
 
 
 def register(commands: Any) -> None:
     """Add this module's commands to `dailyai`."""
     doctor = commands.add_parser(
         "doctor",
-        help="check the config, the store and every source",
-        description="Check the config, the store, and that every source answers.",
+        help=_("check the config, the store and every source"),
+        description=_("Check the config, the store, and that every source answers."),
     )
     doctor.set_defaults(handler=command_doctor)
 
@@ -33,5 +34,12 @@ def command_doctor(args: argparse.Namespace) -> int:
         console.print(mark + Text(f"{check.name}: {check.detail}"))
         problems += 0 if check.ok else 1
     if problems:
-        console.print(Text(f"{problems} problem(s) found.", style="red"))
+        console.print(
+            Text(
+                ngettext("{count} problem found.", "{count} problems found.", problems).format(
+                    count=problems
+                ),
+                style="red",
+            )
+        )
     return 1 if problems else 0

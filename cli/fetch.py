@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from rich.table import Table
@@ -18,27 +17,40 @@ from cli.common import (
     day_of,
     open_for,
     requested_sources,
+    run_async,
 )
 from core.announcements import current_day
+from core.i18n import N_, _, ngettext, status_name
 from core.ingest import FetchProgress, fetch_day, source_specs
 from core.models import FetchSummary
+
+STAGES = {
+    "fetching": N_("fetching"),
+    "parsing": N_("parsing"),
+    "storing": N_("storing"),
+    "done": N_("done"),
+    "failed": N_("failed"),
+}
+"""A source's stage in the progress display, in words."""
 
 
 def register(commands: Any) -> None:
     """Add this module's commands to `dailyai`."""
     fetch = commands.add_parser(
         "fetch",
-        help="fetch the day's papers from the configured sources into the store",
-        description="Fetch the configured sources (or the given ones) into the store. Exit 0 "
-        "when every source worked, 3 when some failed and the rest were stored, 1 when all failed.",
+        help=_("fetch the day's papers from the configured sources into the store"),
+        description=_(
+            "Fetch the configured sources (or the given ones) into the store. Exit 0 when every "
+            "source worked, 3 when some failed and the rest were stored, 1 when all failed."
+        ),
     )
     add_date(fetch)
     add_sources(fetch)
     fetch.add_argument(
-        "--refresh", action="store_true", help="fetch again even if a source has not changed"
+        "--refresh", action="store_true", help=_("fetch again even if a source has not changed")
     )
     fetch.add_argument(
-        "--no-enrich", action="store_true", help="skip the arXiv API lookup of categories"
+        "--no-enrich", action="store_true", help=_("skip the arXiv API lookup of categories")
     )
     fetch.set_defaults(handler=command_fetch)
 
@@ -51,17 +63,19 @@ def command_fetch(args: argparse.Namespace) -> int:
         specs = source_specs(services.config, requested)
         console = Console(stderr=True)
         with _progress_reporter(console) as report:
-            summary = asyncio.run(
-                fetch_day(
+            summary = run_async(
+                services,
+                lambda: fetch_day(
                     services.store,
                     services.config,
                     day,
                     specs=specs,
+                    fetcher=services.fetcher(),
                     on_progress=report,
                     refresh=args.refresh,
                     enrich=False if args.no_enrich else None,
                     today=current_day(),
-                )
+                ),
             )
         print_fetch_summary(summary, Console())
         return summary.exit_code
@@ -94,14 +108,19 @@ class _progress_reporter(LiveReporter):
         completed = stages.index(event.stage) + 1 if event.stage in stages else 4
         if self.progress is None:
             if event.stage in ("fetching", "done", "failed"):
-                self.line(f"{event.source}: {event.stage} {event.message}".rstrip())
+                self.line(
+                    f"{event.source}: {_(STAGES.get(event.stage, event.stage))} {event.message}".rstrip()
+                )
             return
         task = self.tasks.get(event.source)
         if task is None:
             task = self.progress.add_task("", total=4, source=event.source, stage="", detail="")
             self.tasks[event.source] = task
         self.progress.update(
-            task, completed=completed, stage=event.stage, detail=Text(event.message[:60]).plain
+            task,
+            completed=completed,
+            stage=_(STAGES.get(event.stage, event.stage)),
+            detail=Text(event.message[:60]).plain,
         )
 
 
@@ -111,18 +130,21 @@ def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
     A table on a terminal; one plain line per source otherwise, for logs and scripts.
     """
     if console.is_terminal:
-        table = Table(title=f"Fetch for {summary.day} (run {summary.run_id})", title_justify="left")
-        table.add_column("source", no_wrap=True, max_width=28, overflow="ellipsis")
-        table.add_column("kind", no_wrap=True)
-        table.add_column("status", no_wrap=True)
-        for column in ("papers", "new", "updated", "time"):
+        table = Table(
+            title=_("Fetch for {day} (run {run})").format(day=summary.day, run=summary.run_id),
+            title_justify="left",
+        )
+        table.add_column(_("source"), no_wrap=True, max_width=28, overflow="ellipsis")
+        table.add_column(_("kind"), no_wrap=True)
+        table.add_column(_("status"), no_wrap=True)
+        for column in (_("papers"), _("new"), _("updated"), _("time")):
             table.add_column(column, justify="right", no_wrap=True)
-        table.add_column("note", overflow="fold", min_width=30, ratio=1)
+        table.add_column(_("note"), overflow="fold", min_width=30, ratio=1)
         for result in summary.results:
             table.add_row(
                 Text(result.name),
                 result.kind,
-                Text(result.status, style=STATUS_STYLE.get(result.status, "")),
+                Text(status_name(result.status), style=STATUS_STYLE.get(result.status, "")),
                 str(len(result.listed)),
                 str(result.new),
                 str(result.updated),
@@ -131,20 +153,42 @@ def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
             )
         console.print(table)
     else:
-        console.print(Text(f"Fetch for {summary.day} (run {summary.run_id}):"), soft_wrap=True)
+        heading = _("Fetch for {day} (run {run})").format(day=summary.day, run=summary.run_id)
+        console.print(Text(f"{heading}:"), soft_wrap=True)
         for result in summary.results:
-            line = (
-                f"  {result.name} [{result.kind}]: {result.status}, {len(result.listed)} papers "
-                f"({result.new} new, {result.updated} updated) in {result.duration_ms / 1000:.1f}s"
+            line = f"  {result.name} [{result.kind}]: " + ngettext(
+                "{status}, {count} paper ({new} new, {updated} updated) in {seconds}s",
+                "{status}, {count} papers ({new} new, {updated} updated) in {seconds}s",
+                len(result.listed),
+            ).format(
+                status=status_name(result.status),
+                count=len(result.listed),
+                new=result.new,
+                updated=result.updated,
+                seconds=f"{result.duration_ms / 1000:.1f}",
             )
             if result.reason:
                 line += f" — {result.reason}"
             console.print(Text(line), soft_wrap=True)
     if summary.empty_reason:
         console.print(
-            Text(f"No papers for {summary.day}: {summary.empty_reason}", style="yellow"),
+            Text(
+                _("No papers for {day}: {reason}").format(
+                    day=summary.day, reason=summary.empty_reason
+                ),
+                style="yellow",
+            ),
             soft_wrap=True,
         )
     failed = [result for result in summary.results if result.failed]
     if failed and len(failed) < len(summary.results):
-        console.print(Text(f"{len(failed)} source(s) failed; the others were stored.", style="red"))
+        console.print(
+            Text(
+                ngettext(
+                    "{count} source failed; the others were stored.",
+                    "{count} sources failed; the others were stored.",
+                    len(failed),
+                ).format(count=len(failed)),
+                style="red",
+            )
+        )

@@ -19,13 +19,14 @@ from cli.common import (
     add_date,
     day_of,
     open_for,
+    run_async,
     say,
 )
 from core.config import decode_utf8, read_text_file
 from core.errors import ConfigError, DailyAIError
 from core.models import EXIT_CODES
-from core.pipeline import record_stop
 from core.progress import format_duration
+from core.runs import RecordedRun, recorded_run
 from core.services import Services
 
 
@@ -74,33 +75,31 @@ def register(commands: Any) -> None:
 def command_classify(args: argparse.Namespace) -> int:
     if args.titles:
         return _classify_titles(args)
-    from core.classify import classify_day
+    from core.classify import ClassifyStats, classify_day
 
     day = day_of(args)
     services = open_for(args)
     try:
         method = args.method or services.config.classify.method
         console = Console(stderr=True)
-        run_id = services.store.start_run("classify", day)
-        if _held_elsewhere(services, day, run_id):
-            return EXIT_CODES["skipped"]
-        try:
-            with StepReporter(console) as report:
-                stats = asyncio.run(
-                    classify_day(
+        with recorded_run(services.store, "classify", day) as run:
+            if _held_elsewhere(services, day, run):
+                return EXIT_CODES["skipped"]
+            with StepReporter(console) as report, run.step("classify") as step:
+                stats = run_async(
+                    services,
+                    lambda: classify_day(
                         services.store,
                         services.config,
                         day,
                         method=method,
+                        client=services.llm,
                         on_progress=report,
                         force=args.force,
-                        run_id=run_id,
-                    )
+                        stats=step.counting(ClassifyStats()),
+                    ),
                 )
-        except BaseException as error:
-            record_stop(services.store, run_id, error)
-            raise
-        services.store.finish_run(run_id, stats.status, stats.fallback_reason)
+            run.finish(stats.status, stats.fallback_reason)
         out = Console()
         out.print(
             Text(
@@ -135,14 +134,14 @@ def command_classify(args: argparse.Namespace) -> int:
         services.close()
 
 
-def _held_elsewhere(services: Services, day: date, run_id: int) -> bool:
+def _held_elsewhere(services: Services, day: date, run: RecordedRun) -> bool:
     """Claim the day's model work for this run; when another run holds it, say so and
     record this run as skipped."""
     from core.pipeline import hold_model_work
 
-    busy = hold_model_work(services.store, day, run_id)
+    busy = hold_model_work(services.store, day, run.id)
     if busy:
-        services.store.finish_run(run_id, "skipped", busy)
+        run.finish("skipped", busy)
         Console().print(Text(busy, style="yellow"), soft_wrap=True)
     return bool(busy)
 
@@ -192,34 +191,34 @@ def _read_titles(source: str, *, max_bytes: int) -> list[dict[str, Any]]:
 
 
 def command_summarize(args: argparse.Namespace) -> int:
-    from core.summarize import summarize_day
+    from core.summarize import SummarizeStats, summarize_day
 
     day = day_of(args)
     services = open_for(args)
     try:
         console = Console(stderr=True)
-        run_id = services.store.start_run("summarize", day)
-        if _held_elsewhere(services, day, run_id):
-            return EXIT_CODES["skipped"]
-        try:
-            with _summary_reporter(console) as report:
-                stats = asyncio.run(
-                    summarize_day(
+        with recorded_run(services.store, "summarize", day) as run:
+            if _held_elsewhere(services, day, run):
+                return EXIT_CODES["skipped"]
+            with _summary_reporter(console) as report, run.step("summarize") as step:
+                stats = run_async(
+                    services,
+                    lambda: summarize_day(
                         services.store,
                         services.config,
                         day,
+                        client=services.llm,
+                        clock=services.clock.monotonic,
                         category=args.category,
                         paper_ids=args.paper,
                         force=args.force,
                         on_progress=report,
-                        run_id=run_id,
-                    )
+                        on_model_work=run.record_model_work,
+                        stats=step.counting(SummarizeStats()),
+                    ),
                 )
-        except BaseException as error:
-            record_stop(services.store, run_id, error)
-            raise
-        services.store.finish_run(run_id, stats.status, stats.stopped_reason)
-        print_summarize_stats(stats, services.config.ollama.model, Console())
+            run.finish(stats.status, stats.stopped_reason)
+        print_summarize_stats(stats, services.config.llm.model, Console())
         return EXIT_CODES[stats.status]
     finally:
         services.close()

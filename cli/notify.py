@@ -10,33 +10,38 @@ from rich.text import Text
 
 from cli.common import Console, add_date, day_of, open_for
 from cli.publish import print_delivery
+from core.i18n import _
 
 
 def register(commands: Any) -> None:
     """Add this module's command to `dailyai`."""
     notify = commands.add_parser(
         "notify",
-        help="send the day's digest to chat (Slack, Telegram, Discord … through Apprise)",
-        description="Send the day's digest as one short message to each of notify.urls (or "
-        "--to), Apprise URLs whose secrets are {env:NAME} or {command:…} placeholders. A URL "
-        "that already got this day's message is skipped unless --force; one that failed is "
-        "tried again by the next run. Exit 1 if any URL failed.",
+        help=_("send the day's digest to chat (Slack, Telegram, Discord … through Apprise)"),
+        description=_(
+            "Send the day's digest as one short message to each of notify.urls (or --to), "
+            "Apprise URLs whose secrets are {env:NAME} or {command:…} placeholders. A URL that "
+            "already got this day's message is skipped unless --force; one that failed is tried "
+            "again by the next run. Exit 1 if any URL failed."
+        ),
     )
     add_date(notify)
     notify.add_argument(
         "--to",
         action="append",
         metavar="URL",
-        help="send to this Apprise URL instead of notify.urls; repeatable (quote it, and write "
-        "its token as {env:NAME})",
+        help=_(
+            "send to this Apprise URL instead of notify.urls; repeatable (quote it, and write its "
+            "token as {env:NAME})"
+        ),
     )
     notify.add_argument(
         "--dry-run",
         action="store_true",
-        help="print the message each URL would get, sized for its service, and send nothing",
+        help=_("print the message each URL would get, sized for its service, and send nothing"),
     )
     notify.add_argument(
-        "--force", action="store_true", help="send again to URLs that already got this day"
+        "--force", action="store_true", help=_("send again to URLs that already got this day")
     )
     notify.set_defaults(handler=command_notify)
 
@@ -63,7 +68,7 @@ def command_notify(args: argparse.Namespace) -> int:
                     soft_wrap=True,
                 )
                 console.print(Text(message.as_text()), soft_wrap=True)
-            console.print(Text("(not sent)", style="dim"))
+            console.print(Text(_("(not sent)"), style="dim"))
             return 0
         options = DeliverOptions(
             force=args.force,

@@ -20,6 +20,7 @@ from cli.common import (
     whole_number,
 )
 from core.errors import DailyAIError
+from core.i18n import _, ngettext
 from core.korean import has_hangul
 from core.store import Snippet, Store
 
@@ -28,30 +29,32 @@ def register(commands: Any) -> None:
     """Add this module's commands to `dailyai`."""
     export = commands.add_parser(
         "export",
-        help="write stored papers with every field to stdout",
-        description="Write stored papers (of one day, or all) with every stored field to stdout.",
+        help=_("write stored papers with every field to stdout"),
+        description=_(
+            "Write stored papers (of one day, or all) with every stored field to stdout."
+        ),
     )
     scope = export.add_mutually_exclusive_group()
     add_date(scope)
-    scope.add_argument("--all", action="store_true", help="every stored paper")
+    scope.add_argument("--all", action="store_true", help=_("every stored paper"))
     export.add_argument("--format", choices=["jsonl", "json", "csv"], default="jsonl")
     export.set_defaults(handler=command_export)
 
     search = commands.add_parser(
         "search",
-        help="full-text search over every stored paper",
-        description="Search titles, abstracts and summaries of every stored paper.",
+        help=_("full-text search over every stored paper"),
+        description=_("Search titles, abstracts and summaries of every stored paper."),
     )
     search.add_argument(
         "query",
         nargs="+",
-        help="words to look for (each matches as a prefix; a Korean word also inside compounds)",
+        help=_("words to look for (each matches as a prefix; a Korean word also inside compounds)"),
     )
     search.add_argument(
         "--limit",
         type=whole_number(1, 10_000),
         default=20,
-        help="most results to show (default 20)",
+        help=_("most results to show (default 20)"),
     )
     search.set_defaults(handler=command_search)
 
@@ -63,7 +66,11 @@ def command_export(args: argparse.Namespace) -> int:
         rows = list(services.store.export_rows(day))
         write_export(rows, args.format, sys.stdout)
         if not rows:
-            print(f"dailyai: no papers stored for {day or 'any day'}", file=sys.stderr)
+            say(
+                _("no papers stored for {day}").format(day=day)
+                if day
+                else _("no papers stored for any day")
+            )
         return 0
     finally:
         services.close()
@@ -119,14 +126,18 @@ def command_search(args: argparse.Namespace) -> int:
         hits = services.store.search(query, limit=args.limit)
         console = Console()
         if not hits:
-            console.print(Text(f"No stored paper matches {query!r}."))
+            console.print(Text(_("No stored paper matches {query!r}.").format(query=query)))
             return 0
         table = Table(
-            show_header=True, title=f"{len(hits)} papers matching {query!r}", title_justify="left"
+            show_header=True,
+            title=ngettext(
+                "{count} paper matching {query!r}", "{count} papers matching {query!r}", len(hits)
+            ).format(count=len(hits), query=query),
+            title_justify="left",
         )
-        table.add_column("id", no_wrap=True)
-        table.add_column("day", no_wrap=True)
-        table.add_column("title, where it matched, link", overflow="fold")
+        table.add_column(_("id"), no_wrap=True)
+        table.add_column(_("day"), no_wrap=True)
+        table.add_column(_("title, where it matched, link"), overflow="fold")
         for hit in hits:
             paper = marked(hit.title, "bold")
             if hit.snippet is not None:
@@ -147,11 +158,17 @@ def index_korean_text(store: Store) -> None:
     waiting = store.korean_backlog()
     if not waiting:
         return
-    say(f"analysing the Korean text of {waiting} paper(s) for search (once)…")
+    say(
+        ngettext(
+            "analysing the Korean text of {count} paper for search (once)…",
+            "analysing the Korean text of {count} papers for search (once)…",
+            waiting,
+        ).format(count=waiting)
+    )
     try:
         store.update_korean_index()
     except DailyAIError as error:
-        say(f"{error}; searching by the start of words only")
+        say(_("{error}; searching by the start of words only").format(error=error))
 
 
 def marked(snippet: Snippet, style: str) -> Text:

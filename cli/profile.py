@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 
-from cli.common import Console, add_date, day_of, open_for, say, whole_number
+from cli.common import Console, add_date, day_of, open_for, run_async, say, whole_number
+from core.i18n import _
 
 SHOWN_PER_GROUP = 10
 """Entries listed per group by `profile show` (all with --all)."""
@@ -21,14 +22,16 @@ def register(commands: Any) -> None:
     """Add this module's commands to `dailyai`."""
     profile = commands.add_parser(
         "profile",
-        help="your interest profile: import seeds, like, dislike, forget, show",
-        description="The interest profile that ranks the digest for you: papers you like "
-        "(seeds imported from a file, stars in the TUI) and papers you marked not interesting.",
+        help=_("your interest profile: import seeds, like, dislike, forget, show"),
+        description=_(
+            "The interest profile that ranks the digest for you: papers you like (seeds imported "
+            "from a file, stars in the TUI) and papers you marked not interesting."
+        ),
     )
     actions = profile.add_subparsers(title="actions", metavar="ACTION", required=True)
     importing = actions.add_parser(
         "import",
-        help="add the papers of a file as seeds",
+        help=_("add the papers of a file as seeds"),
         description="Add the papers of FILE to the profile as liked seeds: a BibTeX export "
         "(Zotero, Mendeley, Google Scholar), CSL-JSON, a JSON list of {title, abstract?, url?}, "
         "or a text file of arXiv ids or URLs, one per line (looked up through the arXiv API). "
@@ -39,7 +42,7 @@ def register(commands: Any) -> None:
     importing.set_defaults(handler=command_import)
     show = actions.add_parser(
         "show",
-        help="what the profile holds, by source, with counts and dates",
+        help=_("what the profile holds, by source, with counts and dates"),
         description="What the profile holds, by source (each imported file, your stars, "
         "not interested), with counts and dates, and how the digest is ranked with it.",
     )
@@ -58,7 +61,7 @@ def register(commands: Any) -> None:
 
     rank = commands.add_parser(
         "rank",
-        help="the day's papers ranked for you, as JSON lines",
+        help=_("the day's papers ranked for you, as JSON lines"),
         description="Write the day's digest-eligible papers best first, one JSON line each "
         "with id, title, score and why (the Korean line saying why it ranks there). With "
         "--titles, rank the papers of a JSON file (a list of {title, abstract?, url?}) against "
@@ -78,24 +81,46 @@ def command_import(args: argparse.Namespace) -> int:
     services = open_for(args)
     try:
         path = Path(args.file).expanduser()
-        result = asyncio.run(import_profile(services.store, services.config, path))
-        parts = [f"{result.added} new", f"{result.already} already in the profile"]
+        result = run_async(
+            services,
+            lambda: import_profile(
+                services.store,
+                services.config,
+                path,
+                fetcher=services.fetcher(),
+                client=services.llm,
+            ),
+        )
+        parts = [
+            _("{count} new").format(count=result.added),
+            _("{count} already in the profile").format(count=result.already),
+        ]
         if result.untitled:
-            parts.append(f"{result.untitled} without a title skipped")
+            parts.append(_("{count} without a title skipped").format(count=result.untitled))
         if result.not_found:
-            parts.append(f"{result.not_found} arXiv ids not found")
+            parts.append(_("{count} arXiv ids not found").format(count=result.not_found))
         console = Console()
         console.print(
-            Text(f"Imported {path.name} ({result.format}): " + ", ".join(parts) + "."),
+            Text(
+                _("Imported {file} ({format}): {parts}.").format(
+                    file=path.name, format=result.format, parts=", ".join(parts)
+                )
+            ),
             soft_wrap=True,
         )
         embedding = result.embedding
         if embedding is not None and embedding.error:
-            say(f"not embedded: {embedding.error}; the lexical method ranks until it is")
+            say(
+                _("not embedded: {error}; the lexical method ranks until it is").format(
+                    error=embedding.error
+                )
+            )
         elif embedding is not None and embedding.embedded:
             console.print(
                 Text(
-                    f"Embedded {embedding.embedded} papers with {services.config.rank.embedding_model}."
+                    _("Embedded {count} papers with {model}.").format(
+                        count=embedding.embedded, model=services.config.rank.embedding_model
+                    )
                 )
             )
         return 0
@@ -115,32 +140,49 @@ def command_show(args: argparse.Namespace) -> int:
         if not entries:
             console.print(
                 Text(
-                    "The profile is empty: the digest is ranked by public signals. Star papers "
-                    "in the TUI (s), or `dailyai profile import FILE` (BibTeX, CSL-JSON, JSON "
-                    "titles, arXiv ids)."
+                    _(
+                        "The profile is empty: the digest is ranked by public signals. Star "
+                        "papers in the TUI (s), or `dailyai profile import FILE` (BibTeX, "
+                        "CSL-JSON, JSON titles, arXiv ids)."
+                    )
                 ),
                 soft_wrap=True,
             )
             return 0
         groups = profile_groups(entries)
-        console.print(Text(f"Interest profile: {len(entries)} papers", style="bold"))
-        width = max(len(group.label) for group in groups)
+        console.print(
+            Text(_("Interest profile: {count} papers").format(count=len(entries)), style="bold")
+        )
+        labels = {group.label: _(group.label) for group in groups}
+        width = max(cell_len(label) for label in labels.values())
         for group in groups:
             dates = group.first_added
             if group.last_added != dates:
                 dates += f" … {group.last_added}"
             console.print(
-                Text(f"  {group.label.ljust(width)}  {len(group.entries):>5}  added {dates}"),
+                Text(
+                    f"  {labels[group.label]}{' ' * (width - cell_len(labels[group.label]))}  "
+                    f"{len(group.entries):>5}  " + _("added {dates}").format(dates=dates)
+                ),
                 soft_wrap=True,
             )
         days = services.store.days()
         if days:
             ranking = build_digest(services.store, config, days[0][0]).ranking
-            console.print(Text(f"Ranking of {days[0][0]}: {ranking.describe()}"), soft_wrap=True)
+            console.print(
+                Text(
+                    _("Ranking of {day}: {method}").format(
+                        day=days[0][0], method=ranking.describe()
+                    )
+                ),
+                soft_wrap=True,
+            )
         elif not config.digest.personal:
-            console.print(Text("digest.personal = false: the digest is ranked by public signals"))
+            console.print(
+                Text(_("digest.personal = false: the digest is ranked by public signals"))
+            )
         for group in groups:
-            console.print(Text(f"\n{group.label}", style="bold"))
+            console.print(Text(f"\n{labels[group.label]}", style="bold"))
             shown = group.entries[::-1]
             if not args.all:
                 shown = shown[:SHOWN_PER_GROUP]
@@ -152,7 +194,12 @@ def command_show(args: argparse.Namespace) -> int:
                 console.print(line, soft_wrap=True, no_wrap=True, overflow="ellipsis")
             if len(shown) < len(group.entries):
                 console.print(
-                    Text(f"  … and {len(group.entries) - len(shown)} more (--all lists them)")
+                    Text(
+                        "  "
+                        + _("… and {count} more (--all lists them)").format(
+                            count=len(group.entries) - len(shown)
+                        )
+                    )
                 )
         return 0
     finally:
@@ -167,13 +214,19 @@ def command_feedback(args: argparse.Namespace) -> int:
         console = Console()
         if args.stance is None:
             if not forget(services.store, args.id):
-                say(f"'{args.id}' is not in the profile — `dailyai profile show` lists it")
+                say(
+                    _("'{id}' is not in the profile — `dailyai profile show` lists it").format(
+                        id=args.id
+                    )
+                )
                 return 1
-            console.print(Text(f"Forgot {args.id}: it no longer shapes your ranking."))
+            console.print(
+                Text(_("Forgot {id}: it no longer shapes your ranking.").format(id=args.id))
+            )
             return 0
         entry = set_feedback(services.store, services.config, args.id, args.stance, source="cli")
         assert entry is not None
-        verb = "Liked" if args.stance == "like" else "Marked not interesting:"
+        verb = _("Liked") if args.stance == "like" else _("Marked not interesting:")
         line = Text(f"{verb} {entry.key} ")
         line.append(entry.title)
         console.print(line, soft_wrap=True)
@@ -192,7 +245,12 @@ def command_rank(args: argparse.Namespace) -> int:
 
             config = services.config
             entries = _read_titles(args.titles, max_bytes=int(config.fetch.max_body_mb * 1e6))
-            ranked, info = rank_titles(services.store, config, entries, current_day())
+            ranked, info = run_async(
+                services,
+                lambda: rank_titles(
+                    services.store, config, entries, current_day(), client=services.llm
+                ),
+            )
             lines = [
                 {"title": item.title, "score": item.scored.score, "why": item.scored.why}
                 for item in ranked
@@ -202,7 +260,10 @@ def command_rank(args: argparse.Namespace) -> int:
             from core.profile import embed_day
 
             day = day_of(args)
-            embedded = embed_day(services.store, services.config, day)
+            embedded = run_async(
+                services,
+                lambda: embed_day(services.store, services.config, day, client=services.llm),
+            )
             digest = build_digest(services.store, services.config, day)
             info = digest.ranking
             if embedded.error and info.personal:
@@ -215,7 +276,7 @@ def command_rank(args: argparse.Namespace) -> int:
             lines = lines[: args.limit]
         for line in lines:
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-        say(f"ranked by {info.describe()}")
+        say(_("ranked by {method}").format(method=info.describe()))
         return 0
     finally:
         services.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from typing import Any
@@ -20,10 +19,12 @@ from cli.common import (
     open_for,
     output_dir_for,
     requested_sources,
+    run_async,
 )
 from cli.fetch import print_fetch_summary
 from cli.tui import open_tui
 from core.announcements import current_day
+from core.i18n import _, ngettext, status_name, step_name
 from core.ingest import source_specs
 
 
@@ -34,11 +35,13 @@ def register(commands: Any) -> None:
 
     run = commands.add_parser(
         "run",
-        help=f"the daily job: {', '.join(all_steps())}",
-        description=f"Run the whole daily pipeline for a day: {' → '.join(all_steps())}. Safe "
-        "to run again: only missing work is done and no email or chat message is sent twice. "
-        "Exit 0 when everything worked, 3 when something failed or was left for the next run, "
-        "1 when nothing could be published.",
+        help=_("the daily job: {steps}").format(steps=", ".join(all_steps())),
+        description=_(
+            "Run the whole daily pipeline for a day: {steps}. Safe to run again: only missing "
+            "work is done and no email or chat message is sent twice. Exit 0 when everything "
+            "worked, 3 when something failed or was left for the next run, 1 when nothing could "
+            "be published."
+        ).format(steps=" → ".join(all_steps())),
     )
     add_date(run)
     add_sources(run)
@@ -48,7 +51,8 @@ def register(commands: Any) -> None:
             f"--no-{run_flag(channel)}",
             dest=f"no_{channel.name}",
             action="store_true",
-            help=channel.run_flag_help or f"leave out the {channel.name} channel",
+            help=channel.run_flag_help
+            or _("leave out the {channel} channel").format(channel=channel.name),
         )
     run.add_argument(
         "--no-weekly",
@@ -60,13 +64,15 @@ def register(commands: Any) -> None:
 
     demo = commands.add_parser(
         "demo",
-        help="run on shipped sample days, offline, in a store of its own",
-        description="Load the sample days shipped with the app (real recorded arXiv and "
-        "Hugging Face responses) into a separate demo store, then open the TUI on it (or print "
-        "what was stored when not on a terminal).",
+        help=_("run on shipped sample days, offline, in a store of its own"),
+        description=_(
+            "Load the sample days shipped with the app (real recorded arXiv and Hugging Face "
+            "responses) into a separate demo store, then open the TUI on it (or print what was "
+            "stored when not on a terminal)."
+        ),
     )
     demo.add_argument(
-        "--no-tui", action="store_true", help="print a summary instead of opening the TUI"
+        "--no-tui", action="store_true", help=_("print a summary instead of opening the TUI")
     )
     demo.set_defaults(handler=command_demo)
 
@@ -84,10 +90,11 @@ def command_run(args: argparse.Namespace) -> int:
         specs = source_specs(services.config, requested) if requested else None
         console = Console(stderr=True)
         with StepReporter(console) as report:
-            result = asyncio.run(
-                run_pipeline(
+            result = run_async(
+                services,
+                lambda: run_pipeline(
                     services, day, steps=steps, specs=specs, on_progress=report, today=current_day()
-                )
+                ),
             )
         print_run_summary(result, Console())
         return result.exit_code
@@ -99,21 +106,27 @@ def print_run_summary(result: Any, console: Console) -> None:
     """One line per step of a pipeline run, what was published, and why a day is empty."""
     if result.fetch is not None:
         print_fetch_summary(result.fetch, console)
-    console.print(Text(f"Run {result.run_id} for {result.day}: {result.status}"), soft_wrap=True)
+    heading = _("Run {run} for {day}: {status}").format(
+        run=result.run_id, day=result.day, status=status_name(result.status)
+    )
+    console.print(Text(heading), soft_wrap=True)
     for outcome in result.steps:
-        line = f"  {outcome.step}: {outcome.status}"
+        line = f"  {step_name(outcome.step)}: {status_name(outcome.status)}"
         if outcome.reason:
             line += f" — {outcome.reason}"
         console.print(Text(line, style=STATUS_STYLE.get(outcome.status, "")), soft_wrap=True)
     feeds = [path for path in result.published if path.suffix in (".rss", ".atom")]
     for path in result.published:
         if path not in feeds:
-            console.print(Text(f"  wrote {path}"), soft_wrap=True)
+            console.print(Text("  " + _("wrote {path}").format(path=path)), soft_wrap=True)
     if feeds:
         folder = os.path.commonpath([str(path.parent) for path in feeds])
-        console.print(Text(f"  wrote {len(feeds)} feeds in {folder}"), soft_wrap=True)
+        wrote = ngettext(
+            "wrote {count} feed in {folder}", "wrote {count} feeds in {folder}", len(feeds)
+        ).format(count=len(feeds), folder=folder)
+        console.print(Text(f"  {wrote}"), soft_wrap=True)
     if result.log_path:
-        console.print(Text(f"  log: {result.log_path}"), soft_wrap=True)
+        console.print(Text("  " + _("log: {path}").format(path=result.log_path)), soft_wrap=True)
 
 
 def command_demo(args: argparse.Namespace) -> int:
@@ -123,21 +136,27 @@ def command_demo(args: argparse.Namespace) -> int:
     try:
         console = Console(stderr=True)
         with StepReporter(console) as report:
-            demo = asyncio.run(run_demo(services, on_progress=report))
+            demo = run_async(services, lambda: run_demo(services, on_progress=report))
         out = Console()
         for result in demo.runs:
             print_run_summary(result, out)
         if demo.ollama_ok:
             out.print(
-                Text(f"Ollama: {demo.ollama_detail}; the newest sample day was summarized."),
+                Text(
+                    _("Ollama: {detail}; the newest sample day was summarized.").format(
+                        detail=demo.ollama_detail
+                    )
+                ),
                 soft_wrap=True,
             )
         else:
             out.print(
                 Text(
-                    f"Ollama is not available ({demo.ollama_detail}). The demo classified the "
-                    "papers by rules and published everything else; no Korean summaries were "
-                    'made. See README "Ollama setup" to get them.',
+                    _(
+                        "Ollama is not available ({detail}). The demo classified the papers by "
+                        "rules and published everything else; no Korean summaries were made. See "
+                        'README "Ollama setup" to get them.'
+                    ).format(detail=demo.ollama_detail),
                     style="yellow",
                 ),
                 soft_wrap=True,
@@ -145,9 +164,16 @@ def command_demo(args: argparse.Namespace) -> int:
         days = services.store.days()
         out.print(
             Text(
-                f"Demo store {services.config.dirs.database}: {services.store.count_papers()} papers "
-                f"on {len(days)} days ({', '.join(day for day, _ in days)}); reports and feeds in "
-                f"{services.config.output_dir}."
+                _(
+                    "Demo store {store}: {papers} papers on {count} days ({days}); reports and "
+                    "feeds in {output}."
+                ).format(
+                    store=services.config.dirs.database,
+                    papers=services.store.count_papers(),
+                    count=len(days),
+                    days=", ".join(day for day, _count in days),
+                    output=services.config.output_dir,
+                )
             ),
             soft_wrap=True,
         )

@@ -11,13 +11,18 @@ Every paper gets exactly one category, a confidence and the method that set it:
   title and abstract (the `rules` method, also the fallback when no model host answers).
   Overlapping keywords resolve to the longest match ("vision-language model" is
   Multimodal, not Computer Vision or LLM). The hints are the fields' own vocabulary, not
-  words of particular titles; bench/bench_rules.py scores them against labeled titles
-  split by date.
+  words of particular titles. Where none matches or the best tie, a learned layer
+  (core/rules_model.py, trained on the shipped labeled titles) chooses;
+  bench/bench_rules.py scores both against labeled titles split by date.
 - `user`: a correction made in the TUI; it wins over everything and survives re-runs.
 
 `auto` classifies the day's digest selection with the model when a model host answers (rules
 otherwise) and the rest of the day's papers with rules, so a day of hundreds of arXiv
 papers never waits on a laptop model; `llm` uses the model for every paper asked.
+
+With `classify.combined` (the default), a run that summarizes next leaves the digest papers
+still to be summarized to core.summarize, which asks for each one's category and summary in
+one request (`wants_combined`, `parse_combined`): the abstract is read once, not twice.
 """
 
 from __future__ import annotations
@@ -26,20 +31,21 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from core.config import Config, TaxonomyConfig
-from core.digest import build_digest
+from core.digest import DigestPaper, build_digest
 from core.errors import DailyAIError, ModelError
 from core.llm import ModelClient, make_client
 from core.models import Paper
 from core.progress import StepProgress
 from core.prompts import classify_messages, classify_schema
+from core.rules_model import LexicalModel, shipped_model
 from core.sanitize import one_line
-from core.store import RunStep, Store
+from core.store import Store
 
 METHODS = ("auto", "llm", "rules")
 # Tokens of a classification answer per paper ({"id": 3, "category": …, "confidence": …}).
@@ -84,16 +90,27 @@ class ClassifyStats:
     """Papers already classified (under this taxonomy, by this method or a better one)."""
     invalid_answers: int = 0
     """Papers the model's answer left out or got wrong (classified by rules instead)."""
+    with_summaries: int = 0
+    """Digest papers left to be classified with their summaries (classify.combined)."""
     requests: int = 0
+    prompt_tokens: int = 0
+    """Prompt tokens of the model's requests, as the server counted them."""
     fallback_reason: str = ""
     """Why rules were used where the model was asked for (auto mode)."""
     duration_ms: int = 0
     categories: dict[str, int] = field(default_factory=dict)
+    target: str = ""
+    """What was classified: the day, or "papers" (the run ledger's target)."""
 
     @property
     def status(self) -> str:
         """Partial when rules stood in for the model, else ok."""
         return "partial" if self.fallback_reason or self.invalid_answers else "ok"
+
+    @property
+    def reason(self) -> str:
+        """Why the status is not ok (the run ledger's reason)."""
+        return self.fallback_reason
 
     def as_counts(self) -> dict[str, Any]:
         return {
@@ -104,7 +121,9 @@ class ClassifyStats:
             "user": self.kept_user,
             "unchanged": self.unchanged,
             "invalid_answers": self.invalid_answers,
+            "with_summaries": self.with_summaries,
             "requests": self.requests,
+            "prompt_tokens": self.prompt_tokens,
         }
 
 
@@ -121,11 +140,21 @@ class _Keyword:
 
 
 class RuleClassifier:
-    """The `rules` method: arXiv categories and keyword hints from the taxonomy."""
+    """The `rules` method: arXiv categories and keyword hints from the taxonomy, and a
+    learned layer (core/rules_model.py) where the hints say nothing or tie."""
 
-    def __init__(self, taxonomy: TaxonomyConfig) -> None:
+    def __init__(
+        self,
+        taxonomy: TaxonomyConfig,
+        learned: LexicalModel | Literal["shipped"] | None = "shipped",
+    ) -> None:
+        """`learned`: the model trained on the shipped labeled titles, another one (the
+        benchmark trains one per fold), or None for the keyword hints alone."""
         self.taxonomy = taxonomy
         self.fallback = taxonomy.fallback
+        self.learned = shipped_model() if learned == "shipped" else learned
+        # What the learned layer may choose when no hint matches: any named category.
+        self.named = [c.name for c in taxonomy.categories if c.name != taxonomy.fallback]
         self.keywords: list[_Keyword] = []
         self.arxiv: dict[str, list[str]] = {}
         for category in taxonomy.categories:
@@ -193,9 +222,38 @@ class RuleClassifier:
     def classify(
         self, title: str, abstract: str = "", arxiv_categories: Sequence[str] = ()
     ) -> Verdict:
-        """The best-scoring category (`arxiv_categories` primary first); the fallback when
-        nothing matches."""
-        return self.decide(self.scores(title, abstract, arxiv_categories))
+        """The best-scoring category (`arxiv_categories` primary first). Where no hint
+        matches, or the best categories tie, the learned layer chooses; the fallback when
+        it has no opinion either."""
+        scores = self.scores(title, abstract, arxiv_categories)
+        return self._learned_choice(title, scores) or self.decide(scores)
+
+    def _learned_choice(self, title: str, scores: dict[str, float]) -> Verdict | None:
+        """The learned layer's verdict where the hints leave the choice open, else None.
+
+        The hints decide whenever one category leads: they are the fields' vocabulary and
+        reach categories the training labels never use. The layer fills in when nothing
+        matched (less sure than any keyword verdict) and breaks exact ties (as sure as a
+        tie), choosing among the tied categories only.
+        """
+        if self.learned is None:
+            return None
+        evidence = {name: score for name, score in scores.items() if score > 0}
+        if not evidence:
+            guess = self.learned.guess(title, among=self.named)
+            if guess is None:
+                return None
+            return Verdict(guess.category, round(0.2 + 0.1 * guess.probability, 2), "rules")
+        best = max(evidence.values())
+        # In tie-break order, so that equal odds keep the hints' own tie-break.
+        tied = sorted(
+            (name for name, score in evidence.items() if best - score < 1e-9),
+            key=lambda name: self.order.get(name, (0, 99)),
+        )
+        if len(tied) < 2:
+            return None
+        guess = self.learned.guess(title, among=tied)
+        return Verdict(guess.category, 0.35, "rules") if guess else None
 
     def decide(self, scores: dict[str, float]) -> Verdict:
         """The verdict for a paper's category scores: the best, ties to the higher priority;
@@ -327,8 +385,9 @@ async def _classify_with_model(
     config: Config,
     client: ModelClient,
     on_batch: Callable[[list[_Item], dict[str, Verdict]], None],
-) -> tuple[dict[str, Verdict], int]:
-    """Verdicts by the model for `items` (batched, concurrent); (verdicts, invalid count).
+) -> tuple[dict[str, Verdict], int, int]:
+    """Verdicts by the model for `items` (batched, concurrent); (verdicts, invalid count,
+    prompt tokens the server counted).
 
     Papers the answer leaves out or gets wrong are asked again once in a batch of their
     own; those still without a verdict are left to the caller (rules).
@@ -338,8 +397,10 @@ async def _classify_with_model(
     schema = classify_schema(names)
     verdicts: dict[str, Verdict] = {}
     invalid = 0
+    prompt_tokens = 0
 
     async def ask(batch: list[_Item]) -> list[_Item]:
+        nonlocal prompt_tokens
         numbered = [
             (number, item.title, item.abstract[:_ABSTRACT_CHARS])
             for number, item in enumerate(batch, start=1)
@@ -351,6 +412,7 @@ async def _classify_with_model(
             num_predict=_ANSWER_TOKENS_PER_PAPER * len(batch) + 64,
             temperature=0.0,
         )
+        prompt_tokens += result.prompt_tokens or 0
         found = parse_answer(result.text, range(1, len(batch) + 1), names)
         done = {}
         for number, item in enumerate(batch, start=1):
@@ -368,7 +430,45 @@ async def _classify_with_model(
         retry = _balanced_batches(left_out, config.classify.batch_size, client.parallel)
         still = [item for rest in await _all_or_none(ask(b) for b in retry) for item in rest]
         invalid = len(still)
-    return verdicts, invalid
+    return verdicts, invalid, prompt_tokens
+
+
+def parse_combined(text: str, names: Sequence[str]) -> tuple[Verdict | None, str | None]:
+    """The category verdict and the summary text of a combined answer (core.prompts
+    combined_schema); None for a part that is missing or invalid (an unknown category)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    summary = data.get("summary")
+    category = data.get("category")
+    verdict = None
+    if isinstance(category, str) and category in names:
+        confidence = data.get("confidence")
+        if not isinstance(confidence, int | float) or isinstance(confidence, bool):
+            confidence = 0.5
+        verdict = Verdict(category, round(min(1.0, max(0.0, float(confidence))), 2), "llm")
+    return verdict, summary if isinstance(summary, str) else None
+
+
+def wants_combined(config: Config, method: str, paper: DigestPaper) -> bool:
+    """Should this digest paper get its category and its summary in one request?
+
+    Yes when classify.combined is on, the model classifies (`auto` or `llm`), the paper is
+    in the digest selection, has no category under the current taxonomy yet and its summary
+    is still to be written. (A rules' verdict, e.g. from a run without the model, is asked
+    about again by the classify step, in a batch; a user's choice is never asked about.)
+    """
+    if not (config.classify.combined and method in ("auto", "llm") and paper.selected):
+        return False
+    if paper.summary.status == "ok":
+        return False
+    found = paper.classification
+    if found is None:
+        return True
+    return found.method != "user" and found.taxonomy_version != config.taxonomy.version
 
 
 async def _all_or_none(coroutines: Iterable[Any]) -> list[Any]:
@@ -436,16 +536,17 @@ async def classify_papers(
     method: str = "auto",
     client: ModelClient | None = None,
     on_progress: ProgressCallback | None = None,
-    run_id: int | None = None,
     force: bool = False,
+    stats: ClassifyStats | None = None,
 ) -> ClassifyStats:
     """Classify stored papers with `method` (auto, llm or rules); a user's choice is kept.
 
     Papers already classified under the current taxonomy are left alone (with `llm`, those
     classified by rules are asked again) unless `force`. `auto` uses the model when it
     answers and rules otherwise; `llm` raises ModelError when the model cannot be asked.
-    Each batch's verdicts are stored as soon as they arrive. With `run_id`, the run's
-    ledger gets a "classify" step with the counts.
+    Each batch's verdicts are stored as soon as they arrive. The counts go into `stats`
+    (new ones when not given) as the run goes, so a caller recording the step sees them
+    even when it fails.
     """
     return await _classify_ids(
         store,
@@ -455,9 +556,9 @@ async def classify_papers(
         method=method,
         client=client,
         on_progress=on_progress,
-        run_id=run_id,
         force=force,
         target="papers",
+        stats=stats,
     )
 
 
@@ -469,15 +570,23 @@ async def classify_day(
     method: str = "auto",
     client: ModelClient | None = None,
     on_progress: ProgressCallback | None = None,
-    run_id: int | None = None,
     force: bool = False,
+    stats: ClassifyStats | None = None,
+    summaries_follow: bool = False,
 ) -> ClassifyStats:
     """Classify every paper of `day`: with `auto`, the digest selection by the model (when
     it answers) and the rest by rules; with `llm` or `rules`, every paper by that method.
-    With `run_id`, the run's ledger gets a "classify" step with the counts."""
+    The counts go into `stats` as for `classify_papers`.
+
+    `summaries_follow` (a run that summarizes next): the digest papers that `wants_combined`
+    are left to core.summarize, which classifies each with its summary, when the model
+    answers (without it they get rules' verdicts here, as before)."""
     digest = build_digest(store, config, day)
     ids = [p.paper.id for p in digest.selected] + [p.paper.id for p in digest.others]
     model_ids = {p.paper.id for p in digest.selected} if method == "auto" else None
+    combined: set[str] = set()
+    if summaries_follow and not force:
+        combined = {p.paper.id for p in digest.selected if wants_combined(config, method, p)}
     return await _classify_ids(
         store,
         config,
@@ -486,9 +595,10 @@ async def classify_day(
         method=method,
         client=client,
         on_progress=on_progress,
-        run_id=run_id,
         force=force,
         target=str(day),
+        stats=stats,
+        combined=combined,
     )
 
 
@@ -501,15 +611,17 @@ async def _classify_ids(
     method: str,
     client: ModelClient | None,
     on_progress: ProgressCallback | None,
-    run_id: int | None,
     force: bool,
     target: str,
+    stats: ClassifyStats | None,
+    combined: Collection[str] = (),
 ) -> ClassifyStats:
     if method not in METHODS:
         raise DailyAIError(f"unknown classification method '{method}' — use auto, llm or rules")
     started = time.monotonic()
     report = on_progress or (lambda event: None)
-    stats = ClassifyStats(total=len(ids))
+    stats = stats if stats is not None else ClassifyStats()
+    stats.total, stats.target = len(ids), target
     wants_model = method in ("auto", "llm")
     in_model_scope = set(ids) if model_ids is None else model_ids
     model_scope = [i for i in ids if wants_model and i in in_model_scope]
@@ -537,6 +649,11 @@ async def _classify_ids(
                 stats.fallback_reason = reason
                 todo_rules = todo_model + todo_rules
                 todo_model = []
+        if todo_model and combined:
+            # The model answers: these are classified with their summaries, one request each.
+            stats.with_summaries = sum(1 for paper_id in todo_model if paper_id in combined)
+            todo_model = [paper_id for paper_id in todo_model if paper_id not in combined]
+            total_todo -= stats.with_summaries
         if todo_model:
             assert client is not None
             requests_before = client.requests
@@ -560,7 +677,7 @@ async def _classify_ids(
                 )
 
             try:
-                _, stats.invalid_answers = await _classify_with_model(
+                _, stats.invalid_answers, stats.prompt_tokens = await _classify_with_model(
                     items, config, client, on_batch
                 )
             except ModelError as error:
@@ -580,19 +697,10 @@ async def _classify_ids(
             report(
                 _progress("classify", f"{len(todo_rules)} papers by rules", done_count, total_todo)
             )
-    except BaseException as error:
-        if run_id is not None:
-            reason = "cancelled" if isinstance(error, asyncio.CancelledError) else str(error)
-            store.record_step(run_id, _step(stats, started, target, "failed", one_line(reason)))
-        raise
     finally:
         if own_client and client is not None:
             await client.aclose()
     stats.duration_ms = int((time.monotonic() - started) * 1000)
-    if run_id is not None:
-        store.record_step(
-            run_id, _step(stats, started, target, stats.status, stats.fallback_reason)
-        )
     return stats
 
 
@@ -602,17 +710,22 @@ def _item(paper_id: str, paper: Paper | None) -> _Item:
     return _Item(paper_id, paper.title, paper.abstract, list(paper.categories))
 
 
-def _store(
-    store: Store, config: Config, paper_id: str, verdict: Verdict, stats: ClassifyStats
-) -> None:
-    if store.set_classification(
+def record_verdict(store: Store, config: Config, paper_id: str, verdict: Verdict) -> bool:
+    """Store a paper's verdict under the current taxonomy; False when a user's choice stays."""
+    return store.set_classification(
         paper_id,
         category=verdict.category,
         confidence=verdict.confidence,
         method=verdict.method,
         taxonomy_version=config.taxonomy.version,
         model=verdict.model,
-    ):
+    )
+
+
+def _store(
+    store: Store, config: Config, paper_id: str, verdict: Verdict, stats: ClassifyStats
+) -> None:
+    if record_verdict(store, config, paper_id, verdict):
         stats.classified += 1
         stats.categories[verdict.category] = stats.categories.get(verdict.category, 0) + 1
         if verdict.method == "llm":
@@ -621,17 +734,6 @@ def _store(
             stats.by_rules += 1
     else:
         stats.kept_user += 1
-
-
-def _step(stats: ClassifyStats, started: float, target: str, status: str, reason: str) -> RunStep:
-    return RunStep(
-        step="classify",
-        target=target,
-        status=status,
-        reason=reason,
-        counts=stats.as_counts(),
-        duration_ms=int((time.monotonic() - started) * 1000),
-    )
 
 
 def set_user_category(store: Store, config: Config, paper_id: str, category: str) -> None:
@@ -703,7 +805,9 @@ async def classify_titles(
                 raise ModelError(reason)
             if not reason:
                 try:
-                    verdicts, _ = await _classify_with_model(items, config, client, lambda *a: None)
+                    verdicts, *_ = await _classify_with_model(
+                        items, config, client, lambda *a: None
+                    )
                 except ModelError as error:
                     if method == "llm":
                         raise
@@ -736,6 +840,9 @@ __all__ = [
     "classify_papers",
     "classify_titles",
     "parse_answer",
+    "parse_combined",
     "primary_first",
+    "record_verdict",
     "set_user_category",
+    "wants_combined",
 ]

@@ -259,6 +259,7 @@ class TaxonomyConfig:
 class ClassifyConfig:
     method: str
     batch_size: int = ranged(1, 100)
+    combined: bool = True
 
 
 @dataclass
@@ -268,6 +269,9 @@ class DigestConfig:
     interest_authors: list[str]
     time_budget_minutes: float = ranged(0, 1440)
     personal: bool = True
+    for_you_count: int = ranged(0, 100, default=5)
+    """Papers in the "내 관심 논문" section that opens the report, email and daily feed
+    (0: no section; there is none either while the interest profile is empty)."""
 
 
 @dataclass
@@ -333,6 +337,13 @@ class TuiConfig:
 
 
 @dataclass
+class UiConfig:
+    """`[ui]`: the language of the TUI and the CLI ("" follows the locale)."""
+
+    language: str
+
+
+@dataclass
 class Config:
     """The whole configuration, defaults overlaid by the user's file."""
 
@@ -349,6 +360,7 @@ class Config:
     email: EmailConfig
     serve: ServeConfig
     tui: TuiConfig
+    ui: UiConfig
     path: Path | None = field(default=None, metadata={"key": False})
     """The user's file that was read on top of the defaults, if any."""
     dirs: AppDirs = field(default_factory=app_dirs, metadata={"key": False})
@@ -747,6 +759,14 @@ def _check(config: Config, text: str, path: Path | None) -> None:
     if len(set(category_names)) != len(category_names):
         raise _error(
             ["taxonomy", "categories"], "has two categories with the same name", text, path
+        )
+    if config.ui.language not in ("", "ko", "en"):
+        raise _error(
+            ["ui", "language"],
+            f'\'{config.ui.language}\' is not an interface language — use "ko", "en" or "" '
+            "(Korean when the locale is Korean, else English)",
+            text,
+            path,
         )
     try:
         from zoneinfo import ZoneInfo

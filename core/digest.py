@@ -275,7 +275,7 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
     entries, ranked, selected_ids = selection.entries, selection.ranked, selection.selected_ids
     ids = [entry.paper.id for entry in entries]
     classifications = selection.classifications
-    summaries = summary_states(store, config.ollama.model, [entry.paper for entry in entries])
+    summaries = summary_states(store, config.llm.model, [entry.paper for entry in entries])
     reader = store.reader_states(ids)
     stances = store.profile_stances(ids)
     updates = followed_updates(store, day)
@@ -304,7 +304,7 @@ def build_digest(store: Store, config: Config, day: date | str) -> Digest:
     papers.sort(key=lambda p: p.rank)
     selected = [p for p in papers if p.selected]
     others = [p for p in papers if not p.selected]
-    reports = _reports_by_category(store.category_reports(day, config.ollama.model))
+    reports = _reports_by_category(store.category_reports(day, config.llm.model))
     sections = []
     for category in config.taxonomy.categories:
         members = [p for p in selected if p.category == category.name]

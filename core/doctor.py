@@ -146,11 +146,18 @@ def check_ranking(config: Config, store: Store | None = None) -> Check:
     held = f"{likes} liked, {len(entries) - likes} not interested"
     if config.rank.method == "lexical":
         return Check(name, True, f"lexical (BM25) over your profile ({held})")
-    from core.embeddings import EmbeddingUnavailable, OllamaEmbedder
+    from core.embeddings import Embedder, EmbeddingUnavailable
+    from core.llm import make_client
 
-    embedder = OllamaEmbedder(config)
+    async def probe() -> str:
+        async with make_client(config) as client:
+            embedder = Embedder(config, client)
+            await embedder.embed(["dailyai doctor"])
+            return embedder.host
+
     try:
-        embedder.embed(["dailyai doctor"])
+        # A blocking check like the others here (`run_checks` runs it in a thread).
+        host = asyncio.run(probe())
     except EmbeddingUnavailable as error:
         return Check(
             name,
@@ -158,11 +165,7 @@ def check_ranking(config: Config, store: Store | None = None) -> Check:
             f"the lexical method stands in for embeddings: {error} (or set rank.method = "
             '"lexical")',
         )
-    finally:
-        embedder.close()
-    return Check(
-        name, True, f"embeddings with {config.rank.embedding_model} at {embedder.host} ({held})"
-    )
+    return Check(name, True, f"embeddings with {config.rank.embedding_model} at {host} ({held})")
 
 
 async def check_model(config: Config) -> list[Check]:

@@ -25,6 +25,7 @@ from core.errors import ConfigError, SourceError
 from core.fetch import Fetched, Fetcher, Validators
 from core.ids import parse_arxiv_id
 from core.models import FetchSummary, Listed, SourceKind, SourceResult
+from core.runs import fetch_lines, recorded_run
 from core.sanitize import one_line
 from core.sources import (
     AUTO,
@@ -37,7 +38,7 @@ from core.sources import (
 )
 from core.sources.base import Paging
 from core.sources.feed import FEED
-from core.store import HttpCacheEntry, RunStep, Store
+from core.store import HttpCacheEntry, Store
 
 log = logging.getLogger("dailyai.fetch")
 # Tracebacks go to a run's log file when one is attached, never raw onto the terminal.
@@ -128,7 +129,7 @@ def _name_for_url(url: str) -> str:
     return (parts.netloc + parts.path).rstrip("/")
 
 
-async def fetch_day(
+async def fetch_sources(
     store: Store,
     config: Config,
     day: date,
@@ -139,21 +140,17 @@ async def fetch_day(
     refresh: bool = False,
     enrich: bool | None = None,
     today: date | None = None,
-    run_id: int | None = None,
 ) -> FetchSummary:
-    """Fetch the sources for `day` into the store and record the outcome in the run ledger.
+    """The fetch step: the sources for `day` fetched into the store, and how each did.
 
     `refresh` ignores what was fetched before (no conditional GET, no skipping of unchanged
-    content). `run_id` records the steps under an existing run (the daily run) instead of
-    a run of its own.
+    content). Nothing is written to the run ledger: the caller records the summary (see
+    `fetch_day`, and the daily pipeline).
     """
     specs = specs if specs is not None else source_specs(config)
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(config.fetch)
     report = on_progress or (lambda event: None)
-    own_run = run_id is None
-    if run_id is None:
-        run_id = store.start_run("fetch", day)
     try:
         results = await asyncio.gather(
             *(
@@ -172,30 +169,43 @@ async def fetch_day(
     finally:
         if own_fetcher:
             await fetcher.aclose()
-    summary = FetchSummary(run_id=run_id, day=day, results=results)
+    summary = FetchSummary(run_id=0, day=day, results=results)
     if not store.day_listed(day):
         summary.empty_reason = why_empty(results)
-    for result in results:
-        store.record_step(
-            run_id,
-            RunStep(
-                step="fetch",
-                target=result.name,
-                status=result.status,
-                reason=result.reason if result.status != "ok" else "; ".join(result.warnings),
-                counts={
-                    "listed": len(result.listed),
-                    "new": result.new,
-                    "updated": result.updated,
-                    "url": result.url,
-                    "kind": str(result.kind),
-                },
-                duration_ms=result.duration_ms,
-            ),
-        )
-    if own_run:
-        status = summary.status
-        store.finish_run(run_id, status, summary.empty_reason)
+    return summary
+
+
+async def fetch_day(
+    store: Store,
+    config: Config,
+    day: date,
+    *,
+    specs: list[SourceSpec] | None = None,
+    fetcher: Fetcher | None = None,
+    on_progress: ProgressCallback | None = None,
+    refresh: bool = False,
+    enrich: bool | None = None,
+    today: date | None = None,
+) -> FetchSummary:
+    """`dailyai fetch`: the fetch step as a run of its own in the run ledger, one line per
+    source (see `fetch_sources` for the options)."""
+    specs = specs if specs is not None else source_specs(config)
+    with recorded_run(store, "fetch", day) as run:
+        with run.step("fetch") as outcome:
+            summary = await fetch_sources(
+                store,
+                config,
+                day,
+                specs=specs,
+                fetcher=fetcher,
+                on_progress=on_progress,
+                refresh=refresh,
+                enrich=enrich,
+                today=today,
+            )
+            outcome.lines = fetch_lines(summary)
+        summary.run_id = run.id
+        run.finish(summary.status, summary.empty_reason)
     return summary
 
 
@@ -437,4 +447,12 @@ def listed_days(results: list[SourceResult]) -> set[date]:
     return {item.day for result in results for item in result.listed}
 
 
-__all__ = ["FetchProgress", "Listed", "SourceSpec", "fetch_day", "parse_kind", "source_specs"]
+__all__ = [
+    "FetchProgress",
+    "Listed",
+    "SourceSpec",
+    "fetch_day",
+    "fetch_sources",
+    "parse_kind",
+    "source_specs",
+]

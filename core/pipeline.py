@@ -4,8 +4,9 @@ The one place that chains the steps; `dailyai run`, `dailyai demo`, the TUI and 
 all call `run_pipeline` (and `publish_week` for a week: on `[weekly] weekday` the run's last
 step, `weekly`, publishes the week). After the model steps, the day's digest is built once and each
 output channel (`core.channels`: report → feeds → email → notify, in their `order`) is a
-step of its own; a channel that is off is a skipped step saying why. Each step is recorded
-in the run ledger with its status, counts and duration, and a failing step never hides the
+step of its own; a channel that is off is a skipped step saying why. Steps return what they
+did; the pipeline records each in the run ledger (through `core.runs`, its one writer) with
+its status, counts and duration, and a failing step never hides the
 others: sources that fail leave the rest to make the digest, a model that is down leaves
 summaries pending for the next run, a mail server or chat service that is down leaves its
 messages for the next run (the delivery ledger sends each once). The run fails when a
@@ -24,9 +25,7 @@ interrupted by the next process that opens the store (see `Store.mark_interrupte
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -36,12 +35,13 @@ from typing import Any
 from core.channels import Channel, DeliverOptions, channel_names, channels
 from core.digest import Digest, build_digest
 from core.errors import DailyAIError
-from core.ingest import FetchProgress, SourceSpec, fetch_day
+from core.ingest import FetchProgress, SourceSpec, fetch_sources
 from core.killpoints import summary_token_hook
 from core.models import EXIT_CODES, FetchSummary
 from core.progress import StepProgress
+from core.runs import RecordedRun, StepOutcome, fetch_lines
 from core.services import Services
-from core.store import Claim, RunStep, Store, model_work_claim
+from core.store import Claim, Store, model_work_claim
 
 WEEKLY_STEP = "weekly"
 """The last step of a run: the week's digest, on `[weekly] weekday` (core.weekly)."""
@@ -57,19 +57,6 @@ log = logging.getLogger("dailyai.pipeline")
 def all_steps() -> tuple[str, ...]:
     """Every step of a run in order: the digest's, one per output channel, then the week's."""
     return (*DIGEST_STEPS, *channel_names(), WEEKLY_STEP)
-
-
-@dataclass
-class StepOutcome:
-    """How one step of a run ended."""
-
-    step: str
-    status: str  # ok, partial, failed, skipped
-    reason: str = ""
-    counts: dict[str, Any] = field(default_factory=dict)
-    duration_ms: int = 0
-    essential: bool = False
-    """A channel whose failure means nothing was published (see `Channel.essential`)."""
 
 
 @dataclass
@@ -123,7 +110,8 @@ async def run_pipeline(
     """Run the requested steps for `day` in order (all, by default), recording each in the
     run ledger.
 
-    `client` is the Ollama client to use (tests hand in one pointed at the stand-in);
+    `client` is the model client to use (by default the services' one; tests hand in one
+    pointed at the stand-in); the HTTP fetcher and the clock are the services' too;
     `specs` replaces the configured sources (e.g. `--source` on the command line);
     `force` sends again to recipients who already got the day (email, chat). A channel's
     config section that cannot be used (a token written inline) is a ConfigError before the
@@ -138,48 +126,29 @@ async def run_pipeline(
     config.dirs.logs.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     log_path = config.dirs.logs / f"run-{day.isoformat()}-{stamp}.log"
-    run_id = store.start_run("run", day, log_path=str(log_path), plan=steps)
-    result = PipelineResult(day=day, run_id=run_id, log_path=log_path)
+    run = RecordedRun.start(store, "run", day, log_path=str(log_path), plan=steps)
+    result = PipelineResult(day=day, run_id=run.id, log_path=log_path)
     handler = _attach_log(log_path)
-    log.info("run %s for %s: steps %s", run_id, day, ", ".join(steps))
-    context = _Context(report, client, today, out_dir, enrich, force, specs, steps)
+    log.info("run %s for %s: steps %s", run.id, day, ", ".join(steps))
     last_model_step = next((step for step in reversed(MODEL_STEPS) if step in steps), None)
+    client = client if client is not None else services.llm
+    context = _Context(
+        report, client, today, out_dir, enrich, force, specs, run, last_model_step, tuple(steps)
+    )
     try:
         for step in all_steps():
-            if step not in steps:
-                continue
-            started = time.perf_counter()
-            busy = hold_model_work(store, day, run_id) if step in MODEL_STEPS else ""
-            if busy:
-                outcome = StepOutcome(step, "skipped", busy)
-            else:
+            if step in steps:
                 outcome = await _run_step(step, services, day, result, context)
-            if step == last_model_step:
-                store.release_claims(_holder(run_id))  # the model work is done: others may
-            outcome.duration_ms = int((time.perf_counter() - started) * 1000)
-            result.steps.append(outcome)
-            # Steps that record themselves (fetch: one line per source) are not recorded twice.
-            if not store.step_recorded(run_id, step):
-                store.record_step(
-                    run_id,
-                    RunStep(
-                        step,
-                        "",
-                        outcome.status,
-                        outcome.reason,
-                        outcome.counts,
-                        outcome.duration_ms,
-                    ),
-                )
-            log.info("%s: %s %s %s", step, outcome.status, outcome.reason, outcome.counts)
-            report(StepProgress(step, f"{outcome.status} {outcome.reason}".strip(), 1, 1))
+                result.steps.append(outcome)
+                log.info("%s: %s %s %s", step, outcome.status, outcome.reason, outcome.counts)
+                report(StepProgress(step, f"{outcome.status} {outcome.reason}".strip(), 1, 1))
         if not result.empty_reason:
             result.empty_reason = context.digest_of(services, day).empty_reason
-        store.finish_run(run_id, result.status, result.empty_reason)
-        log.info("run %s finished: %s %s", run_id, result.status, result.empty_reason)
+        run.finish(result.status, result.empty_reason)
+        log.info("run %s finished: %s %s", run.id, result.status, result.empty_reason)
     except BaseException as error:
-        log.info("run %s stopped: %r", run_id, error)
-        record_stop(store, run_id, error)
+        log.info("run %s stopped: %r", run.id, error)
+        run.stop(error)
         raise
     finally:
         _detach_log(handler)
@@ -199,20 +168,6 @@ def hold_model_work(store: Store, day: date, run_id: int) -> str:
     return f"{other.describe()} is classifying and summarizing {day}; {after}"
 
 
-def record_stop(store: Store, run_id: int, error: BaseException) -> None:
-    """Record the end of a run an exception stopped: interrupted by Ctrl-C or a cancel (the
-    TUI's Stop), failed for anything else."""
-    if isinstance(error, KeyboardInterrupt | asyncio.CancelledError):
-        store.finish_run(
-            run_id,
-            "interrupted",
-            "interrupted: stopped (Ctrl-C, or Stop in the TUI) before the run finished; what it "
-            "stored is kept and the next run does the rest",
-        )
-    else:
-        store.finish_run(run_id, "failed", str(error) or type(error).__name__)
-
-
 def _holder(run_id: int) -> str:
     return f"run:{run_id}"
 
@@ -220,19 +175,29 @@ def _holder(run_id: int) -> str:
 async def _run_step(
     step: str, services: Services, day: date, result: PipelineResult, context: _Context
 ) -> StepOutcome:
-    """Run one step; a failure becomes its outcome, so it never hides the other steps."""
+    """Run one step and record it; a failure becomes its outcome, so it never hides the
+    other steps."""
     channel = channels().get(step)
-    essential = channel is not None and channel.essential
+    run_id = result.run_id
     try:
-        if channel is not None:
-            return await _deliver(channel, services, day, result, context)
-        return await _STEPS[step](services, day, result, context)
-    except DailyAIError as error:
-        return StepOutcome(step, "failed", str(error), essential=essential)
-    except Exception as error:  # a bug in one step must not hide the others
+        with context.run.step(step) as outcome:
+            outcome.essential = channel is not None and channel.essential
+            try:
+                busy = hold_model_work(services.store, day, run_id) if step in MODEL_STEPS else ""
+                if busy:
+                    outcome.status, outcome.reason = "skipped", busy
+                elif channel is not None:
+                    await _deliver(channel, services, day, result, context, outcome)
+                else:
+                    await _STEPS[step](services, day, result, context, outcome)
+            finally:
+                if step == context.last_model_step:  # the model work is done: others may
+                    services.store.release_claims(_holder(run_id))
+    except DailyAIError:
+        pass  # recorded as the step's failure
+    except Exception:  # a bug in one step must not hide the others
         log.exception("step %s crashed", step)
-        reason = f"internal error: {type(error).__name__}: {error}"
-        return StepOutcome(step, "failed", reason, essential=essential)
+    return outcome
 
 
 @dataclass
@@ -244,7 +209,11 @@ class _Context:
     enrich: bool | None
     force: bool
     specs: list[SourceSpec] | None
+    run: RecordedRun
+    last_model_step: str | None
+    """The model step after which the day's model work is done (its claim released)."""
     steps: tuple[str, ...] = ()
+    """The run's steps (the classify step leaves papers to a summarize step that follows)."""
     digest: Digest | None = None
 
     def digest_of(self, services: Services, day: date) -> Digest:
@@ -254,96 +223,102 @@ class _Context:
         return self.digest
 
 
-StepRunner = Callable[[Services, date, PipelineResult, _Context], Awaitable[StepOutcome]]
+StepRunner = Callable[[Services, date, PipelineResult, _Context, StepOutcome], Awaitable[None]]
 
 
 async def _fetch(
-    services: Services, day: date, result: PipelineResult, context: _Context
-) -> StepOutcome:
+    services: Services, day: date, result: PipelineResult, context: _Context, outcome: StepOutcome
+) -> None:
     def on_fetch(event: FetchProgress) -> None:
         context.report(
             StepProgress("fetch", f"{event.source}: {event.stage} {event.message}".strip())
         )
 
-    summary = await fetch_day(
+    summary = await fetch_sources(
         services.store,
         services.config,
         day,
         specs=context.specs,
+        fetcher=services.fetcher(),
         on_progress=on_fetch,
         enrich=context.enrich,
         today=context.today,
-        run_id=result.run_id,
     )
+    summary.run_id = result.run_id
     result.fetch = summary
     result.empty_reason = summary.empty_reason
     failed = [r for r in summary.results if r.failed]
-    status = summary.status
-    reason = "; ".join(r.reason for r in failed) or summary.empty_reason
-    return StepOutcome(
-        "fetch", status, reason, {"papers": summary.stored, "failed_sources": len(failed)}
-    )
+    outcome.status = summary.status
+    outcome.reason = "; ".join(r.reason for r in failed) or summary.empty_reason
+    outcome.counts = {"papers": summary.stored, "failed_sources": len(failed)}
+    outcome.lines = fetch_lines(summary)
 
 
 async def _classify(
-    services: Services, day: date, result: PipelineResult, context: _Context
-) -> StepOutcome:
-    from core.classify import classify_day
+    services: Services, day: date, result: PipelineResult, context: _Context, outcome: StepOutcome
+) -> None:
+    from core.classify import ClassifyStats, classify_day
 
-    stats = await classify_day(
+    await classify_day(
         services.store,
         services.config,
         day,
         method=services.config.classify.method,
         client=context.client,
         on_progress=context.report,
-        run_id=result.run_id,
+        stats=outcome.counting(ClassifyStats()),
+        # The summarize step then classifies the digest's papers with their summaries.
+        summaries_follow="summarize" in context.steps,
     )
-    return StepOutcome("classify", stats.status, stats.fallback_reason, stats.as_counts())
 
 
 async def _summarize(
-    services: Services, day: date, result: PipelineResult, context: _Context
-) -> StepOutcome:
-    from core.summarize import summarize_day
+    services: Services, day: date, result: PipelineResult, context: _Context, outcome: StepOutcome
+) -> None:
+    from core.summarize import SummarizeStats, summarize_day
 
-    stats = await summarize_day(
+    await summarize_day(
         services.store,
         services.config,
         day,
         client=context.client,
         on_progress=context.report,
-        run_id=result.run_id,
+        on_model_work=context.run.record_model_work,
         on_token=summary_token_hook(),
+        clock=services.clock.monotonic,
+        stats=outcome.counting(SummarizeStats()),
     )
-    return StepOutcome("summarize", stats.status, stats.stopped_reason, stats.as_counts())
 
 
 async def _deliver(
-    channel: Channel, services: Services, day: date, result: PipelineResult, context: _Context
-) -> StepOutcome:
+    channel: Channel,
+    services: Services,
+    day: date,
+    result: PipelineResult,
+    context: _Context,
+    outcome: StepOutcome,
+) -> None:
     """An output channel's step: publish or send the day's digest through it."""
     config = services.config
     if not channel.enabled(config):
-        return StepOutcome(channel.name, "skipped", channel.off_reason(config))
+        outcome.status, outcome.reason = "skipped", channel.off_reason(config)
+        return
     if channel.delivers:
         summarizing = services.store.claim_holder(model_work_claim(day))
         if summarizing is not None and _delivers_later(summarizing, channel, result.run_id):
-            return StepOutcome(
-                channel.name,
-                "skipped",
+            outcome.status = "skipped"
+            outcome.reason = (
                 f"{summarizing.describe()} is still summarizing {day} and {channel.what} when "
-                "it is done (not from here, so nobody gets the digest with summaries missing)",
+                "it is done (not from here, so nobody gets the digest with summaries missing)"
             )
+            return
     options = DeliverOptions(out_dir=context.out_dir, force=context.force)
     delivered = await channel.deliver(services, context.digest_of(services, day), options)
     result.published.extend(delivered.paths)
-    return StepOutcome(
-        channel.name,
+    outcome.status, outcome.reason, outcome.counts = (
         delivered.status,
         delivered.reason,
         delivered.counts,
-        essential=channel.essential,
     )
 
 
@@ -353,8 +328,8 @@ def _delivers_later(holder: Claim, channel: Channel, run_id: int) -> bool:
 
 
 async def _weekly(
-    services: Services, day: date, result: PipelineResult, context: _Context
-) -> StepOutcome:
+    services: Services, day: date, result: PipelineResult, context: _Context, outcome: StepOutcome
+) -> None:
     """On `[weekly] weekday`, the week's digest, through the parts whose daily channel runs."""
     from core.weekly import local_today, week_due, weekly_options
 
@@ -362,14 +337,14 @@ async def _weekly(
     week = week_due(config, day, local_today(config))
     if week is None:
         options = weekly_options(config)
-        if not options.enabled:
-            return StepOutcome(WEEKLY_STEP, "skipped", "weekly.enabled = false")
-        return StepOutcome(
-            WEEKLY_STEP,
-            "skipped",
-            f"the week is published on {options.weekday} (weekly.weekday); "
-            "`dailyai report --week YYYY-Www` publishes any week",
+        outcome.status = "skipped"
+        outcome.reason = (
+            "weekly.enabled = false"
+            if not options.enabled
+            else f"the week is published on {options.weekday} (weekly.weekday); "
+            "`dailyai report --week YYYY-Www` publishes any week"
         )
+        return
     parts = tuple(part for part in WEEK_PARTS if part in context.steps)
     published = await publish_week(
         services,
@@ -383,7 +358,9 @@ async def _weekly(
         send_incomplete=False,
     )
     result.published.extend(published.paths)
-    return StepOutcome(WEEKLY_STEP, published.status, published.reason, published.counts)
+    outcome.target = str(week)
+    outcome.status, outcome.reason = published.status, published.reason
+    outcome.counts = published.counts
 
 
 @dataclass
@@ -451,6 +428,7 @@ async def publish_week(
     from core.weekly import build_weekly, synthesize_week
 
     store, config = services.store, services.config
+    client = client if client is not None else services.llm
     stats = await synthesize_week(
         store, config, week, client=client, today=today, on_progress=on_progress
     )
@@ -462,15 +440,15 @@ async def publish_week(
                 result.paths += publish_week_report(
                     store, config, week, out_dir=out_dir, weekly=weekly
                 )
-                result.parts[part] = StepOutcome(part, "ok")
+                result.parts[part] = _part(part, "ok")
             elif part == "feeds":
                 result.paths += publish_weekly_feed(store, config, out_dir, weeks=[weekly])
-                result.parts[part] = StepOutcome(part, "ok")
+                result.parts[part] = _part(part, "ok")
             elif part == "email":
                 if not send_incomplete and not config.email.enabled:
-                    result.parts[part] = StepOutcome(part, "skipped", "email.enabled = false")
+                    result.parts[part] = _part(part, "skipped", "email.enabled = false")
                 elif not send_incomplete and stats.stopped_reason:
-                    result.parts[part] = StepOutcome(
+                    result.parts[part] = _part(
                         part,
                         "skipped",
                         f"not sent while weekly reports are missing; `dailyai email --week {week}` "
@@ -483,11 +461,16 @@ async def publish_week(
                     failed = ", ".join(result.delivery.failed)
                     status = "partial" if failed else "ok"
                     reason = f"refused: {failed}" if failed else result.delivery.note
-                    result.parts[part] = StepOutcome(part, status, reason)
+                    result.parts[part] = _part(part, status, reason)
         except DailyAIError as error:
             result.delivery = getattr(error, "report", None) or result.delivery
-            result.parts[part] = StepOutcome(part, "failed", str(error))
+            result.parts[part] = _part(part, "failed", str(error))
     return result
+
+
+def _part(part: str, status: str, reason: str = "") -> StepOutcome:
+    """How one part of publishing a week ended (a line of the weekly step's reason)."""
+    return StepOutcome(step=part, target="", status=status, reason=reason)
 
 
 _STEPS: dict[str, StepRunner] = {

@@ -30,7 +30,9 @@ from core.config import Config, read_text_file
 from core.digest import eligible_entries, rank_text
 from core.errors import ConfigError, DailyAIError
 from core.fetch import Fetcher
+from core.i18n import N_
 from core.ids import canonical_id, parse_arxiv_id
+from core.llm import ModelClient
 from core.rank import EmbedOutcome, RankingInfo, RankText, Scored, embed_for_ranking, make_ranker
 from core.sanitize import clean_text, one_line
 from core.sources import arxiv_api
@@ -321,9 +323,10 @@ async def import_profile(
     *,
     fetcher: Fetcher | None = None,
     embed: bool = True,
+    client: ModelClient | None = None,
 ) -> ImportResult:
     """Read a profile file and store its papers as seeds of the profile (see the module
-    docstring). With `embed`, their vectors are fetched too (best effort)."""
+    docstring). With `embed`, their vectors are fetched too (best effort, through `client`)."""
     what = f"profile file {path}"
     try:
         text = read_text_file(path, what, max_bytes=MAX_PROFILE_FILE_BYTES)
@@ -340,7 +343,9 @@ async def import_profile(
     entries = [seed_entry(seed, source=path.name, rules=rules) for seed in seeds]
     result.added, result.already = store.add_profile_entries(entries)
     if embed and entries:
-        result.embedding = embed_for_ranking(store, config, [], day=date.today())
+        result.embedding = await embed_for_ranking(
+            store, config, [], day=date.today(), client=client
+        )
     return result
 
 
@@ -457,11 +462,11 @@ def profile_groups(entries: Sequence[ProfileEntry]) -> list[ProfileGroup]:
     groups: dict[str, list[ProfileEntry]] = {}
     for entry in entries:
         if entry.stance == "dislike":
-            label = "not interested"
+            label = N_("not interested")
         elif entry.origin == "import":
             label = f"seeds from {entry.source}"
         else:
-            label = "liked (starred)"
+            label = N_("liked (starred)")
         groups.setdefault(label, []).append(entry)
 
     def order(label: str) -> tuple[int, str]:
@@ -481,13 +486,13 @@ class RankedTitle:
     scored: Scored
 
 
-def rank_titles(
+async def rank_titles(
     store: Store,
     config: Config,
     entries: Sequence[dict[str, Any]],
     day: date,
     *,
-    embedder: object | None = None,
+    client: ModelClient | None = None,
 ) -> tuple[list[RankedTitle], RankingInfo]:
     """Rank papers given as {"title", "abstract"?, "url"?} against the profile, best first,
     storing nothing of them (their vectors, if fetched, are not kept)."""
@@ -504,13 +509,13 @@ def rank_titles(
                 category=rules.classify(title, abstract).category,
             )
         )
-    outcome = embed_for_ranking(
+    outcome = await embed_for_ranking(
         store,
         config,
         items,
         day=day,
         keep=lambda key: not key.startswith("titles:"),
-        embedder=embedder,
+        client=client,
     )
     ranker = make_ranker(
         store, config, day, items, vectors=outcome.vectors, fallback_note=outcome.error
@@ -525,8 +530,8 @@ def rank_titles(
     return [RankedTitle(items[i].title, scored[i]) for i in order], ranker.info
 
 
-def embed_day(
-    store: Store, config: Config, day: date | str, *, embedder: object | None = None
+async def embed_day(
+    store: Store, config: Config, day: date | str, *, client: ModelClient | None = None
 ) -> EmbedOutcome:
     """Fetch the vectors a day's ranking lacks (its rankable papers and the profile)."""
     day = date.fromisoformat(str(day))
@@ -536,7 +541,7 @@ def embed_day(
         announce_types=config.fetch.announce_types,
     )
     candidates = [rank_text(entry) for entry in eligible_entries(entries, config)]
-    return embed_for_ranking(store, config, candidates, day=day, embedder=embedder)
+    return await embed_for_ranking(store, config, candidates, day=day, client=client)
 
 
 __all__ = [

@@ -39,6 +39,7 @@ from typing import Protocol
 import numpy as np
 
 from core.config import Config
+from core.llm import ModelClient, make_client
 from core.sanitize import one_line
 from core.store import ProfileEntry, Store
 
@@ -472,7 +473,7 @@ class EmbedOutcome:
     """The vectors of the papers asked for (cached or new)."""
 
 
-def embed_for_ranking(
+async def embed_for_ranking(
     store: Store,
     config: Config,
     candidates: Sequence[RankText],
@@ -480,9 +481,11 @@ def embed_for_ranking(
     feedback: list[Feedback] | None = None,
     day: date | None = None,
     keep: Callable[[str], bool] = lambda key: True,
-    embedder: object | None = None,
+    client: ModelClient | None = None,
 ) -> EmbedOutcome:
-    """Fetch from Ollama the vectors the ranking lacks: for `candidates` and the profile.
+    """Fetch from the model hosts the vectors the ranking lacks: for `candidates` and the
+    profile, through `client` (the app's model client; one of its own, closed after, when
+    not given).
 
     Vectors already stored are not asked for again (a rerun with nothing new sends no
     request). New vectors are stored, except for candidates whose key `keep` refuses (the
@@ -505,19 +508,19 @@ def embed_for_ranking(
     missing = [key for key in texts if key not in cached]
     if not missing:
         return outcome
-    from core.embeddings import EmbeddingUnavailable, OllamaEmbedder, to_bytes
+    from core.embeddings import Embedder, EmbeddingUnavailable, to_bytes
 
-    own = embedder is None
-    client = embedder if embedder is not None else OllamaEmbedder(config)
+    own = client is None
+    embedder = Embedder(config, client if client is not None else make_client(config))
     try:
-        vectors = client.embed([texts[key] for key in missing])  # type: ignore[attr-defined]
+        vectors = await embedder.embed([texts[key] for key in missing])
     except EmbeddingUnavailable as error:
         outcome.error = str(error)
         return outcome
     finally:
-        outcome.requests = client.requests  # type: ignore[attr-defined]
+        outcome.requests = embedder.requests
         if own:
-            client.close()  # type: ignore[attr-defined]
+            await embedder.client.aclose()
     outcome.embedded = len(vectors)
     outcome.vectors.update(zip(missing, vectors, strict=True))
     store.save_vectors(

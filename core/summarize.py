@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import re
 import statistics
 import time
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from core.classify import RuleClassifier, parse_combined, record_verdict, wants_combined
 from core.config import Config
 from core.digest import (
     DigestPaper,
@@ -61,6 +63,8 @@ from core.progress import StepProgress
 from core.prompts import (
     REPORT_PROMPT_VERSION,
     RETRY_REASONS,
+    combined_messages,
+    combined_schema,
     report_messages,
     report_paper_block,
     report_title_block,
@@ -69,10 +73,12 @@ from core.prompts import (
 )
 from core.quality import GateResult, Problem, check_report, check_summary
 from core.sanitize import clean_text, one_line
-from core.store import RunStep, Store
+from core.store import Store
 
 # A summary is 2–4 sentences (about 150–250 tokens); the cap stops a rambling model early.
 SUMMARY_MAX_TOKENS = 512
+# A combined answer's JSON around the summary: its keys, the category and the confidence.
+COMBINED_EXTRA_TOKENS = 48
 # For the ETA: a report costs about as much as this many summaries.
 REPORT_UNITS = 3.0
 # Before any summary by this model was timed: output tokens per summary, and the share of
@@ -83,6 +89,8 @@ MAX_SUMMARY_CHARS = 2000
 MAX_REPORT_CHARS = 12000
 
 ProgressCallback = Callable[[Any], None]
+ModelWorkCallback = Callable[[list[tuple[str, str, str, str]]], None]
+"""Receives (host, work, outcome, detail) rows for the run's ledger of model work."""
 TokenCallback = Callable[[str], None]
 
 
@@ -95,10 +103,13 @@ class HostTrail:
     failures: list[tuple[str, str]] = field(default_factory=list)
     """(host, why) for each time a host failed a request and the work moved on."""
     kept: bool = False
+    prompt_tokens: int = 0
+    """Prompt tokens of every answer, as the servers counted them."""
 
     def add(self, result: ChatResult) -> None:
         """Note an answer (and the hosts that failed before it)."""
         self.failures.extend(result.failed_hosts)
+        self.prompt_tokens += result.prompt_tokens or 0
         if not self.kept:
             self.host = result.host
 
@@ -132,13 +143,21 @@ class PaperSummary:
     duration_ms: int | None = None
     trail: HostTrail = field(default_factory=HostTrail)
     """Which host wrote it, and which failed on the way."""
+    prompt_tokens: int = 0
+    """Prompt tokens of every request it took, as the server counted them."""
+    attempt_codes: list[list[str]] = field(default_factory=list)
+    """The gate's problem and flag codes of each attempt ([] for a clean answer)."""
+    category: str | None = None
+    """The category it was given when asked together with its summary."""
+    classified_by: str = ""
+    """Who gave that category: "llm" (in the same answer) or "rules" (the answer had none)."""
 
 
 @dataclass
 class SummarizeStats:
     """What one summarize run did (recorded in the run ledger)."""
 
-    day: str
+    day: str = ""
     total: int = 0
     """Summaries in scope: the selection (or the papers asked for)."""
     passed: int = 0
@@ -159,6 +178,13 @@ class SummarizeStats:
     reports_cached: int = 0
     reports_pending: int = 0
     requests: int = 0
+    classified: int = 0
+    """Digest papers the model classified in the same request as their summary."""
+    classified_by_rules: int = 0
+    """… and those whose answer had no valid category, or that the run did not reach."""
+    prompt_tokens: int = 0
+    """Prompt tokens of the summary requests (their categories' too), as servers counted."""
+    report_prompt_tokens: int = 0
     host_failures: int = 0
     """Requests a host failed that then went to another host (or the same, later)."""
     hosts: list[HostReport] = field(default_factory=list)
@@ -168,6 +194,8 @@ class SummarizeStats:
     """The run time estimated before starting."""
     stopped_reason: str = ""
     duration_ms: int = 0
+    target: str = ""
+    """What was summarized: the digest, a category, or "papers" (the run ledger's target)."""
 
     @property
     def status(self) -> str:
@@ -176,6 +204,11 @@ class SummarizeStats:
         if self.stopped_reason or self.failed or self.reports_failed:
             return "partial"
         return "ok"
+
+    @property
+    def reason(self) -> str:
+        """Why the status is not ok, when the run stopped (the run ledger's reason)."""
+        return self.stopped_reason
 
     def as_counts(self) -> dict[str, Any]:
         counts: dict[str, Any] = {
@@ -193,7 +226,12 @@ class SummarizeStats:
             "reports_cached": self.reports_cached,
             "reports_pending": self.reports_pending,
             "requests": self.requests,
+            "prompt_tokens": self.prompt_tokens,
+            "report_prompt_tokens": self.report_prompt_tokens,
         }
+        if self.classified or self.classified_by_rules:
+            counts["classified"] = self.classified
+            counts["classified_by_rules"] = self.classified_by_rules
         if len(self.hosts) > 1 or self.host_failures:
             counts["hosts"] = len(self.hosts)
             counts["host_failures"] = self.host_failures
@@ -250,6 +288,40 @@ def first_sentence(text: str) -> str:
     return text[: match.end()].strip() if match else text.strip()
 
 
+_SUMMARY_VALUE = re.compile(r'"summary"\s*:\s*"')
+_OPEN_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\(?:u[0-9a-fA-F]{0,3})?$")
+
+
+class SummaryStream:
+    """Passes on only the summary's text of a streamed combined (JSON) answer.
+
+    The reader watching a summary stream in should see Korean sentences, not JSON: the
+    pieces are collected, and what has arrived of the "summary" string, unescaped, goes to
+    `sink` as it grows.
+    """
+
+    def __init__(self, sink: TokenCallback) -> None:
+        self.sink = sink
+        self.text = ""
+        self.sent = 0
+
+    def __call__(self, piece: str) -> None:
+        self.text += piece
+        start = _SUMMARY_VALUE.search(self.text)
+        if start is None:
+            return
+        raw = self.text[start.end() :]
+        end = re.search(r'(?<!\\)(?:\\\\)*"', raw)
+        raw = raw[: end.end() - 1] if end else _OPEN_ESCAPE.sub("", raw)
+        try:
+            value = json.loads(f'"{raw}"')
+        except ValueError:
+            return
+        if len(value) > self.sent:
+            self.sink(value[self.sent :])
+            self.sent = len(value)
+
+
 # --- one summary -------------------------------------------------------------------------
 
 
@@ -284,17 +356,27 @@ def _detail(problem: Problem) -> str:
 
 
 def _fitting_abstract(
-    client: ModelClient, title: str, abstract: str, config: Config
+    client: ModelClient, title: str, abstract: str, config: Config, with_category: bool = False
 ) -> tuple[str, bool]:
     """The abstract, cut at the end if needed so the prompt fits num_ctx; (text, was cut)."""
     budget = min(config.llm.num_predict, SUMMARY_MAX_TOKENS)
     # Room for the longest prompt a retry can send: the glossary and every retry reason.
     worst = [(code, "") for code in RETRY_REASONS]
     glossary = config.summaries.glossary
+    names = [category.name for category in config.taxonomy.categories]
+
+    def fits(text: str) -> bool:
+        if with_category and not client.fits(
+            combined_messages(names, config.taxonomy.fallback, title, text, glossary=glossary),
+            budget + COMBINED_EXTRA_TOKENS,
+        ):
+            return False
+        return client.fits(
+            summary_messages(title, text, glossary=glossary, retry_problems=worst), budget
+        )
+
     cut = False
-    while abstract and not client.fits(
-        summary_messages(title, abstract, glossary=glossary, retry_problems=worst), budget
-    ):
+    while abstract and not fits(abstract):
         abstract = abstract[: int(len(abstract) * 0.8)]
         cut = True
     return abstract, cut
@@ -308,40 +390,63 @@ async def _write_summary(
     *,
     on_token: TokenCallback | None = None,
     on_attempt: Callable[[int], None] | None = None,
+    with_category: bool = False,
 ) -> PaperSummary:
     """Ask for a paper's summary until it passes the gate (or attempts run out); store it.
 
     An attempt whose only problems are soft (numbers not in the abstract, a glossary term,
-    too many sentences) is kept as the answer if no later attempt is clean. Raises
-    ModelError when the model cannot be asked; nothing is stored then.
+    too many sentences) is kept as the answer if no later attempt is clean. With
+    `with_category` the first request also asks for the paper's category (one JSON answer,
+    classify.combined): the category is stored at once, the summary goes through the gate,
+    and a retry asks for the summary alone; without a valid category from the model the
+    rules decide it. Raises ModelError when the model cannot be asked; nothing is stored
+    then (a category already answered stays).
     """
     key = _summary_key(paper, config)
+    taxonomy = config.taxonomy
+    names = [category.name for category in taxonomy.categories]
+    outcome = PaperSummary(paper.id, "failed", model=client.model)
     if not paper.abstract.strip():
-        reason = "no abstract to summarize (the source gave none)"
-        store.save_summary(paper.id, **key, status="failed", reason=reason, attempts=0)
-        return PaperSummary(paper.id, "failed", reason=reason, model=client.model)
+        outcome.reason = "no abstract to summarize (the source gave none)"
+        store.save_summary(paper.id, **key, status="failed", reason=outcome.reason, attempts=0)
+        _classify_by_rules(store, config, paper, outcome, with_category)
+        return outcome
     glossary = config.summaries.glossary
-    abstract, cut = _fitting_abstract(client, paper.title, paper.abstract, config)
+    abstract, cut = _fitting_abstract(client, paper.title, paper.abstract, config, with_category)
     if not abstract:
-        reason = "the prompt does not fit llm.num_ctx even without the abstract — raise num_ctx"
-        store.save_summary(paper.id, **key, status="failed", reason=reason, attempts=0)
-        return PaperSummary(paper.id, "failed", reason=reason, model=client.model)
+        outcome.reason = (
+            "the prompt does not fit llm.num_ctx even without the abstract — raise num_ctx"
+        )
+        store.save_summary(paper.id, **key, status="failed", reason=outcome.reason, attempts=0)
+        _classify_by_rules(store, config, paper, outcome, with_category)
+        return outcome
     attempts = max(1, config.summaries.max_attempts)
-    trail = HostTrail()
+    trail = outcome.trail
     best: tuple[str, GateResult, ChatResult] | None = None
     last_reason = ""
     retry: list[tuple[str, str]] = []
     duration_ms = 0
     attempt = 0
+    budget = min(config.llm.num_predict, SUMMARY_MAX_TOKENS)
     for attempt in range(1, attempts + 1):
         if on_attempt is not None:
             on_attempt(attempt)
-        messages = summary_messages(paper.title, abstract, glossary=glossary, retry_problems=retry)
+        combined = with_category and attempt == 1
+        if combined:
+            messages = combined_messages(
+                names, taxonomy.fallback, paper.title, abstract, glossary=glossary
+            )
+        else:
+            messages = summary_messages(
+                paper.title, abstract, glossary=glossary, retry_problems=retry
+            )
+        sink = SummaryStream(on_token) if combined and on_token is not None else on_token
         try:
             result = await client.chat(
                 messages,
-                on_token=on_token,
-                num_predict=min(config.llm.num_predict, SUMMARY_MAX_TOKENS),
+                format=combined_schema(names) if combined else None,
+                on_token=sink,
+                num_predict=budget + (COMBINED_EXTRA_TOKENS if combined else 0),
                 on_restart=(lambda a=attempt: on_attempt(a)) if on_attempt is not None else None,
             )
         except PromptTooLongError as error:
@@ -349,7 +454,17 @@ async def _write_summary(
             break
         trail.add(result)
         duration_ms += result.duration_ms or 0
-        text = clean_summary(result.text)
+        answer = result.text
+        if combined:
+            verdict, answer = parse_combined(result.text, names)
+            if verdict is not None:
+                verdict.model = client.model
+                outcome.category = (
+                    verdict.category if record_verdict(store, config, paper.id, verdict) else None
+                )
+                outcome.classified_by = "llm"
+            answer = answer or ""
+        text = clean_summary(answer)
         gate = check_summary(
             text,
             title=paper.title,
@@ -369,6 +484,7 @@ async def _write_summary(
             abstract, cut = abstract[: int(len(abstract) * 0.6)], True
         if result.done_reason == "length":
             gate.flags.append(Problem("sentences", "the answer hit num_predict and was cut off"))
+        outcome.attempt_codes.append([problem.code for problem in (*gate.problems, *gate.flags)])
         if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):
             best = (text, gate, result)
             trail.keep(result)
@@ -376,23 +492,22 @@ async def _write_summary(
             break
         last_reason = gate.reason or "; ".join(gate.flag_texts)
         retry = _retry_problems(gate)
+    _classify_by_rules(store, config, paper, outcome, with_category)
+    outcome.attempts = attempt
+    outcome.duration_ms = duration_ms
+    outcome.prompt_tokens = trail.prompt_tokens
     if best is None:
+        outcome.reason = last_reason
         store.save_summary(
             paper.id,
             **key,
             status="failed",
             reason=last_reason,
             attempts=attempt,
+            prompt_tokens=trail.prompt_tokens or None,
             duration_ms=duration_ms,
         )
-        return PaperSummary(
-            paper.id,
-            "failed",
-            reason=last_reason,
-            model=client.model,
-            attempts=attempt,
-            trail=trail,
-        )
+        return outcome
     text, gate, result = best
     flags = gate.flag_texts + (["abstract shortened to fit num_ctx"] if cut else [])
     store.save_summary(
@@ -402,21 +517,27 @@ async def _write_summary(
         text=text,
         flags=flags,
         attempts=attempt,
-        prompt_tokens=result.prompt_tokens,
+        # Every request this summary took (its category's too, when asked together).
+        prompt_tokens=trail.prompt_tokens or None,
         output_tokens=result.output_tokens,
         duration_ms=duration_ms,
     )
-    return PaperSummary(
-        paper.id,
-        "ok",
-        text,
-        flags=flags,
-        model=client.model,
-        attempts=attempt,
-        output_tokens=result.output_tokens,
-        duration_ms=duration_ms,
-        trail=trail,
+    outcome.status, outcome.text, outcome.flags = "ok", text, flags
+    outcome.output_tokens = result.output_tokens
+    return outcome
+
+
+def _classify_by_rules(
+    store: Store, config: Config, paper: Paper, outcome: PaperSummary, with_category: bool
+) -> None:
+    """A paper asked with its category that the model did not classify gets rules' verdict."""
+    if not with_category or outcome.classified_by:
+        return
+    verdict = RuleClassifier(config.taxonomy).classify_paper(paper)
+    outcome.category = (
+        verdict.category if record_verdict(store, config, paper.id, verdict) else None
     )
+    outcome.classified_by = "rules"
 
 
 async def summarize_paper(
@@ -428,12 +549,15 @@ async def summarize_paper(
     force: bool = False,
     on_token: TokenCallback | None = None,
     on_attempt: Callable[[int], None] | None = None,
+    with_category: bool = False,
 ) -> PaperSummary:
     """One paper's Korean summary, streaming its text to `on_token` as it arrives.
 
     Returns the stored summary without a request when it is current (unless `force`).
     `on_attempt(n)` is called when attempt n starts (the text starts again then).
-    Raises DailyAIError for an unknown paper and ModelError when the model cannot answer.
+    `with_category` asks for its category in the same request (as a daily run does for a
+    digest paper without one). Raises DailyAIError for an unknown paper and ModelError when
+    the model cannot answer.
     """
     paper = store.get_paper(paper_id)
     if paper is None:
@@ -444,7 +568,13 @@ async def summarize_paper(
     client = client or make_client(config)
     try:
         return await _write_summary(
-            store, config, client, paper, on_token=on_token, on_attempt=on_attempt
+            store,
+            config,
+            client,
+            paper,
+            on_token=on_token,
+            on_attempt=on_attempt,
+            with_category=with_category,
         )
     finally:
         if own:
@@ -674,6 +804,9 @@ class SummaryPlan:
     reports: list[_ReportPlan] = field(default_factory=list)
     cached: int = 0
     reports_cached: int = 0
+    combined: list[Paper] = field(default_factory=list)
+    """Those of `summaries` to be classified in the same request (classify.wants_combined):
+    they are done first, and the reports are planned once their categories are known."""
 
     @property
     def work_units(self) -> float:
@@ -743,6 +876,8 @@ def plan_day(
         if force or item.summary.status != "ok":
             plan.summaries.append(item.paper)
             pending_ids.add(item.paper.id)
+            if category is None and wants_combined(config, config.classify.method, item):
+                plan.combined.append(item.paper)
         else:
             plan.cached += 1
     for section in digest.sections:
@@ -809,10 +944,14 @@ class _DayRun:
         on_token: Callable[[str, str], None] | None,
         clock: Callable[[], float],
         force: bool = False,
-        run_id: int | None = None,
+        on_model_work: ModelWorkCallback | None = None,
+        with_category: bool = False,
     ) -> None:
         self.store, self.config, self.client, self.day = store, config, client, day
-        self.force, self.run_id = force, run_id
+        self.force, self.on_model_work = force, on_model_work
+        self.with_category = with_category
+        """Each summary job also asks for its paper's category (the run's first phase)."""
+        self.finished: set[str] = set()
         self.plan, self.stats, self.report, self.on_token = plan, stats, report, on_token
         self.clock = clock
         self.ready: list[_Job] = [_Job("summary", p.id, p) for p in plan.summaries]
@@ -829,6 +968,14 @@ class _DayRun:
         self.started: float | None = None
         self.other_deadline: float | None = None
         self.changed = asyncio.Condition()
+
+    def carry_on(self, before: _DayRun) -> None:
+        """Continue the progress (count, pace, ETA) of the run's first phase."""
+        self.done += before.done
+        self.units_done += before.units_done
+        self.total += before.done
+        self.units_total += before.units_done
+        self.started = before.started
 
     def _next(self) -> _Job | None:
         # Reports first (their category is complete), then the selection in plan order,
@@ -921,6 +1068,7 @@ class _DayRun:
                 inputs,
                 on_token=self._token_sink(f"report:{job.key}"),
             )
+            self.stats.report_prompt_tokens += trail.prompt_tokens
             self._record_hosts(trail, f"report:{job.key}", status)
             if status == "ok":
                 self.stats.reports_written += 1
@@ -930,8 +1078,19 @@ class _DayRun:
             return
         assert job.paper is not None
         result = await _write_summary(
-            self.store, self.config, self.client, job.paper, on_token=self._token_sink(job.key)
+            self.store,
+            self.config,
+            self.client,
+            job.paper,
+            on_token=self._token_sink(job.key),
+            with_category=self.with_category,
         )
+        self.finished.add(job.key)
+        self.stats.prompt_tokens += result.prompt_tokens
+        if result.classified_by == "llm":
+            self.stats.classified += 1
+        elif result.classified_by == "rules":
+            self.stats.classified_by_rules += 1
         self._record_hosts(result.trail, f"summary:{job.key}", result.status)
         if result.status == "ok":
             self.stats.passed += 1
@@ -952,8 +1111,8 @@ class _DayRun:
     def _record_hosts(self, trail: HostTrail, work: str, status: str) -> None:
         """Note in the run ledger which host wrote this work and which hosts failed it."""
         self.stats.host_failures += len(trail.failures)
-        if self.run_id is not None and (rows := trail.rows(work, status)):
-            self.store.record_model_work(self.run_id, rows)
+        if self.on_model_work is not None and (rows := trail.rows(work, status)):
+            self.on_model_work(rows)
 
     def _report_current(self, category: str, inputs: Sequence[ReportInput]) -> bool:
         reports = [
@@ -993,9 +1152,10 @@ async def summarize_day(
     paper_ids: Sequence[str] | None = None,
     force: bool = False,
     on_progress: ProgressCallback | None = None,
-    run_id: int | None = None,
+    on_model_work: ModelWorkCallback | None = None,
     on_token: Callable[[str, str], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    stats: SummarizeStats | None = None,
 ) -> SummarizeStats:
     """Summaries for the day's digest selection, then each category's report.
 
@@ -1003,13 +1163,32 @@ async def summarize_day(
     papers (no reports); `force` writes again what is current. With
     `digest.time_budget_minutes`, the day's other papers follow within that budget.
     Progress goes to `on_progress` (StepProgress events with an ETA), text as it arrives to
-    `on_token(paper_id or "report:<category>", piece)`. With `run_id`, the run's ledger
-    gets a "summarize" step with the counts (passed, retried, failed, …).
+    `on_token(paper_id or "report:<category>", piece)`, and which model host wrote (or
+    failed) each piece to `on_model_work` (rows for the run's ledger of model work). The
+    counts (passed, retried, failed, …) go into `stats` (new ones when not given) as the
+    run goes, so a caller recording the step sees them even when it fails.
 
     Raises ModelError when no model host can be reached or has the model before
     anything was done; if it fails mid-run, the run stops, keeps what was made, and says
     why in `stopped_reason` (the rest stays pending for the next run).
     """
+    if client is None:
+        # A caller without the app's services (a script, a test): a client for this run only.
+        async with make_client(config) as own_client:
+            return await summarize_day(
+                store,
+                config,
+                day,
+                client=own_client,
+                category=category,
+                paper_ids=paper_ids,
+                force=force,
+                on_progress=on_progress,
+                on_model_work=on_model_work,
+                on_token=on_token,
+                clock=clock,
+                stats=stats,
+            )
     started = clock()
     day_text = date.fromisoformat(str(day)).isoformat()
     report = on_progress or (lambda event: None)
@@ -1018,24 +1197,19 @@ async def summarize_day(
         # first (best effort: without them the lexical method stands in).
         from core.profile import embed_day
 
-        embedded = await asyncio.to_thread(embed_day, store, config, day_text)
+        embedded = await embed_day(store, config, day_text, client=client)
         if embedded.error:
             report(_progress(f"ranking lexically: {embedded.error}", 0, 0))
+    stats = stats if stats is not None else SummarizeStats()
+    stats.day = day_text
+    stats.target = category or ("papers" if paper_ids is not None else "digest")
     plan = plan_day(store, config, day_text, category=category, paper_ids=paper_ids, force=force)
-    stats = SummarizeStats(
-        day=day_text,
-        total=len(plan.summaries) + plan.cached,
-        cached=plan.cached,
-        reports_cached=plan.reports_cached,
-    )
-    target = category or ("papers" if paper_ids is not None else "digest")
+    stats.total = len(plan.summaries) + plan.cached
+    stats.cached, stats.reports_cached = plan.cached, plan.reports_cached
     if plan.empty:
         report(_progress("nothing to do: every summary and report is current", 0, 0, 0.0))
-        if run_id is not None:
-            store.record_step(run_id, _step(stats, target, "ok", "", started, clock))
+        stats.duration_ms = int((clock() - started) * 1000)
         return stats
-    own = client is None
-    client = client or make_client(config)
     requests_before = client.requests
     try:
         await client.ensure_ready()
@@ -1055,67 +1229,137 @@ async def summarize_day(
                 stats.estimate_seconds,
             )
         )
-        day_run = _DayRun(
-            store, config, client, day_text, plan, stats, report, on_token, clock, force, run_id
-        )
-        await day_run.run()
-        stats.stopped_reason = day_run.stop_reason
-    except BaseException as error:
+        runs = [
+            _DayRun(
+                store,
+                config,
+                client,
+                day_text,
+                plan,
+                stats,
+                report,
+                on_token,
+                clock,
+                force,
+                on_model_work,
+            )
+        ]
+        if plan.combined:
+            # First the papers classified with their summaries (one request each); the
+            # reports are planned once every category's papers are known.
+            first = _DayRun(
+                store,
+                config,
+                client,
+                day_text,
+                SummaryPlan(summaries=plan.combined),
+                stats,
+                report,
+                on_token,
+                clock,
+                force,
+                on_model_work,
+                with_category=True,
+            )
+            first.total, first.units_total = runs[0].total, runs[0].units_total
+            runs.insert(0, first)
+        for index, day_run in enumerate(runs):
+            if index:
+                plan = _plan_after(store, config, day_text, plan, runs[0].finished, category, force)
+                stats.reports_cached = plan.reports_cached
+                day_run = _DayRun(
+                    store,
+                    config,
+                    client,
+                    day_text,
+                    plan,
+                    stats,
+                    report,
+                    on_token,
+                    clock,
+                    force,
+                    on_model_work,
+                )
+                day_run.carry_on(runs[0])
+            try:
+                await day_run.run()
+            finally:
+                if day_run.with_category:
+                    _rules_for_the_rest(store, config, plan.combined, day_run.finished, stats)
+            stats.stopped_reason = day_run.stop_reason
+            if day_run.stop_reason:
+                break
+    except BaseException:
+        # What was done before the failure is counted, for the caller's record of the step.
         stats.requests = client.requests - requests_before
         _leftover(stats, plan)
-        if run_id is not None:
-            cancelled = isinstance(error, asyncio.CancelledError)
-            reason = "cancelled" if cancelled else one_line(str(error))
-            store.record_step(run_id, _step(stats, target, "failed", reason, started, clock))
         raise
     finally:
         stats.tokens_per_second = client.tokens_per_second
         stats.hosts = client.host_reports()
-        if own:
-            await client.aclose()
     stats.requests = client.requests - requests_before
     _leftover(stats, plan)
     stats.duration_ms = int((clock() - started) * 1000)
-    if run_id is not None:
-        store.record_step(
-            run_id, _step(stats, target, stats.status, stats.stopped_reason, started, clock)
-        )
     return stats
+
+
+def _plan_after(
+    store: Store,
+    config: Config,
+    day: str,
+    plan: SummaryPlan,
+    done: set[str],
+    category: str | None,
+    force: bool,
+) -> SummaryPlan:
+    """The rest of `plan` once the papers `done` have their categories and summaries.
+
+    The reports are planned again (every category's papers are known now); a summary the
+    first phase wrote, or gave up on, is not asked for again in this run.
+    """
+    again = plan_day(store, config, day, category=category, force=force)
+    for report_plan in again.reports:
+        report_plan.waiting -= done
+    return dataclasses.replace(
+        again,
+        summaries=[paper for paper in plan.summaries if paper.id not in done],
+        cached=plan.cached,
+        combined=plan.combined,
+    )
+
+
+def _rules_for_the_rest(
+    store: Store,
+    config: Config,
+    papers: Sequence[Paper],
+    finished: set[str],
+    stats: SummarizeStats,
+) -> None:
+    """Papers the first phase did not reach (it stopped) still get a category: rules'."""
+    rules = RuleClassifier(config.taxonomy)
+    for paper in papers:
+        if paper.id not in finished:
+            record_verdict(store, config, paper.id, rules.classify_paper(paper))
+            stats.classified_by_rules += 1
 
 
 def _leftover(stats: SummarizeStats, plan: SummaryPlan) -> None:
     """Count what the run left undone (stopped early, or out of time budget)."""
     made = stats.passed + stats.failed - stats.others_done
-    stats.pending = max(0, len(plan.summaries) - made)
+    stats.pending = max(0, stats.total - stats.cached - made)
     stats.others_left = max(0, len(plan.others) - stats.others_done)
     kept = stats.reports_cached - plan.reports_cached  # found current when their turn came
     done = stats.reports_written + stats.reports_failed + kept
     stats.reports_pending = max(0, len(plan.reports) - done)
 
 
-def _step(
-    stats: SummarizeStats,
-    target: str,
-    status: str,
-    reason: str,
-    started: float,
-    clock: Callable[[], float],
-) -> RunStep:
-    return RunStep(
-        step="summarize",
-        target=target,
-        status=status,
-        reason=reason,
-        counts=stats.as_counts(),
-        duration_ms=int((clock() - started) * 1000),
-    )
-
-
 __all__ = [
+    "REPORT_UNITS",
     "HostTrail",
     "PaperSummary",
     "SummarizeStats",
     "SummaryPlan",
+    "SummaryStream",
     "clean_report",
     "clean_summary",
     "estimate_seconds",

@@ -61,7 +61,7 @@ from core.quality import (
 )
 from core.rank import RankingInfo, make_ranker
 from core.sanitize import one_line
-from core.store import RunStep, Store, StoredReport, model_work_claim
+from core.store import Store, StoredReport, model_work_claim
 from core.summarize import HostTrail, clean_report
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -515,7 +515,6 @@ async def synthesize_week(
     force: bool = False,
     today: date | None = None,
     on_progress: ProgressCallback | None = None,
-    run_id: int | None = None,
 ) -> WeekStats:
     """Write each category's weekly report that is not current (all, with `force`).
 
@@ -530,14 +529,12 @@ async def synthesize_week(
     stats = WeekStats(str(week), cached=len(weekly.sections) - len(todo))
     if not todo:
         report(StepProgress("weekly", f"{week}: every weekly report is current", 0, 0))
-        _record(store, run_id, stats)
         return stats
     holder = f"weekly:{uuid.uuid4().hex}"
-    other = store.claim(model_work_claim(str(week)), holder, run_id=run_id)
+    other = store.claim(model_work_claim(str(week)), holder)
     if other is not None:
         stats.pending = len(todo)
         stats.stopped_reason = f"{other.describe()} is writing the weekly reports of {week}"
-        _record(store, run_id, stats)
         return stats
     own = client is None
     client = client or make_client(config)
@@ -577,16 +574,7 @@ async def synthesize_week(
         if own:
             await client.aclose()
     stats.pending = len(todo) - stats.written - stats.failed
-    _record(store, run_id, stats)
     return stats
-
-
-def _record(store: Store, run_id: int | None, stats: WeekStats) -> None:
-    if run_id is not None:
-        store.record_step(
-            run_id,
-            RunStep("weekly", stats.week, stats.status, stats.stopped_reason, stats.as_counts()),
-        )
 
 
 def _key(config: Config, week: IsoWeek, section: WeekSection) -> dict[str, Any]:

@@ -83,6 +83,7 @@ FEEDS = ("tests/test_feeds.py", "tests/test_publish.py")
 SERVE = ("tests/test_serve.py", "tests/test_publish.py")
 CLI = ("tests/test_cli.py", "tests/test_cli_hostile.py")
 CONFIG = ("tests/test_config.py", "tests/test_cli.py", "tests/test_cli_hostile.py")
+RULES = ("tests/test_rules_model.py", "tests/test_classify.py")
 
 
 @dataclass(frozen=True)
@@ -1189,7 +1190,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "model-work-claim-ignored",
         "core/pipeline.py",
-        'busy = hold_model_work(store, day, run_id) if step in MODEL_STEPS else ""',
+        'busy = hold_model_work(services.store, day, run_id) if step in MODEL_STEPS else ""',
         'busy = ""',
         CLAIMS,
         "two runs of a day summarize the same papers at once",
@@ -1197,7 +1198,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "model-work-held-while-publishing",
         "core/pipeline.py",
-        "store.release_claims(_holder(run_id))  # the model work is done: others may",
+        "services.store.release_claims(_holder(run_id))",
         "pass",
         CLAIMS,
         "a run still publishing or mailing blocks every other run's summaries",
@@ -1213,7 +1214,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "run-ledger-never-finished",
         "core/pipeline.py",
-        "store.finish_run(run_id, result.status, result.empty_reason)",
+        "run.finish(result.status, result.empty_reason)",
         "pass",
         RUNS,
         "every run looks unfinished (crashed) in the ledger",
@@ -1236,7 +1237,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "run-ctrl-c-recorded-as-failed",
-        "core/pipeline.py",
+        "core/runs.py",
         "if isinstance(error, KeyboardInterrupt | asyncio.CancelledError):",
         "if False:",
         RUNS,
@@ -1244,9 +1245,9 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "run-ledger-steps-not-recorded",
-        "core/ingest.py",
-        "    for result in results:\n        store.record_step(",
-        "    for result in results[:0]:\n        store.record_step(",
+        "core/runs.py",
+        "for line in outcome.lines or [outcome]:",
+        "for line in [outcome]:",
         RUNS,
         "the ledger does not say which source failed and why",
     ),
@@ -1362,6 +1363,23 @@ MUTATIONS: list[Mutation] = [
         '            return "empty", ""',
         WEEKLY,
         "a day never fetched looks like an ordinary empty day in the weekly digest",
+    ),
+    # --- the rules method's learned layer (core/classify.py, core/rules_model.py) ------------
+    Mutation(
+        "rules-learned-overrides-hints",
+        "core/classify.py",
+        "(name for name, score in evidence.items() if best - score < 1e-9),",
+        "(name for name in evidence),",
+        RULES,
+        "the labels' taste overrides a clear keyword: a quadruped-locomotion paper is not Robotics",
+    ),
+    Mutation(
+        "rules-learned-hash-order",
+        "core/rules_model.py",
+        "seen = sorted(f for f in features(title) if f in self.vocabulary)",
+        "seen = list({f for f in features(title) if f in self.vocabulary})",
+        RULES,
+        "the same title gets different odds from one run to the next (set order)",
     ),
 ]
 

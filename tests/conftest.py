@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from core.config import Config, load_config
+from core.i18n import set_language
 from core.store import Store
 from tests.smtp_server import ca, client_tls  # noqa: F401 - fixtures for the SMTP tests
 
@@ -17,7 +19,7 @@ TODAY = "2026-10-05"
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Keep the user's own config, store, Ollama host and clock out of every test."""
     home = tmp_path / "home"
     monkeypatch.setenv("DAILYAI_HOME", str(home))
@@ -27,7 +29,13 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
-    return home
+    # An English locale, whatever the machine's: tests that want Korean set [ui] language.
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    set_language("en")
+    yield home
+    set_language("en")
 
 
 @pytest.fixture

@@ -30,6 +30,9 @@ HOSTILE_TITLE = (
 )
 FAILED_REASON = "Hanja in the output after 3 attempts"
 REPORT_FAILED_REASON = "model 'gemma3:4b' timed out after 300 s"
+# The same reasons as the published (Korean) outputs say them.
+FAILED_REASON_KO = "3번 시도한 답 모두에 한자가 섞임"
+REPORT_FAILED_REASON_KO = "모델 'gemma3:4b'이(가) 300초 안에 답하지 않음"
 
 
 @dataclass
@@ -118,7 +121,7 @@ def populate_day(store: Store, config: Config, *, hostile: bool = True) -> Publi
             taxonomy_version=config.taxonomy.version,
         )
         result.categories[entry.paper.id] = category
-    model = config.ollama.model
+    model = config.llm.model
     result.failed_id = by_position[1].paper.id
     result.pending_id = by_position[2].paper.id
     result.stale_id = by_position[3].paper.id

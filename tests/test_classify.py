@@ -24,6 +24,7 @@ from core.errors import DailyAIError, ModelError
 from core.llm import ModelClient
 from core.models import Paper
 from core.progress import StepProgress
+from core.runs import RecordedRun
 from tests.conftest import fixture_path
 from tests.ollama_standin import MIDSTREAM_MESSAGE, OllamaStandin
 from tests.paper_fixtures import DAY, store_fixture_day
@@ -217,8 +218,15 @@ async def test_the_model_classifies_the_selection_in_batches_with_a_schema(
 ):
     ids = store_fixture_day(store, 20)
     events: list[StepProgress] = []
-    run_id = store.start_run("classify", DAY)
-    stats = await classify_day(store, model_config, DAY, on_progress=events.append, run_id=run_id)
+    run = RecordedRun.start(store, "classify", DAY)
+    with run.step("classify") as step:
+        stats = await classify_day(
+            store,
+            model_config,
+            DAY,
+            on_progress=events.append,
+            stats=step.counting(ClassifyStats()),
+        )
     assert (stats.total, stats.by_llm, stats.by_rules) == (20, 12, 8)
     requests = ollama_standin.model_requests
     # 12 papers, batches of at most 8, evenly split over the 2 request slots: 6 + 6
@@ -280,8 +288,9 @@ async def test_answers_that_break_the_schema_are_asked_again_then_left_to_rules(
 async def test_auto_falls_back_to_rules_when_ollama_is_down(store, config):
     store_fixture_day(store, 10)
     down = closed_port_config(config)
-    run_id = store.start_run("classify", DAY)
-    stats = await classify_day(store, down, DAY, run_id=run_id)
+    run = RecordedRun.start(store, "classify", DAY)
+    with run.step("classify") as step:
+        stats = await classify_day(store, down, DAY, stats=step.counting(ClassifyStats()))
     assert stats.by_rules == 10 and stats.by_llm == 0
     assert stats.fallback_reason.startswith("cannot reach Ollama at http://127.0.0.1:")
     (step,) = store.runs(day=DAY, limit=1)[0].steps

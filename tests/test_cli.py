@@ -60,7 +60,7 @@ def test_search_finds_korean_words_inside_compounds_and_shows_where(capsys, conf
         fill(store)  # Korean summaries, not analysed yet
     code, out, err = run(capsys, "search", "학습")
     assert code == 0
-    assert "analysing the Korean text of 6 paper(s) for search" in err
+    assert "analysing the Korean text of 6 papers for search" in err
     for paper_id in ("2401.00001", "2401.00004", "2401.00005", "2401.00006"):
         assert paper_id in out  # 강화학습을, 학습 정책, 학습률, 강화학습과
     assert "강화학습을 다룬다" in out and "https://arxiv.org/abs/2401.00001" in out

@@ -19,6 +19,7 @@ from core.config import Config
 from core.digest import summary_states
 from core.errors import ModelError
 from core.llm import ModelClient, PromptTooLongError, check_model_server
+from core.runs import RecordedRun
 from core.store import Store
 from core.summarize import summarize_day
 from tests.ollama_standin import (
@@ -455,8 +456,13 @@ async def test_a_host_killed_mid_run_moves_its_work_and_nothing_is_written_twice
     # b first, so the speed is measured on b; a holds its first summary until it is killed.
     configured = with_llm(config, hosts=[b.url, a.url], backoff_seconds=0.0)
     a.pause()
-    run_id = store.start_run("summarize", DAY)
-    run = asyncio.create_task(summarize_day(store, configured, DAY, paper_ids=ids, run_id=run_id))
+    recorded = RecordedRun.start(store, "summarize", DAY)
+    run_id = recorded.id
+    run = asyncio.create_task(
+        summarize_day(
+            store, configured, DAY, paper_ids=ids, on_model_work=recorded.record_model_work
+        )
+    )
     assert await asyncio.to_thread(a.wait_active, 1)
     held = a.model_requests[-1]
     a.kill()

@@ -142,6 +142,10 @@ async def test_a_full_run_and_a_second_run_that_repeats_nothing(
             "notify",
             "weekly",
         }
+        # One writer of the ledger: each step's line once (fetch: one per source).
+        assert len(steps) == len(run.steps)
+        classified = next(s for s in run.steps if s.step == "classify")
+        assert classified.target == str(DAY) and classified.counts["total"] == 16
 
         requests_before = ollama_standin.request_count
         second = await run_pipeline(services, DAY, specs=specs, today=DAY)
@@ -402,6 +406,10 @@ async def test_a_cancelled_run_is_marked_interrupted_at_once_and_frees_the_day(
     (run,) = store.runs(limit=1)
     assert run.status == "interrupted" and run.finished_at is not None
     assert "Ctrl-C" in run.note
+    # The step it stopped in is recorded once, with what it had done.
+    (stopped,) = [step for step in run.steps if step.step == "summarize"]
+    assert (stopped.status, stopped.reason) == ("failed", "cancelled")
+    assert stopped.counts["passed"] == 2 and stopped.counts["pending"] == 8
     assert count(store.path, "SELECT count(*) FROM claims") == 0
     made = summaries(store)
     assert made == 2

@@ -4,6 +4,7 @@ and following starred papers."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from datetime import date
@@ -13,6 +14,7 @@ import pytest
 from cli import main
 from core.digest import build_digest
 from core.follow import acceptance, sentence_changes
+from core.llm import make_client
 from core.models import Listed, Paper
 from core.profile import embed_day, rank_titles, set_feedback
 from core.store import ProfileEntry, Store
@@ -229,7 +231,7 @@ def test_embeddings_rank_and_a_rerun_embeds_nothing(store, config, ollama_standi
     before = build_digest(store, config, DAY)
     assert before.ranking.method == "lexical" and "no bge-m3 vectors yet" in before.ranking.note
 
-    outcome = embed_day(store, config, DAY)
+    outcome = asyncio.run(embed_day(store, config, DAY))
     assert (outcome.embedded, outcome.error) == (6, "")
     requests = ollama_standin.embed_requests
     assert len(requests) == 3  # six texts, two a request
@@ -240,12 +242,12 @@ def test_embeddings_rank_and_a_rerun_embeds_nothing(store, config, ollama_standi
     assert digest.ranking.describe() == "embeddings (bge-m3)"
     assert digest.for_you[0].paper.id == "2610.00000"
 
-    again = embed_day(store, config, DAY)
+    again = asyncio.run(embed_day(store, config, DAY))
     assert (again.embedded, again.cached, again.requests) == (0, 6, 0)
     assert len(ollama_standin.embed_requests) == 3  # the rerun asked for nothing
     # A new paper is the only text embedded next time.
     list_day(store, [paper("2610.00050", "Reward hacking in RLHF")])
-    assert embed_day(store, config, DAY).embedded == 1
+    assert asyncio.run(embed_day(store, config, DAY)).embedded == 1
     assert ollama_standin.embed_requests[-1].body["input"][0].startswith("Reward hacking")
 
 
@@ -256,7 +258,7 @@ def test_a_missing_embedding_model_falls_back_to_lexical_with_a_message(
     seed(store, "title:rl", "RLHF", TOPICS["rl"])
     config = with_standin(config, ollama_standin, embedding_model="nomic-embed-text")
 
-    outcome = embed_day(store, config, DAY)
+    outcome = asyncio.run(embed_day(store, config, DAY))
     digest = build_digest(store, config, DAY)
 
     assert outcome.error == (
@@ -267,13 +269,30 @@ def test_a_missing_embedding_model_falls_back_to_lexical_with_a_message(
     assert count(store.path, "SELECT count(*) FROM embeddings") == 0
 
 
+async def test_a_missing_embedding_model_leaves_the_shared_model_client_answering(
+    store, config, ollama_standin
+):
+    """Ranking and summaries share one model client: the embedding model missing is not
+    the host's fault, so the same client still summarizes."""
+    a_day(store)
+    seed(store, "title:rl", "RLHF", TOPICS["rl"])
+    config = with_standin(config, ollama_standin, embedding_model="nomic-embed-text")
+    async with make_client(config) as client:
+        outcome = await embed_day(store, config, DAY, client=client)
+        assert "'nomic-embed-text' is not pulled" in outcome.error
+        answer = await client.chat(
+            [{"role": "user", "content": "<paper><title>T</title><abstract>A</abstract></paper>"}]
+        )
+    assert answer.text and answer.failed_hosts == []
+
+
 def test_ollama_down_falls_back_to_lexical(store, config):
     a_day(store)
     seed(store, "title:rl", "RLHF", TOPICS["rl"])
     llm = dataclasses.replace(config.llm, hosts=["http://127.0.0.1:9"], connect_timeout_seconds=2)
     config = configured(dataclasses.replace(config, llm=llm), method="embeddings")
 
-    outcome = embed_day(store, config, DAY)
+    outcome = asyncio.run(embed_day(store, config, DAY))
 
     assert outcome.error.startswith("cannot reach Ollama at http://127.0.0.1:9")
 
@@ -284,11 +303,13 @@ def test_rank_titles_stores_nothing(store, config, ollama_standin):
     config = with_standin(config, ollama_standin)
     papers = store.count_papers()
 
-    ranked, info = rank_titles(
-        store,
-        config,
-        [{"title": "Segmentation of medical image pixels"}, {"title": "Protein folding"}],
-        DAY,
+    ranked, info = asyncio.run(
+        rank_titles(
+            store,
+            config,
+            [{"title": "Segmentation of medical image pixels"}, {"title": "Protein folding"}],
+            DAY,
+        )
     )
 
     assert info.method == "embeddings"

@@ -28,9 +28,11 @@ from core.prompts import (
     summary_messages,
 )
 from core.quality import REPORT_SECTIONS
+from core.runs import RecordedRun
 from core.store import Store
 from core.store.migrations import MIGRATIONS
 from core.summarize import (
+    SummarizeStats,
     SummaryPlan,
     clean_report,
     clean_summary,
@@ -80,8 +82,15 @@ async def test_the_selection_gets_korean_summaries_then_category_reports(
     store, model_config, day_ids, ollama_standin
 ):
     events: list[StepProgress] = []
-    run_id = store.start_run("summarize", DAY)
-    stats = await summarize_day(store, model_config, DAY, on_progress=events.append, run_id=run_id)
+    run = RecordedRun.start(store, "summarize", DAY)
+    with run.step("summarize") as step:
+        stats = await summarize_day(
+            store,
+            model_config,
+            DAY,
+            on_progress=events.append,
+            stats=step.counting(SummarizeStats()),
+        )
     digest = build_digest(store, model_config, DAY)
     assert [p.summary.status for p in digest.selected] == ["ok"] * 6
     assert all(p.summary.status == "pending" for p in digest.others)
@@ -220,14 +229,15 @@ async def test_an_answer_that_keeps_failing_the_gate_is_marked_failed_never_the_
 ):
     victim = selected(store, model_config)[1].paper
     ollama_standin.set_mode(mode, match=f"<title>{victim.title}</title>")
-    run_id = store.start_run("summarize", DAY)
-    stats = await summarize_day(store, model_config, DAY, run_id=run_id)
+    run = RecordedRun.start(store, "summarize", DAY)
+    with run.step("summarize") as step:
+        stats = await summarize_day(store, model_config, DAY, stats=step.counting(SummarizeStats()))
     assert (stats.passed, stats.failed, stats.retried) == (5, 1, 1)
     summary = next(p for p in selected(store, model_config) if p.paper.id == victim.id).summary
     assert (summary.status, summary.text, summary.reason) == ("failed", "", reason)
     asked = f"<title>{victim.title}</title>\n<abstract>"
     assert sum(asked in r.text for r in ollama_standin.model_requests) == 3
-    (stored,) = store.stored_summaries([victim.id], model_config.ollama.model)
+    (stored,) = store.stored_summaries([victim.id], model_config.llm.model)
     assert (stored.status, stored.attempts, stored.text) == ("failed", 3, "")
     # Its category's report is built without it, and the next run tries it again.
     for section in build_digest(store, model_config, DAY).sections:
@@ -236,7 +246,7 @@ async def test_an_answer_that_keeps_failing_the_gate_is_marked_failed_never_the_
     ollama_standin.set_mode("korean")
     again = await summarize_day(store, model_config, DAY)
     assert (again.passed, again.cached) == (1, 5)
-    (step,) = next(run for run in store.runs(day=DAY) if run.id == run_id).steps
+    (step,) = next(recorded for recorded in store.runs(day=DAY) if recorded.id == run.id).steps
     assert step.status == "partial" and step.counts["failed"] == 1
 
 
@@ -266,8 +276,11 @@ async def test_ollama_stopping_mid_run_keeps_what_was_made_and_the_next_run_resu
             if len(made) == 3:
                 ollama_standin.stop()
 
-    run_id = store.start_run("summarize", DAY)
-    stats = await summarize_day(store, one_slot, DAY, on_progress=on_progress, run_id=run_id)
+    run = RecordedRun.start(store, "summarize", DAY)
+    with run.step("summarize") as step:
+        stats = await summarize_day(
+            store, one_slot, DAY, on_progress=on_progress, stats=step.counting(SummarizeStats())
+        )
     assert stats.stopped_reason.startswith(f"cannot reach Ollama at {ollama_standin.url}")
     assert stats.passed == 3 and stats.pending == 3 and stats.status == "partial"
     (step,) = store.runs(day=DAY, limit=1)[0].steps
@@ -289,10 +302,13 @@ async def test_ollama_down_before_starting_is_an_error_and_leaves_everything_pen
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    run_id = store.start_run("summarize", DAY)
+    run = RecordedRun.start(store, "summarize", DAY)
     down = with_llm(model_config, host=f"127.0.0.1:{port}")
-    with pytest.raises(ModelError, match=f"cannot reach Ollama at http://127.0.0.1:{port}"):
-        await summarize_day(store, down, DAY, run_id=run_id)
+    with (
+        pytest.raises(ModelError, match=f"cannot reach Ollama at http://127.0.0.1:{port}"),
+        run.step("summarize") as step,
+    ):
+        await summarize_day(store, down, DAY, stats=step.counting(SummarizeStats()))
     assert {p.summary.status for p in selected(store, model_config)} == {"pending"}
     (step,) = store.runs(day=DAY, limit=1)[0].steps
     assert step.status == "failed" and step.counts["pending"] == 6
@@ -368,7 +384,7 @@ async def test_a_large_category_report_is_shortened_to_fit_the_context(
     assert stats.passed == 24 and stats.reports_written == 1
     report_request = ollama_standin.model_requests[-1]
     assert "'LLM' 분야" in report_request.text
-    (report,) = store.category_reports(DAY, small.ollama.model)
+    (report,) = store.category_reports(DAY, small.llm.model)
     assert report.status == "ok"
     assert any("to fit num_ctx" in flag for flag in report.flags)
     assert len(report.paper_ids) == 24
@@ -505,7 +521,7 @@ async def test_a_report_number_not_in_its_papers_abstracts_is_retried_then_flagg
     assert len(asked) == 3 and f"초록에 없는 숫자({number})" in asked[1]
     markdown = render_report(build_digest(store, model_config, DAY), model_config)
     report_part = markdown.split(" LLM\n", 1)[1].split("**논문별 요약:**", 1)[0]
-    assert f"검토 필요: numbers not in the source: {number}" in report_part
+    assert f"검토 필요: 원문에 없는 숫자: {number}" in report_part  # said in Korean there
 
 
 def test_reports_of_the_first_release_keep_their_flags_apart_after_migrating(tmp_path):
@@ -630,7 +646,7 @@ async def test_instructions_in_an_abstract_stay_data_and_an_obeyed_answer_is_not
     assert all(answer.startswith("## Hacked") and "This paper" in answer for answer in answers)
     # ... and none of it was stored as a summary: the paper is failed, with the gate's reason.
     assert result.status == "failed" and result.reason.startswith("not Korean enough")
-    (stored,) = store.stored_summaries([paper.id], model_config.ollama.model)
+    (stored,) = store.stored_summaries([paper.id], model_config.llm.model)
     assert (stored.status, stored.text) == ("failed", "")
     digest = build_digest(store, model_config, DAY)
     state = next(item.summary for item in digest.selected if item.paper.id == paper.id)
@@ -709,11 +725,12 @@ def test_plan_counts_the_pending_work(store, model_config, day_ids):
 
 def test_a_prompt_text_change_needs_a_new_version():
     """Stored summaries are keyed by prompt version: edit a prompt, bump its version."""
+    assert (SUMMARY_PROMPT_VERSION, REPORT_PROMPT_VERSION) == ("paper-ko-2", "report-ko-2")
     assert prompt_fingerprints() == {
-        SUMMARY_PROMPT_VERSION: "94762eba4b9649ae",
-        REPORT_PROMPT_VERSION: "bd8572ab6efaf6c8",
+        "paper-ko-2": "d8600fe1d9b7769f",
+        "report-ko-2": "f8499bd565a72a69",
         "classify-1": "1ed3dea4a501aa45",
-        WEEKLY_PROMPT_VERSION: "6472033b13f35717",
+        WEEKLY_PROMPT_VERSION: "0eb1e7b40d3ce3e2",
     }
 
 

@@ -1033,7 +1033,7 @@ async def test_layout_from_80x24_up(services):
                 assert region.width >= 20 and region.height >= 3, (size, selector, region)
                 assert region.right <= size[0] and region.bottom <= size[1]
             papers, detail = screen.query_one("#papers").region, screen.query_one("#detail").region
-            if size[0] >= 120:
+            if size[0] >= 160:
                 assert detail.x >= papers.right  # side by side
             else:
                 assert detail.y >= papers.bottom  # stacked

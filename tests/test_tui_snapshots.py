@@ -19,6 +19,7 @@ from core.store import Store
 from tests.test_tui import fill_store, make_app, point_at_nothing, settle
 
 SIZES = [(80, 24), (160, 48)]
+LANGUAGES = ["en", "ko"]
 
 
 @pytest.fixture
@@ -45,10 +46,22 @@ def keys_then_settle(*keys: str):
     return run_before
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
-def test_day_view(snap_compare, snapshot_services, size):
+def test_day_view(snap_compare, snapshot_services, size, language):
+    snapshot_services.config.ui.language = language
     app = make_app(snapshot_services)
     assert snap_compare(app, terminal_size=size, run_before=keys_then_settle())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_summary_detail_small_terminal(snap_compare, snapshot_services, language):
+    """At 80×24 the Korean summary is on screen under the title; Enter reads the paper and
+    the enlarge key gives its pane the whole screen."""
+    snapshot_services.config.ui.language = language
+    app = make_app(snapshot_services)
+    keys = ("down", "enter", "v")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=keys_then_settle(*keys))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])

@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.worker import Worker
 
 from core.announcements import current_day
+from core.i18n import _, set_language
 from core.services import Services
 from tui import bindings
 from tui.dialogs import ConfirmDialog, MessageDialog
@@ -47,7 +48,9 @@ class DailyAIApp(App[int]):
             services: The config and store to browse.
             today: The day a pipeline run started here is for (tests pass a fixed one).
         """
+        set_language(services.config.ui.language)
         super().__init__()
+        bindings.localize(self)
         self.services = services
         self.today = today
         self.keymap, self.unknown_keymap_ids = bindings.normalize_keymap(services.config.tui.keymap)
@@ -64,16 +67,20 @@ class DailyAIApp(App[int]):
             self.theme = theme
         else:
             self.notify(
-                f"config.toml [tui] theme {theme!r} is not a Textual theme — using the default "
-                f"(known: {', '.join(sorted(self.available_themes))})",
+                _(
+                    "config.toml [tui] theme {theme!r} is not a Textual theme — using the "
+                    "default (known: {known})"
+                ).format(theme=theme, known=", ".join(sorted(self.available_themes))),
                 severity="warning",
                 markup=False,
             )
         self.set_keymap(self.keymap)
         if self.unknown_keymap_ids:
             self.notify(
-                f"config.toml [tui.keymap]: {', '.join(self.unknown_keymap_ids)} is not a "
-                f"binding id — press {self.key_display('help')} to see the ids",
+                _(
+                    "config.toml [tui.keymap]: {ids} is not a binding id — press {key} to see "
+                    "the ids"
+                ).format(ids=", ".join(self.unknown_keymap_ids), key=self.key_display("help")),
                 severity="warning",
                 markup=False,
                 timeout=10,
@@ -157,7 +164,9 @@ class DailyAIApp(App[int]):
             return
         self._reported_clashes.add(names)
         self.notify(
-            f"config.toml [tui.keymap]: {names} now share a key — give each its own",
+            _("config.toml [tui.keymap]: {names} now share a key — give each its own").format(
+                names=names
+            ),
             severity="warning",
             markup=False,
             timeout=10,
@@ -169,30 +178,34 @@ class DailyAIApp(App[int]):
         if not email.to or not email.host:
             self.push_screen(
                 MessageDialog(
-                    "Email is not set up",
+                    _("Email is not set up"),
                     Text(
-                        "Set [email] host, sender and to in config.toml (the password goes in "
-                        "the environment variable named by password_env), then try again. "
-                        "README.md, section Publishing, walks through it."
+                        _(
+                            "Set [email] host, sender and to in config.toml (the password goes "
+                            "in the environment variable named by password_env), then try "
+                            "again. README.md, section Publishing, walks through it."
+                        )
                     ),
                     severity="warning",
                 )
             )
             return
         body = Text()
-        body.append(f"Send the digest of {day} now?\n\n", style="bold")
-        body.append("To:      ")
+        body.append(_("Send the digest of {day} now?").format(day=day) + "\n\n", style="bold")
+        body.append(_("To:") + "  ")
         body.append(", ".join(email.to))
-        body.append("\nServer:  ")
+        body.append("\n" + _("Server:") + "  ")
         body.append(f"{email.host}:{email.port} ({email.security})")
-        body.append("\n\nIt is sent even if this day's digest went out before.", style="dim")
+        body.append(
+            "\n\n" + _("It is sent even if this day's digest went out before."), style="dim"
+        )
 
         def answered(yes: bool | None) -> None:
             main = self.get_screen_stack_main()
             if yes and main is not None:
                 main.send_email(day)
 
-        self.push_screen(ConfirmDialog("Send a test email", body, confirm="Send"), answered)
+        self.push_screen(ConfirmDialog(_("Send a test email"), body, confirm=_("Send")), answered)
 
     def get_screen_stack_main(self) -> MainScreen | None:
         """The day view under whatever is on top of it."""
@@ -204,12 +217,16 @@ class DailyAIApp(App[int]):
         body = Text()
         body.append(f"{type(error).__name__}: {error}\n\n", style="bold red")
         body.append(
-            "This is a bug in dailyai, not in your setup. The app keeps running; please report "
-            "it with what you did just before.",
+            _(
+                "This is a bug in dailyai, not in your setup. The app keeps running; please "
+                "report it with what you did just before."
+            ),
             style="dim",
         )
         self.push_screen(
             MessageDialog(
-                f"Unexpected error in {worker.description or worker.name}", body, severity="error"
+                _("Unexpected error in {worker}").format(worker=worker.description or worker.name),
+                body,
+                severity="error",
             )
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from core.config import Config
 from core.digest import Digest, DigestPaper, ReportState
+from core.i18n import _
 from tui.text import CATEGORY_COLORS, OTHER_COLOR
 
 FOR_YOU = "for_you"
@@ -62,7 +63,7 @@ class Filters:
         """The active filters in words ("unread, starred"), or "" when none."""
         return ", ".join(
             name
-            for name, active in (("unread", self.unread_only), ("starred", self.starred_only))
+            for name, active in ((_("unread"), self.unread_only), (_("starred"), self.starred_only))
             if active
         )
 
@@ -82,9 +83,9 @@ def day_groups(digest: Digest, config: Config) -> list[Group]:
         # Papers that changed come first: the reader follows them.
         followed = [p for p in (*digest.selected, *digest.others) if p.update is not None]
         ranked = [p for p in digest.for_you if p.update is None]
-        groups.append(Group(FOR_YOU, "✨", "For you", [*followed, *ranked], OTHER_COLOR))
+        groups.append(Group(FOR_YOU, "✨", _("For you"), [*followed, *ranked], OTHER_COLOR))
     if digest.selected:
-        groups.append(Group(ALL, "📋", "Whole digest", list(digest.selected), OTHER_COLOR))
+        groups.append(Group(ALL, "📋", _("Whole digest"), list(digest.selected), OTHER_COLOR))
     for section in digest.sections:
         groups.append(
             Group(
@@ -98,8 +99,10 @@ def day_groups(digest: Digest, config: Config) -> list[Group]:
         )
     if digest.unclassified:
         groups.append(
-            Group(UNCLASSIFIED, "❔", "Not classified yet", list(digest.unclassified), OTHER_COLOR)
+            Group(
+                UNCLASSIFIED, "❔", _("Not classified yet"), list(digest.unclassified), OTHER_COLOR
+            )
         )
     if digest.others:
-        groups.append(Group(OTHERS, "🗂", "Rest of the day", list(digest.others), OTHER_COLOR))
+        groups.append(Group(OTHERS, "🗂", _("Rest of the day"), list(digest.others), OTHER_COLOR))
     return groups

@@ -253,8 +253,15 @@ class OllamaBackend:
         """Embedding vectors of `texts` (Ollama's /api/embed)."""
         try:
             async with asyncio.timeout(self.config.timeout_seconds):
-                answer = await self._client().embed(model=model, input=list(texts))
+                answer = await self._client().embed(
+                    model=model, input=list(texts), truncate=True, keep_alive=self._keep_alive()
+                )
         except ollama.ResponseError as error:
+            if error.status_code == 404:
+                # The embedding model is missing, not the host: it still serves chat.
+                raise ModelError(
+                    f"embedding model '{model}' is not pulled — run `ollama pull {model}`"
+                ) from None
             raise self._response_error(error) from None
         except (TimeoutError, httpx.TimeoutException):
             raise HostBusy(f"Ollama at {self.url} did not embed within the timeout") from None

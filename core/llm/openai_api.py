@@ -324,7 +324,14 @@ class OpenAIBackend:
                     "embeddings", json={"model": model, "input": list(texts)}
                 )
                 if response.status_code != 200:
-                    raise self._http_error(response)
+                    failure = self._http_error(response)
+                    if str(failure) == self.not_served():
+                        # The embedding model is missing, not the host: it still serves chat.
+                        raise ModelError(
+                            f"embedding model '{model}' is not served at {self.url} — check "
+                            "rank.embedding_model against the names the server lists"
+                        )
+                    raise failure
                 answer = response.json()
         except (TimeoutError, httpx.TimeoutException):
             raise HostBusy(f"{self.url} did not embed within the timeout") from None

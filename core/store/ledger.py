@@ -107,13 +107,6 @@ class Ledger(Database):
             kill_point("ledger-write")
             db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (now, run_id))
 
-    def step_recorded(self, run_id: int, step: str) -> bool:
-        """True when the run has recorded some line of `step` already."""
-        rows = self._query(
-            "SELECT 1 FROM run_steps WHERE run_id = ? AND step = ? LIMIT 1", (run_id, step)
-        )
-        return bool(rows)
-
     def finish_run(self, run_id: int, status: str, note: str = "") -> None:
         """Record how a run ended; the claims it held (its day's model work) are released."""
         with self._transaction() as db:

@@ -11,6 +11,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from core.config import Config
+from core.i18n import _
 from tui import bindings
 from tui.text import emoji_cell, fit, safe_line
 
@@ -22,18 +23,19 @@ class CategoryDialog(ModalScreen[str | None]):
 
     def __init__(self, config: Config, current: str | None) -> None:
         super().__init__(classes="dialog")
+        bindings.localize(self)
         self.config = config
         self.current = current
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label("Move the paper to…", classes="dialog-title")
+            yield Label(_("Move the paper to…"), classes="dialog-title")
             options = []
             for category in self.config.taxonomy.categories:
                 prompt = Text(emoji_cell(category.emoji) + " ")
                 prompt.append_text(safe_line(category.name, style="bold"))
                 if category.name == self.current:
-                    prompt.append("  (now)", style="dim")
+                    prompt.append("  " + _("(now)"), style="dim")
                 prompt.append("\n   ")
                 prompt.append_text(fit(safe_line(category.description, style="dim"), 62))
                 options.append(Option(prompt, id=category.name))

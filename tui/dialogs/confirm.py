@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from core.i18n import _
 from tui import bindings
 
 
@@ -16,18 +17,19 @@ class ConfirmDialog(ModalScreen[bool]):
 
     BINDINGS = bindings.BACK
 
-    def __init__(self, title: str, body: Text, *, confirm: str = "OK") -> None:
+    def __init__(self, title: str, body: Text, *, confirm: str = "") -> None:
         super().__init__(classes="dialog")
+        bindings.localize(self)
         self.title_text = title
         self.body = body
-        self.confirm_label = confirm
+        self.confirm_label = confirm or _("OK")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(Text(self.title_text), classes="dialog-title")
             yield Static(self.body, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Cancel"), id="cancel")
                 yield Button(self.confirm_label, id="confirm", variant="primary")
 
     def on_mount(self) -> None:

@@ -12,16 +12,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from core.i18n import _, ngettext, weekday
 from tui import bindings
-from tui.text import plural
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """A typed date: YYYY-MM-DD, "today" or "yesterday"; None if it is none of them."""
+    """A typed date: YYYY-MM-DD, "today" or "yesterday" (or 오늘, 어제); None if it is none of
+    them."""
     text = text.strip().lower()
-    if text == "today":
+    if text in ("today", "오늘"):
         return today
-    if text == "yesterday":
+    if text in ("yesterday", "어제"):
         return today - timedelta(days=1)
     try:
         return date.fromisoformat(text)
@@ -36,22 +37,32 @@ class DateDialog(ModalScreen[date | None]):
 
     def __init__(self, days: list[tuple[str, int]], current: date | None) -> None:
         super().__init__(classes="dialog")
+        bindings.localize(self)
         self.days = days
         self.current = current
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label("Go to a date", classes="dialog-title")
-            yield Input(placeholder="YYYY-MM-DD, today or yesterday", id="date-input")
+            yield Label(_("Go to a date"), classes="dialog-title")
+            yield Input(placeholder=_("YYYY-MM-DD, today or yesterday"), id="date-input")
             yield Static("", id="date-error", classes="dialog-error")
             yield Label(
-                Text(f"or pick one of {plural(len(self.days), 'stored day')}:"),
+                Text(
+                    ngettext(
+                        "or pick one of {count} stored day:",
+                        "or pick one of {count} stored days:",
+                        len(self.days),
+                    ).format(count=len(self.days))
+                ),
                 classes="dialog-hint",
             )
             yield OptionList(
                 *(
                     Option(
-                        Text(f"{day}  {date.fromisoformat(day):%a}  {plural(count, 'paper')}"),
+                        Text(
+                            f"{day}  {weekday(date.fromisoformat(day))}  "
+                            + ngettext("{count} paper", "{count} papers", count).format(count=count)
+                        ),
                         id=day,
                     )
                     for day, count in self.days
@@ -73,7 +84,7 @@ class DateDialog(ModalScreen[date | None]):
         chosen = parse_date(event.value, self.app.today())  # type: ignore[attr-defined]
         if chosen is None:
             self.query_one("#date-error", Static).update(
-                Text("Not a date — type it as YYYY-MM-DD, e.g. 2026-05-08.", style="red")
+                Text(_("Not a date — type it as YYYY-MM-DD, e.g. 2026-05-08."), style="red")
             )
             return
         self.dismiss(chosen)

@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from core.i18n import _
 from tui import bindings
 
 
@@ -18,6 +19,7 @@ class MessageDialog(ModalScreen[None]):
 
     def __init__(self, title: str, body: Text, *, severity: str = "information") -> None:
         super().__init__(classes=f"dialog -{severity}")
+        bindings.localize(self)
         self.title_text = title
         self.body = body
 
@@ -27,7 +29,7 @@ class MessageDialog(ModalScreen[None]):
             with VerticalScroll(classes="dialog-scroll"):
                 yield Static(self.body, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", id="ok", variant="primary")
+                yield Button(_("OK"), id="ok", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#ok", Button).focus()

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from core.i18n import _
 from tui import bindings
 from tui.screens.base import AppScreen
 from tui.text import fit
@@ -19,12 +20,14 @@ ID_WIDTH = 18
 def remap_hint() -> Text:
     """How to change a key, shown above the table."""
     text = Text()
-    text.append("Keys", style="bold")
-    text.append("  ·  change any of them in config.toml by its id, e.g.  ", style="dim")
+    text.append(_("Keys"), style="bold")
+    text.append(
+        "  ·  " + _("change any of them in config.toml by its id, e.g.") + "  ", style="dim"
+    )
     text.append('[tui.keymap] next_day = "n"', style="bold")
-    text.append("  (several keys: ", style="dim")
+    text.append("  (" + _("several keys:") + " ", style="dim")
     text.append('"slash,ctrl+f"', style="bold")
-    text.append("), then restart.", style="dim")
+    text.append("), " + _("then restart."), style="dim")
     return text
 
 
@@ -56,11 +59,11 @@ class HelpScreen(AppScreen[None]):
         for scope in bindings.SCOPES:
             if table.row_count:
                 table.add_row(Text(""), Text(""), Text(""))
-            table.add_row(Text(""), Text(scope.name, style="bold underline"), Text(""))
+            table.add_row(Text(""), Text(_(scope.name), style="bold underline"), Text(""))
             for binding in scope.bindings:
                 table.add_row(
                     Text(self.app.key_display(binding.id or ""), style="bold cyan"),
-                    fit(Text(binding.tooltip or binding.description), does_width),
+                    fit(Text(_(binding.tooltip or binding.description)), does_width),
                     Text(binding.id or "", style="dim"),
                 )
 

@@ -14,8 +14,9 @@ from collections import OrderedDict
 from datetime import date
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Footer, OptionList, Static
@@ -23,6 +24,7 @@ from textual.worker import Worker, get_current_worker
 
 from core.digest import Digest, DigestPaper, build_digest
 from core.errors import DailyAIError
+from core.i18n import N_, _, local_time, ngettext, status_name, step_name, weekday
 from core.services import Services
 from tui import bindings
 from tui.dialogs import CategoryDialog, ConfirmDialog, DateDialog, MessageDialog
@@ -50,39 +52,60 @@ from tui.widgets.paper_detail import PaperDetail
 from tui.widgets.paper_table import PaperTable
 from tui.widgets.run_progress import RunProgress
 
+SAVE_FAILED = {
+    "reader_state": N_("Could not save the reader state"),
+    "feedback": N_("Could not save the feedback"),
+    "category": N_("Could not save the category"),
+}
+"""The title of a notification that a change was not saved, by what was changed."""
+PAPER_ACTIONS = (
+    "toggle_star",
+    "toggle_not_interested",
+    "toggle_read",
+    "open_link",
+    "copy_link",
+    "set_category",
+    "resummarize",
+)
+"""Actions on the highlighted paper (greyed out while none is)."""
 CACHE_DAYS = 9
 """Digests kept in memory, so going back and forth between days is instant."""
 RUN_STEPS = ("fetch", "classify", "summarize")
 """What "run today's pipeline" does from the TUI (publishing stays with `dailyai run`)."""
 
-WELCOME = """\
-No papers are stored yet. To get some:
-
-{commands}
-
-Papers appear here as soon as a run has stored them.
-Sources, the Ollama model and the keys of this app are set in config.toml (see README.md).
-"""
-
 
 def welcome_text(run_key: str) -> Text:
     """What the app says when the store holds no papers at all."""
     commands = [
-        ("dailyai fetch", "fetch today's papers from the configured sources"),
-        ("dailyai demo", "try the app offline on the shipped sample days"),
-        (f"{run_key} (here)", "fetch, classify and summarize today's papers now"),
+        ("dailyai fetch", _("fetch today's papers from the configured sources")),
+        ("dailyai demo", _("try the app offline on the shipped sample days")),
+        (
+            _("{key} (here)").format(key=run_key),
+            _("fetch, classify and summarize today's papers now"),
+        ),
     ]
-    width = max(len(command) for command, _ in commands) + 3
-    lines = "\n".join(f"  • {command.ljust(width)}{what}" for command, what in commands)
-    return Text(WELCOME.format(commands=lines))
+    width = max(cell_len(command) for command, _what in commands) + 3
+    lines = "\n".join(
+        f"  • {command}{' ' * (width - cell_len(command))}{what}" for command, what in commands
+    )
+    welcome = _(
+        "No papers are stored yet. To get some:\n\n{commands}\n\n"
+        "Papers appear here as soon as a run has stored them.\n"
+        "Sources, the Ollama model and the keys of this app are set in config.toml "
+        "(see README.md).\n"
+    )
+    return Text(welcome.format(commands=lines))
 
 
 class MainScreen(AppScreen[None]):
     """Browse one day: categories, their papers, and the selected paper."""
 
     BINDINGS = bindings.MAIN
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-medium"), (160, "-wide")]
+    """Below 120 columns the sidebar is narrow; below 160 the paper stacks under the list,
+    so titles get the whole width; from 160 the list and the paper sit side by side."""
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
+    ALLOW_IN_MAXIMIZED_VIEW = "Footer, DayHeader, RunProgress"
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -121,10 +144,10 @@ class MainScreen(AppScreen[None]):
     def on_mount(self) -> None:
         self.query_one(RunProgress).display = False
         self.query_one("#welcome").display = False
-        self.query_one("#categories").border_title = "Categories"
-        self.query_one("#day-chart").border_title = "Digest by category"
-        self.query_one("#papers-pane").border_title = "Papers"
-        self.query_one("#detail").border_title = "Paper"
+        self.query_one("#categories").border_title = _("Categories")
+        self.query_one("#day-chart").border_title = _("Digest by category")
+        self.query_one("#papers-pane").border_title = _("Papers")
+        self.query_one("#detail").border_title = _("Paper")
         self.query_one("#papers").focus()
         self.load_day(None)
         self._check_ollama()
@@ -218,7 +241,10 @@ class MainScreen(AppScreen[None]):
             group = self._group_of(paper_id) or previous_group
             if self.filters.unread_only or self.filters.starred_only:
                 self.filters = Filters()
-        self.query_one(CategoryList).show_groups(self.groups, group)
+        categories = self.query_one(CategoryList)
+        categories.show_groups(self.groups, group)
+        # The sidebar is as wide as its names need (with a short bar), not a fixed width.
+        self.query_one("#sidebar").styles.max_width = categories.wanted_width()
         self.query_one(DayChart).plot(self.groups)
         self.query_one(DayStats).show(digest)
         self._show_group(keep=paper_id)
@@ -259,9 +285,12 @@ class MainScreen(AppScreen[None]):
         failed = [s for s in run.steps if s.status == "failed"]
         if failed:
             lines = "\n".join(f"{s.target}: {s.reason}" for s in failed)
+            more = _("Press {key} for the whole run.").format(key=self.app.key_display("run_log"))
             self.app.notify(
-                lines + f"\nPress {self.app.key_display('run_log')} for the whole run.",
-                title=f"{len(failed)} source(s) failed on {day}",
+                f"{lines}\n{more}",
+                title=ngettext(
+                    "{count} source failed on {day}", "{count} sources failed on {day}", len(failed)
+                ).format(count=len(failed), day=day),
                 severity="warning",
                 markup=False,
                 timeout=8,
@@ -300,7 +329,7 @@ class MainScreen(AppScreen[None]):
             keep=keep,
             show_why=group is not None and group.key == FOR_YOU,
         )
-        title = Text("Papers")
+        title = Text(_("Papers"))
         if group is not None:
             title = safe_line(group.label)
             title.append(f" · {len(papers)}")
@@ -308,7 +337,8 @@ class MainScreen(AppScreen[None]):
                 title.append(f" ({described})")
             if group.key == FOR_YOU and self.digest is not None:
                 # Which similarity method ranked the day, and why the lexical one stands in.
-                title.append_text(safe_line(f" · by {self.digest.ranking.describe()}"))
+                by = _("by {method}").format(method=self.digest.ranking.describe())
+                title.append_text(safe_line(f" · {by}"))
         self.query_one("#papers-pane").border_title = title  # Text: never read as markup
         self._show_detail()
         if group is not None:
@@ -331,19 +361,28 @@ class MainScreen(AppScreen[None]):
         if digest is None:
             return ""
         if digest.total == 0:
-            return (
-                f"No papers for {digest.day} {digest.day:%a}: {digest.empty_reason}.\n\n"
-                f"{self.app.key_display('previous_day')} and "
-                f"{self.app.key_display('next_day')} go to the days that have papers; "
-                f"{self.app.key_display('run_pipeline')} fetches today's."
+            return _(
+                "No papers for {day} {weekday}: {reason}.\n\n{previous} and {next} go to the "
+                "days that have papers; {run} fetches today's."
+            ).format(
+                day=digest.day,
+                weekday=weekday(digest.day),
+                reason=digest.empty_reason,
+                previous=self.app.key_display("previous_day"),
+                next=self.app.key_display("next_day"),
+                run=self.app.key_display("run_pipeline"),
             )
         if digest.is_empty:
-            return f"The digest of {digest.day} is empty: {digest.empty_reason}."
+            return _("The digest of {day} is empty: {reason}.").format(
+                day=digest.day, reason=digest.empty_reason
+            )
         if self.filters.describe():
-            return (
-                f"No {self.filters.describe()} papers here. Press "
-                f"{self.app.key_display('filter_unread')} or "
-                f"{self.app.key_display('filter_starred')} again to show all."
+            return _(
+                "No {filters} papers here. Press {unread} or {starred} again to show all."
+            ).format(
+                filters=self.filters.describe(),
+                unread=self.app.key_display("filter_unread"),
+                starred=self.app.key_display("filter_starred"),
             )
         return ""
 
@@ -411,15 +450,7 @@ class MainScreen(AppScreen[None]):
             "preview",
         ):
             return None
-        if action in (
-            "toggle_star",
-            "toggle_not_interested",
-            "toggle_read",
-            "open_link",
-            "copy_link",
-            "set_category",
-            "resummarize",
-        ):
+        if action in PAPER_ACTIONS:
             return True if self.current_paper is not None else None
         if action == "category_report":
             group = self.current_group
@@ -429,6 +460,41 @@ class MainScreen(AppScreen[None]):
         if action == "next_day":
             return True if self._step_day(-1) else None
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action cannot run now (dimmed or hidden in the footer) says why,
+        instead of doing nothing."""
+        for binding in bindings.MAIN:
+            keys = self.app.keymap.get(binding.id or "", binding.key)  # type: ignore[attr-defined]
+            if event.key not in {key.strip() for key in keys.split(",")}:
+                continue
+            if not self.check_action(binding.action, ()) and (why := self.why_not(binding.action)):
+                event.stop()
+                self.app.notify(why, severity="warning", markup=False)
+            return
+
+    def why_not(self, action: str) -> str:
+        """Why `action` cannot run now, in a line that says what to do instead."""
+        key = self.app.key_display  # type: ignore[attr-defined]
+        if action == "stop_run":
+            return _("No run is going — {key} starts one.").format(key=key("run_pipeline"))
+        if action == "run_pipeline":
+            return _("A run is going already — {key} stops it.").format(key=key("stop_run"))
+        if self.digest is None:
+            return _(
+                "No papers are stored yet — {key} runs today's pipeline, or try `dailyai demo`."
+            ).format(key=key("run_pipeline"))
+        if action == "category_report":
+            return _(
+                "Only a category has a report — highlight one under Categories, then press {key}."
+            ).format(key=key("category_report"))
+        if action == "previous_day":
+            return _("This is the oldest stored day.")
+        if action == "next_day":
+            return _("This is the newest stored day.")
+        if action in PAPER_ACTIONS:
+            return _("No paper is highlighted — pick one in the list first.")
+        return ""
 
     def _step_day(self, step: int) -> str | None:
         """The stored day `step` places older (+1) or newer (-1) than the one shown."""
@@ -494,6 +560,26 @@ class MainScreen(AppScreen[None]):
         end = self.digest.day if self.digest else self.app.today()
         self.app.push_screen(TrendsScreen(self.services, end))
 
+    def action_toggle_maximize(self) -> None:
+        """Give the focused pane (categories, papers or paper) the whole screen, or put it back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        pane = focused
+        if focused is not None and focused.id == "papers":
+            pane = self.query_one("#papers-pane")  # with its column titles and border
+        if pane is None or pane.id not in ("categories", "papers-pane", "detail"):
+            self.app.notify(
+                _("Nothing to enlarge here — move to a pane with Tab first."), severity="warning"
+            )
+            return
+        self.maximized = pane
+        self.app.notify(
+            _("{key} or Esc puts it back.").format(key=self.app.key_display("enlarge")),
+            timeout=3,
+        )
+
     def action_reload(self) -> None:
         """Read the day again from the store (after `dailyai run` wrote to it elsewhere)."""
         self.cache.clear()
@@ -534,10 +620,10 @@ class MainScreen(AppScreen[None]):
             return
         url = paper.paper.url
         if not url.startswith(("https://", "http://")):
-            self.app.notify("This paper has no web link to open.", severity="warning")
+            self.app.notify(_("This paper has no web link to open."), severity="warning")
             return
         self.app.open_url(url)
-        self.app.notify(url, title="Opened in your browser", markup=False)
+        self.app.notify(url, title=_("Opened in your browser"), markup=False)
         if not paper.read:
             self._set_reader_state(paper, read=True)
 
@@ -547,10 +633,10 @@ class MainScreen(AppScreen[None]):
             return
         url = paper.paper.url
         if not url:
-            self.app.notify("This paper has no link to copy.", severity="warning")
+            self.app.notify(_("This paper has no link to copy."), severity="warning")
             return
         self.app.copy_to_clipboard(url)
-        self.app.notify(url, title="Link copied", markup=False)
+        self.app.notify(url, title=_("Link copied"), markup=False)
 
     def action_set_category(self) -> None:
         paper = self.current_paper
@@ -569,7 +655,7 @@ class MainScreen(AppScreen[None]):
             return
         if self.streams:
             self.app.notify(
-                "One summary is being written already — this one can start when it ends.",
+                _("One summary is being written already — this one can start when it ends."),
                 severity="warning",
             )
             return
@@ -581,7 +667,7 @@ class MainScreen(AppScreen[None]):
 
     def action_run_pipeline(self) -> None:
         if self.pipeline is not None:
-            self.app.notify("The pipeline is running already.", severity="warning")
+            self.app.notify(_("The pipeline is running already."), severity="warning")
             return
         self.pipeline = ThreadLoop()
         self.query_one(RunProgress).start(RUN_STEPS)
@@ -591,18 +677,23 @@ class MainScreen(AppScreen[None]):
     def action_stop_run(self) -> None:
         if self.pipeline is not None:
             self.pipeline.cancel()
-            self.app.notify("Stopping the run… what is done is kept.")
+            self.app.notify(_("Stopping the run… what is done is kept."))
 
     def action_run_log(self) -> None:
         if self.digest is None:
             return
-        self.app.push_screen(MessageDialog(f"Last run of {self.digest.day}", run_log(self.digest)))
+        self.app.push_screen(
+            MessageDialog(
+                _("Last run of {day}").format(day=self.digest.day),
+                run_log(self.digest, self.config.general.timezone),
+            )
+        )
 
     def action_preview(self) -> None:
         from tui.screens.preview import PreviewScreen
 
         if self.digest is None:
-            self.app.notify("No day to preview yet.", severity="warning")
+            self.app.notify(_("No day to preview yet."), severity="warning")
             return
         self.app.push_screen(PreviewScreen(self.services, self.digest))
 
@@ -623,12 +714,14 @@ class MainScreen(AppScreen[None]):
 
         self.app.push_screen(
             ConfirmDialog(
-                "A run is in progress",
+                _("A run is in progress"),
                 Text(
-                    "Quit and stop it? What it has stored so far is kept; the next run goes on "
-                    "from there."
+                    _(
+                        "Quit and stop it? What it has stored so far is kept; the next run goes "
+                        "on from there."
+                    )
                 ),
-                confirm="Quit",
+                confirm=_("Quit"),
             ),
             answered,
         )
@@ -649,7 +742,7 @@ class MainScreen(AppScreen[None]):
         try:
             self.services.store.set_read(paper_id, read)
         except DailyAIError as error:
-            self.post_message(PaperChanged(paper_id, "reader state", str(error)))
+            self.post_message(PaperChanged(paper_id, "reader_state", str(error)))
 
     def _set_feedback(self, paper: DigestPaper, stance: str | None) -> None:
         """Like ("like"), not-want ("dislike") or undo (None) on screen at once; saved in a
@@ -688,14 +781,14 @@ class MainScreen(AppScreen[None]):
         if message.error:
             self.app.notify(
                 message.error,
-                title=f"Could not save the {message.what}",
+                title=_(SAVE_FAILED.get(message.what, N_("Could not save the change"))),
                 severity="error",
                 markup=False,
             )
             self.action_reload()
             return
         if message.what == "category":
-            self.app.notify("Category saved; it stays when papers are classified again.")
+            self.app.notify(_("Category saved; it stays when papers are classified again."))
         if message.what in ("category", "feedback"):
             self.cache.clear()
             if self.digest is not None:
@@ -750,13 +843,13 @@ class MainScreen(AppScreen[None]):
         if message.error:
             self.app.notify(
                 message.error,
-                title="No summary written",
+                title=_("No summary written"),
                 severity="error",
                 markup=False,
                 timeout=10,
             )
         else:
-            self.app.notify("Summary written.")
+            self.app.notify(_("Summary written."))
         self.cache.clear()
         if self.digest is not None:
             self.load_day(self.digest.day.isoformat(), paper_id=message.paper_id)
@@ -826,12 +919,13 @@ class MainScreen(AppScreen[None]):
         day = message.day.isoformat()
         if message.cancelled:
             self.app.notify(
-                f"The run for {day} was stopped; what it stored is kept.", severity="warning"
+                _("The run for {day} was stopped; what it stored is kept.").format(day=day),
+                severity="warning",
             )
         elif message.error:
             self.app.notify(
                 message.error,
-                title=f"The run for {day} failed",
+                title=_("The run for {day} failed").format(day=day),
                 severity="error",
                 markup=False,
                 timeout=12,
@@ -871,54 +965,71 @@ class MainScreen(AppScreen[None]):
         if message.error:
             self.app.push_screen(
                 MessageDialog(
-                    f"The email for {message.day} was not sent",
+                    _("The email for {day} was not sent").format(day=message.day),
                     Text(message.error),
                     severity="error",
                 )
             )
         else:
-            self.app.notify(message.summary, title="Email sent", markup=False)
+            self.app.notify(message.summary, title=_("Email sent"), markup=False)
 
 
 def describe_run(result: Any) -> tuple[str, str]:
     """(message, title) of a finished `core.pipeline.run_pipeline` for a notification."""
-    lines = [" · ".join(f"{o.step} {o.status}" for o in result.steps) or "nothing to do"]
-    lines += [f"{o.step}: {o.reason}" for o in result.steps if o.reason and o.status != "ok"]
+    lines = [
+        " · ".join(f"{step_name(o.step)} {status_name(o.status)}" for o in result.steps)
+        or _("nothing to do")
+    ]
+    lines += [
+        f"{step_name(o.step)}: {o.reason}" for o in result.steps if o.reason and o.status != "ok"
+    ]
     if result.empty_reason:
-        lines.append(f"nothing to publish: {result.empty_reason}")
-    return "\n".join(lines), f"Run for {result.day} finished: {result.status}"
+        lines.append(_("nothing to publish: {reason}").format(reason=result.empty_reason))
+    title = _("Run for {day} finished: {status}").format(
+        day=result.day, status=status_name(result.status)
+    )
+    return "\n".join(lines), title
 
 
 def describe_delivery(report: Any) -> str:
     """A line about what `core.channels.mail.send_digest` did (a DeliveryReport)."""
     parts = []
     if report.sent:
-        parts.append(f"sent to {', '.join(report.sent)}")
+        parts.append(_("sent to {whom}").format(whom=", ".join(report.sent)))
     if report.skipped:
-        parts.append(f"already sent to {', '.join(report.skipped)}")
+        parts.append(_("already sent to {whom}").format(whom=", ".join(report.skipped)))
     parts += [f"{who}: {why}" for who, why in report.held.items()]
     if report.failed:
         parts.append("; ".join(f"{who}: {why}" for who, why in report.failed.items()))
     if report.note:
         parts.append(report.note)
-    return "; ".join(parts) or "nothing to send"
+    return "; ".join(parts) or _("nothing to send")
 
 
-def run_log(digest: Digest) -> Text:
-    """The day's last run, step by step, with the reason of each problem."""
+def run_log(digest: Digest, zone: str = "UTC") -> Text:
+    """The day's last run, step by step, with the reason of each problem; times are local
+    to `zone` (the app passes the configured time zone)."""
     run = digest.last_run
     text = Text()
     if run is None:
-        text.append(f"No run is recorded for {digest.day}.\n", style="bold")
+        text.append(_("No run is recorded for {day}.").format(day=digest.day) + "\n", style="bold")
         text.append(
-            "`dailyai fetch` or `dailyai run` records one, and so does a run started here.",
+            _("`dailyai fetch` or `dailyai run` records one, and so does a run started here."),
             style="dim",
         )
         return text
-    text.append(f"Run {run.id} ({run.kind}) · {run.status or 'unfinished'}\n", style="bold")
-    text.append(f"started {run.started_at}", style="dim")
+    status = status_name(run.status) if run.status else _("unfinished")
+    text.append(
+        _("Run {id} ({kind}) · {status}").format(id=run.id, kind=run.kind, status=status) + "\n",
+        style="bold",
+    )
+    text.append(
+        _("started {time}").format(time=local_time(run.started_at, zone)) + f" ({zone})",
+        style="dim",
+    )
     if run.finished_at:
-        text.append(f" · finished {run.finished_at}", style="dim")
+        finished = _("finished {time}").format(time=local_time(run.finished_at, zone))
+        text.append(f" · {finished}", style="dim")
     text.append("\n")
     if run.note:
         text.append_text(Text(run.note, style="yellow"))
@@ -927,8 +1038,8 @@ def run_log(digest: Digest) -> Text:
     for step in run.steps:
         mark, style = marks.get(step.status, ("·", "cyan"))
         text.append(f"\n{mark} ", style=style)
-        text.append_text(safe_line(f"{step.step}: {step.target}", style="bold"))
-        text.append(f"  {step.status}", style=style)
+        text.append_text(safe_line(f"{step_name(step.step)}: {step.target}", style="bold"))
+        text.append(f"  {status_name(step.status)}", style=style)
         if step.duration_ms:
             text.append(f"  {step.duration_ms / 1000:.1f}s", style="dim")
         if step.counts:
@@ -939,6 +1050,6 @@ def run_log(digest: Digest) -> Text:
             text.append("\n    ")
             text.append_text(safe_line(step.reason, style="red" if step.status == "failed" else ""))
     if run.log_path:
-        text.append("\n\nLog file: ", style="dim")
+        text.append("\n\n" + _("Log file:") + " ", style="dim")
         text.append_text(safe_line(run.log_path))
     return text

@@ -10,6 +10,7 @@ from textual.widgets import Footer, Label, TabbedContent, TabPane, TextArea
 from core.config import Config
 from core.digest import Digest
 from core.errors import DailyAIError
+from core.i18n import _, ngettext
 from core.sanitize import clean_text
 from core.services import Services
 from tui import bindings
@@ -41,14 +42,15 @@ class PreviewScreen(AppScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Label(
-            Text(f" Preview of {self.digest.day}: rendering…", style="bold"), id="preview-title"
+            Text(" " + _("Preview of {day}: rendering…").format(day=self.digest.day), style="bold"),
+            id="preview-title",
         )
         with TabbedContent(id="preview-tabs"):
-            with TabPane("Email · text", id="tab-text"):
+            with TabPane(_("Email · text"), id="tab-text"):
                 yield TextArea(id="preview-text", read_only=True, soft_wrap=True)
-            with TabPane("Email · HTML", id="tab-html"):
+            with TabPane(_("Email · HTML"), id="tab-html"):
                 yield TextArea(id="preview-html", read_only=True, soft_wrap=True)
-            with TabPane("RSS item", id="tab-rss"):
+            with TabPane(_("RSS item"), id="tab-rss"):
                 yield TextArea(id="preview-rss", read_only=True, soft_wrap=True)
         yield Footer()
 
@@ -86,11 +88,14 @@ class PreviewScreen(AppScreen[None]):
         self.query_one("#preview-rss", TextArea).load_text(
             clean_text(message.rss, limit=PREVIEW_CHARS)
         )
-        title = Text(f" Preview of {message.day}", style="bold")
+        title = Text(" " + _("Preview of {day}").format(day=message.day), style="bold")
         if message.notes:
-            title.append(f"  ·  {len(message.notes)} part(s) not available", style="yellow")
+            missing = ngettext(
+                "{count} part not available", "{count} parts not available", len(message.notes)
+            ).format(count=len(message.notes))
+            title.append(f"  ·  {missing}", style="yellow")
         else:
-            title.append("  ·  what the email and the feed would carry today", style="dim")
+            title.append("  ·  " + _("what the email and the feed would carry today"), style="dim")
         self.query_one("#preview-title", Label).update(title)
 
     def action_send_test_email(self) -> None:

@@ -10,12 +10,13 @@ from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from core.errors import DailyAIError
+from core.i18n import _, ngettext
 from core.services import Services
 from core.store import ProfileEntry
 from tui import bindings
 from tui.messages import ProfileLoaded
 from tui.screens.base import AppScreen
-from tui.text import fit, plural, safe_line
+from tui.text import fit, safe_line
 
 
 class ProfileScreen(AppScreen[bool]):
@@ -58,7 +59,7 @@ class ProfileScreen(AppScreen[bool]):
         self.rows, options = [], []
         groups = profile_groups(message.entries)
         for group in groups:
-            heading = Text(f"{group.label} · {len(group.entries)}", style="bold")
+            heading = Text(f"{_(group.label)} · {len(group.entries)}", style="bold")
             options.append(Option(heading, disabled=True))
             self.rows.append(None)
             for entry in reversed(group.entries):  # newest first
@@ -77,8 +78,11 @@ class ProfileScreen(AppScreen[bool]):
         if not message.entries:
             status.update(
                 Text(
-                    "Your profile is empty: the digest is ranked by public signals. Star papers "
-                    "(s), mark some not interesting (x), or `dailyai profile import FILE`.",
+                    _(
+                        "Your profile is empty: the digest is ranked by public signals. Star "
+                        "papers (s), mark some not interesting (x), or `dailyai profile import "
+                        "FILE`."
+                    ),
                     style="dim",
                 )
             )
@@ -86,9 +90,17 @@ class ProfileScreen(AppScreen[bool]):
             likes = sum(1 for entry in message.entries if entry.stance == "like")
             status.update(
                 Text(
-                    f"{plural(likes, 'liked paper')}, "
-                    f"{len(message.entries) - likes} not interested. "
-                    f"{self.app.key_display('forget_entry')} forgets the highlighted one.",
+                    ngettext(
+                        "{likes} liked paper, {dislikes} not interested. {key} forgets the "
+                        "highlighted one.",
+                        "{likes} liked papers, {dislikes} not interested. {key} forgets the "
+                        "highlighted one.",
+                        likes,
+                    ).format(
+                        likes=likes,
+                        dislikes=len(message.entries) - likes,
+                        key=self.app.key_display("forget_entry"),
+                    ),
                 )
             )
 
@@ -108,7 +120,7 @@ class ProfileScreen(AppScreen[bool]):
             self.app.notify(str(error), severity="error", markup=False)
             return
         self.changed = True
-        self.app.notify(entry.title, title="Forgotten", markup=False)
+        self.app.notify(entry.title, title=_("Forgotten"), markup=False)
         self._load()
 
     def action_back(self) -> None:

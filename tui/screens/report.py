@@ -11,6 +11,7 @@ from textual.widgets import Footer, Label, Markdown, Static
 
 from core.config import Config
 from core.digest import ReportChanges
+from core.i18n import N_, _, ngettext, weekday
 from core.sanitize import clean_text
 from tui import bindings
 from tui.model import Group
@@ -18,8 +19,10 @@ from tui.screens.base import AppScreen
 from tui.text import emoji_cell, safe, safe_line
 
 STATE_NOTES = {
-    "pending": "No report for this category yet: `dailyai run` writes it after the day's "
-    "summaries (it needs Ollama).",
+    "pending": N_(
+        "No report for this category yet: `dailyai run` writes it after the day's summaries "
+        "(it needs Ollama)."
+    ),
 }
 
 
@@ -27,20 +30,35 @@ def stale_note(changes: ReportChanges | None) -> str:
     """Why a report is out of date, in a line: what changed since it was written."""
     parts = []
     if changes is not None:
-        for count, what in (
-            (changes.added, "new in the category"),
-            (changes.removed, "moved out"),
-            (changes.resummarized, "with a changed summary"),
-        ):
-            if count:
-                parts.append(f"{count} {'paper' if count == 1 else 'papers'} {what}")
+        if changes.added:
+            parts.append(
+                ngettext(
+                    "{count} paper new in the category",
+                    "{count} papers new in the category",
+                    changes.added,
+                ).format(count=changes.added)
+            )
+        if changes.removed:
+            parts.append(
+                ngettext(
+                    "{count} paper moved out", "{count} papers moved out", changes.removed
+                ).format(count=changes.removed)
+            )
+        if changes.resummarized:
+            parts.append(
+                ngettext(
+                    "{count} paper with a changed summary",
+                    "{count} papers with a changed summary",
+                    changes.resummarized,
+                ).format(count=changes.resummarized)
+            )
         if changes.older_prompt:
-            parts.append("an older prompt")
+            parts.append(_("an older prompt"))
     detail = f" ({', '.join(parts)})" if parts else ""
-    return (
+    return _(
         "Out of date: written from other papers or summaries than the category has now"
-        f"{detail}. The next `dailyai summarize` writes it again."
-    )
+        "{detail}. The next `dailyai summarize` writes it again."
+    ).format(detail=detail)
 
 
 class CategoryReportScreen(AppScreen[None]):
@@ -73,7 +91,10 @@ class CategoryReportScreen(AppScreen[None]):
         title = Text(" ")
         title.append(emoji_cell(group.emoji) + " ")
         title.append_text(safe_line(group.label, style="bold"))
-        title.append(f"  ·  {self.day} {self.day:%a}  ·  {len(group.papers)} papers", style="dim")
+        papers = ngettext("{count} paper", "{count} papers", len(group.papers)).format(
+            count=len(group.papers)
+        )
+        title.append(f"  ·  {self.day} {weekday(self.day)}  ·  {papers}", style="dim")
         title.append(f"  ·  {self.index + 1}/{len(self.groups)}", style="dim")
         self.query_one("#report-title", Label).update(title)
         state = self.query_one("#report-state", Static)
@@ -87,20 +108,20 @@ class CategoryReportScreen(AppScreen[None]):
             markdown.display = False
         note: Text | None = None
         if status == "failed" and report is not None:
-            note = Text("The report could not be written: ", style="bold red")
-            note.append_text(safe(report.reason or "no reason recorded", style="red"))
+            note = Text(_("The report could not be written:") + " ", style="bold red")
+            note.append_text(safe(report.reason or _("no reason recorded"), style="red"))
         elif status == "stale" and report is not None:
             note = Text(stale_note(report.changes), style="yellow")
         elif status == "ok" and report is not None and report.flags:
-            note = Text("Check: ", style="bold yellow")
+            note = Text(_("Check:") + " ", style="bold yellow")
             note.append_text(safe("; ".join(report.flags), style="yellow"))
         elif status in STATE_NOTES:
-            note = Text(STATE_NOTES[status], style="dim")
+            note = Text(_(STATE_NOTES[status]), style="dim")
         state.update(note or "")
         state.display = note is not None
         # The papers of the category now; those the report was not written from are marked.
         covered = set(report.paper_ids) if report is not None and report.text else None
-        sources = Text("출처\n", style="bold underline")
+        sources = Text(_("Sources") + "\n", style="bold underline")
         for paper in group.papers:
             sources.append(" - ")
             sources.append_text(safe_line(paper.paper.title))
@@ -109,7 +130,7 @@ class CategoryReportScreen(AppScreen[None]):
                 sources.append_text(safe_line(paper.paper.url, style="dim"))
                 sources.append(")")
             if covered is not None and paper.paper.id not in covered:
-                sources.append("  · not in this report", style="yellow")
+                sources.append("  · " + _("not in this report"), style="yellow")
             sources.append("\n")
         self.query_one("#report-sources", Static).update(sources)
         self.query_one("#report-scroll", VerticalScroll).scroll_home(animate=False)

@@ -21,13 +21,14 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from core.errors import DailyAIError
+from core.i18n import _, ngettext
 from core.korean import has_hangul
 from core.services import Services
 from core.store import SearchHit, Snippet
 from tui import bindings
 from tui.messages import KoreanIndexed, KoreanIndexProgressed, SearchFinished, SearchShown
 from tui.screens.base import AppScreen
-from tui.text import fit, plural, safe_line
+from tui.text import fit, safe_line
 
 RESULTS = 100
 DAY_WIDTH = 10
@@ -52,14 +53,17 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
         self.indexing: tuple[int, int] | None = None
         """(done, total) while Korean text is being analysed for search."""
         self.hint = Text(
-            "학습 finds 강화학습을 · ↑↓ choose · Enter opens · Tab, then s star / x not interested",
+            _(
+                "학습 finds 강화학습을 · ↑↓ choose · Enter opens · Tab, then s star / x not "
+                "interested"
+            ),
             style="dim",
         )
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
             yield Input(
-                placeholder="Search titles, abstracts and Korean summaries of every day…",
+                placeholder=_("Search titles, abstracts and Korean summaries of every day…"),
                 id="search-input",
             )
             yield Label("", id="search-status")
@@ -136,7 +140,7 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
     def on_korean_indexed(self, message: KoreanIndexed) -> None:
         self.indexing = None
         if message.error:
-            title = "Korean words match at their start only"
+            title = _("Korean words match at their start only")
             self.app.notify(message.error, title=title, markup=False, severity="warning")
         query = self.query_one("#search-input", Input).value
         if has_hangul(query):
@@ -172,7 +176,9 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
         results = self.query_one("#search-results", OptionList)
         index = results.highlighted
         if index is None or not 0 <= index < len(self.hits):
-            self.app.notify("No result is highlighted.", markup=False)
+            self.app.notify(
+                _("No result is highlighted — type a query, or Tab to the results."), markup=False
+            )
             return
         hit = self.hits[index]
         wanted = None if self.stances.get(hit.paper.id) == stance else stance
@@ -191,7 +197,7 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
         try:
             set_feedback(self.services.store, self.services.config, paper_id, stance, source="tui")
         except DailyAIError as error:
-            self.app.notify(str(error), title="Not saved", severity="error", markup=False)
+            self.app.notify(str(error), title=_("Not saved"), severity="error", markup=False)
 
     def _show_status(self, query: str | None = None, found: int | None = None) -> None:
         if query is None:
@@ -200,16 +206,24 @@ class SearchScreen(AppScreen[tuple[str, str] | None]):
         status = Text()
         if self.indexing is not None:
             done, total = self.indexing
-            status.append(f"Analysing Korean text {done}/{total}… ", style="italic")
+            status.append(
+                _("Analysing Korean text {done}/{total}…").format(done=done, total=total) + " ",
+                style="italic",
+            )
         if not query.strip():
             status.append_text(self.hint)
         elif not found:
-            status.append(f"No stored paper matches {query!r}.", style="yellow")
-        else:
-            more = " (the best shown)" if found == RESULTS else ""
-            verb = "matches" if found == 1 else "match"
             status.append(
-                f"{plural(found, 'paper')} {verb}{more}. Enter opens the highlighted one."
+                _("No stored paper matches {query!r}.").format(query=query), style="yellow"
+            )
+        else:
+            more = " " + _("(the best shown)") if found == RESULTS else ""
+            status.append(
+                ngettext(
+                    "{count} paper matches{more}.", "{count} papers match{more}.", found
+                ).format(count=found, more=more)
+                + " "
+                + _("Enter opens the highlighted one.")
             )
         self.query_one("#search-status", Label).update(status)
 

@@ -16,20 +16,21 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Label
 
 from core.digest import TREND_SCOPES, category_trend
+from core.i18n import N_, _, ngettext
 from core.services import Services
 from tui import bindings
 from tui.messages import TrendsLoaded
 from tui.model import category_color
 from tui.screens.base import AppScreen
-from tui.text import OTHER_COLOR, emoji_cell, plural, safe_line, sparkline
+from tui.text import OTHER_COLOR, emoji_cell, safe_line, sparkline
 from tui.widgets.trend_chart import TrendChart
 
 WINDOWS = (7, 14, 30, 90)
 
 
 SCOPE_LABELS = {
-    "digest": "in each day's digest",
-    "listed": "among all papers listed each day",
+    "digest": N_("Category shares in each day's digest"),
+    "listed": N_("Category shares among all papers listed each day"),
 }
 """Which papers the shares are of, said in the title (the day view's are the digest's)."""
 
@@ -82,10 +83,16 @@ class TrendsScreen(AppScreen[None]):
             return
         days, counts = message.days, message.counts
         self.query_one(TrendChart).loading = False
-        title = Text(f" Category shares {SCOPE_LABELS[message.scope]}", style="bold")
+        title = Text(" " + _(SCOPE_LABELS[message.scope]), style="bold")
         title.append(
-            f"  ·  {plural(len(days), 'day')} with papers in the {self.window} days to "
-            f"{self.end}  ·  vs the {self.window} days before",
+            "  ·  "
+            + ngettext(
+                "{count} day with papers in the {window} days to {end}  ·  vs the {window} days "
+                "before",
+                "{count} days with papers in the {window} days to {end}  ·  vs the {window} days "
+                "before",
+                len(days),
+            ).format(count=len(days), window=self.window, end=self.end),
             style="dim",
         )
         self.query_one("#trends-title", Label).update(title)
@@ -112,8 +119,15 @@ class TrendsScreen(AppScreen[None]):
     ) -> None:
         table = self.query_one("#trends-table", DataTable)
         table.clear(columns=True)
-        for label in ("", "Category", "Papers", "Share", "Change", "Per day"):
-            table.add_column(Text(label, style="bold"), key=label or "color")
+        for key, label in (
+            ("color", ""),
+            ("category", _("Category")),
+            ("papers", _("Papers")),
+            ("share", _("Share")),
+            ("change", _("Change")),
+            ("per_day", _("Per day")),
+        ):
+            table.add_column(Text(label, style="bold"), key=key)
         total = sum(sum(day.values()) for day in counts.values())
         previous_total = sum(previous.values())
         emojis = {c.name: c.emoji for c in self.config.taxonomy.categories}
@@ -129,9 +143,9 @@ class TrendsScreen(AppScreen[None]):
         for share, name, papers, before in rows:
             color = category_color(self.config, name) if name else OTHER_COLOR
             label = Text(emoji_cell(emojis.get(name, "")) + " ")
-            label.append_text(safe_line(name or "Not classified yet"))
+            label.append_text(safe_line(name or _("Not classified yet")))
             if before is None:
-                change = Text("new", style="dim")
+                change = Text(_("new"), style="dim")
             else:
                 delta = share - before
                 arrow, style = (
@@ -151,7 +165,9 @@ class TrendsScreen(AppScreen[None]):
                 Text(sparkline([counts[day].get(name, 0) for day in days]), style=color),
             )
         if not rows:
-            table.add_row(Text(""), Text("No papers in these days.", style="dim"), *[Text("")] * 4)
+            table.add_row(
+                Text(""), Text(_("No papers in these days."), style="dim"), *[Text("")] * 4
+            )
 
     def action_cycle_window(self) -> None:
         """Cover 7, 14, 30 or 90 days."""

@@ -20,6 +20,9 @@ from tui.text import bar, emoji_cell, fit, safe_line
 COUNT_WIDTH = 3
 MIN_BAR_WIDTH = 4
 MAX_BAR_WIDTH = 16
+WANTED_BAR_WIDTH = 8
+"""The bar the panel asks room for; a wider panel (a wide terminal) gets longer bars."""
+MIN_WIDTH = 28
 
 
 class CategoryList(OptionList):
@@ -48,6 +51,12 @@ class CategoryList(OptionList):
             if self.get_option_at_index(index).id == key:
                 self.highlighted = index
                 return
+
+    def wanted_width(self) -> int:
+        """Columns the panel needs (border included) to show every name whole beside a
+        bar of `WANTED_BAR_WIDTH` cells and its count."""
+        longest = max((cell_len(one_line(group.label)) for group in self.groups), default=0)
+        return max(MIN_WIDTH, 2 + 3 + longest + 1 + WANTED_BAR_WIDTH + 1 + COUNT_WIDTH)
 
     def on_resize(self, event: events.Resize) -> None:
         if self.groups:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.i18n import N_
 from tui.model import Group
 from tui.text import emoji_cell
 from tui.widgets.plot import PlotextChart, plotext_label, rgb
@@ -10,7 +11,7 @@ from tui.widgets.plot import PlotextChart, plotext_label, rgb
 class DayChart(PlotextChart):
     """Papers per category of the day shown, labelled by the categories' emoji."""
 
-    EMPTY = "No categories yet."
+    EMPTY = N_("No categories yet.")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from core.i18n import _, weekday
 from core.store import Run
 from tui.text import fit, safe_line
 
@@ -51,21 +52,24 @@ class DayHeader(Widget):
     def _left(self, compact: bool) -> Text:
         text = Text(" Daily AI Insights" if not compact else " ", style="bold")
         if self.day is None:
-            return text + Text("  no papers stored yet" if not compact else "no papers yet")
-        weekday = self.day.strftime("%a")
+            return text + Text(
+                "  " + _("no papers stored yet") if not compact else _("no papers yet")
+            )
         text.append("  " if not compact else "")
         text.append(
-            f"{self.day.isoformat()} {weekday}",
+            f"{self.day.isoformat()} {weekday(self.day)}",
             style=f"bold {self.app.current_theme.accent or 'cyan'}",
         )
         index, total = self.position
         digest, listed = self.counts
         if index:
-            text.append(f"  day {index} of {total}" if not compact else f" {index}/{total}")
+            position = _("day {index} of {total}").format(index=index, total=total)
+            text.append(f"  {position}" if not compact else f" {index}/{total}")
         if compact:
             text.append(f"  {digest}/{listed}")
         else:
-            text.append(f"  {digest} in digest · {listed} listed", style="dim")
+            counts = _("{digest} in digest · {listed} listed").format(digest=digest, listed=listed)
+            text.append(f"  {counts}", style="dim")
         return text
 
     def _right(self, compact: bool) -> Text:
@@ -73,11 +77,11 @@ class DayHeader(Widget):
         run = self.run
         sources = [step for step in run.steps if step.step == "fetch"] if run else []
         if not sources:
-            text.append("no run recorded" if not compact else "no run", style="dim")
+            text.append(_("no run recorded") if not compact else _("no run"), style="dim")
         elif compact:
             ok = sum(1 for step in sources if step.status != "failed")
             mark, style = ("✓", "green") if ok == len(sources) else ("✗", "bold red")
-            text.append(f"sources {ok}/{len(sources)} ")
+            text.append(_("sources {ok}/{total}").format(ok=ok, total=len(sources)) + " ")
             text.append(mark, style=style)
         else:
             for step in sources:
@@ -89,7 +93,7 @@ class DayHeader(Widget):
         if self.ollama is None:
             text.append("…", style="dim")
         else:
-            ok, _, speed = self.ollama
+            ok, _detail, speed = self.ollama
             if ok:
                 text.append("✓", style="green")
                 if speed and not compact:

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from core.config import Config
 from core.digest import DigestPaper
+from core.i18n import _
 from tui.model import category_color
 from tui.text import emoji_cell, safe, safe_line
 
@@ -77,44 +78,47 @@ def describe(
     text = Text()
     text.append_text(safe(paper.title, style="bold"))
     text.append("\n")
-    text.append_text(_meta(item))
-    text.append("\n")
-    text.append_text(_classification(item, config, keys))
-    text.append("\n\n")
     if item.update is not None:
         text.append_text(Text("↻ ", style="bold magenta"))
         text.append_text(safe_line(item.update.line, style="bold magenta"))
         text.append("\n")
+    # The Korean summary comes first: it is what the reader opens a paper for, and on a
+    # small terminal (80×24) it is then on screen without scrolling.
     text.append_text(_summary(item, config, streaming, keys))
+    text.append("\n\n")
+    text.append_text(_meta(item))
+    text.append("\n")
+    text.append_text(_classification(item, config, keys))
     if item.why:
         text.append("\n")
-        text.append("Why it is here  ", style="dim")
+        text.append(_("Why it is here") + "  ", style="dim")
         text.append_text(safe_line(item.why))
     if item.rank_reason and not item.selected:
         text.append("\n")
-        text.append("Not in the digest  ", style="dim")
+        text.append(_("Not in the digest") + "  ", style="dim")
         text.append_text(safe(item.rank_reason, style="dim"))
     text.append("\n\n")
-    text.append("Abstract\n", style="bold underline")
+    text.append(_("Abstract") + "\n", style="bold underline")
     if paper.abstract:
         text.append_text(safe(paper.abstract))
     else:
-        text.append("The source gave no abstract.", style="dim")
+        text.append(_("The source gave no abstract."), style="dim")
     if paper.authors:
         text.append("\n\n")
-        text.append("Authors  ", style="bold")
+        text.append(_("Authors") + "  ", style="bold")
         shown = ", ".join(paper.authors[:MAX_AUTHORS])
         text.append_text(safe(shown))
         if len(paper.authors) > MAX_AUTHORS:
-            text.append(f" and {len(paper.authors) - MAX_AUTHORS} more", style="dim")
+            more = len(paper.authors) - MAX_AUTHORS
+            text.append(" " + _("and {count} more").format(count=more), style="dim")
     if paper.ai_keywords:
         text.append("\n")
-        text.append("Keywords  ", style="bold")
+        text.append(_("Keywords") + "  ", style="bold")
         text.append_text(safe(", ".join(paper.ai_keywords[:12]), style="dim"))
     links = paper.labelled_links()
     if links:
         text.append("\n\n")
-        text.append("Links\n", style="bold underline")
+        text.append(_("Links") + "\n", style="bold underline")
         for name, url in links:
             text.append(f"{name:<13}", style="dim")
             text.append_text(safe_line(url, style="underline"))
@@ -126,12 +130,15 @@ def _meta(item: DigestPaper) -> Text:
     paper = item.paper
     parts: list[Text] = []
     if item.starred:
-        parts.append(Text("★ starred", style="bold yellow"))
+        parts.append(Text("★ " + _("starred"), style="bold yellow"))
     if item.disliked:
-        parts.append(Text("⊘ not interested", style="red"))
-    parts.append(Text("read", style="dim") if item.read else Text("unread", style="bold cyan"))
+        parts.append(Text("⊘ " + _("not interested"), style="red"))
+    parts.append(
+        Text(_("read"), style="dim") if item.read else Text(_("unread"), style="bold cyan")
+    )
     if paper.hf_upvotes is not None:
-        parts.append(Text(f"▲ {paper.hf_upvotes} upvotes", style="magenta"))
+        upvotes = _("{count} upvotes").format(count=paper.hf_upvotes)
+        parts.append(Text(f"▲ {upvotes}", style="magenta"))
     if paper.arxiv_id:
         version = f"v{paper.version}" if paper.version else ""
         parts.append(safe_line(f"arXiv {paper.arxiv_id}{version}"))
@@ -139,7 +146,8 @@ def _meta(item: DigestPaper) -> Text:
     if categories:
         parts.append(safe_line(" ".join(categories[:6]), style="dim"))
     if item.entry.sources:
-        parts.append(safe_line("from " + ", ".join(item.entry.sources), style="dim"))
+        sources = _("from {sources}").format(sources=", ".join(item.entry.sources))
+        parts.append(safe_line(sources, style="dim"))
     return Text(" · ", style="dim").join(parts)
 
 
@@ -147,8 +155,10 @@ def _classification(item: DigestPaper, config: Config, keys: Mapping[str, str]) 
     text = Text()
     classification = item.classification
     if classification is None:
-        text.append("No category yet", style="dim")
-        text.append(f" — press {keys['set_category']} to choose one", style="dim")
+        text.append(_("No category yet"), style="dim")
+        text.append(
+            " — " + _("press {key} to choose one").format(key=keys["set_category"]), style="dim"
+        )
         return text
     emoji = next(
         (c.emoji for c in config.taxonomy.categories if c.name == classification.category), ""
@@ -160,10 +170,11 @@ def _classification(item: DigestPaper, config: Config, keys: Mapping[str, str]) 
             classification.category, style=f"bold {category_color(config, classification.category)}"
         )
     )
-    method = {"llm": "by the model", "rules": "by rules", "user": "set by you"}.get(
+    method = {"llm": _("by the model"), "rules": _("by rules"), "user": _("set by you")}.get(
         classification.method, classification.method
     )
-    details = f"confidence {classification.confidence:.0%} · {method}"
+    confidence = _("confidence {percent}").format(percent=f"{classification.confidence:.0%}")
+    details = f"{confidence} · {method}"
     if classification.method == "llm" and classification.model:
         details += f" ({classification.model})"
     text.append("  ")
@@ -176,10 +187,13 @@ def _summary(
 ) -> Text:
     again = keys["resummarize"]
     text = Text()
-    text.append("한국어 요약", style="bold underline")
+    text.append(_("Korean summary"), style="bold underline")
     summary = item.summary
     if streaming is not None:
-        text.append(f"  generating with {config.ollama.model}…\n", style="bold cyan")
+        text.append(
+            "  " + _("generating with {model}…").format(model=config.llm.model) + "\n",
+            style="bold cyan",
+        )
         text.append_text(safe(streaming))
         text.append("▍", style="bold cyan")
         return text
@@ -187,20 +201,27 @@ def _summary(
         text.append("\n")
         text.append_text(safe(summary.text))
     elif summary.status == "stale":
-        text.append(f"  out of date — press {again} to write it again\n", style="yellow")
+        text.append(
+            "  " + _("out of date — press {key} to write it again").format(key=again) + "\n",
+            style="yellow",
+        )
         text.append_text(safe(summary.text))
     elif summary.status == "failed":
-        text.append("  failed\n", style="bold red")
-        text.append_text(safe(summary.reason or "no reason recorded", style="red"))
+        text.append("  " + _("failed") + "\n", style="bold red")
+        text.append_text(safe(summary.reason or _("no reason recorded"), style="red"))
         text.append(
-            f"\nThe English abstract below is the original; press {again} to try again.",
+            "\n"
+            + _("The English abstract below is the original; press {key} to try again.").format(
+                key=again
+            ),
             style="dim",
         )
     else:
-        text.append("  not written yet\n", style="dim")
+        text.append("  " + _("not written yet") + "\n", style="dim")
         text.append(
-            f"Press {again} to summarize this paper now, or {keys['run_pipeline']} to run the "
-            "day's pipeline.",
+            _(
+                "Press {key} to summarize this paper now, or {run} to run the day's pipeline."
+            ).format(key=again, run=keys["run_pipeline"]),
             style="dim",
         )
     if summary.flags and summary.status in ("ok", "stale"):

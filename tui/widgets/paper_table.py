@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.message import Message
@@ -19,6 +20,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from core.digest import DigestPaper
+from core.i18n import _
 from tui.text import emoji_cell, fit, safe_line
 
 SUMMARY_MARKS = {
@@ -147,13 +149,14 @@ class PaperTable(OptionList):
         columns = [("mark", "", 1)]
         if self.show_category:
             columns.append(("category", "", 2))
-        columns.append(("title", "Title", 0))
+        columns.append(("title", _("Title"), 0))
         if self.show_why and width >= 60:
-            columns.append(("why", "Why", -1))  # two fifths of what the title would have
+            columns.append(("why", _("Why"), -1))  # two fifths of what the title would have
         elif width >= 60:
-            columns.append(("sources", "Src", 8))
+            columns.append(("sources", _("Src"), 8))
         columns.append(("upvotes", "▲", 5))
-        columns.append(("summary", "KO", 2))
+        summary = _("KO")  # the Korean summary's state; Hangul headers take two cells a letter
+        columns.append(("summary", summary, max(2, cell_len(summary))))
         fixed = sum(max(w, 0) for _, _, w in columns) + GAP * (len(columns) + 1)
         left = max(12, width - fixed)
         why_width = left * 2 // 5 if self.show_why and width >= 60 else 0

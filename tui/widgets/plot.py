@@ -14,6 +14,8 @@ from rich.cells import get_character_cell_size
 from rich.text import Text
 from textual.widget import Widget
 
+from core.i18n import N_, _
+
 _PLACEHOLDER = "\ue000"  # a private-use character no label contains
 
 
@@ -37,7 +39,7 @@ def rgb(color: str) -> tuple[int, int, int]:
 class PlotextChart(Widget):
     """A chart drawn by plotext at the widget's size; subclasses implement `draw`."""
 
-    EMPTY = "Nothing to chart."
+    EMPTY = N_("Nothing to chart.")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -66,7 +68,7 @@ class PlotextChart(Widget):
         figure.plotsize(width, height)
         figure.theme("clear")
         if width < 12 or height < 4 or not self.draw(figure, width, height):
-            return Text(self.EMPTY, style="dim")
+            return Text(_(self.EMPTY), style="dim")
         ansi = figure.build().replace(_PLACEHOLDER, "")
         return Text.from_ansi(ansi, no_wrap=True, end="")
 

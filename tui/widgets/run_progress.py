@@ -9,15 +9,16 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
+from core.i18n import N_, _
 from tui.text import duration, safe_line
 
 STEP_NAMES = {
-    "fetch": "Fetching",
-    "classify": "Classifying",
-    "summarize": "Summarizing",
-    "report": "Writing reports",
-    "feeds": "Writing feeds",
-    "email": "Sending email",
+    "fetch": N_("Fetching"),
+    "classify": N_("Classifying"),
+    "summarize": N_("Summarizing"),
+    "report": N_("Writing reports"),
+    "feeds": N_("Writing feeds"),
+    "email": N_("Sending email"),
 }
 
 
@@ -33,14 +34,14 @@ class RunProgress(Horizontal):
         """Show the panel for a run of `steps`."""
         self.steps = steps
         self.query_one("#run-bar", ProgressBar).update(total=None, progress=0)
-        self.query_one("#run-step", Label).update(Text("Starting the run…"))
+        self.query_one("#run-step", Label).update(Text(_("Starting the run…")))
         self.query_one("#run-eta", Label).update("")
         self.display = True
 
     def advance(self, progress: Any) -> None:
         """Show a `core.pipeline.StepProgress`."""
         steps = getattr(self, "steps", ())
-        name = STEP_NAMES.get(progress.step, progress.step)
+        name = _(STEP_NAMES[progress.step]) if progress.step in STEP_NAMES else progress.step
         if progress.step in steps:
             name = f"{steps.index(progress.step) + 1}/{len(steps)} {name}"
         label = Text(name, style="bold")
@@ -57,7 +58,7 @@ class RunProgress(Horizontal):
         if progress.total:
             eta = f"{progress.done}/{progress.total}"
             if progress.eta_seconds is not None:
-                eta += f" · ETA {duration(progress.eta_seconds)}"
+                eta += " · " + _("ETA {time}").format(time=duration(progress.eta_seconds))
         self.query_one("#run-eta", Label).update(Text(eta))
 
     def stop(self) -> None:

@@ -6,6 +6,7 @@ the table under the chart, in the same colours.
 
 from __future__ import annotations
 
+from core.i18n import N_
 from tui.text import OTHER_COLOR
 from tui.widgets.plot import PlotextChart, rgb
 
@@ -16,7 +17,7 @@ class TrendChart(PlotextChart):
     DEFAULT_CSS = """
     TrendChart { height: 1fr; min-height: 8; }
     """
-    EMPTY = "No classified papers in these days yet."
+    EMPTY = N_("No classified papers in these days yet.")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
