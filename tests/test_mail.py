@@ -357,6 +357,24 @@ def test_preview_has_text_and_html(store, config, published):
     assert HOSTILE_ID in html
 
 
+def test_an_https_unsubscribe_is_one_click_and_names_its_recipient(store, config, published):
+    digest = build_digest(store, config, DAY)
+    config = mail_config(config, 587)
+    config.email.unsubscribe = "https://lists.example.org/leave?who={email}"
+    message = build_message(digest, config, "Kim Min <min+ai@example.com>", None)
+    url = "https://lists.example.org/leave?who=min%2Bai@example.com"
+    assert message["List-Unsubscribe"] == f"<{url}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert url in _html_part(message)
+    assert url in message.get_body(preferencelist=("plain",)).get_content()
+
+    # A mailto cannot be one-click (RFC 8058 asks for HTTPS).
+    config.email.unsubscribe = "leave@example.org"
+    message = build_message(digest, config, "bob@example.com", None)
+    assert message["List-Unsubscribe"] == "<mailto:leave@example.org?subject=unsubscribe>"
+    assert message["List-Unsubscribe-Post"] is None
+
+
 def test_oversized_digest_is_trimmed_under_the_clipping_limit(store, config, published):
     config.digest.size = 1000
     digest = build_digest(store, config, DAY)

@@ -36,6 +36,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
@@ -313,6 +314,8 @@ def build_message(
     chart_cid = make_msgid(idstring=CHART_CID_NAME, domain=domain) if chart_png else None
     chart_src = f"cid:{chart_cid[1:-1]}" if chart_cid else None
     context = email_context(digest, config, chart_src)
+    unsubscribe = _unsubscribe_target(config, sender, to)
+    context["unsubscribe"] = unsubscribe
     html, compact, cte, _ = fit_html(context)
     text = render_text(context, compact)
     message = EmailMessage()
@@ -322,7 +325,12 @@ def build_message(
     message["Date"] = format_datetime(now or datetime.now(ZoneInfo(config.general.timezone)))
     message["Message-ID"] = make_msgid(idstring=f"dailyai.{digest.day.isoformat()}", domain=domain)
     message["List-Id"] = f"{one_line(config.output.title, limit=60)} <dailyai.{domain}>"
-    message["List-Unsubscribe"] = _unsubscribe_header(config, sender)
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        if unsubscribe.startswith("https://"):
+            # RFC 8058: mail clients may unsubscribe with one POST to the HTTPS URL, without
+            # opening a page (Gmail and Yahoo ask bulk senders for this).
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Out-of-office replies to a digest help nobody.
     message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     message.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoded(text)[0])
@@ -358,19 +366,21 @@ def _check_address(value: str, what: str) -> Address:
         raise MailError(f"email: {what} {value!r} is not a valid address ({error})") from None
 
 
-def _unsubscribe_target(config: Config, sender: Address | None = None) -> str:
+def _unsubscribe_target(
+    config: Config, sender: Address | None = None, recipient: Address | None = None
+) -> str:
+    """Where a reader unsubscribes: `email.unsubscribe` as a URL or mailto (its `{email}`
+    replaced by the recipient's address, so a list manager knows who asked), an address,
+    else a mailto to the sender."""
     configured = (config.email.unsubscribe or "").strip()
     if configured.startswith(("mailto:", "https://", "http://")):
-        return configured
+        address = recipient.addr_spec if recipient is not None else ""
+        return configured.replace("{email}", quote(address, safe="@"))
     if "@" in configured:
         return f"mailto:{configured}?subject=unsubscribe"
     if sender is not None:
         return f"mailto:{sender.addr_spec}?subject=unsubscribe"
     return ""
-
-
-def _unsubscribe_header(config: Config, sender: Address) -> str:
-    return f"<{_unsubscribe_target(config, sender)}>"
 
 
 def _unsubscribe_text(config: Config) -> str:
