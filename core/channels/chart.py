@@ -350,7 +350,7 @@ def _draw_week(
     width_in = WIDTH_PX / DPI
     top_in, plot_in, axis_in, row_in = 0.45, 2.3, 0.42, 0.24
     height_in = top_in + plot_in + axis_in + row_in * legend_rows + 0.1
-    figure = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="white")
+    figure = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="none")
     FigureCanvasAgg(figure)
     bottom = (axis_in + row_in * legend_rows + 0.1) / height_in
     axes = figure.add_axes((0.06, bottom, 0.91, plot_in / height_in))
@@ -361,15 +361,18 @@ def _draw_week(
         fontproperties=font,
         fontsize=10.5,
         va="top",
-        color="#222222",
+        color=TEXT_COLOUR,
     )
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
-    axes.spines["bottom"].set_color("#888888")
+    axes.spines["bottom"].set_color(TEXT_COLOUR)
+    axes.set_facecolor("none")
     axes.set_yticks([])
     positions = list(range(len(labels)))
     axes.set_xticks(positions)
-    axes.set_xticklabels([_drawable(label) for label in labels], fontproperties=font, fontsize=8.5)
+    axes.set_xticklabels(
+        [_drawable(label) for label in labels], fontproperties=font, fontsize=8.5, color=TEXT_COLOUR
+    )
     axes.tick_params(axis="x", length=0, pad=4)
     axes.set_xlim(-0.6, len(labels) - 0.4)
     axes.set_ylim(0, max(most, 1) * 1.15)
@@ -381,7 +384,7 @@ def _draw_week(
             transform=axes.transAxes,
             fontproperties=font,
             fontsize=9,
-            color="#555555",
+            color=TEXT_COLOUR,
             ha="center",
             va="center",
         )
@@ -394,8 +397,7 @@ def _draw_week(
             color=colour,
             width=0.62,
             label=_drawable(name),
-            edgecolor="white",
-            linewidth=0.6,
+            linewidth=0,  # no outline: a white one would frame each bar in dark mode
         )
         for position, (base, count) in enumerate(zip(stacked, counts, strict=True)):
             if count and count >= most * 0.08:  # a segment tall enough to hold its count
@@ -420,7 +422,7 @@ def _draw_week(
                 va="bottom",
                 fontproperties=font,
                 fontsize=8.5,
-                color="#333333",
+                color=TEXT_COLOUR,
             )
         elif note and most:
             axes.text(
@@ -431,7 +433,7 @@ def _draw_week(
                 va="bottom",
                 fontproperties=font,
                 fontsize=7.5,
-                color="#888888",
+                color=TEXT_COLOUR,
             )
     if series:
         legend_font = font.copy()
@@ -458,5 +460,6 @@ def _draw_week(
             handlelength=1.0,
             columnspacing=1.2,
             handletextpad=0.4,
+            labelcolor=TEXT_COLOUR,
         )
     return _png(figure)

@@ -47,10 +47,12 @@ from core.channels.mail import (
     REPORT_STYLES,
     SUMMARY_STYLE,
     _check_address,
-    _unsubscribe_header,
+    _unsubscribe_target,
     _unsubscribe_text,
     send_messages,
+    transfer_encoded,
 )
+from core.channels.plaintext import WIDTH, LinkList, heading, markdown_text, wrap
 from core.channels.render import (
     REPORT_NOTES,
     REVIEW_LABEL,
@@ -529,7 +531,12 @@ def week_subject(weekly: WeeklyDigest, config: Config) -> str:
 
 
 def render_week_email(
-    weekly: WeeklyDigest, config: Config, *, chart_src: str | None = None, compact: int = 0
+    weekly: WeeklyDigest,
+    config: Config,
+    *,
+    chart_src: str | None = None,
+    compact: int = 0,
+    unsubscribe: str | None = None,
 ) -> tuple[str, str]:
     """The weekly email's plain text and HTML. `compact` 1 leaves out each category's paper
     list, 2 also the top papers' summaries (the report and the feed keep everything)."""
@@ -541,15 +548,84 @@ def render_week_email(
         "report_styles": REPORT_STYLES,
         "summary_style": SUMMARY_STYLE,
         "report_url": _shared_week_url(config, weekly.week),
-        "unsubscribe": _unsubscribe_text(config),
+        "unsubscribe": _unsubscribe_text(config) if unsubscribe is None else unsubscribe,
         "model": one_line(config.llm.model, limit=80),
         "compact": compact,
     }
-    environment = template_environment()
-    return (
-        environment.get_template("week_email.txt").render(context),
-        environment.get_template("week_email.html").render(context),
-    )
+    html = template_environment().get_template("week_email.html").render(context)
+    return render_week_text(context), html
+
+
+def render_week_text(context: dict) -> str:
+    """The weekly email's plain-text part, as the day's is written: lines of at most 76
+    columns, headings as underlined text, and every link listed at the end by number."""
+    view: WeekView = context["view"]
+    compact, links = context["compact"], LinkList()
+    out = [
+        *wrap(f"{context['title']} · 이번 주의 AI 논문 · {view.week} ({view.span})"),
+        *wrap(view.overview),
+        "=" * WIDTH,
+        "",
+    ]
+    if view.empty:
+        out += ["발행할 논문이 없습니다.", *wrap(view.empty_reason), ""]
+    site = context["report_url"]
+    if compact:
+        where = f"전체 주간 보고서 {links.ref(site)}" if site else "주간 보고서와 피드"
+        out += [*wrap(f"메일이 너무 길어 일부를 뺐습니다. 전체 내용은 {where}에 있습니다."), ""]
+    if view.gaps:
+        out += heading("📅 빠진 날")
+        for line in view.gaps:
+            out += wrap(line, first="- ", indent="  ")
+        out.append("")
+    if view.top:
+        out += heading("🏆 이번 주의 주요 논문")
+        out += [*wrap(view.ranking), ""]
+        for number, paper in enumerate(view.top, 1):
+            mark = f"{number}. "
+            hang = " " * len(mark)
+            out += wrap(f"{paper.title} {links.ref(paper.url)}", first=mark, indent=hang)
+            meta = [f"{paper.emoji} {paper.category}".strip(), paper.day]
+            if paper.upvotes is not None:
+                meta.append(f"🤗 {paper.upvotes}")
+            out += wrap(" · ".join(meta), indent=hang)
+            if paper.summary and compact < 2:
+                out += wrap(paper.summary, indent=hang)
+            elif paper.note:
+                out += wrap(paper.note, indent=hang)
+            if paper.why:
+                out += wrap(paper.why, indent=hang)
+            out.append("")
+    for section in view.sections:
+        out += ["", *heading(f"{section.emoji} {section.name} · {section.total}편", "=")]
+        out += [*wrap(f"일별 논문 수: {section.per_day}"), ""]
+        if section.report_note:
+            out += wrap(section.report_note)
+        if section.report_text:
+            out += ["", *markdown_text(section.report_text)]
+        out += ["", *wrap(section.sources_line), ""]
+        if not compact:
+            for paper in section.papers:
+                out += wrap(
+                    f"{paper.title} {links.ref(paper.url)} · {paper.day}", first="* ", indent="  "
+                )
+            out.append("")
+    out += ["", *heading("📋 이 주의 현황")]
+    for line in view.status_lines:
+        out += wrap(line, first="- ", indent="  ")
+    out += [
+        "",
+        *wrap(
+            f"주간 보고서는 로컬 모델({context['model']})이 분야별 일일 보고서를 종합해 썼습니다."
+        ),
+    ]
+    if site:
+        out += wrap(f"전체 주간 보고서: {links.ref(site)}")
+    if context["unsubscribe"]:
+        out += wrap(f"수신 거부: {links.ref(context['unsubscribe'])}")
+    if links.urls:
+        out += ["", *heading("링크"), *links.lines()]
+    return "\n".join(out).rstrip() + "\n"
 
 
 def _shared_week_url(config: Config, week: IsoWeek) -> str:
@@ -573,9 +649,13 @@ def build_week_message(
     domain = sender.domain or "localhost"
     chart_cid = make_msgid(idstring=CHART_CID_NAME, domain=domain) if chart_png else None
     chart_src = f"cid:{chart_cid[1:-1]}" if chart_cid else None
+    unsubscribe = _unsubscribe_target(config, sender, to)
     for compact in range(WEEK_COMPACT_LEVELS):
-        text, html = render_week_email(weekly, config, chart_src=chart_src, compact=compact)
-        if len(html.encode("utf-8")) <= HTML_LIMIT_BYTES:
+        text, html = render_week_email(
+            weekly, config, chart_src=chart_src, compact=compact, unsubscribe=unsubscribe
+        )
+        cte, size = transfer_encoded(html)  # what Gmail counts: the part as sent
+        if size <= HTML_LIMIT_BYTES:
             break
     message = EmailMessage()
     message["Subject"] = week_subject(weekly, config)
@@ -584,10 +664,13 @@ def build_week_message(
     message["Date"] = format_datetime(now or datetime.now(ZoneInfo(config.general.timezone)))
     message["Message-ID"] = make_msgid(idstring=f"dailyai.{weekly.week}", domain=domain)
     message["List-Id"] = f"{one_line(config.output.title, limit=60)} <dailyai.{domain}>"
-    message["List-Unsubscribe"] = _unsubscribe_header(config, sender)
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        if unsubscribe.startswith("https://"):
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
     message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    message.set_content(text, subtype="plain", charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
+    message.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoded(text)[0])
+    message.add_alternative(html, subtype="html", charset="utf-8", cte=cte)
     if chart_png and chart_cid:
         message.get_payload()[1].add_related(
             chart_png,
