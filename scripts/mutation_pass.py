@@ -670,8 +670,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-title-not-shown",
         "core/channels/templates/email.html",
-        'text-decoration:none;">{{ paper.title }}</a>',
-        'text-decoration:none;">{{ paper.id }}</a>',
+        '<div style="font-size:15px;line-height:1.45;font-weight:bold;">{% if paper.url %}<a href="{{ paper.url }}" style="color:#1a56db;text-decoration:none;">{{ paper.title }}</a>',
+        '<div style="font-size:15px;line-height:1.45;font-weight:bold;">{% if paper.url %}<a href="{{ paper.url }}" style="color:#1a56db;text-decoration:none;">{{ paper.id }}</a>',
         SANITIZE,
         "the email's paper heading has no title",
     ),
@@ -1142,7 +1142,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-claim-case-sensitive",
         "core/store/claims.py",
-        "return recipient.lower() if channel == EMAIL_CHANNEL else recipient",
+        "return recipient.lower() if channel in (EMAIL_CHANNEL, WEEKLY_EMAIL_CHANNEL) else recipient",
         "return recipient",
         CLAIMS,
         "two senders at once mail Alice@x and alice@x, one person, twice",
