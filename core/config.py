@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from core.errors import ConfigError
+from core.i18n import _
 from core.paths import AppDirs, app_dirs
 from core.sources import AUTO, kind_names, kind_of
 from core.sources.base import NoOptions
@@ -463,17 +464,25 @@ def read_text_file(path: Path, what: str, *, max_bytes: int) -> str:
     """
     try:
         if path.is_dir():
-            raise ConfigError(f"{what}: is a directory — give the path of a file")
+            raise ConfigError(
+                _("{what}: is a directory — give the path of a file").format(what=what)
+            )
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        raise ConfigError(f"{what}: no such file — check the path given") from None
+        raise ConfigError(
+            _("{what}: no such file — check the path given").format(what=what)
+        ) from None
     except OSError as error:
         raise ConfigError(
-            f"{what}: cannot read it ({error.strerror or error}) — check the path and its permissions"
+            _("{what}: cannot read it ({value}) — check the path and its permissions").format(
+                what=what, value=error.strerror or error
+            )
         ) from None
     except ValueError:  # a NUL character in the path
-        raise ConfigError(f"{what}: not a usable path — check the path given") from None
+        raise ConfigError(
+            _("{what}: not a usable path — check the path given").format(what=what)
+        ) from None
     return decode_utf8(data, what, max_bytes=max_bytes)
 
 
@@ -481,7 +490,9 @@ def decode_utf8(data: bytes, what: str, *, max_bytes: int) -> str:
     """`data` as text (a byte order mark dropped), or a ConfigError naming the bad byte."""
     if len(data) > max_bytes:
         raise ConfigError(
-            f"{what}: larger than {max_bytes // 1_000_000 or 1} MB — is this the right file?"
+            _("{what}: larger than {value} MB — is this the right file?").format(
+                what=what, value=max_bytes // 1_000_000 or 1
+            )
         )
     bom = b"\xef\xbb\xbf"
     body = data[len(bom) :] if data.startswith(bom) else data
@@ -490,8 +501,9 @@ def decode_utf8(data: bytes, what: str, *, max_bytes: int) -> str:
     except UnicodeDecodeError as error:
         offset = error.start + len(data) - len(body)
         raise ConfigError(
-            f"{what}: not UTF-8 text (byte 0x{data[offset]:02x} at offset {offset}) — "
-            "save it as UTF-8"
+            _(
+                "{what}: not UTF-8 text (byte 0x{data:02x} at offset {offset}) — save it as UTF-8"
+            ).format(what=what, data=data[offset], offset=offset)
         ) from None
 
 
@@ -503,8 +515,10 @@ def _from_legacy_ollama(user: dict[str, Any], text: str, path: Path) -> dict[str
     """
     if "llm" in user:
         raise ConfigError(
-            f"{path}: both [llm] and the old [ollama] are set — move the [ollama] keys into "
-            '[llm] (host = "…" becomes hosts = ["…"]) and delete [ollama]'
+            _(
+                "{path}: both [llm] and the old [ollama] are set — move the [ollama] keys into "
+                '[llm] (host = "…" becomes hosts = ["…"]) and delete [ollama]'
+            ).format(path=path)
         )
     legacy = _build(_LegacyOllamaConfig, user["ollama"], ["ollama"], text, path)
     table = {
@@ -523,7 +537,11 @@ def _parse(text: str, origin: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{origin}: not valid TOML: {error} — fix the syntax there") from error
+        raise ConfigError(
+            _("{origin}: not valid TOML: {error} — fix the syntax there").format(
+                origin=origin, error=error
+            )
+        ) from error
 
 
 def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

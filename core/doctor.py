@@ -15,6 +15,7 @@ from typing import Any
 from core.config import Config, load_config
 from core.errors import DailyAIError
 from core.fetch import Fetcher
+from core.i18n import _
 from core.ingest import ENRICH_MAX_ATTEMPTS, source_specs, unexpected_error
 from core.sources import detect_kind, kind_of, parse_source
 from core.store import Store
@@ -89,10 +90,18 @@ def check_store(config: Config) -> Check:
         return Check(
             "store",
             False,
-            f"{path}: integrity check failed ({result}) — restore a backup or move it away",
+            _(
+                "{path}: integrity check failed ({result}) — restore a backup or move it away"
+            ).format(path=path, result=result),
         )
     latest = f", latest day {days[0][0]}" if days else ""
-    return Check("store", True, f"{path}: {papers} papers on {len(days)} days{latest}")
+    return Check(
+        "store",
+        True,
+        _("{path}: {papers} papers on {count} days{latest}").format(
+            path=path, papers=papers, count=len(days), latest=latest
+        ),
+    )
 
 
 def check_enrichment(config: Config, store: Store | None = None) -> Check:
@@ -107,18 +116,28 @@ def check_enrichment(config: Config, store: Store | None = None) -> Check:
     except DailyAIError as error:
         return Check(name, False, str(error))
     if not missing:
-        return Check(name, True, f"every one of the {total} papers with an arXiv id has them")
+        return Check(
+            name,
+            True,
+            _("every one of the {total} papers with an arXiv id has them").format(total=total),
+        )
     detail = f"{missing} of {total} papers with an arXiv id lack their arXiv categories"
     if not config.fetch.enrich_with_arxiv_api:
-        return Check(name, True, f"{detail} (fetch.enrich_with_arxiv_api is off)")
+        return Check(
+            name, True, _("{detail} (fetch.enrich_with_arxiv_api is off)").format(detail=detail)
+        )
     if given_up:
         return Check(
             name,
             False,
-            f"{detail}: {given_up} given up after {ENRICH_MAX_ATTEMPTS} attempts — "
-            "`dailyai fetch --refresh` asks the arXiv API again",
+            _(
+                "{detail}: {given_up} given up after {attempts} attempts — `dailyai "
+                "fetch --refresh` asks the arXiv API again"
+            ).format(detail=detail, given_up=given_up, attempts=ENRICH_MAX_ATTEMPTS),
         )
-    return Check(name, True, f"{detail}; the next fetch asks the arXiv API again")
+    return Check(
+        name, True, _("{detail}; the next fetch asks the arXiv API again").format(detail=detail)
+    )
 
 
 def check_ranking(config: Config, store: Store | None = None) -> Check:
@@ -126,7 +145,7 @@ def check_ranking(config: Config, store: Store | None = None) -> Check:
     method, and whether the embedding model answers (else the lexical method stands in)."""
     name = "ranking"
     if not config.digest.personal:
-        return Check(name, True, "public signals only (digest.personal = false)")
+        return Check(name, True, _("public signals only (digest.personal = false)"))
     try:
         if store is None:
             with Store(config.dirs.database) as opened:
@@ -139,13 +158,15 @@ def check_ranking(config: Config, store: Store | None = None) -> Check:
         return Check(
             name,
             True,
-            "public signals only: the interest profile is empty — star papers in the TUI or "
-            "`dailyai profile import FILE`",
+            _(
+                "public signals only: the interest profile is empty — star papers in the TUI or "
+                "`dailyai profile import FILE`"
+            ),
         )
     likes = sum(1 for entry in entries if entry.stance == "like")
     held = f"{likes} liked, {len(entries) - likes} not interested"
     if config.rank.method == "lexical":
-        return Check(name, True, f"lexical (BM25) over your profile ({held})")
+        return Check(name, True, _("lexical (BM25) over your profile ({held})").format(held=held))
     from core.embeddings import Embedder, EmbeddingUnavailable
     from core.llm import make_client
 
@@ -162,10 +183,18 @@ def check_ranking(config: Config, store: Store | None = None) -> Check:
         return Check(
             name,
             False,
-            f"the lexical method stands in for embeddings: {error} (or set rank.method = "
-            '"lexical")',
+            _(
+                "the lexical method stands in for embeddings: {error} (or set rank.method = "
+                '"lexical")'
+            ).format(error=error),
         )
-    return Check(name, True, f"embeddings with {config.rank.embedding_model} at {host} ({held})")
+    return Check(
+        name,
+        True,
+        _("embeddings with {embedding_model} at {host} ({held})").format(
+            embedding_model=config.rank.embedding_model, host=host, held=held
+        ),
+    )
 
 
 async def check_model(config: Config) -> list[Check]:
@@ -193,13 +222,29 @@ async def check_model(config: Config) -> list[Check]:
                 continue
             if not answer.model_pulled:
                 served = ", ".join(answer.models) or "none"
-                checks.append(Check(name, False, f"{host.backend.not_served()} (there: {served})"))
+                checks.append(
+                    Check(
+                        name,
+                        False,
+                        _("{value} (there: {served})").format(
+                            value=host.backend.not_served(), served=served
+                        ),
+                    )
+                )
                 continue
             detail = f"{server_name(llm, answer)} answers, '{llm.model}' is there"
             try:
                 speed = (await client.measure_speed(host)).tokens_per_second
             except DailyAIError as error:
-                checks.append(Check(name, False, f"{detail}, but it failed to answer: {error}"))
+                checks.append(
+                    Check(
+                        name,
+                        False,
+                        _("{detail}, but it failed to answer: {error}").format(
+                            detail=detail, error=error
+                        ),
+                    )
+                )
                 continue
             if speed:
                 speeds.append((host.slots, speed))
@@ -214,14 +259,20 @@ async def check_model(config: Config) -> list[Check]:
                 )
             )
         if not speeds:
-            checks.append(Check("model speed", False, "no host answered with the model"))
+            checks.append(Check("model speed", False, _("no host answered with the model")))
             return checks
         fastest = max(speed for _, speed in speeds)
         # The digest's pace: every slot of every answering host, each at its own speed.
         slots = sum(count * speed / fastest for count, speed in speeds)
         detail = _speed_detail(config, fastest, slots)
         answering = f"{len(speeds)} of {len(client.hosts)} hosts answer"
-        checks.append(Check("model speed", True, f"{answering}; fastest {detail}"))
+        checks.append(
+            Check(
+                "model speed",
+                True,
+                _("{answering}; fastest {detail}").format(answering=answering, detail=detail),
+            )
+        )
         return checks
     finally:
         await client.aclose()
@@ -235,7 +286,13 @@ async def _check_one_host(config: Config, client: Any, answer: Any) -> list[Chec
     if not isinstance(answer, ServerStatus):
         return [Check("model server", False, str(answer))]
     host = client.hosts[0]
-    checks = [Check("model server", True, f"{server_name(llm, answer)} answers at {answer.host}")]
+    checks = [
+        Check(
+            "model server",
+            True,
+            _("{value} answers at {host}").format(value=server_name(llm, answer), host=answer.host),
+        )
+    ]
     if not answer.model_pulled:
         there = ", ".join(answer.models) or "none"
         word = "pulled" if llm.backend == "ollama" else "served"
@@ -316,8 +373,9 @@ async def check_sources(config: Config) -> list[Check]:
                 Check(
                     f"source {spec.name}",
                     not expected,
-                    f"{spec.url} answers with {kind}{expected}: "
-                    f"{len(parsed.listed)} papers readable",
+                    _("{url} answers with {kind}{expected}: {count} papers readable").format(
+                        url=spec.url, kind=kind, expected=expected, count=len(parsed.listed)
+                    ),
                 )
             )
     return checks

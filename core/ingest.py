@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from core.config import Config
 from core.errors import ConfigError, SourceError
 from core.fetch import Fetched, Fetcher, Validators
+from core.i18n import _
 from core.ids import parse_arxiv_id
 from core.models import FetchSummary, Listed, SourceKind, SourceResult
 from core.runs import fetch_lines, recorded_run
@@ -78,7 +79,11 @@ def parse_kind(kind: str | None) -> SourceKind | None:
         return None
     if kind not in kind_names():
         names = ", ".join([AUTO, *kind_names()])
-        raise ConfigError(f"source kind {kind!r} is not known — use one of {names}")
+        raise ConfigError(
+            _("source kind {kind!r} is not known — use one of {names}").format(
+                kind=kind, names=names
+            )
+        )
     return SourceKind(kind)
 
 
@@ -93,7 +98,9 @@ def source_specs(
             if source.enabled
         ]
         if not specs:
-            raise ConfigError("no sources are configured — add a [[sources]] table to config.toml")
+            raise ConfigError(
+                _("no sources are configured — add a [[sources]] table to config.toml")
+            )
         return specs
     specs = []
     for name_or_url, kind in requested:
@@ -116,8 +123,10 @@ def source_specs(
         else:
             known = ", ".join(source.name for source in config.sources) or "none"
             raise ConfigError(
-                f"--source {name_or_url!r} is neither a configured source ({known}), a URL,"
-                " an arXiv id nor an existing file"
+                _(
+                    "--source {name_or_url!r} is neither a configured source ({known}), a URL, an "
+                    "arXiv id nor an existing file"
+                ).format(name_or_url=name_or_url, known=known)
             )
     return specs
 
@@ -345,8 +354,10 @@ async def _download(
             return _Unchanged(SourceKind(cached.kind))
         if fetched.not_modified:
             raise SourceError(
-                f"{spec.name}: the server answered 304 Not Modified to a plain request — "
-                "try again with --refresh"
+                _(
+                    "{name}: the server answered 304 Not Modified to a plain request — try again with"
+                    " --refresh"
+                ).format(name=spec.name)
             )
         pages.append(fetched)
         if reader is None or reader.is_last_page(fetched.body, paging):

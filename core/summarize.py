@@ -49,6 +49,7 @@ from core.digest import (
     summary_states,
 )
 from core.errors import DailyAIError, ModelError
+from core.i18n import _
 from core.llm import (
     ChatResult,
     HostReport,
@@ -561,7 +562,11 @@ async def summarize_paper(
     """
     paper = store.get_paper(paper_id)
     if paper is None:
-        raise DailyAIError(f"no stored paper '{one_line(paper_id, limit=80)}' — check the id")
+        raise DailyAIError(
+            _("no stored paper '{paper_id}' — check the id").format(
+                paper_id=one_line(paper_id, limit=80)
+            )
+        )
     if not force and (found := cached_summary(store, config, paper)) is not None:
         return found
     own = client is None
@@ -654,8 +659,9 @@ def _fit_report(
             named -= 1
         else:
             raise PromptTooLongError(
-                f"even one paper does not fit llm.num_ctx = {client.config.num_ctx} for a"
-                " report — raise num_ctx"
+                _(
+                    "even one paper does not fit llm.num_ctx = {num_ctx} for a report — raise num_ctx"
+                ).format(num_ctx=client.config.num_ctx)
             )
     flags = ["built from shortened summaries to fit num_ctx"]
     if named > summarized:
@@ -701,7 +707,7 @@ async def _write_report(
     best: tuple[str, GateResult, list[str], list[str]] | None = None
     last_reason = ""
     attempt = 0
-    for _ in range(max(1, config.summaries.max_attempts)):
+    for _attempt in range(max(1, config.summaries.max_attempts)):
         attempt += 1
         messages, sent_ids, fit_flags = _fit_report(
             client, category, usable, glossary, retry, scale
@@ -837,7 +843,9 @@ def plan_day(
             paper = item.paper if item is not None else store.get_paper(paper_id)
             if paper is None:
                 raise DailyAIError(
-                    f"no stored paper '{one_line(paper_id, limit=80)}' — check the id"
+                    _("no stored paper '{paper_id}' — check the id").format(
+                        paper_id=one_line(paper_id, limit=80)
+                    )
                 )
             if item is not None:
                 status = item.summary.status
@@ -852,7 +860,9 @@ def plan_day(
         names = [c.name for c in config.taxonomy.categories]
         if category not in names:
             raise DailyAIError(
-                f"unknown category '{one_line(category, limit=80)}' — one of: {', '.join(names)}"
+                _("unknown category '{category}' — one of: {items}").format(
+                    category=one_line(category, limit=80), items=", ".join(names)
+                )
             )
     selected = [p for p in digest.selected if category is None or p.category == category]
     # A starred paper whose new version changed its abstract gets its summary written again

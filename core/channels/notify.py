@@ -59,6 +59,7 @@ from core.channels.render import (
 from core.config import Config
 from core.digest import Digest
 from core.errors import ConfigError, DailyAIError
+from core.i18n import _
 from core.sanitize import html_to_text, one_line, truncate
 from core.secrets import secret_from_command
 from core.store import Store
@@ -250,13 +251,19 @@ def resolve_url(url: str) -> tuple[str, list[str]]:
             found = os.environ.get(value, "")
             if not found:
                 raise DailyAIError(
-                    f"notify: {url}: ${value} is not set — export {value}=<the token> (or use "
-                    "{command:…})"
+                    _(
+                        "notify: {url}: ${value} is not set — export {value}=<the token> (or use "
+                        "{{command:…}})"
+                    ).format(url=url, value=value)
                 )
         else:
             found = secret_from_command(value, f"notify: {url}: {{command:…}}")
             if not found:
-                raise DailyAIError(f"notify: {url}: the command {value!r} printed nothing")
+                raise DailyAIError(
+                    _("notify: {url}: the command {value!r} printed nothing").format(
+                        url=url, value=value
+                    )
+                )
         secrets.append(found)
         return found
 
@@ -285,7 +292,7 @@ def urls_from(config: Config, urls: Sequence[str] | None) -> list[str]:
         wanted = list(CHANNEL.options(config).urls)
     if not wanted:
         raise ConfigError(
-            "notify: no chat URLs — set [notify] urls in config.toml or pass --to URL"
+            _("notify: no chat URLs — set [notify] urls in config.toml or pass --to URL")
         )
     return list(dict.fromkeys(wanted))
 
