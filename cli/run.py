@@ -51,7 +51,7 @@ def register(commands: Any) -> None:
             f"--no-{run_flag(channel)}",
             dest=f"no_{channel.name}",
             action="store_true",
-            help=channel.run_flag_help
+            help=_(channel.run_flag_help)
             or _("leave out the {channel} channel").format(channel=channel.name),
         )
     run.set_defaults(handler=command_run)

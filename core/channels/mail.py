@@ -63,7 +63,7 @@ from core.channels.render import (
 from core.config import Config
 from core.digest import Digest, build_digest
 from core.errors import MailError
-from core.i18n import _
+from core.i18n import N_, _
 from core.killpoints import kill_point
 from core.sanitize import one_line
 from core.secrets import read_secret
@@ -773,33 +773,34 @@ def _ssl_cause(error: BaseException) -> ssl.SSLError | None:
 class EmailChannel(Channel):
     name = "email"
     order = 30
-    run_flag_help = "do not send the email"
-    what = "sends the email"
+    run_flag_help = N_("do not send the email")
+    what = N_("sends the email")
     delivers = True
 
     def enabled(self, config: Config) -> bool:
         return config.email.enabled
 
     def off_reason(self, config: Config) -> str:
-        return "email is off (email.enabled = false)"
+        return _("email is off (email.enabled = false)")
 
     def needs(self, config: Config) -> list[str]:
         email = config.email
         missing = []
         if not email.host.strip():
-            missing.append("email.host: the SMTP server (e.g. smtp.gmail.com)")
+            missing.append(_("email.host: the SMTP server (e.g. smtp.gmail.com)"))
         if not email.sender.strip():
-            missing.append("email.sender: the From address")
+            missing.append(_("email.sender: the From address"))
         if not email.to:
-            missing.append("email.to: the recipients")
+            missing.append(_("email.to: the recipients"))
         variable = email.password_env.strip()
         has_password = bool(variable and os.environ.get(variable)) or bool(
             email.password_command.strip()
         )
         if email.username.strip() and not has_password:
             missing.append(
-                f"the SMTP password: export {variable or 'DAILYAI_SMTP_PASSWORD'}=<app password> "
-                "or set email.password_command"
+                _(
+                    "the SMTP password: export {variable}=<app password> or set email.password_command"
+                ).format(value=variable or "DAILYAI_SMTP_PASSWORD")
             )
         return missing
 

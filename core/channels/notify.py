@@ -59,7 +59,7 @@ from core.channels.render import (
 from core.config import Config
 from core.digest import Digest
 from core.errors import ConfigError, DailyAIError
-from core.i18n import _
+from core.i18n import N_, _
 from core.sanitize import html_to_text, one_line, truncate
 from core.secrets import secret_from_command
 from core.store import Store
@@ -514,8 +514,8 @@ async def _send(url: str, message: ChatMessage, options: NotifyOptions, sender_n
 class NotifyChannel(Channel):
     name = NAME
     order = 40
-    run_flag_help = "do not send the chat messages"
-    what = "sends the chat messages"
+    run_flag_help = N_("do not send the chat messages")
+    what = N_("sends the chat messages")
     delivers = True
     Options = NotifyOptions
 
@@ -535,14 +535,14 @@ class NotifyChannel(Channel):
         return bool(self.options(config).urls)
 
     def off_reason(self, config: Config) -> str:
-        return "chat is off (notify.urls is empty)"
+        return _("chat is off (notify.urls is empty)")
 
     def needs(self, config: Config) -> list[str]:
         urls = self.options(config).urls
         if not urls:
-            return ["notify.urls: the chat URLs (Apprise) to send to"]
+            return [_("notify.urls: the chat URLs (Apprise) to send to")]
         return [
-            f"${name} (the secret of {url}): export it"
+            _("${name} (the secret of {url}): export it").format(name=name, url=url)
             for url in urls
             for name in env_placeholders(url)
             if not os.environ.get(name)

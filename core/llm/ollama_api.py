@@ -221,15 +221,19 @@ class OllamaBackend:
         )
 
     def not_served(self) -> str:
-        return f"model '{self.model}' is not pulled — run `ollama pull {self.model}`"
+        return _("model '{model}' is not pulled — run `ollama pull {model}`").format(
+            model=self.model
+        )
 
     def _unreachable(self) -> str:
         if is_local(self.url):
-            return f"cannot reach Ollama at {self.url} — start it with `ollama serve`"
-        return (
-            f"cannot reach Ollama at {self.url} — check the server is running and "
-            "llm.hosts (or OLLAMA_HOST) is right"
-        )
+            return _("cannot reach Ollama at {url} — start it with `ollama serve`").format(
+                url=self.url
+            )
+        return _(
+            "cannot reach Ollama at {url} — check the server is running and llm.hosts (or "
+            "OLLAMA_HOST) is right"
+        ).format(url=self.url)
 
     # --- server status --------------------------------------------------------------
 

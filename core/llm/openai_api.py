@@ -286,13 +286,15 @@ class OpenAIBackend:
         )
 
     def not_served(self) -> str:
-        return (
-            f"model '{self.model}' is not served at {self.url} — check llm.model against the "
-            "names the server lists (`dailyai doctor` shows them)"
-        )
+        return _(
+            "model '{model}' is not served at {url} — check llm.model against the names the "
+            "server lists (`dailyai doctor` shows them)"
+        ).format(model=self.model, url=self.url)
 
     def _unreachable(self) -> str:
-        return f"cannot reach {self.url} — check the server is running and llm.hosts is right"
+        return _("cannot reach {url} — check the server is running and llm.hosts is right").format(
+            url=self.url
+        )
 
     # --- server status --------------------------------------------------------------
 
