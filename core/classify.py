@@ -675,7 +675,9 @@ async def _classify_ids(
                 report(
                     _progress(
                         "classify",
-                        f"{len(verdicts)} papers by {client.model}",
+                        _("{count} papers by {model}").format(
+                            count=len(verdicts), model=client.model
+                        ),
                         done_count,
                         total_todo,
                     )
@@ -700,7 +702,12 @@ async def _classify_ids(
             done_count += 1
         if todo_rules:
             report(
-                _progress("classify", f"{len(todo_rules)} papers by rules", done_count, total_todo)
+                _progress(
+                    "classify",
+                    _("{count} papers by rules").format(count=len(todo_rules)),
+                    done_count,
+                    total_todo,
+                )
             )
     finally:
         if own_client and client is not None:

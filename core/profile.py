@@ -125,11 +125,13 @@ def parse_bibtex(text: str, what: str) -> ParsedFile:
         first = failed[0]
         error = first.error
         reason = one_line(str(getattr(error, "abort_reason", "") or error or ""), limit=160)
-        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        more = _(" (and {count} more)").format(count=len(failed) - 1) if len(failed) > 1 else ""
         raise ProfileError(
-            f"{what}: line {first.start_line + 1}: not valid BibTeX{more}"
+            _("{what}: line {line}: not valid BibTeX{more}").format(
+                what=what, line=first.start_line + 1, more=more
+            )
             + (f": {reason}" if reason else "")
-            + " — fix or remove that entry and import again (nothing was imported)"
+            + _(" — fix or remove that entry and import again (nothing was imported)")
         )
     if not entries and "@" not in text:
         raise ProfileError(
@@ -188,7 +190,7 @@ def parse_json_papers(text: str, what: str) -> ParsedFile:
             ).format(what=what)
         )
     csl = any(isinstance(item, dict) and ("type" in item or "issued" in item) for item in data)
-    parsed = ParsedFile("CSL-JSON" if csl else "JSON list of titles")
+    parsed = ParsedFile("CSL-JSON" if csl else _("JSON list of titles"))
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             raise ProfileError(
@@ -232,7 +234,7 @@ _COMMENT = re.compile(r"^\s*(#.*)?$")
 def parse_arxiv_list(text: str, what: str) -> ParsedFile:
     """arXiv ids (or abs/pdf/Hugging Face URLs) one per line; blank lines and # comments
     are skipped; any other line refuses the file."""
-    parsed = ParsedFile("arXiv ids")
+    parsed = ParsedFile(_("arXiv ids"))
     for number, line in enumerate(text.splitlines(), start=1):
         if _COMMENT.match(line):
             continue
@@ -296,11 +298,11 @@ def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int | float):
-        return "a number"
+        return _("a number")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     return "text"
 
 
@@ -342,7 +344,7 @@ async def import_profile(
 ) -> ImportResult:
     """Read a profile file and store its papers as seeds of the profile (see the module
     docstring). With `embed`, their vectors are fetched too (best effort, through `client`)."""
-    what = f"profile file {path}"
+    what = _("profile file {path}").format(path=path)
     try:
         text = read_text_file(path, what, max_bytes=MAX_PROFILE_FILE_BYTES)
     except ConfigError as error:
@@ -476,20 +478,17 @@ class ProfileGroup:
 
 def profile_groups(entries: Sequence[ProfileEntry]) -> list[ProfileGroup]:
     """The profile by source: each imported file's seeds, the likes, the dislikes."""
-    groups: dict[str, list[ProfileEntry]] = {}
+    # Keyed by (place, label): seeds first, then likes, then dislikes, whatever the language.
+    groups: dict[tuple[int, str], list[ProfileEntry]] = {}
     for entry in entries:
         if entry.stance == "dislike":
-            label = N_("not interested")
+            key = (2, N_("not interested"))
         elif entry.origin == "import":
-            label = f"seeds from {entry.source}"
+            key = (0, _("seeds from {file}").format(file=entry.source))
         else:
-            label = N_("liked (starred)")
-        groups.setdefault(label, []).append(entry)
-
-    def order(label: str) -> tuple[int, str]:
-        return (0 if label.startswith("seeds") else 1 if label.startswith("liked") else 2, label)
-
-    return [ProfileGroup(label, groups[label]) for label in sorted(groups, key=order)]
+            key = (1, N_("liked (starred)"))
+        groups.setdefault(key, []).append(entry)
+    return [ProfileGroup(label, groups[(place, label)]) for place, label in sorted(groups)]
 
 
 # --- ranking papers that are not stored ------------------------------------------------------

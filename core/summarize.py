@@ -49,7 +49,7 @@ from core.digest import (
     summary_states,
 )
 from core.errors import DailyAIError, ModelError
-from core.i18n import _
+from core.i18n import _, status_name
 from core.llm import (
     ChatResult,
     HostReport,
@@ -1057,7 +1057,10 @@ class _DayRun:
             attempts=0,
         )
         self.stats.reports_failed += 1
-        self._finished(REPORT_UNITS, f"report {category}: failed ({reason})")
+        self._finished(
+            REPORT_UNITS,
+            _("report {category}: failed ({reason})").format(category=category, reason=reason),
+        )
 
     async def _do(self, job: _Job) -> None:
         if job.kind == "report":
@@ -1067,7 +1070,7 @@ class _DayRun:
                 # The summaries it waited for came out as before (failed again, or the
                 # same text): the stored report was written from exactly these.
                 self.stats.reports_cached += 1
-                self._finished(REPORT_UNITS, f"report {job.key}: current")
+                self._finished(REPORT_UNITS, _("report {key}: current").format(key=job.key))
                 return
             status, trail = await _write_report(
                 self.store,
@@ -1084,7 +1087,10 @@ class _DayRun:
                 self.stats.reports_written += 1
             else:
                 self.stats.reports_failed += 1
-            self._finished(REPORT_UNITS, f"report {job.key}: {status}")
+            self._finished(
+                REPORT_UNITS,
+                _("report {key}: {status}").format(key=job.key, status=status_name(status)),
+            )
             return
         assert job.paper is not None
         result = await _write_summary(
@@ -1110,7 +1116,11 @@ class _DayRun:
         self.stats.retried += 1 if result.attempts > 1 else 0
         self.stats.others_done += 1 if job.kind == "other" else 0
         title = one_line(job.paper.title, limit=60)
-        detail = "ok" if result.status == "ok" else f"failed ({result.reason})"
+        detail = (
+            _("ok")
+            if result.status == "ok"
+            else _("failed ({reason})").format(reason=result.reason)
+        )
         self._finished(1.0, f"{title}: {detail}")
         for category, plan in self.reports.items():
             if job.key in plan.waiting:
@@ -1209,7 +1219,7 @@ async def summarize_day(
 
         embedded = await embed_day(store, config, day_text, client=client)
         if embedded.error:
-            report(_progress(f"ranking lexically: {embedded.error}", 0, 0))
+            report(_progress(_("ranking lexically: {error}").format(error=embedded.error), 0, 0))
     stats = stats if stats is not None else SummarizeStats()
     stats.day = day_text
     stats.target = category or ("papers" if paper_ids is not None else "digest")
@@ -1217,7 +1227,7 @@ async def summarize_day(
     stats.total = len(plan.summaries) + plan.cached
     stats.cached, stats.reports_cached = plan.cached, plan.reports_cached
     if plan.empty:
-        report(_progress("nothing to do: every summary and report is current", 0, 0, 0.0))
+        report(_progress(_("nothing to do: every summary and report is current"), 0, 0, 0.0))
         stats.duration_ms = int((clock() - started) * 1000)
         return stats
     requests_before = client.requests
@@ -1231,9 +1241,15 @@ async def summarize_day(
         stats.estimate_seconds = estimate_seconds(plan, per_summary, client.parallel)
         report(
             _progress(
-                f"{len(plan.summaries)} summaries and {len(plan.reports)} reports to write"
-                + (f" (+ up to {len(plan.others)} other papers)" if plan.others else "")
-                + (f" at {speed:.1f} tokens/s" if speed else ""),
+                _("{summaries} summaries and {reports} reports to write").format(
+                    summaries=len(plan.summaries), reports=len(plan.reports)
+                )
+                + (
+                    _(" (+ up to {count} other papers)").format(count=len(plan.others))
+                    if plan.others
+                    else ""
+                )
+                + (_(" at {speed:.1f} tokens/s").format(speed=speed) if speed else ""),
                 0,
                 len(plan.summaries) + len(plan.reports) + len(plan.others),
                 stats.estimate_seconds,

@@ -800,7 +800,7 @@ class EmailChannel(Channel):
             missing.append(
                 _(
                     "the SMTP password: export {variable}=<app password> or set email.password_command"
-                ).format(value=variable or "DAILYAI_SMTP_PASSWORD")
+                ).format(variable=variable or "DAILYAI_SMTP_PASSWORD")
             )
         return missing
 
