@@ -22,6 +22,7 @@ from cli.common import (
     run_async,
     say,
 )
+from core.channels.wording import interface_text
 from core.config import decode_utf8, read_text_file
 from core.errors import ConfigError, DailyAIError
 from core.i18n import _, ngettext, step_name
@@ -145,7 +146,7 @@ def command_classify(args: argparse.Namespace) -> int:
             out.print(
                 Text(
                     _("Rules were used instead of the model: {reason}").format(
-                        reason=stats.fallback_reason
+                        reason=interface_text(stats.fallback_reason)
                     ),
                     style="yellow",
                 ),
@@ -186,7 +187,11 @@ def _classify_titles(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     if reason:
-        say(_("rules were used instead of the model: {reason}").format(reason=reason))
+        say(
+            _("rules were used instead of the model: {reason}").format(
+                reason=interface_text(reason)
+            )
+        )
     return 0
 
 
@@ -402,7 +407,7 @@ def print_summarize_stats(stats: Any, model: str, console: Console) -> None:
         console.print(
             Text(
                 _("Stopped: {reason}. What was written is kept; run again to resume.").format(
-                    reason=stats.stopped_reason
+                    reason=interface_text(stats.stopped_reason)
                 ),
                 style="bold red",
             ),

@@ -24,6 +24,7 @@ from cli.common import (
 from cli.fetch import print_fetch_summary
 from cli.tui import open_tui
 from core.announcements import current_day
+from core.channels.wording import interface_text
 from core.i18n import _, ngettext, status_name, step_name
 from core.ingest import source_specs
 
@@ -107,7 +108,7 @@ def print_run_summary(result: Any, console: Console) -> None:
     for outcome in result.steps:
         line = f"  {step_name(outcome.step)}: {status_name(outcome.status)}"
         if outcome.reason:
-            line += f" — {outcome.reason}"
+            line += f" — {interface_text(outcome.reason)}"
         console.print(Text(line, style=STATUS_STYLE.get(outcome.status, "")), soft_wrap=True)
     feeds = [path for path in result.published if path.suffix in (".rss", ".atom")]
     for path in result.published:
