@@ -729,7 +729,7 @@ def _error(where: list[str | int], reason: str, text: str, path: Path | None) ->
     line = _locate(text, where) if text else None
     origin = str(path) if path else _("default config")
     at = _("{origin} line {line}").format(origin=origin, line=line) if line else origin
-    return ConfigError(f"{at}: '{dotted}' {reason}")
+    return ConfigError(_("{at}: '{key}' {reason}").format(at=at, key=dotted, reason=reason))
 
 
 def _dotted(where: list[str | int]) -> str:

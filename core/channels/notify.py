@@ -526,9 +526,9 @@ class NotifyChannel(Channel):
             if problem:
                 raise config.key_error([NAME, "urls", index], problem)
         if options.top_papers < 0:
-            raise config.key_error([NAME, "top_papers"], "must be 0 or more")
+            raise config.key_error([NAME, "top_papers"], _("must be 0 or more"))
         if options.timeout_seconds <= 0:
-            raise config.key_error([NAME, "timeout_seconds"], "must be more than 0")
+            raise config.key_error([NAME, "timeout_seconds"], _("must be more than 0"))
         return options
 
     def enabled(self, config: Config) -> bool:

@@ -119,6 +119,22 @@ RULES: list[Rule] = [
     _rule(r"no change since the last fetch", "지난 수집 이후 바뀐 것이 없습니다"),
     _rule(r"(\d+) duplicate entries merged", r"중복 항목 \1개를 합쳤습니다"),
     _rule(r"(\d+) ids not found by the arXiv API", r"arXiv API에서 찾지 못한 id \1개"),
+    _rule(
+        r"the feed is arXiv's announcement of (\S+), not (\S+): arXiv RSS serves only its latest "
+        r"announcement",
+        r"이 피드는 \2이 아니라 \1의 arXiv 발표입니다: arXiv RSS는 가장 최근 발표만 제공합니다",
+    ),
+    _rule(r"skipped (\d+) entries without an arXiv id", r"arXiv id가 없는 항목 \1개를 건너뜀"),
+    _rule(
+        r"skipped (\d+) items without a usable paper id or title",
+        r"쓸 수 있는 논문 id나 제목이 없는 항목 \1개를 건너뜀",
+    ),
+    _rule(
+        r"skipped (\d+) entries without a link, id or title",
+        r"링크, id, 제목이 없는 항목 \1개를 건너뜀",
+    ),
+    _rule(r"(\d+) entries had no readable date", r"항목 \1개에 읽을 수 있는 날짜가 없음"),
+    _rule(r"listed on (\d{4}-\d{2}-\d{2})", r"\1에 넣음"),
     # A source's failure (core.fetch): the technical part stays as the server said it.
     _rule(r"(.*)HTTP (\d{3}) after (\d+) retries", r"\1HTTP \2 (\3번 다시 시도했지만 실패)"),
     _rule(r"(.*)HTTP (\d{3})", r"\1HTTP \2 응답"),
