@@ -12,8 +12,8 @@ from core.classify import ClassifyStats, classify_day
 from core.config import Config
 from core.digest import build_digest
 from core.prompts import SUMMARY_PROMPT_VERSION, summary_system
-from core.store import Store
 from core.runs import RecordedRun
+from core.store import Store
 from core.summarize import SummarizeStats, SummaryStream, summarize_day
 from tests.ollama_standin import OllamaStandin, count_tokens
 from tests.paper_fixtures import DAY, store_fixture_day
