@@ -353,7 +353,9 @@ def _check_address(value: str, what: str) -> Address:
     """A single valid address (with an optional display name), else a MailError."""
     value = (value or "").strip()
     if not value:
-        hint = "set email.sender in config.toml" if what == "email.sender" else "give an address"
+        hint = (
+            _("set email.sender in config.toml") if what == "email.sender" else _("give an address")
+        )
         raise MailError(_("email: no {what} — {hint}").format(what=what, hint=hint))
     if any(char in value for char in "\r\n\x00"):
         raise MailError(

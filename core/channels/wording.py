@@ -136,7 +136,7 @@ RULES: list[Rule] = [
     _rule(
         r"no (email|chat message) sent because (\S+) is false",
         lambda m: (
-            f"{m[2]}이(가) false라서 {'메일' if m[1] == 'email' else '채팅 메시지'}을(를) "
+            f"{m[2]} = false라서 {'메일을' if m[1] == 'email' else '채팅 메시지를'} "
             "보내지 않았습니다"
         ),
     ),
