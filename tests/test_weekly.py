@@ -29,6 +29,7 @@ from core.channels.week import (
 from core.classify import classify_day
 from core.config import Config
 from core.digest import build_digest, report_inputs_hash
+from core.doctor import check_weekly
 from core.errors import ConfigError
 from core.models import Listed, Paper
 from core.pipeline import publish_week, run_pipeline
@@ -116,6 +117,15 @@ def test_the_run_publishes_the_week_on_its_weekday(config):
     bad = model_config(config, "http://127.0.0.1:9", weekday="someday")
     with pytest.raises(ConfigError, match="'someday' is not a weekday — use one of mon, tue"):
         week_due(bad, FRIDAY, SATURDAY)
+
+
+def test_doctor_shows_the_weekly_setting(config):
+    on = check_weekly(model_config(config, "http://127.0.0.1:9", weekday="Friday"))
+    assert on.ok and on.detail.startswith("on: dailyai run publishes the week on fri (Asia/Seoul)")
+    off = check_weekly(model_config(config, "http://127.0.0.1:9", enabled=False))
+    assert off.ok and off.detail.startswith("off (weekly.enabled = false)")
+    bad = check_weekly(model_config(config, "http://127.0.0.1:9", weekday="someday"))
+    assert not bad.ok and "'someday' is not a weekday" in bad.detail
 
 
 # --- the synthesis --------------------------------------------------------------------------
