@@ -152,8 +152,8 @@ def test_hostile_titles_stay_text_on_the_week_page(published):
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e]", page)
 
 
-def test_the_index_lists_the_weeks_newest_first_above_the_days(published):
-    out, _ = published
+def test_the_index_lists_the_weeks_newest_first_above_the_days(store, published):
+    out, config = published
     index = (out / "index.html").read_text(encoding="utf-8")
     weeks = index[index.index("<h2>주간 다이제스트</h2>") : index.index("<h2>날짜별 보고서</h2>")]
     assert weeks.index("2026-W38 (2026-09-14~09-20)") < weeks.index("2026-W37 (2026-09-07~09-13)")
@@ -165,8 +165,15 @@ def test_the_index_lists_the_weeks_newest_first_above_the_days(published):
         "reports/2026-09-15/Papers_2026-09-15_report.html",
         "reports/2026-09-14/Papers_2026-09-14_report.html",
     ]
-    # A day published after the week keeps the weeks in the index it writes again.
-    day_page = (out / "reports/2026-09-14/Papers_2026-09-14_report.html").read_text()
+    # A day published after the week writes the index again, weeks and all; it links back.
+    publish_day(store, config, WEDNESDAY, out_dir=out, feeds=False)
+    again = parse((out / "index.html").read_text(encoding="utf-8")).urls
+    assert [url for url in again if url.endswith("_report.html")] == [
+        *pages[:2],
+        "reports/2026-09-16/Papers_2026-09-16_report.html",
+        *pages[2:],
+    ]
+    day_page = (out / "reports/2026-09-16/Papers_2026-09-16_report.html").read_text()
     assert 'href="../../index.html"' in day_page
 
 
