@@ -13,6 +13,7 @@ import os
 import select
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from cli import bench, doctor, fetch, model, notify, papers, profile, publish, run, tui
 from cli.common import say
@@ -111,10 +112,11 @@ def _os_error_line(error: OSError) -> str:
 def _set_interface_language(argv: Sequence[str]) -> None:
     """Speak `[ui] language` from the first line (help texts included).
 
-    The config is read here only for that key; one that cannot be read leaves the locale's
-    language, and the command itself then reports what is wrong with it.
+    The config is read here only for that key. One that fails its checks still gives the key
+    when its TOML can be read, so the command reports what is wrong with it in that language;
+    one that cannot be read at all leaves the locale's language.
     """
-    from core.config import load_config
+    from core.config import config_search_paths, load_config
 
     path = None
     for index, arg in enumerate(argv):
@@ -125,8 +127,25 @@ def _set_interface_language(argv: Sequence[str]) -> None:
     try:
         setting = load_config(path).ui.language
     except (DailyAIError, OSError, ValueError):
-        setting = ""
+        setting = _language_in_toml(path, config_search_paths())
     set_language(setting)
+
+
+def _language_in_toml(path: str | None, search: Sequence[Path]) -> str:
+    """`[ui] language` as written in a config that fails its checks ("" when unreadable)."""
+    import tomllib
+
+    from core.config import MAX_CONFIG_BYTES
+
+    candidates = [Path(path).expanduser()] if path else list(search)
+    try:
+        found = next(candidate for candidate in candidates if candidate.is_file())
+        with open(found, "rb") as file:  # a regular file, read no further than load_config
+            data = file.read(MAX_CONFIG_BYTES + 1)
+        value = tomllib.loads(data.decode("utf-8")).get("ui", {}).get("language", "")
+    except (StopIteration, OSError, ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def _stdout_reader_gone() -> bool:

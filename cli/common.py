@@ -111,7 +111,7 @@ def output_dir_for(config: Config, out: str | None, *, write: bool = True) -> Pa
     from core.channels.layout import output_dir
 
     directory = output_dir(config, out)
-    named = f"--out {directory}" if out else f"output dir {directory}"
+    named = f"--out {directory}" if out else _("output dir {path}").format(path=directory)
     if not out and config.output.dir:
         named += " (output.dir)"
     if "\x00" in str(directory):

@@ -20,6 +20,7 @@ from cli.common import (
     run_async,
 )
 from core.announcements import current_day
+from core.channels.wording import interface_text
 from core.i18n import N_, _, ngettext, status_name
 from core.ingest import FetchProgress, fetch_day, source_specs
 from core.models import FetchSummary
@@ -149,7 +150,7 @@ def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
                 str(result.new),
                 str(result.updated),
                 f"{result.duration_ms / 1000:.1f}s",
-                Text(result.reason),
+                Text(interface_text(result.reason)),
             )
         console.print(table)
     else:
@@ -168,13 +169,13 @@ def print_fetch_summary(summary: FetchSummary, console: Console) -> None:
                 seconds=f"{result.duration_ms / 1000:.1f}",
             )
             if result.reason:
-                line += f" — {result.reason}"
+                line += f" — {interface_text(result.reason)}"
             console.print(Text(line), soft_wrap=True)
     if summary.empty_reason:
         console.print(
             Text(
                 _("No papers for {day}: {reason}").format(
-                    day=summary.day, reason=summary.empty_reason
+                    day=summary.day, reason=interface_text(summary.empty_reason)
                 ),
                 style="yellow",
             ),

@@ -22,8 +22,10 @@ from cli.common import (
     run_async,
     say,
 )
+from core.channels.wording import interface_text
 from core.config import decode_utf8, read_text_file
 from core.errors import ConfigError, DailyAIError
+from core.i18n import _, ngettext, step_name
 from core.models import EXIT_CODES
 from core.progress import format_duration
 from core.runs import RecordedRun, recorded_run
@@ -34,41 +36,45 @@ def register(commands: Any) -> None:
     """Add this module's commands to `dailyai`."""
     classify = commands.add_parser(
         "classify",
-        help="sort the day's papers into the taxonomy's categories",
-        description="Give each stored paper of the day one category of the taxonomy in "
-        "config.toml, with a confidence and the method that set it. auto: the digest "
-        "selection by the model when Ollama answers, the rest (and everything when Ollama is "
-        "down) by rules; llm: every paper by the model; rules: every paper by rules. A category "
-        "you set in the TUI is never changed. With --titles, classify the papers of a JSON "
-        "file instead (a list of objects with title, optional abstract and url) and write one "
-        "JSON line per paper to stdout, without touching the store.",
+        help=_("sort the day's papers into the taxonomy's categories"),
+        description=_(
+            "Give each stored paper of the day one category of the taxonomy in config.toml, "
+            "with a confidence and the method that set it. auto: the digest selection by the "
+            "model when Ollama answers, the rest (and everything when Ollama is down) by rules; "
+            "llm: every paper by the model; rules: every paper by rules. A category you set in "
+            "the TUI is never changed. With --titles, classify the papers of a JSON file instead "
+            "(a list of objects with title, optional abstract and url) and write one JSON line "
+            "per paper to stdout, without touching the store."
+        ),
     )
     add_date(classify)
     classify.add_argument("--method", choices=["auto", "llm", "rules"], default=None,
-                          help="how to classify (default: classify.method in config, auto)")  # fmt: skip
+                          help=_("how to classify (default: classify.method in config, auto)"))  # fmt: skip
     classify.add_argument("--titles", metavar="FILE.json",
-                          help="classify the papers listed in this JSON file ('-' for stdin)")  # fmt: skip
+                          help=_("classify the papers listed in this JSON file ('-' for stdin)"))  # fmt: skip
     classify.add_argument("--force", action="store_true",
-                          help="classify again papers already classified (never yours)")  # fmt: skip
+                          help=_("classify again papers already classified (never yours)"))  # fmt: skip
     classify.set_defaults(handler=command_classify)
 
     summarize = commands.add_parser(
         "summarize",
-        help="write Korean summaries and category reports with the local model",
-        description="Write the Korean summary of each paper in the day's digest selection, "
-        "then each category's synthesis report, with the Ollama model in config.toml. Only "
-        "what is missing, failed or stale is written; the run time is estimated from the "
-        "measured speed before starting. Exit 0 when everything passed, 3 when some summaries "
-        "failed the Korean gate or the run stopped part way (the rest stays pending), 1 when "
-        "nothing could be written.",
+        help=_("write Korean summaries and category reports with the local model"),
+        description=_(
+            "Write the Korean summary of each paper in the day's digest selection, then each "
+            "category's synthesis report, with the Ollama model in config.toml. Only what is "
+            "missing, failed or stale is written; the run time is estimated from the measured "
+            "speed before starting. Exit 0 when everything passed, 3 when some summaries failed "
+            "the Korean gate or the run stopped part way (the rest stays pending), 1 when nothing "
+            "could be written."
+        ),
     )
     add_date(summarize)
     summarize.add_argument("--category", metavar="NAME",
-                           help="only this category's papers and report")  # fmt: skip
+                           help=_("only this category's papers and report"))  # fmt: skip
     summarize.add_argument("--paper", action="append", metavar="ID",
-                           help="only this paper (any stored paper, by id); repeatable")  # fmt: skip
+                           help=_("only this paper (any stored paper, by id); repeatable"))  # fmt: skip
     summarize.add_argument("--force", action="store_true",
-                           help="write again summaries and reports that are current")  # fmt: skip
+                           help=_("write again summaries and reports that are current"))  # fmt: skip
     summarize.set_defaults(handler=command_summarize)
 
 
@@ -103,21 +109,35 @@ def command_classify(args: argparse.Namespace) -> int:
         out = Console()
         out.print(
             Text(
-                f"Categories for {day}: {stats.total} papers — {stats.by_llm} by the model, "
-                f"{stats.by_rules} by rules, {stats.kept_user} set by you, "
-                f"{stats.unchanged} already done."
+                _(
+                    "Categories for {day}: {total} papers — {by_llm} by the model, {by_rules} by "
+                    "rules, {kept} set by you, {unchanged} already done."
+                ).format(
+                    day=day,
+                    total=stats.total,
+                    by_llm=stats.by_llm,
+                    by_rules=stats.by_rules,
+                    kept=stats.kept_user,
+                    unchanged=stats.unchanged,
+                )
             ),
             soft_wrap=True,
         )
         if stats.total == 0:
-            out.print(Text(f"No papers stored for {day} — run `dailyai fetch` first."))
+            out.print(
+                Text(_("No papers stored for {day} — run `dailyai fetch` first.").format(day=day))
+            )
         for name, count in sorted(stats.categories.items(), key=lambda item: -item[1]):
             out.print(Text(f"  {name}: {count}"), soft_wrap=True)
         if stats.invalid_answers:
             out.print(
                 Text(
-                    f"  {stats.invalid_answers} papers the model's answers left out were "
-                    "classified by rules.",
+                    "  "
+                    + ngettext(
+                        "{count} paper the model's answers left out was classified by rules.",
+                        "{count} papers the model's answers left out were classified by rules.",
+                        stats.invalid_answers,
+                    ).format(count=stats.invalid_answers),
                     style="yellow",
                 ),
                 soft_wrap=True,
@@ -125,7 +145,10 @@ def command_classify(args: argparse.Namespace) -> int:
         if stats.fallback_reason:
             out.print(
                 Text(
-                    f"Rules were used instead of the model: {stats.fallback_reason}", style="yellow"
+                    _("Rules were used instead of the model: {reason}").format(
+                        reason=interface_text(stats.fallback_reason)
+                    ),
+                    style="yellow",
                 ),
                 soft_wrap=True,
             )
@@ -164,7 +187,11 @@ def _classify_titles(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     if reason:
-        say(f"rules were used instead of the model: {reason}")
+        say(
+            _("rules were used instead of the model: {reason}").format(
+                reason=interface_text(reason)
+            )
+        )
     return 0
 
 
@@ -180,13 +207,21 @@ def _read_titles(source: str, *, max_bytes: int) -> list[dict[str, Any]]:
     except ConfigError as error:
         raise DailyAIError(str(error)) from None
     except json.JSONDecodeError as error:
-        raise DailyAIError(f"{what}: not valid JSON ({error}) — fix the file") from None
+        raise DailyAIError(
+            _("{what}: not valid JSON ({error}) — fix the file").format(what=what, error=error)
+        ) from None
     except RecursionError:
-        raise DailyAIError(f"{what}: JSON nested too deeply — give a list of papers") from None
+        raise DailyAIError(
+            _("{what}: JSON nested too deeply — give a list of papers").format(what=what)
+        ) from None
     if not isinstance(entries, list) or not all(
         isinstance(entry, dict) and isinstance(entry.get("title"), str) for entry in entries
     ):
-        raise DailyAIError(f'{what}: expected a JSON list of objects, each with a "title" string')
+        raise DailyAIError(
+            _('{what}: expected a JSON list of objects, each with a "title" string').format(
+                what=what
+            )
+        )
     return entries
 
 
@@ -235,10 +270,10 @@ class _summary_reporter(LiveReporter):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         return Progress(
-            TextColumn("summarize", style="bold"),
+            TextColumn(step_name("summarize"), style="bold"),
             BarColumn(bar_width=30),
             MofNCompleteColumn(),
-            TextColumn("ETA {task.fields[eta]}", style="cyan"),
+            TextColumn(_("ETA {time}").format(time="{task.fields[eta]}"), style="cyan"),
             TextColumn("{task.fields[message]}", style="dim"),
             console=self.console,
             transient=True,
@@ -250,12 +285,13 @@ class _summary_reporter(LiveReporter):
             # The first event carries the estimate made before any request.
             line = message
             if event.total:
-                line += f" — estimated {format_duration(event.eta_seconds)}"
+                line += _(" — estimated {time}").format(time=format_duration(event.eta_seconds))
             self.line(line)
         if self.progress is None:
             if event.done:
                 eta = format_duration(event.eta_seconds)
-                self.line(f"[{event.done}/{event.total}] {message} (ETA {eta})")
+                eta_text = _("ETA {time}").format(time=eta)
+                self.line(f"[{event.done}/{event.total}] {message} ({eta_text})")
             return
         if self.task is None:
             self.task = self.progress.add_task("", total=event.total or None, eta="", message="")
@@ -270,51 +306,99 @@ class _summary_reporter(LiveReporter):
 
 def print_summarize_stats(stats: Any, model: str, console: Console) -> None:
     """What a summarize run wrote, left alone, and (if it stopped) why."""
-    retried = f", {stats.retried} after a retry" if stats.retried else ""
-    flagged = f", {stats.flagged} flagged" if stats.flagged else ""
+    retried = _(", {count} after a retry").format(count=stats.retried) if stats.retried else ""
+    flagged = _(", {count} flagged").format(count=stats.flagged) if stats.flagged else ""
     console.print(
         Text(
-            f"Summaries for {stats.day} by {model}: {stats.passed} written{retried}{flagged}, "
-            f"{stats.failed} failed, {stats.cached} already current, {stats.pending} pending."
+            _(
+                "Summaries for {day} by {model}: {passed} written{retried}{flagged}, {failed} "
+                "failed, {cached} already current, {pending} pending."
+            ).format(
+                day=stats.day,
+                model=model,
+                passed=stats.passed,
+                retried=retried,
+                flagged=flagged,
+                failed=stats.failed,
+                cached=stats.cached,
+                pending=stats.pending,
+            )
         ),
         soft_wrap=True,
     )
     if stats.others_done or stats.others_left:
         console.print(
             Text(
-                f"Other papers of the day (time budget): {stats.others_done} summarized, "
-                f"{stats.others_left} left for later."
+                _(
+                    "Other papers of the day (time budget): {done} summarized, {left} left for "
+                    "later."
+                ).format(done=stats.others_done, left=stats.others_left)
             ),
             soft_wrap=True,
         )
     console.print(
         Text(
-            f"Category reports: {stats.reports_written} written, {stats.reports_failed} failed, "
-            f"{stats.reports_cached} already current, {stats.reports_pending} pending."
+            _(
+                "Category reports: {written} written, {failed} failed, {cached} already current, "
+                "{pending} pending."
+            ).format(
+                written=stats.reports_written,
+                failed=stats.reports_failed,
+                cached=stats.reports_cached,
+                pending=stats.reports_pending,
+            )
         ),
         soft_wrap=True,
     )
-    speed = f" at {stats.tokens_per_second:.1f} tokens/s" if stats.tokens_per_second else ""
+    speed = (
+        _(" at {speed:.1f} tokens/s").format(speed=stats.tokens_per_second)
+        if stats.tokens_per_second
+        else ""
+    )
     console.print(
         Text(
-            f"{stats.requests} model requests{speed} in {format_duration(stats.duration_ms / 1000)}"
-            f" (estimated {format_duration(stats.estimate_seconds)})."
+            ngettext(
+                "{count} model request{speed} in {time} (estimated {estimate}).",
+                "{count} model requests{speed} in {time} (estimated {estimate}).",
+                stats.requests,
+            ).format(
+                count=stats.requests,
+                speed=speed,
+                time=format_duration(stats.duration_ms / 1000),
+                estimate=format_duration(stats.estimate_seconds),
+            )
             if stats.requests
-            else "No model requests: nothing was missing, failed or stale."
+            else _("No model requests: nothing was missing, failed or stale.")
         ),
         soft_wrap=True,
     )
     if len(stats.hosts) > 1 or stats.host_failures:
         for host in stats.hosts:
-            speed = f" at {host.tokens_per_second:.1f} tokens/s" if host.tokens_per_second else ""
-            times = "once" if host.failures == 1 else f"{host.failures} times"
-            failed = f", failed {times} ({host.last_error})" if host.failures else ""
-            console.print(Text(f"  {host.url}: {host.answered} answers{speed}{failed}"))
+            speed = (
+                _(" at {speed:.1f} tokens/s").format(speed=host.tokens_per_second)
+                if host.tokens_per_second
+                else ""
+            )
+            failed = (
+                ngettext(
+                    ", failed once ({error})",
+                    ", failed {count} times ({error})",
+                    host.failures,
+                ).format(count=host.failures, error=host.last_error)
+                if host.failures
+                else ""
+            )
+            answers = ngettext("{count} answer", "{count} answers", host.answered).format(
+                count=host.answered
+            )
+            console.print(Text(f"  {host.url}: {answers}{speed}{failed}"))
     if stats.failed:
         console.print(
             Text(
-                "Failed summaries keep their reason (see the TUI or `dailyai report`); the next "
-                "run tries them again.",
+                _(
+                    "Failed summaries keep their reason (see the TUI or `dailyai report`); the "
+                    "next run tries them again."
+                ),
                 style="yellow",
             ),
             soft_wrap=True,
@@ -322,7 +406,9 @@ def print_summarize_stats(stats: Any, model: str, console: Console) -> None:
     if stats.stopped_reason:
         console.print(
             Text(
-                f"Stopped: {stats.stopped_reason}. What was written is kept; run again to resume.",
+                _("Stopped: {reason}. What was written is kept; run again to resume.").format(
+                    reason=interface_text(stats.stopped_reason)
+                ),
                 style="bold red",
             ),
             soft_wrap=True,

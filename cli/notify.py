@@ -61,8 +61,13 @@ def command_notify(args: argparse.Namespace) -> int:
                 size = message.length(target.title_in_body)
                 console.print(
                     Text(
-                        f"--- {target.service} {target.url} ({size} of {target.body_maxlen} "
-                        "characters)",
+                        "--- "
+                        + _("{service} {url} ({size} of {limit} characters)").format(
+                            service=target.service,
+                            url=target.url,
+                            size=size,
+                            limit=target.body_maxlen,
+                        ),
                         style="dim",
                     ),
                     soft_wrap=True,

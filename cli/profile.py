@@ -28,50 +28,71 @@ def register(commands: Any) -> None:
             "from a file, stars in the TUI) and papers you marked not interesting."
         ),
     )
-    actions = profile.add_subparsers(title="actions", metavar="ACTION", required=True)
+    actions = profile.add_subparsers(title=_("actions"), metavar="ACTION", required=True)
     importing = actions.add_parser(
         "import",
         help=_("add the papers of a file as seeds"),
-        description="Add the papers of FILE to the profile as liked seeds: a BibTeX export "
-        "(Zotero, Mendeley, Google Scholar), CSL-JSON, a JSON list of {title, abstract?, url?}, "
-        "or a text file of arXiv ids or URLs, one per line (looked up through the arXiv API). "
-        "A file with an unreadable entry is refused whole, naming it; entries without a title "
-        "are skipped and counted. Importing the same file again adds nothing.",
+        description=_(
+            "Add the papers of FILE to the profile as liked seeds: a BibTeX export (Zotero, "
+            "Mendeley, Google Scholar), CSL-JSON, a JSON list of {title, abstract?, url?}, or a "
+            "text file of arXiv ids or URLs, one per line (looked up through the arXiv API). A "
+            "file with an unreadable entry is refused whole, naming it; entries without a title "
+            "are skipped and counted. Importing the same file again adds nothing."
+        ),
     )
-    importing.add_argument("file", metavar="FILE", help="the file to import")
+    importing.add_argument("file", metavar="FILE", help=_("the file to import"))
     importing.set_defaults(handler=command_import)
     show = actions.add_parser(
         "show",
         help=_("what the profile holds, by source, with counts and dates"),
-        description="What the profile holds, by source (each imported file, your stars, "
-        "not interested), with counts and dates, and how the digest is ranked with it.",
+        description=_(
+            "What the profile holds, by source (each imported file, your stars, not "
+            "interested), with counts and dates, and how the digest is ranked with it."
+        ),
     )
-    show.add_argument("--all", action="store_true", help="list every entry, not the newest ten")
+    show.add_argument("--all", action="store_true", help=_("list every entry, not the newest ten"))
     show.set_defaults(handler=command_show)
-    for name, stance, verb in (
-        ("like", "like", "like a stored paper (as a star in the TUI does)"),
-        ("dislike", "dislike", "mark a stored paper not interesting"),
-        ("forget", None, "take a paper out of the profile (a seed, a like or a dislike)"),
+    for name, stance, verb, description in (
+        (
+            "like",
+            "like",
+            _("like a stored paper (as a star in the TUI does)"),
+            _("Like a stored paper (as a star in the TUI does)."),
+        ),
+        (
+            "dislike",
+            "dislike",
+            _("mark a stored paper not interesting"),
+            _("Mark a stored paper not interesting."),
+        ),
+        (
+            "forget",
+            None,
+            _("take a paper out of the profile (a seed, a like or a dislike)"),
+            _("Take a paper out of the profile (a seed, a like or a dislike)."),
+        ),
     ):
-        action = actions.add_parser(name, help=verb, description=verb[0].upper() + verb[1:] + ".")
+        action = actions.add_parser(name, help=verb, description=description)
         action.add_argument(
-            "id", metavar="ID", help="a paper id (as `dailyai search` shows it) or arXiv URL"
+            "id", metavar="ID", help=_("a paper id (as `dailyai search` shows it) or arXiv URL")
         )
         action.set_defaults(handler=command_feedback, stance=stance, action=name)
 
     rank = commands.add_parser(
         "rank",
         help=_("the day's papers ranked for you, as JSON lines"),
-        description="Write the day's digest-eligible papers best first, one JSON line each "
-        "with id, title, score and why (the Korean line saying why it ranks there). With "
-        "--titles, rank the papers of a JSON file (a list of {title, abstract?, url?}) against "
-        "the profile instead, storing nothing. Which method ranked is said on stderr.",
+        description=_(
+            "Write the day's digest-eligible papers best first, one JSON line each with id, "
+            "title, score and why (the Korean line saying why it ranks there). With --titles, "
+            "rank the papers of a JSON file (a list of {title, abstract?, url?}) against the "
+            "profile instead, storing nothing. Which method ranked is said on stderr."
+        ),
     )
     add_date(rank)
     rank.add_argument("--titles", metavar="FILE.json",
-                      help="rank the papers listed in this JSON file ('-' for stdin)")  # fmt: skip
+                      help=_("rank the papers listed in this JSON file ('-' for stdin)"))  # fmt: skip
     rank.add_argument("--limit", type=whole_number(1, 100_000), default=None,
-                      help="at most this many papers (default: all)")  # fmt: skip
+                      help=_("at most this many papers (default: all)"))  # fmt: skip
     rank.set_defaults(handler=command_rank)
 
 

@@ -24,6 +24,7 @@ from cli.common import (
 from cli.fetch import print_fetch_summary
 from cli.tui import open_tui
 from core.announcements import current_day
+from core.channels.wording import interface_text
 from core.i18n import _, ngettext, status_name, step_name
 from core.ingest import source_specs
 
@@ -51,7 +52,7 @@ def register(commands: Any) -> None:
             f"--no-{run_flag(channel)}",
             dest=f"no_{channel.name}",
             action="store_true",
-            help=channel.run_flag_help
+            help=_(channel.run_flag_help)
             or _("leave out the {channel} channel").format(channel=channel.name),
         )
     run.add_argument(
@@ -113,7 +114,7 @@ def print_run_summary(result: Any, console: Console) -> None:
     for outcome in result.steps:
         line = f"  {step_name(outcome.step)}: {status_name(outcome.status)}"
         if outcome.reason:
-            line += f" — {outcome.reason}"
+            line += f" — {interface_text(outcome.reason)}"
         console.print(Text(line, style=STATUS_STYLE.get(outcome.status, "")), soft_wrap=True)
     feeds = [path for path in result.published if path.suffix in (".rss", ".atom")]
     for path in result.published:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.errors import ConfigError
+from core.i18n import _
 
 ARXIV_TIMEZONE = ZoneInfo("America/New_York")
 
@@ -35,12 +36,16 @@ def current_day(now: datetime | None = None) -> date:
             day = date.fromisoformat(pinned)
         except ValueError:
             raise ConfigError(
-                f"${TODAY_ENV}={pinned!r}: not a date — use YYYY-MM-DD, or unset it to use the clock"
+                _(
+                    "${env}={pinned!r}: not a date — use YYYY-MM-DD, or unset it to use the clock"
+                ).format(env=TODAY_ENV, pinned=pinned)
             ) from None
         if day < FIRST_DAY:
             raise ConfigError(
-                f"${TODAY_ENV}={pinned}: before arXiv began ({FIRST_DAY:%Y-%m}) — use a later "
-                "day, or unset it to use the clock"
+                _(
+                    "${env}={pinned}: before arXiv began ({first_day:%Y-%m}) — use a later day,"
+                    " or unset it to use the clock"
+                ).format(env=TODAY_ENV, pinned=pinned, first_day=FIRST_DAY)
             )
         return day
     return (now or datetime.now(UTC)).astimezone(ARXIV_TIMEZONE).date()
@@ -62,12 +67,22 @@ def parse_day(text: str, *, today: date | None = None) -> date:
         day = date.fromisoformat(text.strip())
     except ValueError:
         shown = text if len(text) <= 40 else text[:40] + "…"
-        raise ConfigError(f"--date {shown!r}: not a date — use YYYY-MM-DD, e.g. {today}") from None
+        raise ConfigError(
+            _("--date {shown!r}: not a date — use YYYY-MM-DD, e.g. {today}").format(
+                shown=shown, today=today
+            )
+        ) from None
     if day > today + timedelta(days=1):
-        raise ConfigError(f"--date {day}: is in the future (today is {today}) — no papers yet")
+        raise ConfigError(
+            _("--date {day}: is in the future (today is {today}) — no papers yet").format(
+                day=day, today=today
+            )
+        )
     if day < FIRST_DAY:
         raise ConfigError(
-            f"--date {day}: is before arXiv began ({FIRST_DAY:%Y-%m}) — no papers then; "
-            f"use a day from {FIRST_DAY} to {today}"
+            _(
+                "--date {day}: is before arXiv began ({first_day:%Y-%m}) — no papers then; use a "
+                "day from {first_day} to {today}"
+            ).format(day=day, first_day=FIRST_DAY, today=today)
         )
     return day

@@ -26,6 +26,7 @@ from pathlib import Path
 from core.classify import RuleClassifier
 from core.config import Config
 from core.errors import ModelError
+from core.i18n import _
 from core.llm import HostDown, ModelClient
 from core.models import Listed, Paper
 from core.store import Store
@@ -155,7 +156,9 @@ async def _bench_one(
                     store, config, paper.id, client=client, force=True, with_category=with_category
                 )
             except ModelError as error:
-                bench.error = f"stopped after {index - 1} papers: {error}"
+                bench.error = _("stopped after {count} papers: {error}").format(
+                    count=index - 1, error=error
+                )
                 break
             seconds += clock() - started
             prompt_tokens += summary.prompt_tokens

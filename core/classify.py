@@ -39,6 +39,7 @@ from typing import Any, Literal
 from core.config import Config, TaxonomyConfig
 from core.digest import DigestPaper, build_digest
 from core.errors import DailyAIError, ModelError
+from core.i18n import _
 from core.llm import ModelClient, make_client
 from core.models import Paper
 from core.progress import StepProgress
@@ -617,7 +618,11 @@ async def _classify_ids(
     combined: Collection[str] = (),
 ) -> ClassifyStats:
     if method not in METHODS:
-        raise DailyAIError(f"unknown classification method '{method}' — use auto, llm or rules")
+        raise DailyAIError(
+            _("unknown classification method '{method}' — use auto, llm or rules").format(
+                method=method
+            )
+        )
     started = time.monotonic()
     report = on_progress or (lambda event: None)
     stats = stats if stats is not None else ClassifyStats()
@@ -670,14 +675,16 @@ async def _classify_ids(
                 report(
                     _progress(
                         "classify",
-                        f"{len(verdicts)} papers by {client.model}",
+                        _("{count} papers by {model}").format(
+                            count=len(verdicts), model=client.model
+                        ),
                         done_count,
                         total_todo,
                     )
                 )
 
             try:
-                _, stats.invalid_answers, stats.prompt_tokens = await _classify_with_model(
+                _verdicts, stats.invalid_answers, stats.prompt_tokens = await _classify_with_model(
                     items, config, client, on_batch
                 )
             except ModelError as error:
@@ -695,7 +702,12 @@ async def _classify_ids(
             done_count += 1
         if todo_rules:
             report(
-                _progress("classify", f"{len(todo_rules)} papers by rules", done_count, total_todo)
+                _progress(
+                    "classify",
+                    _("{count} papers by rules").format(count=len(todo_rules)),
+                    done_count,
+                    total_todo,
+                )
             )
     finally:
         if own_client and client is not None:
@@ -741,10 +753,16 @@ def set_user_category(store: Store, config: Config, paper_id: str, category: str
     names = [c.name for c in config.taxonomy.categories]
     if category not in names:
         raise DailyAIError(
-            f"unknown category '{one_line(category, limit=80)}' — one of: {', '.join(names)}"
+            _("unknown category '{category}' — one of: {items}").format(
+                category=one_line(category, limit=80), items=", ".join(names)
+            )
         )
     if store.get_paper(paper_id) is None:
-        raise DailyAIError(f"no stored paper '{one_line(paper_id, limit=80)}' — check the id")
+        raise DailyAIError(
+            _("no stored paper '{paper_id}' — check the id").format(
+                paper_id=one_line(paper_id, limit=80)
+            )
+        )
     store.set_classification(
         paper_id,
         category=category,
@@ -780,7 +798,11 @@ async def classify_titles(
     the verdicts in input order and, in auto mode, why rules were used instead of the
     model (empty when they were not)."""
     if method not in METHODS:
-        raise DailyAIError(f"unknown classification method '{method}' — use auto, llm or rules")
+        raise DailyAIError(
+            _("unknown classification method '{method}' — use auto, llm or rules").format(
+                method=method
+            )
+        )
     items = []
     for index, entry in enumerate(entries):
         title = one_line(str(entry.get("title") or ""))
@@ -805,7 +827,7 @@ async def classify_titles(
                 raise ModelError(reason)
             if not reason:
                 try:
-                    verdicts, *_ = await _classify_with_model(
+                    verdicts, *_rest = await _classify_with_model(
                         items, config, client, lambda *a: None
                     )
                 except ModelError as error:

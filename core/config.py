@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from core.errors import ConfigError
+from core.i18n import N_, _
 from core.paths import AppDirs, app_dirs
 from core.sources import AUTO, kind_names, kind_of
 from core.sources.base import NoOptions
@@ -55,15 +56,20 @@ class Range:
 
     def describe(self, *, whole: bool) -> str:
         """What to write instead, e.g. "a whole number from 1 to 65535"."""
-        kind = "a whole number" if whole else "a number"
+        kind = _("a whole number") if whole else _("a number")
         low = _plain(self.low) if self.low is not None else None
         high = _plain(self.high) if self.high is not None else None
+        if self.above and high is not None:
+            return _("{kind} more than {low} and at most {high}").format(
+                kind=kind, low=low, high=high
+            )
         if self.above:
-            bound = f"more than {low}" + (f" and at most {high}" if high is not None else "")
-            return f"{kind} {bound}"
+            return _("{kind} more than {low}").format(kind=kind, low=low)
         if low is not None and high is not None:
-            return f"{kind} from {low} to {high}"
-        return f"{kind} ≥ {low}" if low is not None else f"{kind} ≤ {high}"
+            return _("{kind} from {low} to {high}").format(kind=kind, low=low, high=high)
+        if low is not None:
+            return _("{kind} ≥ {low}").format(kind=kind, low=low)
+        return _("{kind} ≤ {high}").format(kind=kind, high=high)
 
 
 def _plain(number: float) -> str:
@@ -400,10 +406,10 @@ T = TypeVar("T")
 
 # Keys that must never hold a secret, with what to use instead.
 _SECRET_KEYS = {
-    "password": "set password_env (the name of an environment variable) or password_command",
-    "smtp_password": "set password_env or password_command",
-    "token": "put the token in an environment variable",
-    "api_key": "set api_key_env (the name of an environment variable) or api_key_command",
+    "password": N_("set password_env (the name of an environment variable) or password_command"),
+    "smtp_password": N_("set password_env or password_command"),
+    "token": N_("put the token in an environment variable"),
+    "api_key": N_("set api_key_env (the name of an environment variable) or api_key_command"),
 }
 
 
@@ -423,7 +429,7 @@ def config_search_paths() -> list[Path]:
 
 def load_config(path: Path | str | None = None) -> Config:
     """The defaults overlaid by the user's file (`path`, else the first one found)."""
-    defaults = _parse(default_config_text(), "default config")
+    defaults = _parse(default_config_text(), _("default config"))
     user_path: Path | None = None
     if path is not None:
         user_path = Path(path).expanduser()  # read_text_file says if it is missing
@@ -438,8 +444,10 @@ def load_config(path: Path | str | None = None) -> Config:
         if "ollama" in user:
             user = _from_legacy_ollama(user, text, user_path)
             deprecations.append(
-                f'{user_path}: [ollama] is deprecated — rename it [llm] and write host = "…" '
-                'as hosts = ["…"] (backend = "ollama" is the default); the other keys stay'
+                _(
+                    '{user_path}: [ollama] is deprecated — rename it [llm] and write host = "…" as '
+                    'hosts = ["…"] (backend = "ollama" is the default); the other keys stay'
+                ).format(user_path=user_path)
             )
         merged = _overlay(defaults, user)
     plug_ins = {name for name, value in defaults.items() if isinstance(value, dict)} - _keys(Config)
@@ -463,17 +471,25 @@ def read_text_file(path: Path, what: str, *, max_bytes: int) -> str:
     """
     try:
         if path.is_dir():
-            raise ConfigError(f"{what}: is a directory — give the path of a file")
+            raise ConfigError(
+                _("{what}: is a directory — give the path of a file").format(what=what)
+            )
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        raise ConfigError(f"{what}: no such file — check the path given") from None
+        raise ConfigError(
+            _("{what}: no such file — check the path given").format(what=what)
+        ) from None
     except OSError as error:
         raise ConfigError(
-            f"{what}: cannot read it ({error.strerror or error}) — check the path and its permissions"
+            _("{what}: cannot read it ({value}) — check the path and its permissions").format(
+                what=what, value=error.strerror or error
+            )
         ) from None
     except ValueError:  # a NUL character in the path
-        raise ConfigError(f"{what}: not a usable path — check the path given") from None
+        raise ConfigError(
+            _("{what}: not a usable path — check the path given").format(what=what)
+        ) from None
     return decode_utf8(data, what, max_bytes=max_bytes)
 
 
@@ -481,7 +497,9 @@ def decode_utf8(data: bytes, what: str, *, max_bytes: int) -> str:
     """`data` as text (a byte order mark dropped), or a ConfigError naming the bad byte."""
     if len(data) > max_bytes:
         raise ConfigError(
-            f"{what}: larger than {max_bytes // 1_000_000 or 1} MB — is this the right file?"
+            _("{what}: larger than {value} MB — is this the right file?").format(
+                what=what, value=max_bytes // 1_000_000 or 1
+            )
         )
     bom = b"\xef\xbb\xbf"
     body = data[len(bom) :] if data.startswith(bom) else data
@@ -490,8 +508,9 @@ def decode_utf8(data: bytes, what: str, *, max_bytes: int) -> str:
     except UnicodeDecodeError as error:
         offset = error.start + len(data) - len(body)
         raise ConfigError(
-            f"{what}: not UTF-8 text (byte 0x{data[offset]:02x} at offset {offset}) — "
-            "save it as UTF-8"
+            _(
+                "{what}: not UTF-8 text (byte 0x{data:02x} at offset {offset}) — save it as UTF-8"
+            ).format(what=what, data=data[offset], offset=offset)
         ) from None
 
 
@@ -503,8 +522,10 @@ def _from_legacy_ollama(user: dict[str, Any], text: str, path: Path) -> dict[str
     """
     if "llm" in user:
         raise ConfigError(
-            f"{path}: both [llm] and the old [ollama] are set — move the [ollama] keys into "
-            '[llm] (host = "…" becomes hosts = ["…"]) and delete [ollama]'
+            _(
+                "{path}: both [llm] and the old [ollama] are set — move the [ollama] keys into "
+                '[llm] (host = "…" becomes hosts = ["…"]) and delete [ollama]'
+            ).format(path=path)
         )
     legacy = _build(_LegacyOllamaConfig, user["ollama"], ["ollama"], text, path)
     table = {
@@ -523,7 +544,11 @@ def _parse(text: str, origin: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{origin}: not valid TOML: {error} — fix the syntax there") from error
+        raise ConfigError(
+            _("{origin}: not valid TOML: {error} — fix the syntax there").format(
+                origin=origin, error=error
+            )
+        ) from error
 
 
 def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -545,7 +570,9 @@ def _keys(cls: type) -> set[str]:
 def _build(cls: type, data: Any, where: list[str | int], text: str, path: Path | None) -> Any:
     """Turn a TOML table into `cls`, naming the key and line of anything wrong."""
     if not isinstance(data, dict):
-        raise _error(where, f"must be a table, not {_toml_type(data)}", text, path)
+        raise _error(
+            where, _("must be a table, not {value}").format(value=_toml_type(data)), text, path
+        )
     hints = typing.get_type_hints(cls)
     known = _keys(cls)
     _refuse_unknown_keys(data, known, where, text, path)
@@ -555,14 +582,16 @@ def _build(cls: type, data: Any, where: list[str | int], text: str, path: Path |
             continue
         if f.name not in data:
             if f.default is MISSING and f.default_factory is MISSING:
-                raise _error([*where, f.name], "is required", text, path)
+                raise _error([*where, f.name], _("is required"), text, path)
             continue
         value = _convert(hints[f.name], data[f.name], [*where, f.name], text, path)
         bounds: Range | None = f.metadata.get("range")
         if bounds is not None and not bounds.admits(value):
             raise _error(
                 [*where, f.name],
-                f"= {data[f.name]} is out of range — use {bounds.describe(whole=hints[f.name] is int)}",
+                _("= {value} is out of range — use {allowed}").format(
+                    value=data[f.name], allowed=bounds.describe(whole=hints[f.name] is int)
+                ),
                 text,
                 path,
             )
@@ -577,13 +606,17 @@ def _refuse_unknown_keys(
         if key not in known:
             hint = _SECRET_KEYS.get(key)
             if hint:
-                reason = f"secrets never go in config.toml — {hint}"
+                reason = _("secrets never go in config.toml — {hint}").format(hint=_(hint))
             else:
                 close = difflib.get_close_matches(key, sorted(known), n=1)
                 reason = (
-                    f"unknown key — did you mean '{close[0]}'?"
+                    _("unknown key — did you mean '{close}'?").format(close=close[0])
                     if close
-                    else (f"unknown key — known keys here: {', '.join(sorted(known))}")
+                    else (
+                        _("unknown key — known keys here: {items}").format(
+                            items=", ".join(sorted(known))
+                        )
+                    )
                 )
             raise _error([*where, key], reason, text, path)
 
@@ -591,11 +624,18 @@ def _refuse_unknown_keys(
 def _build_source(data: Any, where: list[str | int], text: str, path: Path | None) -> SourceConfig:
     """A [[sources]] table: every source's keys, and its kind's own keys in `options`."""
     if not isinstance(data, dict):
-        raise _error(where, f"must be a table, not {_toml_type(data)}", text, path)
+        raise _error(
+            where, _("must be a table, not {value}").format(value=_toml_type(data)), text, path
+        )
     kind = _convert(str, data.get("kind", AUTO), [*where, "kind"], text, path)
     kinds = [AUTO, *kind_names()]
     if kind not in kinds:
-        raise _error([*where, "kind"], f"must be one of {', '.join(sorted(kinds))}", text, path)
+        raise _error(
+            [*where, "kind"],
+            _("must be one of {items}").format(items=", ".join(sorted(kinds))),
+            text,
+            path,
+        )
     options_type = NoOptions if kind == AUTO else kind_of(kind).Options
     own = _keys(options_type)
     for key in [key for key in data if key not in _keys(SourceConfig) | own]:
@@ -603,8 +643,10 @@ def _build_source(data: Any, where: list[str | int], text: str, path: Path | Non
         if owners:
             raise _error(
                 [*where, key],
-                f"is a key of {' and '.join(owners)} sources, not of {kind} ones — set kind "
-                f'= "{owners[0]}" or remove it',
+                _(
+                    'is a key of {items} sources, not of {kind} ones — set kind = "{owner}" or '
+                    "remove it"
+                ).format(items=" and ".join(owners), kind=kind, owner=owners[0]),
                 text,
                 path,
             )
@@ -632,46 +674,62 @@ def _convert(hint: Any, value: Any, where: list[str | int], text: str, path: Pat
         return _build(hint, value, where, text, path)  # type: ignore[arg-type]
     if origin is list:
         if not isinstance(value, list):
-            raise _error(where, f"must be a list, not {_toml_type(value)}", text, path)
+            raise _error(
+                where, _("must be a list, not {value}").format(value=_toml_type(value)), text, path
+            )
         (item_type,) = typing.get_args(hint)
         return [_convert(item_type, item, [*where, i], text, path) for i, item in enumerate(value)]
     if origin is dict:
         if not isinstance(value, dict):
-            raise _error(where, f"must be a table, not {_toml_type(value)}", text, path)
-        _, value_type = typing.get_args(hint)
+            raise _error(
+                where, _("must be a table, not {value}").format(value=_toml_type(value)), text, path
+            )
+        _key_type, value_type = typing.get_args(hint)
         return {k: _convert(value_type, v, [*where, k], text, path) for k, v in value.items()}
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if hint in (str, int, float, bool) and (
         not isinstance(value, hint) or (hint is int and isinstance(value, bool))
     ):
-        raise _error(where, f"must be {_TYPE_NAMES[hint]}, not {_toml_type(value)}", text, path)
+        raise _error(
+            where,
+            _("must be {expected}, not {value}").format(
+                expected=_(_TYPE_NAMES[hint]), value=_toml_type(value)
+            ),
+            text,
+            path,
+        )
     return value
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+_TYPE_NAMES = {
+    str: N_("a string"),
+    int: N_("an integer"),
+    float: N_("a number"),
+    bool: N_("true or false"),
+}
 
 
 def _toml_type(value: Any) -> str:
     if isinstance(value, bool):
-        return "a boolean"
+        return _("a boolean")
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return _("the number {value}").format(value=value)
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return _("the string {value!r}").format(value=value)
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a table"
+        return _("a table")
     return type(value).__name__
 
 
 def _error(where: list[str | int], reason: str, text: str, path: Path | None) -> ConfigError:
     dotted = _dotted(where)
     line = _locate(text, where) if text else None
-    origin = str(path) if path else "default config"
-    at = f"{origin} line {line}" if line else origin
-    return ConfigError(f"{at}: '{dotted}' {reason}")
+    origin = str(path) if path else _("default config")
+    at = _("{origin} line {line}").format(origin=origin, line=line) if line else origin
+    return ConfigError(_("{at}: '{key}' {reason}").format(at=at, key=dotted, reason=reason))
 
 
 def _dotted(where: list[str | int]) -> str:
@@ -722,7 +780,7 @@ def _locate(text: str, where: list[str | int]) -> int | None:
 def _check(config: Config, text: str, path: Path | None) -> None:
     """Checks across keys that types alone cannot express."""
     hints = [kind_of(name).url_hint for name in kind_names() if kind_of(name).url_hint]
-    url_required = "is required" + (f" ({'; '.join(hints)})" if hints else "")
+    url_required = _("is required") + (f" ({'; '.join(hints)})" if hints else "")
     names = set()
     for index, source in enumerate(config.sources):
         where: list[str | int] = ["sources", index]
@@ -731,20 +789,22 @@ def _check(config: Config, text: str, path: Path | None) -> None:
         if source.name in names:
             raise _error(
                 [*where, "name"],
-                f"'{source.name}' is used by two sources — names must be unique",
+                _("'{name}' is used by two sources — names must be unique").format(
+                    name=source.name
+                ),
                 text,
                 path,
             )
         names.add(source.name)
     _check_llm(config.llm, text, path)
     if config.classify.method not in ("auto", "llm", "rules"):
-        raise _error(["classify", "method"], "must be auto, llm or rules", text, path)
+        raise _error(["classify", "method"], _("must be auto, llm or rules"), text, path)
     if config.rank.method not in ("embeddings", "lexical"):
-        raise _error(["rank", "method"], "must be embeddings or lexical", text, path)
+        raise _error(["rank", "method"], _("must be embeddings or lexical"), text, path)
     if config.email.security not in ("starttls", "tls", "none"):
         raise _error(
             ["email", "security"],
-            "must be starttls, tls or none (none only for a relay on localhost)",
+            _("must be starttls, tls or none (none only for a relay on localhost)"),
             text,
             path,
         )
@@ -752,19 +812,23 @@ def _check(config: Config, text: str, path: Path | None) -> None:
     if config.taxonomy.fallback not in category_names:
         raise _error(
             ["taxonomy", "fallback"],
-            f"'{config.taxonomy.fallback}' is not one of the categories",
+            _("'{fallback}' is not one of the categories").format(
+                fallback=config.taxonomy.fallback
+            ),
             text,
             path,
         )
     if len(set(category_names)) != len(category_names):
         raise _error(
-            ["taxonomy", "categories"], "has two categories with the same name", text, path
+            ["taxonomy", "categories"], _("has two categories with the same name"), text, path
         )
     if config.ui.language not in ("", "ko", "en"):
         raise _error(
             ["ui", "language"],
-            f'\'{config.ui.language}\' is not an interface language — use "ko", "en" or "" '
-            "(Korean when the locale is Korean, else English)",
+            _(
+                '\'{language}\' is not an interface language — use "ko", "en" or "" (Korean when '
+                "the locale is Korean, else English)"
+            ).format(language=config.ui.language),
             text,
             path,
         )
@@ -775,7 +839,9 @@ def _check(config: Config, text: str, path: Path | None) -> None:
     except Exception:
         raise _error(
             ["general", "timezone"],
-            f"'{config.general.timezone}' is not a known time zone (e.g. Asia/Seoul)",
+            _("'{timezone}' is not a known time zone (e.g. Asia/Seoul)").format(
+                timezone=config.general.timezone
+            ),
             text,
             path,
         ) from None
@@ -784,17 +850,21 @@ def _check(config: Config, text: str, path: Path | None) -> None:
 def _check_llm(llm: LLMConfig, text: str, path: Path | None) -> None:
     """The backend is known, and every host is a server URL given once."""
     if llm.backend not in BACKENDS:
-        raise _error(["llm", "backend"], f"must be {' or '.join(BACKENDS)}", text, path)
+        raise _error(
+            ["llm", "backend"], _("must be {items}").format(items=" or ".join(BACKENDS)), text, path
+        )
     if llm.backend == "openai" and not llm.hosts:
         raise _error(
             ["llm", "hosts"],
-            'is required for backend "openai" — the server\'s URL up to /v1, e.g. '
-            '["http://127.0.0.1:8000/v1"]',
+            _(
+                'is required for backend "openai" — the server\'s URL up to /v1, e.g. '
+                '["http://127.0.0.1:8000/v1"]'
+            ),
             text,
             path,
         )
     if llm.parallel < 1:
-        raise _error(["llm", "parallel"], "must be at least 1", text, path)
+        raise _error(["llm", "parallel"], _("must be at least 1"), text, path)
     seen: set[str] = set()
     for index, (given, host) in enumerate(zip(llm.hosts, llm.host_list(), strict=False)):
         where: list[str | int] = ["llm", "hosts", index]
@@ -802,10 +872,18 @@ def _check_llm(llm: LLMConfig, text: str, path: Path | None) -> None:
         parts = urlsplit(host.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _error(
-                where, f"'{raw}' is not a server URL — write it as http://host:port", text, path
+                where,
+                _("'{raw}' is not a server URL — write it as http://host:port").format(raw=raw),
+                text,
+                path,
             )
         if isinstance(given, HostConfig) and given.parallel < 0:
-            raise _error([*where, "parallel"], "must be 0 (llm.parallel) or more", text, path)
+            raise _error([*where, "parallel"], _("must be 0 (llm.parallel) or more"), text, path)
         if host.url in seen:
-            raise _error(where, f"'{raw}' is listed twice — give each server once", text, path)
+            raise _error(
+                where,
+                _("'{raw}' is listed twice — give each server once").format(raw=raw),
+                text,
+                path,
+            )
         seen.add(host.url)

@@ -15,6 +15,7 @@ from typing import Any
 from core.config import Config, load_config
 from core.errors import DailyAIError
 from core.fetch import Fetcher
+from core.i18n import _, ngettext
 from core.ingest import ENRICH_MAX_ATTEMPTS, source_specs, unexpected_error
 from core.sources import detect_kind, kind_of, parse_source
 from core.store import Store
@@ -34,17 +35,17 @@ async def run_checks(config_path: Path | str | None = None) -> list[Check]:
     try:
         config = load_config(config_path)
     except DailyAIError as error:
-        return [Check("config", False, str(error))]
+        return [Check(_("config"), False, str(error))]
     checks = [
         Check(
-            "config",
+            _("config"),
             True,
-            f"{config.path} (over the defaults)"
+            _("{path} (over the defaults)").format(path=config.path)
             if config.path
-            else f"defaults only (no file at {config.dirs.config_file})",
+            else _("defaults only (no file at {path})").format(path=config.dirs.config_file),
         )
     ]
-    checks.extend(Check("deprecated", True, note) for note in config.deprecations)
+    checks.extend(Check(_("deprecated"), True, note) for note in config.deprecations)
     checks.append(check_store(config))
     checks.append(check_enrichment(config))
     checks.extend(await check_sources(config))
@@ -61,7 +62,7 @@ def check_channels(config: Config) -> list[Check]:
 
     checks = []
     for channel in channels().values():
-        name = f"channel {channel.name}"
+        name = _("channel {name}").format(name=channel.name)
         try:
             if not channel.enabled(config):
                 checks.append(Check(name, True, channel.off_reason(config)))
@@ -71,9 +72,11 @@ def check_channels(config: Config) -> list[Check]:
             checks.append(Check(name, False, str(error)))
             continue
         if missing:
-            checks.append(Check(name, False, "on, but needs " + "; ".join(missing)))
+            checks.append(
+                Check(name, False, _("on, but needs {what}").format(what="; ".join(missing)))
+            )
         else:
-            checks.append(Check(name, True, f"on: {channel.what}"))
+            checks.append(Check(name, True, _("on: {what}").format(what=_(channel.what))))
     return checks
 
 
@@ -107,20 +110,28 @@ def check_store(config: Config) -> Check:
             papers = store.count_papers()
             days = store.days()
     except DailyAIError as error:
-        return Check("store", False, str(error))
+        return Check(_("store"), False, str(error))
     if result != "ok":
         return Check(
-            "store",
+            _("store"),
             False,
-            f"{path}: integrity check failed ({result}) — restore a backup or move it away",
+            _(
+                "{path}: integrity check failed ({result}) — restore a backup or move it away"
+            ).format(path=path, result=result),
         )
-    latest = f", latest day {days[0][0]}" if days else ""
-    return Check("store", True, f"{path}: {papers} papers on {len(days)} days{latest}")
+    latest = _(", latest day {day}").format(day=days[0][0]) if days else ""
+    return Check(
+        _("store"),
+        True,
+        _("{path}: {papers} papers on {count} days{latest}").format(
+            path=path, papers=papers, count=len(days), latest=latest
+        ),
+    )
 
 
 def check_enrichment(config: Config, store: Store | None = None) -> Check:
     """How many papers lack their arXiv categories, and whether fetches still ask for them."""
-    name = "arXiv categories"
+    name = _("arXiv categories")
     try:
         if store is None:
             with Store(config.dirs.database) as opened:
@@ -130,26 +141,38 @@ def check_enrichment(config: Config, store: Store | None = None) -> Check:
     except DailyAIError as error:
         return Check(name, False, str(error))
     if not missing:
-        return Check(name, True, f"every one of the {total} papers with an arXiv id has them")
-    detail = f"{missing} of {total} papers with an arXiv id lack their arXiv categories"
+        return Check(
+            name,
+            True,
+            _("every one of the {total} papers with an arXiv id has them").format(total=total),
+        )
+    detail = _("{missing} of {total} papers with an arXiv id lack their arXiv categories").format(
+        missing=missing, total=total
+    )
     if not config.fetch.enrich_with_arxiv_api:
-        return Check(name, True, f"{detail} (fetch.enrich_with_arxiv_api is off)")
+        return Check(
+            name, True, _("{detail} (fetch.enrich_with_arxiv_api is off)").format(detail=detail)
+        )
     if given_up:
         return Check(
             name,
             False,
-            f"{detail}: {given_up} given up after {ENRICH_MAX_ATTEMPTS} attempts — "
-            "`dailyai fetch --refresh` asks the arXiv API again",
+            _(
+                "{detail}: {given_up} given up after {attempts} attempts — `dailyai "
+                "fetch --refresh` asks the arXiv API again"
+            ).format(detail=detail, given_up=given_up, attempts=ENRICH_MAX_ATTEMPTS),
         )
-    return Check(name, True, f"{detail}; the next fetch asks the arXiv API again")
+    return Check(
+        name, True, _("{detail}; the next fetch asks the arXiv API again").format(detail=detail)
+    )
 
 
 def check_ranking(config: Config, store: Store | None = None) -> Check:
     """How the digest is ranked for the reader: by signals, or by the profile with which
     method, and whether the embedding model answers (else the lexical method stands in)."""
-    name = "ranking"
+    name = _("ranking")
     if not config.digest.personal:
-        return Check(name, True, "public signals only (digest.personal = false)")
+        return Check(name, True, _("public signals only (digest.personal = false)"))
     try:
         if store is None:
             with Store(config.dirs.database) as opened:
@@ -162,13 +185,17 @@ def check_ranking(config: Config, store: Store | None = None) -> Check:
         return Check(
             name,
             True,
-            "public signals only: the interest profile is empty — star papers in the TUI or "
-            "`dailyai profile import FILE`",
+            _(
+                "public signals only: the interest profile is empty — star papers in the TUI or "
+                "`dailyai profile import FILE`"
+            ),
         )
     likes = sum(1 for entry in entries if entry.stance == "like")
-    held = f"{likes} liked, {len(entries) - likes} not interested"
+    held = _("{likes} liked, {dislikes} not interested").format(
+        likes=likes, dislikes=len(entries) - likes
+    )
     if config.rank.method == "lexical":
-        return Check(name, True, f"lexical (BM25) over your profile ({held})")
+        return Check(name, True, _("lexical (BM25) over your profile ({held})").format(held=held))
     from core.embeddings import Embedder, EmbeddingUnavailable
     from core.llm import make_client
 
@@ -185,10 +212,18 @@ def check_ranking(config: Config, store: Store | None = None) -> Check:
         return Check(
             name,
             False,
-            f"the lexical method stands in for embeddings: {error} (or set rank.method = "
-            '"lexical")',
+            _(
+                "the lexical method stands in for embeddings: {error} (or set rank.method = "
+                '"lexical")'
+            ).format(error=error),
         )
-    return Check(name, True, f"embeddings with {config.rank.embedding_model} at {host} ({held})")
+    return Check(
+        name,
+        True,
+        _("embeddings with {embedding_model} at {host} ({held})").format(
+            embedding_model=config.rank.embedding_model, host=host, held=held
+        ),
+    )
 
 
 async def check_model(config: Config) -> list[Check]:
@@ -210,19 +245,37 @@ async def check_model(config: Config) -> list[Check]:
         checks = []
         speeds: list[tuple[int, float]] = []
         for host, answer in answers:
-            name = f"host {host.url}"
+            name = _("host {url}").format(url=host.url)
             if not isinstance(answer, ServerStatus):
                 checks.append(Check(name, False, str(answer)))
                 continue
             if not answer.model_pulled:
                 served = ", ".join(answer.models) or "none"
-                checks.append(Check(name, False, f"{host.backend.not_served()} (there: {served})"))
+                checks.append(
+                    Check(
+                        name,
+                        False,
+                        _("{value} (there: {served})").format(
+                            value=host.backend.not_served(), served=served
+                        ),
+                    )
+                )
                 continue
-            detail = f"{server_name(llm, answer)} answers, '{llm.model}' is there"
+            detail = _("{server} answers, '{model}' is there").format(
+                server=server_name(llm, answer), model=llm.model
+            )
             try:
                 speed = (await client.measure_speed(host)).tokens_per_second
             except DailyAIError as error:
-                checks.append(Check(name, False, f"{detail}, but it failed to answer: {error}"))
+                checks.append(
+                    Check(
+                        name,
+                        False,
+                        _("{detail}, but it failed to answer: {error}").format(
+                            detail=detail, error=error
+                        ),
+                    )
+                )
                 continue
             if speed:
                 speeds.append((host.slots, speed))
@@ -231,20 +284,31 @@ async def check_model(config: Config) -> list[Check]:
                 Check(
                     name,
                     not context,
-                    f"{detail}, {host.slots} slot{'s' if host.slots != 1 else ''}"
-                    + (f", {speed:.1f} tokens/s" if speed else "")
+                    detail
+                    + ngettext(", {count} slot", ", {count} slots", host.slots).format(
+                        count=host.slots
+                    )
+                    + (_(", {speed:.1f} tokens/s").format(speed=speed) if speed else "")
                     + context,
                 )
             )
         if not speeds:
-            checks.append(Check("model speed", False, "no host answered with the model"))
+            checks.append(Check(_("model speed"), False, _("no host answered with the model")))
             return checks
         fastest = max(speed for _, speed in speeds)
         # The digest's pace: every slot of every answering host, each at its own speed.
         slots = sum(count * speed / fastest for count, speed in speeds)
         detail = _speed_detail(config, fastest, slots)
-        answering = f"{len(speeds)} of {len(client.hosts)} hosts answer"
-        checks.append(Check("model speed", True, f"{answering}; fastest {detail}"))
+        answering = _("{count} of {hosts} hosts answer").format(
+            count=len(speeds), hosts=len(client.hosts)
+        )
+        checks.append(
+            Check(
+                _("model speed"),
+                True,
+                _("{answering}; fastest {detail}").format(answering=answering, detail=detail),
+            )
+        )
         return checks
     finally:
         await client.aclose()
@@ -256,29 +320,45 @@ async def _check_one_host(config: Config, client: Any, answer: Any) -> list[Chec
 
     llm = config.llm
     if not isinstance(answer, ServerStatus):
-        return [Check("model server", False, str(answer))]
+        return [Check(_("model server"), False, str(answer))]
     host = client.hosts[0]
-    checks = [Check("model server", True, f"{server_name(llm, answer)} answers at {answer.host}")]
+    checks = [
+        Check(
+            _("model server"),
+            True,
+            _("{server} answers at {host}").format(
+                server=server_name(llm, answer), host=answer.host
+            ),
+        )
+    ]
     if not answer.model_pulled:
-        there = ", ".join(answer.models) or "none"
-        word = "pulled" if llm.backend == "ollama" else "served"
-        checks.append(Check("model", False, f"{host.backend.not_served()} ({word}: {there})"))
+        there = ", ".join(answer.models) or _("none")
+        listed = (
+            _("{problem} (pulled: {models})")
+            if llm.backend == "ollama"
+            else _("{problem} (served: {models})")
+        )
+        checks.append(
+            Check(_("model"), False, listed.format(problem=host.backend.not_served(), models=there))
+        )
         return checks
     context = _context_problem(llm.num_ctx, answer.context_length)
-    word = "pulled" if llm.backend == "ollama" else "served"
-    checks.append(Check("model", not context, f"'{llm.model}' is {word}{context}"))
+    present = _("'{model}' is pulled") if llm.backend == "ollama" else _("'{model}' is served")
+    checks.append(Check(_("model"), not context, present.format(model=llm.model) + context))
     try:
         speed = (await client.measure_speed(host)).tokens_per_second
     except DailyAIError as error:
-        checks.append(Check("model speed", False, str(error)))
+        checks.append(Check(_("model speed"), False, str(error)))
         return checks
-    checks.append(Check("model speed", True, _speed_detail(config, speed, host.slots)))
+    checks.append(Check(_("model speed"), True, _speed_detail(config, speed, host.slots)))
     return checks
 
 
 def _context_problem(num_ctx: int, context_length: int | None) -> str:
     if context_length and num_ctx > context_length:
-        return f"; llm.num_ctx {num_ctx} is more than its context of {context_length} — lower it"
+        return _("; llm.num_ctx {num_ctx} is more than its context of {context} — lower it").format(
+            num_ctx=num_ctx, context=context_length
+        )
     return ""
 
 
@@ -287,7 +367,7 @@ def _speed_detail(config: Config, speed: float | None, slots: float) -> str:
     `slots` requests at that speed at once."""
     from core.summarize import estimate_seconds, plan_day, seconds_per_summary
 
-    detail = f"{speed:.1f} tokens/s" if speed else "speed not reported"
+    detail = _("{speed:.1f} tokens/s").format(speed=speed) if speed else _("speed not reported")
     try:
         with Store(config.dirs.database) as store:
             days = store.days()
@@ -298,13 +378,21 @@ def _speed_detail(config: Config, speed: float | None, slots: float) -> str:
     except DailyAIError:
         return detail
     if plan.empty:
-        return f"{detail}; the digest of {days[0][0]} is fully summarized"
+        return _("{detail}; the digest of {day} is fully summarized").format(
+            detail=detail, day=days[0][0]
+        )
     seconds = estimate_seconds(plan, per_summary, slots)
     if seconds is None:
         return detail
-    return (
-        f"{detail}; the digest of {days[0][0]} needs {len(plan.summaries)} summaries and "
-        f"{len(plan.reports)} reports: about {max(1, round(seconds / 60))} min"
+    return _(
+        "{detail}; the digest of {day} needs {summaries} summaries and {reports} reports: about "
+        "{minutes} min"
+    ).format(
+        detail=detail,
+        day=days[0][0],
+        summaries=len(plan.summaries),
+        reports=len(plan.reports),
+        minutes=max(1, round(seconds / 60)),
     )
 
 
@@ -327,20 +415,29 @@ async def check_sources(config: Config) -> list[Check]:
                     source=spec.name,
                 )
             except DailyAIError as error:
-                checks.append(Check(f"source {spec.name}", False, str(error)))
+                checks.append(Check(_("source {name}").format(name=spec.name), False, str(error)))
                 continue
             except Exception as error:  # one source's surprise must not end the check-up
                 checks.append(
-                    Check(f"source {spec.name}", False, unexpected_error(spec.name, error))
+                    Check(
+                        _("source {name}").format(name=spec.name),
+                        False,
+                        unexpected_error(spec.name, error),
+                    )
                 )
                 continue
-            expected = f" (configured as {spec.kind})" if spec.kind and spec.kind != kind else ""
+            expected = (
+                _(" (configured as {kind})").format(kind=spec.kind)
+                if spec.kind and spec.kind != kind
+                else ""
+            )
             checks.append(
                 Check(
-                    f"source {spec.name}",
+                    _("source {name}").format(name=spec.name),
                     not expected,
-                    f"{spec.url} answers with {kind}{expected}: "
-                    f"{len(parsed.listed)} papers readable",
+                    _("{url} answers with {kind}{expected}: {count} papers readable").format(
+                        url=spec.url, kind=kind, expected=expected, count=len(parsed.listed)
+                    ),
                 )
             )
     return checks

@@ -16,6 +16,7 @@ import numpy as np
 
 from core.config import Config
 from core.errors import ModelError
+from core.i18n import _
 from core.llm import ModelClient
 
 MAX_EMBED_CHARS = 4000
@@ -55,8 +56,10 @@ class Embedder:
             self.requests += self.client.requests - before
         if len(embeddings) != len(texts) or not all(embeddings):
             raise EmbeddingUnavailable(
-                f"{self.host} gave {len(embeddings)} vectors for {len(texts)} texts — "
-                f"is '{self.model}' an embedding model?"
+                _(
+                    "{host} gave {count} vectors for {count2} texts — is '{model}' an embedding "
+                    "model?"
+                ).format(host=self.host, count=len(embeddings), count2=len(texts), model=self.model)
             )
         return [unit(np.asarray(vector, dtype=np.float32)) for vector in embeddings]
 

@@ -33,6 +33,7 @@ import httpx
 from core import __version__
 from core.config import FetchConfig
 from core.errors import SourceError
+from core.i18n import _
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 READ_CHUNK = 1 << 16
@@ -157,7 +158,9 @@ class Fetcher:
             return await asyncio.to_thread(self._read_file, url, label)
         if not url.startswith(("http://", "https://")):
             raise SourceError(
-                f"{label}: unsupported URL {url!r} — use https://, http:// or file://"
+                _("{label}: unsupported URL {url!r} — use https://, http:// or file://").format(
+                    label=label, url=url
+                )
             )
         group = pacing_group(url, self.paced_domains)
         if group is None:
@@ -170,7 +173,11 @@ class Fetcher:
         parts = urlsplit(url)
         path = Path(url2pathname(unquote(parts.path)))
         if parts.netloc and parts.netloc != "localhost":
-            raise SourceError(f"{label}: file URLs must be local (file:///path), not {url!r}")
+            raise SourceError(
+                _("{label}: file URLs must be local (file:///path), not {url!r}").format(
+                    label=label, url=url
+                )
+            )
         try:
             # Read in chunks up to the cap: devices, pipes and /proc files report a size of 0.
             with path.open("rb") as file:
@@ -180,14 +187,26 @@ class Fetcher:
                     if len(body) > self.max_bytes:
                         raise SourceError(self._too_big(label))
         except FileNotFoundError:
-            raise SourceError(f"{label}: no such file {path} — check the source's URL") from None
+            raise SourceError(
+                _("{label}: no such file {path} — check the source's URL").format(
+                    label=label, path=path
+                )
+            ) from None
         except IsADirectoryError:
-            raise SourceError(f"{label}: {path} is a directory, not a feed file") from None
+            raise SourceError(
+                _("{label}: {path} is a directory, not a feed file").format(label=label, path=path)
+            ) from None
         except PermissionError:
-            raise SourceError(f"{label}: cannot read {path} (permission denied)") from None
+            raise SourceError(
+                _("{label}: cannot read {path} (permission denied)").format(label=label, path=path)
+            ) from None
         except OSError as error:
             reason = error.strerror or type(error).__name__
-            raise SourceError(f"{label}: cannot read {path} ({reason})") from None
+            raise SourceError(
+                _("{label}: cannot read {path} ({reason})").format(
+                    label=label, path=path, reason=reason
+                )
+            ) from None
         content_type = "application/json" if path.suffix == ".json" else "application/xml"
         return Fetched(url=url, body=bytes(body), content_type=content_type, status=200)
 
@@ -229,7 +248,9 @@ class Fetcher:
                 wait = self._backoff(attempt)
             except httpx.InvalidURL as error:
                 raise SourceError(
-                    f"{label}: invalid URL ({_describe(error)}) — check the source's URL"
+                    _("{label}: invalid URL ({value}) — check the source's URL").format(
+                        label=label, value=_describe(error)
+                    )
                 ) from None
             else:
                 if isinstance(result, Fetched):
@@ -242,14 +263,21 @@ class Fetcher:
                 if retry_after is not None:
                     if retry_after > self.config.max_retry_after_seconds:
                         raise SourceError(
-                            f"{label}: {last_problem}; the server asks to wait {retry_after:.0f} s, "
-                            f"more than fetch.max_retry_after_seconds — try again later"
+                            _(
+                                "{label}: {last_problem}; the server asks to wait {retry_after:.0f} s, more than "
+                                "fetch.max_retry_after_seconds — try again later"
+                            ).format(
+                                label=label, last_problem=last_problem, retry_after=retry_after
+                            )
                         )
                     wait = max(wait, retry_after)
             if attempt + 1 < attempts:
                 await self.clock.sleep(wait)
         raise SourceError(
-            f"{label}: {last_problem}, {attempts} attempts — the source may be down; try again later"
+            _(
+                "{label}: {last_problem}, {attempts} attempts — the source may be down; try again"
+                " later"
+            ).format(label=label, last_problem=last_problem, attempts=attempts)
         )
 
     def _backoff(self, attempt: int) -> float:
@@ -294,8 +322,10 @@ class Fetcher:
                 raise SourceError(self._too_big(label)) from None
             except _Undecodable as error:
                 raise SourceError(
-                    f"{label}: {error} — the server is misconfigured; try again later or tell "
-                    "the source's maintainers"
+                    _(
+                        "{label}: {error} — the server is misconfigured; try again later or tell the "
+                        "source's maintainers"
+                    ).format(label=label, error=error)
                 ) from None
             content_type = response.headers.get("Content-Type", "")
             if response.status_code >= 400:
@@ -309,8 +339,14 @@ class Fetcher:
                         status=response.status_code,
                     )
                 raise SourceError(
-                    f"{label}: HTTP {response.status_code} {response.reason_phrase}"
-                    f"{_error_detail(body)} — check the source's URL"
+                    _(
+                        "{label}: HTTP {status_code} {reason_phrase}{value} — check the source's URL"
+                    ).format(
+                        label=label,
+                        status_code=response.status_code,
+                        reason_phrase=response.reason_phrase,
+                        value=_error_detail(body),
+                    )
                 )
             return Fetched(
                 url=str(response.url),
@@ -342,24 +378,38 @@ def lasting_failure(error: httpx.HTTPError, label: str, url: str) -> SourceError
     """The one-line error for an HTTP failure that a retry would not mend, else None."""
     if isinstance(error, httpx.ConnectError) and _caused_by(error, socket.gaierror):
         host = _request_host(error) or urlsplit(url).hostname or url
-        return SourceError(f"{label}: cannot resolve host {host} — check the URL or your network")
+        return SourceError(
+            _("{label}: cannot resolve host {host} — check the URL or your network").format(
+                label=label, host=host
+            )
+        )
     if isinstance(error, httpx.TooManyRedirects):
         return SourceError(
-            f"{label}: the server redirects in a loop (too many redirects) — check the source's "
-            "URL, or open it in a browser to see where it leads"
+            _(
+                "{label}: the server redirects in a loop (too many redirects) — check the "
+                "source's URL, or open it in a browser to see where it leads"
+            ).format(label=label)
         )
     if isinstance(error, httpx.DecodingError):
         return SourceError(
-            f"{label}: the body does not match its Content-Encoding ({_describe(error)}) — the "
-            "server is misconfigured; try again later or tell the source's maintainers"
+            _(
+                "{label}: the body does not match its Content-Encoding ({value}) — the server is "
+                "misconfigured; try again later or tell the source's maintainers"
+            ).format(label=label, value=_describe(error))
         )
     if isinstance(error, httpx.UnsupportedProtocol):
         return SourceError(
-            f"{label}: the server sent us to an unsupported URL ({_describe(error)}) — "
-            "use the feed's own https:// URL"
+            _(
+                "{label}: the server sent us to an unsupported URL ({value}) — use the feed's own"
+                " https:// URL"
+            ).format(label=label, value=_describe(error))
         )
     if not isinstance(error, httpx.TransportError):
-        return SourceError(f"{label}: request failed ({type(error).__name__}: {_describe(error)})")
+        return SourceError(
+            _("{label}: request failed ({type}: {value})").format(
+                label=label, type=type(error).__name__, value=_describe(error)
+            )
+        )
     return None
 
 
@@ -438,8 +488,10 @@ class _Inflater:
             wbits = zlib.MAX_WBITS  # zlib-wrapped; raw deflate is tried if that fails
         else:
             raise _Undecodable(
-                f"the body is in the {encoding!r} encoding, which was not asked for and cannot "
-                "be read"
+                _(
+                    "the body is in the {encoding!r} encoding, which was not asked for and cannot be "
+                    "read"
+                ).format(encoding=encoding)
             )
         self.encoding = encoding
         self.raw_fallback = encoding == "deflate"

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from core.config import Config
 from core.errors import ConfigError, SourceError
 from core.fetch import Fetched, Fetcher, Validators
+from core.i18n import _
 from core.ids import parse_arxiv_id
 from core.models import FetchSummary, Listed, SourceKind, SourceResult
 from core.runs import fetch_lines, recorded_run
@@ -78,7 +79,11 @@ def parse_kind(kind: str | None) -> SourceKind | None:
         return None
     if kind not in kind_names():
         names = ", ".join([AUTO, *kind_names()])
-        raise ConfigError(f"source kind {kind!r} is not known — use one of {names}")
+        raise ConfigError(
+            _("source kind {kind!r} is not known — use one of {names}").format(
+                kind=kind, names=names
+            )
+        )
     return SourceKind(kind)
 
 
@@ -93,7 +98,9 @@ def source_specs(
             if source.enabled
         ]
         if not specs:
-            raise ConfigError("no sources are configured — add a [[sources]] table to config.toml")
+            raise ConfigError(
+                _("no sources are configured — add a [[sources]] table to config.toml")
+            )
         return specs
     specs = []
     for name_or_url, kind in requested:
@@ -114,10 +121,12 @@ def source_specs(
             url = Path(name_or_url).expanduser().resolve().as_uri()
             specs.append(SourceSpec(_name_for_url(url), url, parse_kind(kind)))
         else:
-            known = ", ".join(source.name for source in config.sources) or "none"
+            known = ", ".join(source.name for source in config.sources) or _("none")
             raise ConfigError(
-                f"--source {name_or_url!r} is neither a configured source ({known}), a URL,"
-                " an arXiv id nor an existing file"
+                _(
+                    "--source {name_or_url!r} is neither a configured source ({known}), a URL, an "
+                    "arXiv id nor an existing file"
+                ).format(name_or_url=name_or_url, known=known)
             )
     return specs
 
@@ -234,13 +243,15 @@ async def _fetch_source(
         kind = spec.kind or detect_kind(pages[0].body, pages[0].content_type, spec.name)
         result.kind = kind
         reader = kind_of(kind)
-        report(FetchProgress(spec.name, "parsing", f"{sum(len(p.body) for p in pages):,} bytes"))
+        size = sum(len(p.body) for p in pages)
+        report(FetchProgress(spec.name, "parsing", _("{size:,} bytes").format(size=size)))
         parsed = await asyncio.to_thread(_parse_pages, kind, pages, day, spec.name)
         result.feed_day, result.skip_days = parsed.feed_day, parsed.skip_days
         result.warnings.extend(parsed.warnings)
         result.listed = parsed.listed
         result.warnings.extend(reader.day_warnings(parsed, day))
-        report(FetchProgress(spec.name, "storing", f"{len(parsed.listed)} papers"))
+        count = len(parsed.listed)
+        report(FetchProgress(spec.name, "storing", _("{count} papers").format(count=count)))
         counts = await asyncio.to_thread(store.merge_listed, parsed.listed, spec.name)
         result.new, result.updated = counts.new, counts.updated
         if counts.duplicates:
@@ -261,7 +272,7 @@ async def _fetch_source(
             result.reason = reader.empty_reason(parsed.feed_day or day, parsed.skip_days, today)
         elif result.warnings:
             result.reason = "; ".join(result.warnings)
-        report(FetchProgress(spec.name, "done", f"{len(parsed.listed)} papers"))
+        report(FetchProgress(spec.name, "done", _("{count} papers").format(count=count)))
     except SourceError as error:
         _fail(result, str(error), report)
     except Exception as error:  # a surprise in one source must not sink the others
@@ -283,7 +294,7 @@ def unexpected_error(label: str, error: BaseException) -> str:
     """The one line for a failure nobody foresaw: what it was, and a request to report it."""
     detail = one_line(str(error), limit=200)
     what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-    return f"{label}: unexpected error ({what}) — please report it"
+    return _("{label}: unexpected error ({what}) — please report it").format(label=label, what=what)
 
 
 def why_empty(results: list[SourceResult]) -> str:
@@ -345,8 +356,10 @@ async def _download(
             return _Unchanged(SourceKind(cached.kind))
         if fetched.not_modified:
             raise SourceError(
-                f"{spec.name}: the server answered 304 Not Modified to a plain request — "
-                "try again with --refresh"
+                _(
+                    "{name}: the server answered 304 Not Modified to a plain request — try again with"
+                    " --refresh"
+                ).format(name=spec.name)
             )
         pages.append(fetched)
         if reader is None or reader.is_last_page(fetched.body, paging):
@@ -405,7 +418,9 @@ async def _enrich(
                 FetchProgress(
                     "arxiv-api",
                     "enriching",
-                    f"categories of {start + len(ids)}/{len(missing)} papers",
+                    _("categories of {done}/{count} papers").format(
+                        done=start + len(ids), count=len(missing)
+                    ),
                 )
             )
             url = arxiv_api.lookup_url(api, ids)
@@ -424,7 +439,13 @@ async def _enrich(
             if len(found) < len(ids):
                 result.warnings.append(f"{len(ids) - len(found)} ids not found by the arXiv API")
         result.reason = "; ".join(result.warnings)
-        report(FetchProgress("arxiv-api", "done", f"categories for {result.updated} papers"))
+        report(
+            FetchProgress(
+                "arxiv-api",
+                "done",
+                _("categories for {updated} papers").format(updated=result.updated),
+            )
+        )
     except Exception as error:  # of any kind: the papers are stored either way
         if isinstance(error, SourceError):
             message = str(error)
@@ -433,10 +454,10 @@ async def _enrich(
             message = unexpected_error("arxiv-api", error)
         store.record_enrichment_attempt(ids, message)
         result.status = "failed"
-        result.reason = (
-            f"{message} (papers are stored; their arXiv categories are missing and are asked "
+        result.reason = _(
+            "{message} (papers are stored; their arXiv categories are missing and are asked "
             "for again on the next fetch)"
-        )
+        ).format(message=message)
         report(FetchProgress("arxiv-api", "failed", message))
     result.duration_ms = int((time.perf_counter() - started) * 1000)
     return result

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from core.errors import DailyAIError
+from core.i18n import _
 
 HANGUL_SYLLABLES = "가-힣"
 """The range of precomposed Hangul syllables: text with one of them is Korean to the index."""
@@ -127,8 +128,10 @@ def analyse(
         )
     except OSError as error:
         raise KoreanAnalyserError(
-            f"Korean search index: cannot start the analyser ({error}) — check that "
-            f"{sys.executable} runs"
+            _(
+                "Korean search index: cannot start the analyser ({error}) — check that "
+                "{executable} runs"
+            ).format(error=error, executable=sys.executable)
         ) from error
     assert child.stdin is not None and child.stdout is not None and child.stderr is not None
     done = threading.Event()
@@ -173,8 +176,10 @@ def analyse(
         said = [line.strip() for line in errors if line.strip()]
         reason = said[-1] if said else f"exit status {child.returncode}"
         raise KoreanAnalyserError(
-            f"Korean search index: the analyser stopped after {len(results)} of {len(texts)} "
-            f"texts ({reason}) — reinstall it with `pip install --force-reinstall kiwipiepy`"
+            _(
+                "Korean search index: the analyser stopped after {count} of {count2} texts "
+                "({reason}) — reinstall it with `pip install --force-reinstall kiwipiepy`"
+            ).format(count=len(results), count2=len(texts), reason=reason)
         )
     return results
 

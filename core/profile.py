@@ -30,7 +30,7 @@ from core.config import Config, read_text_file
 from core.digest import eligible_entries, rank_text
 from core.errors import ConfigError, DailyAIError
 from core.fetch import Fetcher
-from core.i18n import N_
+from core.i18n import N_, _
 from core.ids import canonical_id, parse_arxiv_id
 from core.llm import ModelClient
 from core.rank import EmbedOutcome, RankingInfo, RankText, Scored, embed_for_ranking, make_ranker
@@ -125,14 +125,18 @@ def parse_bibtex(text: str, what: str) -> ParsedFile:
         first = failed[0]
         error = first.error
         reason = one_line(str(getattr(error, "abort_reason", "") or error or ""), limit=160)
-        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        more = _(" (and {count} more)").format(count=len(failed) - 1) if len(failed) > 1 else ""
         raise ProfileError(
-            f"{what}: line {first.start_line + 1}: not valid BibTeX{more}"
+            _("{what}: line {line}: not valid BibTeX{more}").format(
+                what=what, line=first.start_line + 1, more=more
+            )
             + (f": {reason}" if reason else "")
-            + " — fix or remove that entry and import again (nothing was imported)"
+            + _(" — fix or remove that entry and import again (nothing was imported)")
         )
     if not entries and "@" not in text:
-        raise ProfileError(f"{what}: no BibTeX entries found — is this a .bib export?")
+        raise ProfileError(
+            _("{what}: no BibTeX entries found — is this a .bib export?").format(what=what)
+        )
     parsed = ParsedFile("BibTeX")
     for entry in entries:
         fields = {key.lower(): value for key, value in entry.fields_dict.items()}
@@ -169,24 +173,30 @@ def parse_json_papers(text: str, what: str) -> ParsedFile:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ProfileError(
-            f"{what}: not valid JSON at line {error.lineno} column {error.colno} "
-            f"({error.msg}) — fix the file"
+            _(
+                "{what}: not valid JSON at line {lineno} column {colno} ({msg}) — fix the file"
+            ).format(what=what, lineno=error.lineno, colno=error.colno, msg=error.msg)
         ) from None
     except RecursionError:
-        raise ProfileError(f"{what}: JSON nested too deeply — give a list of papers") from None
+        raise ProfileError(
+            _("{what}: JSON nested too deeply — give a list of papers").format(what=what)
+        ) from None
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]  # CSL-JSON wrapped by some exporters
     if not isinstance(data, list):
         raise ProfileError(
-            f'{what}: expected a JSON list of papers (CSL-JSON, or objects with a "title")'
+            _(
+                '{what}: expected a JSON list of papers (CSL-JSON, or objects with a "title")'
+            ).format(what=what)
         )
     csl = any(isinstance(item, dict) and ("type" in item or "issued" in item) for item in data)
-    parsed = ParsedFile("CSL-JSON" if csl else "JSON list of titles")
+    parsed = ParsedFile("CSL-JSON" if csl else _("JSON list of titles"))
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             raise ProfileError(
-                f"{what}: entry {number} is {_json_type(item)}, not an object with a title "
-                "— fix or remove it"
+                _(
+                    "{what}: entry {number} is {value}, not an object with a title — fix or remove it"
+                ).format(what=what, number=number, value=_json_type(item))
             )
         title = item.get("title")
         if title is None or (isinstance(title, str) and not title.strip()):
@@ -194,13 +204,16 @@ def parse_json_papers(text: str, what: str) -> ParsedFile:
             continue
         if not isinstance(title, str):
             raise ProfileError(
-                f'{what}: entry {number}: "title" is {_json_type(title)}, not text — fix it'
+                _('{what}: entry {number}: "title" is {value}, not text — fix it').format(
+                    what=what, number=number, value=_json_type(title)
+                )
             )
         for name in ("abstract", "url", "URL", "DOI"):
             if item.get(name) is not None and not isinstance(item[name], str):
                 raise ProfileError(
-                    f'{what}: entry {number}: "{name}" is {_json_type(item[name])}, not text '
-                    "— fix it"
+                    _('{what}: entry {number}: "{name}" is {value}, not text — fix it').format(
+                        what=what, number=number, name=name, value=_json_type(item[name])
+                    )
                 )
         url = item.get("url") or item.get("URL") or ""
         parsed.seeds.append(
@@ -221,22 +234,26 @@ _COMMENT = re.compile(r"^\s*(#.*)?$")
 def parse_arxiv_list(text: str, what: str) -> ParsedFile:
     """arXiv ids (or abs/pdf/Hugging Face URLs) one per line; blank lines and # comments
     are skipped; any other line refuses the file."""
-    parsed = ParsedFile("arXiv ids")
+    parsed = ParsedFile(_("arXiv ids"))
     for number, line in enumerate(text.splitlines(), start=1):
         if _COMMENT.match(line):
             continue
         found = parse_arxiv_id(line.strip())
         if found is None:
             raise ProfileError(
-                f"{what}: line {number}: {one_line(line, limit=80)!r} is not an arXiv id or "
-                "an arXiv/Hugging Face URL — give one per line (# starts a comment)"
+                _(
+                    "{what}: line {number}: {line!r} is not an arXiv id or an arXiv/Hugging Face URL "
+                    "— give one per line (# starts a comment)"
+                ).format(what=what, number=number, line=one_line(line, limit=80))
             )
         if found[0] not in parsed.arxiv_ids:
             parsed.arxiv_ids.append(found[0])
     if not parsed.arxiv_ids:
         raise ProfileError(
-            f"{what}: no papers found — give BibTeX, CSL-JSON, a JSON list of titles, or "
-            "arXiv ids one per line"
+            _(
+                "{what}: no papers found — give BibTeX, CSL-JSON, a JSON list of titles, or arXiv"
+                " ids one per line"
+            ).format(what=what)
         )
     return parsed
 
@@ -281,11 +298,11 @@ def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int | float):
-        return "a number"
+        return _("a number")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     return "text"
 
 
@@ -327,7 +344,7 @@ async def import_profile(
 ) -> ImportResult:
     """Read a profile file and store its papers as seeds of the profile (see the module
     docstring). With `embed`, their vectors are fetched too (best effort, through `client`)."""
-    what = f"profile file {path}"
+    what = _("profile file {path}").format(path=path)
     try:
         text = read_text_file(path, what, max_bytes=MAX_PROFILE_FILE_BYTES)
     except ConfigError as error:
@@ -406,8 +423,10 @@ def set_feedback(
     paper = store.get_paper(paper_id)
     if paper is None:
         raise ProfileError(
-            f"no stored paper '{one_line(paper_id, limit=80)}' — `dailyai search` finds stored "
-            "papers' ids; `dailyai profile import` takes papers that are not stored"
+            _(
+                "no stored paper '{paper_id}' — `dailyai search` finds stored papers' ids; "
+                "`dailyai profile import` takes papers that are not stored"
+            ).format(paper_id=one_line(paper_id, limit=80))
         )
     classification = store.classifications([paper.id]).get(paper.id)
     category = (
@@ -459,20 +478,17 @@ class ProfileGroup:
 
 def profile_groups(entries: Sequence[ProfileEntry]) -> list[ProfileGroup]:
     """The profile by source: each imported file's seeds, the likes, the dislikes."""
-    groups: dict[str, list[ProfileEntry]] = {}
+    # Keyed by (place, label): seeds first, then likes, then dislikes, whatever the language.
+    groups: dict[tuple[int, str], list[ProfileEntry]] = {}
     for entry in entries:
         if entry.stance == "dislike":
-            label = N_("not interested")
+            key = (2, N_("not interested"))
         elif entry.origin == "import":
-            label = f"seeds from {entry.source}"
+            key = (0, _("seeds from {file}").format(file=entry.source))
         else:
-            label = N_("liked (starred)")
-        groups.setdefault(label, []).append(entry)
-
-    def order(label: str) -> tuple[int, str]:
-        return (0 if label.startswith("seeds") else 1 if label.startswith("liked") else 2, label)
-
-    return [ProfileGroup(label, groups[label]) for label in sorted(groups, key=order)]
+            key = (1, N_("liked (starred)"))
+        groups.setdefault(key, []).append(entry)
+    return [ProfileGroup(label, groups[(place, label)]) for place, label in sorted(groups)]
 
 
 # --- ranking papers that are not stored ------------------------------------------------------

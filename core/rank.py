@@ -39,6 +39,7 @@ from typing import Protocol
 import numpy as np
 
 from core.config import Config
+from core.i18n import _
 from core.llm import ModelClient, make_client
 from core.sanitize import one_line
 from core.store import ProfileEntry, Store
@@ -196,10 +197,12 @@ class RankingInfo:
     def describe(self) -> str:
         """One line: "embeddings (bge-m3)", "lexical (…why…)", "signals only (…)"."""
         if not self.personal:
-            return "public signals only (the profile is empty or digest.personal is off)"
+            return _("public signals only (the profile is empty or digest.personal is off)")
         if self.method == "embeddings":
-            return f"embeddings ({self.model})"
-        return f"lexical (BM25){f' — {self.note}' if self.note else ''}"
+            return _("embeddings ({model})").format(model=self.model)
+        if self.note:
+            return _("lexical (BM25) — {note}").format(note=self.note)
+        return _("lexical (BM25)")
 
 
 @dataclass
@@ -447,8 +450,10 @@ def make_ranker(
     if missing or fallback_note:
         info.method = "lexical"
         info.note = fallback_note or (
-            f"{missing} papers have no {model} vectors yet; `dailyai rank` or the next "
-            "summarize run embeds them"
+            _(
+                "{missing} papers have no {model} vectors yet; `dailyai rank` or the next "
+                "summarize run embeds them"
+            ).format(missing=missing, model=model)
         )
         return Ranker(config, feedback, LexicalSimilarity(), info)
     info.method, info.model = "embeddings", model

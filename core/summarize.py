@@ -49,6 +49,7 @@ from core.digest import (
     summary_states,
 )
 from core.errors import DailyAIError, ModelError
+from core.i18n import _, status_name
 from core.llm import (
     ChatResult,
     HostReport,
@@ -561,7 +562,11 @@ async def summarize_paper(
     """
     paper = store.get_paper(paper_id)
     if paper is None:
-        raise DailyAIError(f"no stored paper '{one_line(paper_id, limit=80)}' — check the id")
+        raise DailyAIError(
+            _("no stored paper '{paper_id}' — check the id").format(
+                paper_id=one_line(paper_id, limit=80)
+            )
+        )
     if not force and (found := cached_summary(store, config, paper)) is not None:
         return found
     own = client is None
@@ -654,8 +659,9 @@ def _fit_report(
             named -= 1
         else:
             raise PromptTooLongError(
-                f"even one paper does not fit llm.num_ctx = {client.config.num_ctx} for a"
-                " report — raise num_ctx"
+                _(
+                    "even one paper does not fit llm.num_ctx = {num_ctx} for a report — raise num_ctx"
+                ).format(num_ctx=client.config.num_ctx)
             )
     flags = ["built from shortened summaries to fit num_ctx"]
     if named > summarized:
@@ -701,7 +707,7 @@ async def _write_report(
     best: tuple[str, GateResult, list[str], list[str]] | None = None
     last_reason = ""
     attempt = 0
-    for _ in range(max(1, config.summaries.max_attempts)):
+    for _attempt in range(max(1, config.summaries.max_attempts)):
         attempt += 1
         messages, sent_ids, fit_flags = _fit_report(
             client, category, usable, glossary, retry, scale
@@ -837,7 +843,9 @@ def plan_day(
             paper = item.paper if item is not None else store.get_paper(paper_id)
             if paper is None:
                 raise DailyAIError(
-                    f"no stored paper '{one_line(paper_id, limit=80)}' — check the id"
+                    _("no stored paper '{paper_id}' — check the id").format(
+                        paper_id=one_line(paper_id, limit=80)
+                    )
                 )
             if item is not None:
                 status = item.summary.status
@@ -852,7 +860,9 @@ def plan_day(
         names = [c.name for c in config.taxonomy.categories]
         if category not in names:
             raise DailyAIError(
-                f"unknown category '{one_line(category, limit=80)}' — one of: {', '.join(names)}"
+                _("unknown category '{category}' — one of: {items}").format(
+                    category=one_line(category, limit=80), items=", ".join(names)
+                )
             )
     selected = [p for p in digest.selected if category is None or p.category == category]
     # A starred paper whose new version changed its abstract gets its summary written again
@@ -1047,7 +1057,10 @@ class _DayRun:
             attempts=0,
         )
         self.stats.reports_failed += 1
-        self._finished(REPORT_UNITS, f"report {category}: failed ({reason})")
+        self._finished(
+            REPORT_UNITS,
+            _("report {category}: failed ({reason})").format(category=category, reason=reason),
+        )
 
     async def _do(self, job: _Job) -> None:
         if job.kind == "report":
@@ -1057,7 +1070,7 @@ class _DayRun:
                 # The summaries it waited for came out as before (failed again, or the
                 # same text): the stored report was written from exactly these.
                 self.stats.reports_cached += 1
-                self._finished(REPORT_UNITS, f"report {job.key}: current")
+                self._finished(REPORT_UNITS, _("report {key}: current").format(key=job.key))
                 return
             status, trail = await _write_report(
                 self.store,
@@ -1074,7 +1087,10 @@ class _DayRun:
                 self.stats.reports_written += 1
             else:
                 self.stats.reports_failed += 1
-            self._finished(REPORT_UNITS, f"report {job.key}: {status}")
+            self._finished(
+                REPORT_UNITS,
+                _("report {key}: {status}").format(key=job.key, status=status_name(status)),
+            )
             return
         assert job.paper is not None
         result = await _write_summary(
@@ -1100,7 +1116,11 @@ class _DayRun:
         self.stats.retried += 1 if result.attempts > 1 else 0
         self.stats.others_done += 1 if job.kind == "other" else 0
         title = one_line(job.paper.title, limit=60)
-        detail = "ok" if result.status == "ok" else f"failed ({result.reason})"
+        detail = (
+            _("ok")
+            if result.status == "ok"
+            else _("failed ({reason})").format(reason=result.reason)
+        )
         self._finished(1.0, f"{title}: {detail}")
         for category, plan in self.reports.items():
             if job.key in plan.waiting:
@@ -1199,7 +1219,7 @@ async def summarize_day(
 
         embedded = await embed_day(store, config, day_text, client=client)
         if embedded.error:
-            report(_progress(f"ranking lexically: {embedded.error}", 0, 0))
+            report(_progress(_("ranking lexically: {error}").format(error=embedded.error), 0, 0))
     stats = stats if stats is not None else SummarizeStats()
     stats.day = day_text
     stats.target = category or ("papers" if paper_ids is not None else "digest")
@@ -1207,7 +1227,7 @@ async def summarize_day(
     stats.total = len(plan.summaries) + plan.cached
     stats.cached, stats.reports_cached = plan.cached, plan.reports_cached
     if plan.empty:
-        report(_progress("nothing to do: every summary and report is current", 0, 0, 0.0))
+        report(_progress(_("nothing to do: every summary and report is current"), 0, 0, 0.0))
         stats.duration_ms = int((clock() - started) * 1000)
         return stats
     requests_before = client.requests
@@ -1221,9 +1241,15 @@ async def summarize_day(
         stats.estimate_seconds = estimate_seconds(plan, per_summary, client.parallel)
         report(
             _progress(
-                f"{len(plan.summaries)} summaries and {len(plan.reports)} reports to write"
-                + (f" (+ up to {len(plan.others)} other papers)" if plan.others else "")
-                + (f" at {speed:.1f} tokens/s" if speed else ""),
+                _("{summaries} summaries and {reports} reports to write").format(
+                    summaries=len(plan.summaries), reports=len(plan.reports)
+                )
+                + (
+                    _(" (+ up to {count} other papers)").format(count=len(plan.others))
+                    if plan.others
+                    else ""
+                )
+                + (_(" at {speed:.1f} tokens/s").format(speed=speed) if speed else ""),
                 0,
                 len(plan.summaries) + len(plan.reports) + len(plan.others),
                 stats.estimate_seconds,

@@ -48,6 +48,7 @@ from core.digest import (
     report_state,
 )
 from core.errors import ConfigError, ModelError
+from core.i18n import _
 from core.llm import ModelClient, PromptTooLongError, make_client
 from core.progress import StepProgress
 from core.prompts import WEEKLY_PROMPT_VERSION, short_name, weekly_messages
@@ -138,25 +139,36 @@ class IsoWeek:
         match = _WEEK.match(text.strip())
         if match is None:
             raise ConfigError(
-                f"--week {shown!r}: not an ISO week — use YYYY-Www (e.g. {this}), this or last"
+                _(
+                    "--week {shown!r}: not an ISO week — use YYYY-Www (e.g. {this}), this or last"
+                ).format(shown=shown, this=this)
             )
         year, number = int(match.group(1)), int(match.group(2))
         if year < FIRST_DAY.year or year > 9998:
             raise ConfigError(
-                f"--week {shown}: {year} is out of range — use a week from "
-                f"{cls.of(FIRST_DAY)} to {this}"
+                _(
+                    "--week {shown}: {year} is out of range — use a week from {first_week} to {this}"
+                ).format(shown=shown, year=year, first_week=cls.of(FIRST_DAY), this=this)
             )
         last = weeks_in_year(year)
         if not 1 <= number <= last:
             raise ConfigError(
-                f"--week {shown}: {year} has {last} ISO weeks — use {year}-W01 to {year}-W{last}"
+                _(
+                    "--week {shown}: {year} has {last} ISO weeks — use {year}-W01 to {year}-W{last}"
+                ).format(shown=shown, year=year, last=last)
             )
         week = cls(year, number)
         if week.monday > today + timedelta(days=1):
-            raise ConfigError(f"--week {week}: has not begun (this week is {this}) — no papers yet")
+            raise ConfigError(
+                _("--week {week}: has not begun (this week is {this}) — no papers yet").format(
+                    week=week, this=this
+                )
+            )
         if week.sunday < FIRST_DAY:
             raise ConfigError(
-                f"--week {week}: is before arXiv began ({FIRST_DAY:%Y-%m}) — no papers then"
+                _(
+                    "--week {week}: is before arXiv began ({first_day:%Y-%m}) — no papers then"
+                ).format(week=week, first_day=FIRST_DAY)
             )
         return week
 
@@ -658,8 +670,10 @@ def _fit_week(
                     flags.append(f"{len(usable) - days} earlier days left out to fit num_ctx")
                 return messages, sent, flags
     raise PromptTooLongError(
-        f"even one day's report does not fit llm.num_ctx = {client.config.num_ctx} for a "
-        "weekly report — raise num_ctx"
+        _(
+            "even one day's report does not fit llm.num_ctx = {num_ctx} for a weekly report —"
+            " raise num_ctx"
+        ).format(num_ctx=client.config.num_ctx)
     )
 
 
@@ -690,7 +704,7 @@ async def _write_week_report(
     best: tuple[str, GateResult, list[str], list[str]] | None = None
     last_reason = ""
     attempt = 0
-    for _ in range(max(1, config.summaries.max_attempts)):
+    for _attempt in range(max(1, config.summaries.max_attempts)):
         attempt += 1
         messages, sent, fit_flags = _fit_week(
             client, name, week, usable, section.titles, glossary, retry, scale

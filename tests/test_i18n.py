@@ -150,3 +150,79 @@ def test_an_empty_setting_in_a_korean_locale_is_korean(tmp_path, capsys, monkeyp
     monkeypatch.setenv("LANG", "ko_KR.UTF-8")
     assert main(["search", "zzzunfindable"]) == 0
     assert "일치하는 저장된 논문이 없습니다" in capsys.readouterr().out
+
+
+def _closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_core_errors_reach_the_command_line_in_korean(tmp_path, capsys):
+    """Messages built in core (a bad --source, an unreachable Ollama) follow [ui] language."""
+    from cli import main
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[ui]\nlanguage = "ko"\n[llm]\nhosts = ["http://127.0.0.1:{_closed_port()}"]\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(path), "fetch", "--source", "no-such-source"]) == 2
+    err = capsys.readouterr().err
+    assert "--source 'no-such-source'은(는) 설정된 소스(hf-daily, arxiv)도, URL도" in err
+    assert "neither" not in err
+    assert main(["--config", str(path), "bench-model"]) == 1
+    err = capsys.readouterr().err
+    assert "의 Ollama에 연결할 수 없습니다 — `ollama serve`로 시작하세요" in err
+    assert "cannot reach" not in err
+
+
+def test_a_config_error_is_said_in_the_language_the_config_asks_for(tmp_path, capsys):
+    """A config that fails its checks still gives [ui] language for its own error."""
+    from cli import main
+
+    path = tmp_path / "config.toml"
+    path.write_text('[ui]\nlanguage = "ko"\n\n[email]\nport = 99999\n', encoding="utf-8")
+    assert main(["--config", str(path), "search", "x"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"{path} 5번째 줄: 'email.port' = 99999은(는) 범위를 벗어났습니다 — 허용 범위: "
+        "1부터 65535까지의 정수" in err
+    )
+    path.write_text('[ui]\nlanguage = "ko"\n[emial]\nport = 1\n', encoding="utf-8")
+    assert main(["--config", str(path), "search", "x"]) == 2
+    assert "'emial'은(는) 알 수 없는 키입니다 — 'email'을(를) 뜻했나요?" in capsys.readouterr().err
+
+
+def test_stored_reasons_stay_english_and_are_shown_in_the_interface_language(tmp_path, capsys):
+    """What a fetch stores (a source's note) is English data, matched by the published
+    wording; the CLI says it in the interface language."""
+    from cli import main
+    from core.channels.wording import interface_text, korean
+    from core.store import Store
+    from tests.conftest import fixture_path
+
+    feed = fixture_path("arxiv_rss1_rdf_cs.LG_2021-11-01_written-after-format.xml")
+    path = tmp_path / "config.toml"
+    path.write_text('[ui]\nlanguage = "ko"\n', encoding="utf-8")
+    assert (
+        main(["--config", str(path), "fetch", "--source", str(feed), "--date", "2026-10-01"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "이 피드는 2026-10-01이 아니라 2021-11-02의 arXiv 발표입니다" in out
+    assert "the feed is" not in out
+    config = load_config(path)
+    with Store(config.dirs.database) as store:
+        runs = store.runs(day="2026-10-01")
+    reasons = " ".join(f"{run.note} {step.reason}" for run in runs for step in run.steps)
+    assert "the feed is arXiv's announcement of 2021-11-02, not 2026-10-01" in reasons
+    # A reason a Korean run stored in Korean (an error raised in Korean) is kept as it is.
+    said = "http://127.0.0.1:9의 Ollama에 연결할 수 없습니다 — `ollama serve`로 시작하세요"
+    assert korean(said) == said
+    i18n.set_language("en")
+    assert interface_text("every source failed: arxiv") == "every source failed: arxiv"
+    i18n.set_language("ko")
+    assert interface_text("every source failed: arxiv") == "모든 출처가 실패했습니다: arxiv"

@@ -19,6 +19,7 @@ import pkgutil
 from core.channels.base import Channel, ChannelResult, DeliverOptions, DeliveryReport
 from core.config import Config
 from core.errors import ConfigError
+from core.i18n import _
 
 
 @functools.cache
@@ -49,7 +50,9 @@ def channel_of(name: str) -> Channel:
         return channels()[name]
     except KeyError:
         known = ", ".join(channel_names())
-        raise ConfigError(f"channel {name!r} is not known — use one of {known}") from None
+        raise ConfigError(
+            _("channel {name!r} is not known — use one of {known}").format(name=name, known=known)
+        ) from None
 
 
 def run_flag(channel: Channel) -> str:

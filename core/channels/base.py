@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from core.config import Config
+from core.i18n import _
 
 if TYPE_CHECKING:
     from core.digest import Digest
@@ -147,7 +148,7 @@ class Channel(ABC):
 
     def off_reason(self, config: Config) -> str:
         """Why it is off, and how to turn it on (one line)."""
-        return f"{self.name} is off"
+        return _("{name} is off").format(name=self.name)
 
     def needs(self, config: Config) -> list[str]:
         """What is missing for it to deliver (each a line saying what to set), [] if nothing."""

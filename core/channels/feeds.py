@@ -68,6 +68,7 @@ from core.channels.render import (
 )
 from core.config import CategoryConfig, Config
 from core.digest import Digest, DigestPaper, build_digest
+from core.i18n import N_
 from core.models import Paper
 from core.paths import write_atomic
 from core.sanitize import one_line
@@ -587,8 +588,8 @@ class FeedsChannel(Channel):
     name = "feeds"
     order = 20
     run_flag = "rss"
-    run_flag_help = "do not write the feeds"
-    what = "writes the RSS and Atom feeds"
+    run_flag_help = N_("do not write the feeds")
+    what = N_("writes the RSS and Atom feeds")
     essential = True
 
     def render(self, digest: Digest, config: Config) -> str:

@@ -63,6 +63,7 @@ from core.channels.render import (
 from core.config import Config
 from core.digest import Digest, build_digest
 from core.errors import MailError
+from core.i18n import N_, _
 from core.killpoints import kill_point
 from core.sanitize import one_line
 from core.secrets import read_secret
@@ -353,17 +354,27 @@ def _check_address(value: str, what: str) -> Address:
     value = (value or "").strip()
     if not value:
         hint = "set email.sender in config.toml" if what == "email.sender" else "give an address"
-        raise MailError(f"email: no {what} — {hint}")
+        raise MailError(_("email: no {what} — {hint}").format(what=what, hint=hint))
     if any(char in value for char in "\r\n\x00"):
-        raise MailError(f"email: {what} {value!r} contains a line break — give one address")
+        raise MailError(
+            _("email: {what} {value!r} contains a line break — give one address").format(
+                what=what, value=value
+            )
+        )
     name, address = parseaddr(value)
     if "@" not in address or address.startswith("@") or address.endswith("@"):
-        raise MailError(f"email: {what} {value!r} is not an email address")
-    local, _, domain = address.rpartition("@")
+        raise MailError(
+            _("email: {what} {value!r} is not an email address").format(what=what, value=value)
+        )
+    local, _at, domain = address.rpartition("@")
     try:
         return Address(display_name=name, username=local, domain=domain)
     except (ValueError, IndexError) as error:
-        raise MailError(f"email: {what} {value!r} is not a valid address ({error})") from None
+        raise MailError(
+            _("email: {what} {value!r} is not a valid address ({error})").format(
+                what=what, value=value, error=error
+            )
+        ) from None
 
 
 def _unsubscribe_target(
@@ -409,8 +420,10 @@ def _tls_context_from(ca_file: str) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(Path(ca_file).expanduser()))
     except (OSError, ssl.SSLError) as error:
         raise MailError(
-            f"email.ca_file {ca_file}: cannot load it as a PEM CA certificate ({error}) — "
-            "check the path, or leave it empty to use the system's CAs"
+            _(
+                "email.ca_file {ca_file}: cannot load it as a PEM CA certificate ({error}) — "
+                "check the path, or leave it empty to use the system's CAs"
+            ).format(ca_file=ca_file, error=error)
         ) from None
 
 
@@ -420,23 +433,29 @@ def smtp_settings(config: Config) -> SmtpSettings:
     host = email.host.strip()
     if not host:
         raise MailError(
-            "email: no SMTP server — set email.host in config.toml (e.g. smtp.gmail.com)"
+            _("email: no SMTP server — set email.host in config.toml (e.g. smtp.gmail.com)")
         )
     security = email.security
     if security == "none" and host.strip("[]").lower() not in LOCAL_HOSTS:
         raise MailError(
-            f'email: security = "none" sends in plaintext and is allowed only to a relay on '
-            f'localhost, not {host} — use security = "starttls" (port 587) or "tls" (port 465)'
+            _(
+                'email: security = "none" sends in plaintext and is allowed only to a relay on '
+                'localhost, not {host} — use security = "starttls" (port 587) or "tls" (port 465)'
+            ).format(host=host)
         )
     if security == "starttls" and email.port == 465:
         raise MailError(
-            'email: port 465 expects implicit TLS — set security = "tls", or use port 587 '
-            "with starttls"
+            _(
+                'email: port 465 expects implicit TLS — set security = "tls", or use port 587 '
+                "with starttls"
+            )
         )
     if security == "tls" and email.port in (25, 587):
         raise MailError(
-            f'email: port {email.port} speaks STARTTLS — set security = "starttls", or use '
-            'port 465 with security = "tls"'
+            _(
+                'email: port {port} speaks STARTTLS — set security = "starttls", or use port 465 '
+                'with security = "tls"'
+            ).format(port=email.port)
         )
     return SmtpSettings(
         host=host,
@@ -463,7 +482,9 @@ def recipients_from(config: Config, recipients: Sequence[str] | None) -> list[st
     """The recipients to send to (given, else `email.to`), validated, each once."""
     given = list(recipients) if recipients else list(config.email.to)
     if not given:
-        raise MailError("email: no recipients — set email.to in config.toml or pass --to ADDRESS")
+        raise MailError(
+            _("email: no recipients — set email.to in config.toml or pass --to ADDRESS")
+        )
     result: dict[str, str] = {}
     for value in given:
         address = _check_address(value, "recipient")
@@ -611,9 +632,13 @@ async def _send_claimed(
     secret = resolve_password(config, password) if settings.username else None
     if settings.username and not secret:
         raise MailError(
-            f"email: no SMTP password for {settings.username} — export "
-            f"{config.email.password_env or 'DAILYAI_SMTP_PASSWORD'}=<app password> or set "
-            "email.password_command"
+            _(
+                "email: no SMTP password for {username} — export {value}=<app password> or set "
+                "email.password_command"
+            ).format(
+                username=settings.username,
+                value=config.email.password_env or "DAILYAI_SMTP_PASSWORD",
+            )
         )
     if tls_context is None and config.email.ca_file:
         tls_context = _tls_context_from(config.email.ca_file)
@@ -649,7 +674,7 @@ async def _send_claimed(
             store.touch_claims(holder)
             message = compose(recipient)
             try:
-                refused, _ = await client.send_message(message)
+                refused, _response = await client.send_message(message)
             except aiosmtplib.SMTPRecipientsRefused as error:
                 reasons = "; ".join(
                     f"{one_line(r.message, limit=160)} ({r.code})" for r in error.recipients
@@ -790,33 +815,34 @@ def _ssl_cause(error: BaseException) -> ssl.SSLError | None:
 class EmailChannel(Channel):
     name = "email"
     order = 30
-    run_flag_help = "do not send the email"
-    what = "sends the email"
+    run_flag_help = N_("do not send the email")
+    what = N_("sends the email")
     delivers = True
 
     def enabled(self, config: Config) -> bool:
         return config.email.enabled
 
     def off_reason(self, config: Config) -> str:
-        return "email is off (email.enabled = false)"
+        return _("email is off (email.enabled = false)")
 
     def needs(self, config: Config) -> list[str]:
         email = config.email
         missing = []
         if not email.host.strip():
-            missing.append("email.host: the SMTP server (e.g. smtp.gmail.com)")
+            missing.append(_("email.host: the SMTP server (e.g. smtp.gmail.com)"))
         if not email.sender.strip():
-            missing.append("email.sender: the From address")
+            missing.append(_("email.sender: the From address"))
         if not email.to:
-            missing.append("email.to: the recipients")
+            missing.append(_("email.to: the recipients"))
         variable = email.password_env.strip()
         has_password = bool(variable and os.environ.get(variable)) or bool(
             email.password_command.strip()
         )
         if email.username.strip() and not has_password:
             missing.append(
-                f"the SMTP password: export {variable or 'DAILYAI_SMTP_PASSWORD'}=<app password> "
-                "or set email.password_command"
+                _(
+                    "the SMTP password: export {variable}=<app password> or set email.password_command"
+                ).format(variable=variable or "DAILYAI_SMTP_PASSWORD")
             )
         return missing
 

@@ -59,6 +59,7 @@ from core.channels.render import (
 from core.config import Config
 from core.digest import Digest
 from core.errors import ConfigError, DailyAIError
+from core.i18n import N_, _
 from core.sanitize import html_to_text, one_line, truncate
 from core.secrets import secret_from_command
 from core.store import Store
@@ -250,13 +251,19 @@ def resolve_url(url: str) -> tuple[str, list[str]]:
             found = os.environ.get(value, "")
             if not found:
                 raise DailyAIError(
-                    f"notify: {url}: ${value} is not set — export {value}=<the token> (or use "
-                    "{command:…})"
+                    _(
+                        "notify: {url}: ${value} is not set — export {value}=<the token> (or use "
+                        "{{command:…}})"
+                    ).format(url=url, value=value)
                 )
         else:
             found = secret_from_command(value, f"notify: {url}: {{command:…}}")
             if not found:
-                raise DailyAIError(f"notify: {url}: the command {value!r} printed nothing")
+                raise DailyAIError(
+                    _("notify: {url}: the command {value!r} printed nothing").format(
+                        url=url, value=value
+                    )
+                )
         secrets.append(found)
         return found
 
@@ -285,7 +292,7 @@ def urls_from(config: Config, urls: Sequence[str] | None) -> list[str]:
         wanted = list(CHANNEL.options(config).urls)
     if not wanted:
         raise ConfigError(
-            "notify: no chat URLs — set [notify] urls in config.toml or pass --to URL"
+            _("notify: no chat URLs — set [notify] urls in config.toml or pass --to URL")
         )
     return list(dict.fromkeys(wanted))
 
@@ -507,8 +514,8 @@ async def _send(url: str, message: ChatMessage, options: NotifyOptions, sender_n
 class NotifyChannel(Channel):
     name = NAME
     order = 40
-    run_flag_help = "do not send the chat messages"
-    what = "sends the chat messages"
+    run_flag_help = N_("do not send the chat messages")
+    what = N_("sends the chat messages")
     delivers = True
     Options = NotifyOptions
 
@@ -519,23 +526,23 @@ class NotifyChannel(Channel):
             if problem:
                 raise config.key_error([NAME, "urls", index], problem)
         if options.top_papers < 0:
-            raise config.key_error([NAME, "top_papers"], "must be 0 or more")
+            raise config.key_error([NAME, "top_papers"], _("must be 0 or more"))
         if options.timeout_seconds <= 0:
-            raise config.key_error([NAME, "timeout_seconds"], "must be more than 0")
+            raise config.key_error([NAME, "timeout_seconds"], _("must be more than 0"))
         return options
 
     def enabled(self, config: Config) -> bool:
         return bool(self.options(config).urls)
 
     def off_reason(self, config: Config) -> str:
-        return "chat is off (notify.urls is empty)"
+        return _("chat is off (notify.urls is empty)")
 
     def needs(self, config: Config) -> list[str]:
         urls = self.options(config).urls
         if not urls:
-            return ["notify.urls: the chat URLs (Apprise) to send to"]
+            return [_("notify.urls: the chat URLs (Apprise) to send to")]
         return [
-            f"${name} (the secret of {url}): export it"
+            _("${name} (the secret of {url}): export it").format(name=name, url=url)
             for url in urls
             for name in env_placeholders(url)
             if not os.environ.get(name)

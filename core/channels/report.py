@@ -46,6 +46,7 @@ from core.channels.render import (
 )
 from core.config import Config
 from core.digest import Digest, build_digest
+from core.i18n import N_
 from core.paths import write_atomic
 from core.store import Store
 
@@ -248,8 +249,8 @@ def publish_day(
 class ReportChannel(Channel):
     name = "report"
     order = 10
-    run_flag_help = "do not write the report (Markdown and web page)"
-    what = "writes the Markdown report and its web page"
+    run_flag_help = N_("do not write the report (Markdown and web page)")
+    what = N_("writes the Markdown report and its web page")
     essential = True
 
     def render(self, digest: Digest, config: Config) -> str:

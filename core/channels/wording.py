@@ -1,8 +1,10 @@
 """Korean wording for what the run ledger and the model's gate say in English.
 
 The store keeps statuses and reasons as the fetch, the summarizer and the gate wrote them —
-in English, which is what the CLI, the TUI and the logs show. Published outputs (report,
-page, email, feeds, chat) are Korean, so they say those same facts in Korean: a status word
+in English, the language of the data (an error raised to the user, stored as a run's reason,
+is in the interface language it was raised in; a Korean clause is kept as it is). Published
+outputs (report, page, email, feeds, chat) are Korean, so they say those facts in Korean, and
+the CLI and the TUI say them through `interface_text` in their own language: a status word
 (`ok` → 정상), a known reason ("arXiv announces nothing on Saturdays" → "arXiv는 토요일에
 새 논문을 발표하지 않습니다"), and the parts of a compound reason ("hf-daily: …; every
 source failed: arxiv") each on its own. What no rule knows (a server's own message, an
@@ -18,6 +20,8 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
+
+from core.i18n import current_language
 
 WEEKDAYS = {
     "Monday": "월요일",
@@ -111,6 +115,26 @@ RULES: list[Rule] = [
         lambda m: f"피드가 {_weekday(m[1])}에는 갱신되지 않는다고 밝힙니다",
     ),
     _rule(r"the feed has no entries for this day", "피드에 이 날의 항목이 없습니다"),
+    # What a fetch notes beside a source (core.ingest).
+    _rule(r"no change since the last fetch", "지난 수집 이후 바뀐 것이 없습니다"),
+    _rule(r"(\d+) duplicate entries merged", r"중복 항목 \1개를 합쳤습니다"),
+    _rule(r"(\d+) ids not found by the arXiv API", r"arXiv API에서 찾지 못한 id \1개"),
+    _rule(
+        r"the feed is arXiv's announcement of (\S+), not (\S+): arXiv RSS serves only its latest "
+        r"announcement",
+        r"이 피드는 \2이 아니라 \1의 arXiv 발표입니다: arXiv RSS는 가장 최근 발표만 제공합니다",
+    ),
+    _rule(r"skipped (\d+) entries without an arXiv id", r"arXiv id가 없는 항목 \1개를 건너뜀"),
+    _rule(
+        r"skipped (\d+) items without a usable paper id or title",
+        r"쓸 수 있는 논문 id나 제목이 없는 항목 \1개를 건너뜀",
+    ),
+    _rule(
+        r"skipped (\d+) entries without a link, id or title",
+        r"링크, id, 제목이 없는 항목 \1개를 건너뜀",
+    ),
+    _rule(r"(\d+) entries had no readable date", r"항목 \1개에 읽을 수 있는 날짜가 없음"),
+    _rule(r"listed on (\d{4}-\d{2}-\d{2})", r"\1에 넣음"),
     # A source's failure (core.fetch): the technical part stays as the server said it.
     _rule(r"(.*)HTTP (\d{3}) after (\d+) retries", r"\1HTTP \2 (\3번 다시 시도했지만 실패)"),
     _rule(r"(.*)HTTP (\d{3})", r"\1HTTP \2 응답"),
@@ -200,6 +224,12 @@ def _say(clause: str) -> str | None:
         if match:
             return say(match)
     return None
+
+
+def interface_text(text: str) -> str:
+    """A stored reason as the CLI and the TUI show it: in Korean (as `korean` says it) when
+    the interface is Korean, else as stored."""
+    return korean(text) if current_language() == "ko" else text
 
 
 def local_time(stamp: str, zone: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from core.config import Config, LLMConfig
 from core.errors import ModelError
+from core.i18n import _
 from core.llm.client import HostReport, HostState, ModelClient, make_backend
 from core.llm.common import (
     ChatResult,
@@ -48,7 +49,7 @@ def server_name(config: LLMConfig, status: ServerStatus) -> str:
     """How a status line names the server: "Ollama 0.13.0", "vllm", …"""
     if config.backend == "ollama":
         return f"Ollama {status.version}".strip()
-    return status.version or "OpenAI-compatible server"
+    return status.version or _("OpenAI-compatible server")
 
 
 async def check_model_server(config: Config) -> tuple[bool, str, float | None]:
@@ -71,8 +72,11 @@ async def check_model_server(config: Config) -> tuple[bool, str, float | None]:
             for host, answer in answers:
                 if isinstance(answer, ServerStatus):
                     problems.append(
-                        f"{server_name(llm, answer)} at {answer.host} answers, but "
-                        f"{host.backend.not_served()}"
+                        _("{server} at {host} answers, but {problem}").format(
+                            server=server_name(llm, answer),
+                            host=answer.host,
+                            problem=host.backend.not_served(),
+                        )
                     )
                 else:
                     problems.append(str(answer))
@@ -87,13 +91,21 @@ async def check_model_server(config: Config) -> tuple[bool, str, float | None]:
     speed = result.tokens_per_second
     context = ""
     if status.context_length and llm.num_ctx > status.context_length:
-        context = f"; num_ctx {llm.num_ctx} exceeds the model's {status.context_length}"
+        context = _("; num_ctx {num_ctx} exceeds the model's {context_length}").format(
+            num_ctx=llm.num_ctx, context_length=status.context_length
+        )
     where = (
-        f"{server_name(llm, status)} at {status.host}"
+        _("{server} at {host}").format(server=server_name(llm, status), host=status.host)
         if len(client.hosts) == 1
-        else f"{len(ready)} of {len(client.hosts)} hosts answer ({server_name(llm, status)})"
+        else _("{count} of {hosts} hosts answer ({server})").format(
+            count=len(ready), hosts=len(client.hosts), server=server_name(llm, status)
+        )
     )
-    detail = f"{where}, model {llm.model}" + (f", {speed:.1f} tokens/s" if speed else "") + context
+    detail = (
+        _("{where}, model {model}").format(where=where, model=llm.model)
+        + (_(", {speed:.1f} tokens/s").format(speed=speed) if speed else "")
+        + context
+    )
     return True, detail, speed
 
 

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 from core.config import HostConfig, LLMConfig
 from core.errors import ModelError
+from core.i18n import _
 from core.llm.common import (
     Backend,
     ChatResult,
@@ -303,7 +304,7 @@ class ModelClient:
         if len(self.hosts) == 1:
             return ModelError(next(iter(reasons.values())))
         lines = [why if url in why else f"{url}: {why}" for url, why in reasons.items()]
-        return ModelError(f"no model host can answer — {'; '.join(lines)}")
+        return ModelError(_("no model host can answer — {items}").format(items="; ".join(lines)))
 
     async def _dispatch(
         self,
@@ -340,7 +341,11 @@ class ModelClient:
                     continue
                 busy += 1
                 if busy > allowed_busy:
-                    raise ModelError(f"{failure} (tried {attempts} times)") from None
+                    raise ModelError(
+                        _("{failure} (tried {attempts} times)").format(
+                            failure=failure, attempts=attempts
+                        )
+                    ) from None
                 continue
             finally:
                 await self._release(state, host)
@@ -371,9 +376,12 @@ class ModelClient:
         budget = num_predict or self.config.num_predict
         if not self.fits(messages, budget):
             raise PromptTooLongError(
-                f"a prompt of about {self.prompt_size(messages)} tokens does not fit "
-                f"llm.num_ctx = {self.config.num_ctx} with {budget} tokens for the answer — "
-                "raise num_ctx"
+                _(
+                    "a prompt of about {value} tokens does not fit llm.num_ctx = {num_ctx} with "
+                    "{budget} tokens for the answer — raise num_ctx"
+                ).format(
+                    value=self.prompt_size(messages), num_ctx=self.config.num_ctx, budget=budget
+                )
             )
 
         async def ask(chosen: HostState) -> ChatResult:

@@ -22,6 +22,7 @@ import pydantic
 
 from core.config import LLMConfig
 from core.errors import ModelError
+from core.i18n import _
 from core.llm.common import (
     ChatResult,
     HostBusy,
@@ -132,26 +133,35 @@ class OllamaBackend:
             raise self._response_error(error) from None
         except (TimeoutError, httpx.TimeoutException):
             raise HostBusy(
-                f"Ollama at {self.url} did not answer within "
-                f"{self.config.timeout_seconds:g}s — the model may be too slow for this "
-                "machine: raise llm.timeout_seconds or pick a smaller model"
+                _(
+                    "Ollama at {url} did not answer within {timeout_seconds:g}s — the model may be "
+                    "too slow for this machine: raise llm.timeout_seconds or pick a smaller model"
+                ).format(url=self.url, timeout_seconds=self.config.timeout_seconds)
             ) from None
         except (ConnectionError, httpx.ConnectError):
             raise HostDown(self._unreachable()) from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
             raise HostBusy(
-                f"Ollama at {self.url} dropped the connection mid-answer ({error}) — "
-                "check `ollama serve` logs"
+                _(
+                    "Ollama at {url} dropped the connection mid-answer ({error}) — check `ollama "
+                    "serve` logs"
+                ).format(url=self.url, error=error)
             ) from None
         except httpx.HTTPError as error:
-            raise ModelError(f"request to Ollama at {self.url} failed: {error}") from None
+            raise ModelError(
+                _("request to Ollama at {url} failed: {error}").format(url=self.url, error=error)
+            ) from None
         except pydantic.ValidationError:
             raise HostUnusable(
-                f"{self.url} does not answer like an Ollama server — check llm.hosts, or set "
-                'llm.backend = "openai" for an OpenAI-compatible server'
+                _(
+                    "{url} does not answer like an Ollama server — check llm.hosts, or set "
+                    'llm.backend = "openai" for an OpenAI-compatible server'
+                ).format(url=self.url)
             ) from None
         if final is None:
-            raise HostBusy(f"Ollama at {self.url} ended the answer without its final counts")
+            raise HostBusy(
+                _("Ollama at {url} ended the answer without its final counts").format(url=self.url)
+            )
         return ChatResult(
             text="".join(pieces),
             model=self.model,
@@ -173,35 +183,57 @@ class OllamaBackend:
             return HostUnusable(self.not_served())
         if status == 400 and "thinking" in message:
             return ModelError(
-                f"model '{self.model}' does not support thinking — set think = false in [llm]"
+                _("model '{model}' does not support thinking — set think = false in [llm]").format(
+                    model=self.model
+                )
             )
         if status in (401, 403):
             return HostUnusable(
-                f"Ollama at {self.url} refused the request (HTTP {status}: {message}) — set "
-                "the key in $DAILYAI_LLM_API_KEY (llm.api_key_env) or llm.api_key_command"
+                _(
+                    "Ollama at {url} refused the request (HTTP {status}: {message}) — set the key in "
+                    "$DAILYAI_LLM_API_KEY (llm.api_key_env) or llm.api_key_command"
+                ).format(url=self.url, status=status, message=message)
             )
         if status == 503 or status == 429:
             return HostBusy(
-                f"Ollama at {self.url} is busy ({message}) — lower llm.parallel to match "
-                "OLLAMA_NUM_PARALLEL, or raise OLLAMA_MAX_QUEUE"
+                _(
+                    "Ollama at {url} is busy ({message}) — lower llm.parallel to match "
+                    "OLLAMA_NUM_PARALLEL, or raise OLLAMA_MAX_QUEUE"
+                ).format(url=self.url, message=message)
             )
         if status in _RETRY_STATUSES:
-            return HostBusy(f"Ollama at {self.url} failed (HTTP {status}: {message})")
+            return HostBusy(
+                _("Ollama at {url} failed (HTTP {status}: {message})").format(
+                    url=self.url, status=status, message=message
+                )
+            )
         if status == -1:
             # An {"error"} line in the middle of a stream: the runner failed mid-answer.
-            return HostBusy(f"Ollama failed while answering: {message} — check `ollama serve` logs")
-        return ModelError(f"Ollama at {self.url} refused the request (HTTP {status}: {message})")
+            return HostBusy(
+                _("Ollama failed while answering: {message} — check `ollama serve` logs").format(
+                    message=message
+                )
+            )
+        return ModelError(
+            _("Ollama at {url} refused the request (HTTP {status}: {message})").format(
+                url=self.url, status=status, message=message
+            )
+        )
 
     def not_served(self) -> str:
-        return f"model '{self.model}' is not pulled — run `ollama pull {self.model}`"
+        return _("model '{model}' is not pulled — run `ollama pull {model}`").format(
+            model=self.model
+        )
 
     def _unreachable(self) -> str:
         if is_local(self.url):
-            return f"cannot reach Ollama at {self.url} — start it with `ollama serve`"
-        return (
-            f"cannot reach Ollama at {self.url} — check the server is running and "
-            "llm.hosts (or OLLAMA_HOST) is right"
-        )
+            return _("cannot reach Ollama at {url} — start it with `ollama serve`").format(
+                url=self.url
+            )
+        return _(
+            "cannot reach Ollama at {url} — check the server is running and llm.hosts (or "
+            "OLLAMA_HOST) is right"
+        ).format(url=self.url)
 
     # --- server status --------------------------------------------------------------
 
@@ -230,8 +262,10 @@ class OllamaBackend:
             raise HostDown(self._unreachable()) from None
         except (httpx.HTTPError, ollama.ResponseError, ValueError) as error:
             raise HostUnusable(
-                f"{self.url} does not answer like an Ollama server "
-                f"({one_line(str(error), limit=120)}) — check llm.hosts and llm.backend"
+                _(
+                    "{url} does not answer like an Ollama server ({error}) — check llm.hosts and "
+                    "llm.backend"
+                ).format(url=self.url, error=one_line(str(error), limit=120))
             ) from None
         models = [model.model or "" for model in listing.models]
         pulled = model_name(self.model) in {model_name(name) for name in models}
@@ -260,15 +294,21 @@ class OllamaBackend:
             if error.status_code == 404:
                 # The embedding model is missing, not the host: it still serves chat.
                 raise ModelError(
-                    f"embedding model '{model}' is not pulled — run `ollama pull {model}`"
+                    _("embedding model '{model}' is not pulled — run `ollama pull {model}`").format(
+                        model=model
+                    )
                 ) from None
             raise self._response_error(error) from None
         except (TimeoutError, httpx.TimeoutException):
-            raise HostBusy(f"Ollama at {self.url} did not embed within the timeout") from None
+            raise HostBusy(
+                _("Ollama at {url} did not embed within the timeout").format(url=self.url)
+            ) from None
         except (ConnectionError, httpx.ConnectError):
             raise HostDown(self._unreachable()) from None
         except (httpx.HTTPError, pydantic.ValidationError) as error:
-            raise HostBusy(f"Ollama at {self.url} failed to embed ({error})") from None
+            raise HostBusy(
+                _("Ollama at {url} failed to embed ({error})").format(url=self.url, error=error)
+            ) from None
         return [list(vector) for vector in answer.embeddings]
 
 

@@ -31,6 +31,7 @@ import httpx
 
 from core.config import LLMConfig
 from core.errors import ModelError
+from core.i18n import _
 from core.llm.common import (
     ChatResult,
     HostBusy,
@@ -153,7 +154,9 @@ class OpenAIBackend:
                         # vLLM and LiteLLM report a failure after the 200 as a data line.
                         message = _error_text(chunk)
                         raise HostBusy(
-                            f"{self.url} failed while answering: {message} — check the server's log"
+                            _(
+                                "{url} failed while answering: {message} — check the server's log"
+                            ).format(url=self.url, message=message)
                         )
                     for choice in chunk.get("choices") or []:
                         piece = (choice.get("delta") or {}).get("content") or ""
@@ -168,19 +171,25 @@ class OpenAIBackend:
                         usage = chunk["usage"]
         except (TimeoutError, httpx.TimeoutException):
             raise HostBusy(
-                f"{self.url} did not answer within {self.config.timeout_seconds:g}s — the "
-                "server may be overloaded: raise llm.timeout_seconds or lower llm.parallel"
+                _(
+                    "{url} did not answer within {timeout_seconds:g}s — the server may be overloaded:"
+                    " raise llm.timeout_seconds or lower llm.parallel"
+                ).format(url=self.url, timeout_seconds=self.config.timeout_seconds)
             ) from None
         except httpx.ConnectError:
             raise HostDown(self._unreachable()) from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
             raise HostBusy(
-                f"{self.url} dropped the connection mid-answer ({error}) — check the server's log"
+                _(
+                    "{url} dropped the connection mid-answer ({error}) — check the server's log"
+                ).format(url=self.url, error=error)
             ) from None
         except httpx.HTTPError as error:
-            raise ModelError(f"request to {self.url} failed: {error}") from None
+            raise ModelError(
+                _("request to {url} failed: {error}").format(url=self.url, error=error)
+            ) from None
         if not done and finish_reason is None:
-            raise HostBusy(f"{self.url} ended the answer before it was complete")
+            raise HostBusy(_("{url} ended the answer before it was complete").format(url=self.url))
         ended = time.monotonic()
         output = usage.get("completion_tokens")
         if not isinstance(output, int):
@@ -213,8 +222,10 @@ class OpenAIBackend:
             chunk = None
         if not isinstance(chunk, dict):
             raise HostUnusable(
-                f"{self.url} does not stream like an OpenAI-compatible server — check "
-                "llm.hosts (the URL up to /v1) and llm.backend"
+                _(
+                    "{url} does not stream like an OpenAI-compatible server — check llm.hosts (the "
+                    "URL up to /v1) and llm.backend"
+                ).format(url=self.url)
             )
         return chunk
 
@@ -225,44 +236,65 @@ class OpenAIBackend:
         if status in (401, 403):
             where = "refused the API key" if self._sent_key else "wants an API key (none was sent)"
             return HostUnusable(
-                f"{self.url} {where} (HTTP {status}: {message}) — set it in "
-                f"${self.config.api_key_env or 'DAILYAI_LLM_API_KEY'} (llm.api_key_env) or "
-                "llm.api_key_command"
+                _(
+                    "{url} {where} (HTTP {status}: {message}) — set it in ${value} (llm.api_key_env) "
+                    "or llm.api_key_command"
+                ).format(
+                    url=self.url,
+                    where=where,
+                    status=status,
+                    message=message,
+                    value=self.config.api_key_env or "DAILYAI_LLM_API_KEY",
+                )
             )
         if status == 429:
             return HostBusy(
-                f"{self.url} is rate limiting requests ({message}) — lower llm.parallel or "
-                "raise the server's limits",
+                _(
+                    "{url} is rate limiting requests ({message}) — lower llm.parallel or raise the "
+                    "server's limits"
+                ).format(url=self.url, message=message),
                 retry_after=_retry_after(response),
             )
         if status >= 500:
             return HostBusy(
-                f"{self.url} failed (HTTP {status}: {message})",
+                _("{url} failed (HTTP {status}: {message})").format(
+                    url=self.url, status=status, message=message
+                ),
                 retry_after=_retry_after(response),
             )
         if status in (400, 413, 422) and _CONTEXT_WORDS.search(message):
             return PromptTooLongError(
-                f"the prompt does not fit the model's context at {self.url} ({message}) — "
-                "raise the server's context (vLLM --max-model-len, llama-server --ctx-size) "
-                "or lower llm.num_ctx to match it"
+                _(
+                    "the prompt does not fit the model's context at {url} ({message}) — raise the "
+                    "server's context (vLLM --max-model-len, llama-server --ctx-size) or lower "
+                    "llm.num_ctx to match it"
+                ).format(url=self.url, message=message)
             )
         if status == 404 or (status == 400 and _MISSING_MODEL_WORDS.search(message)):
             if "model" in message.lower():
                 return HostUnusable(self.not_served())
             return HostUnusable(
-                f"{self.url} has no chat/completions route (HTTP {status}: {message}) — "
-                "llm.hosts must give the URL up to and including /v1"
+                _(
+                    "{url} has no chat/completions route (HTTP {status}: {message}) — llm.hosts must "
+                    "give the URL up to and including /v1"
+                ).format(url=self.url, status=status, message=message)
             )
-        return ModelError(f"{self.url} refused the request (HTTP {status}: {message})")
-
-    def not_served(self) -> str:
-        return (
-            f"model '{self.model}' is not served at {self.url} — check llm.model against the "
-            "names the server lists (`dailyai doctor` shows them)"
+        return ModelError(
+            _("{url} refused the request (HTTP {status}: {message})").format(
+                url=self.url, status=status, message=message
+            )
         )
 
+    def not_served(self) -> str:
+        return _(
+            "model '{model}' is not served at {url} — check llm.model against the names the "
+            "server lists (`dailyai doctor` shows them)"
+        ).format(model=self.model, url=self.url)
+
     def _unreachable(self) -> str:
-        return f"cannot reach {self.url} — check the server is running and llm.hosts is right"
+        return _("cannot reach {url} — check the server is running and llm.hosts is right").format(
+            url=self.url
+        )
 
     # --- server status --------------------------------------------------------------
 
@@ -283,8 +315,10 @@ class OpenAIBackend:
             raise HostDown(self._unreachable()) from None
         except (httpx.HTTPError, ValueError) as error:
             raise HostUnusable(
-                f"{self.url} does not answer like an OpenAI-compatible server "
-                f"({one_line(str(error), limit=120)}) — check llm.hosts and llm.backend"
+                _(
+                    "{url} does not answer like an OpenAI-compatible server ({error}) — check "
+                    "llm.hosts and llm.backend"
+                ).format(url=self.url, error=one_line(str(error), limit=120))
             ) from None
         except HostFailure:
             raise
@@ -293,8 +327,10 @@ class OpenAIBackend:
         entries = listing.get("data") if isinstance(listing, dict) else None
         if not isinstance(entries, list):
             raise HostUnusable(
-                f"{self.url} does not list its models like an OpenAI-compatible server — "
-                "check llm.hosts (the URL up to /v1) and llm.backend"
+                _(
+                    "{url} does not list its models like an OpenAI-compatible server — check "
+                    "llm.hosts (the URL up to /v1) and llm.backend"
+                ).format(url=self.url)
             )
         models = [str(entry.get("id", "")) for entry in entries if isinstance(entry, dict)]
         ours = next(
@@ -328,23 +364,31 @@ class OpenAIBackend:
                     if str(failure) == self.not_served():
                         # The embedding model is missing, not the host: it still serves chat.
                         raise ModelError(
-                            f"embedding model '{model}' is not served at {self.url} — check "
-                            "rank.embedding_model against the names the server lists"
+                            _(
+                                "embedding model '{model}' is not served at {url} — check rank.embedding_model "
+                                "against the names the server lists"
+                            ).format(model=model, url=self.url)
                         )
                     raise failure
                 answer = response.json()
         except (TimeoutError, httpx.TimeoutException):
-            raise HostBusy(f"{self.url} did not embed within the timeout") from None
+            raise HostBusy(
+                _("{url} did not embed within the timeout").format(url=self.url)
+            ) from None
         except httpx.ConnectError:
             raise HostDown(self._unreachable()) from None
         except (httpx.HTTPError, ValueError) as error:
-            raise HostBusy(f"{self.url} failed to embed ({error})") from None
+            raise HostBusy(
+                _("{url} failed to embed ({error})").format(url=self.url, error=error)
+            ) from None
         try:
             rows = sorted(answer["data"], key=lambda row: row.get("index", 0))
             return [[float(x) for x in row["embedding"]] for row in rows]
         except (KeyError, TypeError, ValueError, AttributeError):
             raise HostUnusable(
-                f"{self.url} does not answer embeddings like an OpenAI-compatible server"
+                _("{url} does not answer embeddings like an OpenAI-compatible server").format(
+                    url=self.url
+                )
             ) from None
 
 

@@ -16,6 +16,7 @@ import re
 from datetime import date
 
 from core.errors import SourceError
+from core.i18n import _
 from core.models import SourceKind
 from core.sources.base import Kind, Sniffed
 from core.sources.common import ParsedSource
@@ -52,7 +53,11 @@ def kind_of(name: str) -> Kind:
         return kinds()[name]
     except KeyError:
         known = ", ".join([AUTO, *kind_names()])
-        raise SourceError(f"source kind {name!r} is not known — use one of {known}") from None
+        raise SourceError(
+            _("source kind {name!r} is not known — use one of {known}").format(
+                name=name, known=known
+            )
+        ) from None
 
 
 def detect_kind(body: bytes, content_type: str, label: str) -> SourceKind:
@@ -67,19 +72,25 @@ def detect_kind(body: bytes, content_type: str, label: str) -> SourceKind:
     if sniffed.is_json:
         readers = [k.format_name for k in kinds().values() if k.body_format == "json"]
         raise SourceError(
-            f"{label}: JSON that is not a {' or '.join(readers) or 'format any kind reads'}"
-            " — set the source's kind"
+            _("{label}: JSON that is not a {value} — set the source's kind").format(
+                label=label, value=" or ".join(readers) or "format any kind reads"
+            )
         )
     if sniffed.is_html_page:
         raise SourceError(
-            f"{label}: got an HTML page, not a feed — the URL may point at a web page; "
-            "use the feed's own URL"
+            _(
+                "{label}: got an HTML page, not a feed — the URL may point at a web page; use the"
+                " feed's own URL"
+            ).format(label=label)
         )
     if not body.strip():
-        raise SourceError(f"{label}: the response is empty — the source sent no content")
+        raise SourceError(
+            _("{label}: the response is empty — the source sent no content").format(label=label)
+        )
     raise SourceError(
-        f"{label}: neither a feed nor Daily Papers JSON (content type {content_type or 'unknown'})"
-        " — check the URL"
+        _(
+            "{label}: neither a feed nor Daily Papers JSON (content type {value}) — check the URL"
+        ).format(label=label, value=content_type or "unknown")
     )
 
 
@@ -97,8 +108,11 @@ def parse_source(kind: str, body: bytes, *, day: date, label: str, source: str) 
         # Feeds never need their own entities; declaring them is how entity-expansion
         # ("billion laughs") and external-entity attacks start.
         raise SourceError(
-            f"{label}: the feed declares its own XML entities (<!ENTITY …>), which feeds never "
-            "need and which can exhaust memory — refused; check the URL is the feed you meant"
+            _(
+                "{label}: the feed declares its own XML entities (<!ENTITY …>), which feeds never"
+                " need and which can exhaust memory — refused; check the URL is the feed you "
+                "meant"
+            ).format(label=label)
         )
     parsed = reader.parse(body, day=day, label=label, source=source)
     if not parsed.listed:
@@ -108,8 +122,10 @@ def parse_source(kind: str, body: bytes, *, day: date, label: str, source: str) 
         if items:
             name = parsed.format or reader.format_name
             raise SourceError(
-                f"{label}: read none of the {items} items of this {name} — the format is not "
-                f"one the {reader.name} parser reads; try another --kind (e.g. feed), or report it"
+                _(
+                    "{label}: read none of the {items} items of this {name} — the format is not one "
+                    "the {name2} parser reads; try another --kind (e.g. feed), or report it"
+                ).format(label=label, items=items, name=name, name2=reader.name)
             )
     return parsed
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from core.errors import SourceError
+from core.i18n import _
 from core.ids import abs_url, find_arxiv_id, pdf_url
 from core.models import Listed, Paper, SourceKind
 from core.sanitize import clean_text, one_line
@@ -37,7 +38,11 @@ def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
     for entry in parsed.entries:
         if _is_error(entry):
             message = one_line(entry.get("summary")) or "unknown error"
-            raise SourceError(f"{label}: the arXiv API reported an error: {message}")
+            raise SourceError(
+                _("{label}: the arXiv API reported an error: {message}").format(
+                    label=label, message=message
+                )
+            )
         paper = paper_from_entry(entry)
         if paper is not None:
             result.listed.append(Listed(paper=paper, day=day))

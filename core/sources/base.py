@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any, ClassVar, Literal
 
 from core.errors import SourceError
+from core.i18n import _
 from core.models import SourceKind
 from core.sources.common import WEEKDAYS, ParsedSource
 
@@ -56,7 +57,11 @@ class Sniffed:
             try:
                 data = json.loads(body)
             except ValueError as error:
-                raise SourceError(f"{label}: looks like JSON but is not valid ({error})") from None
+                raise SourceError(
+                    _("{label}: looks like JSON but is not valid ({error})").format(
+                        label=label, error=error
+                    )
+                ) from None
         has_feed = b"<rss" in lowered or b"<feed" in lowered
         is_html_page = (
             not is_json

@@ -12,6 +12,7 @@ from typing import Any
 import feedparser
 
 from core.errors import SourceError
+from core.i18n import _
 from core.models import Listed
 
 _TRUNCATION_SIGNS = ("no element found", "unclosed token", "mismatched tag")
@@ -54,11 +55,15 @@ def parse_xml(body: bytes, label: str) -> Any:
             return parsed
         if any(sign in message for sign in _TRUNCATION_SIGNS) and _ends_early(body):
             raise SourceError(
-                f"{label}: the feed is cut off ({message}) — the download was incomplete; "
-                "nothing from it was stored, try again"
+                _(
+                    "{label}: the feed is cut off ({message}) — the download was incomplete; nothing "
+                    "from it was stored, try again"
+                ).format(label=label, message=message)
             )
         if not parsed.entries and not parsed.feed:
-            raise SourceError(f"{label}: not a readable feed ({message})")
+            raise SourceError(
+                _("{label}: not a readable feed ({message})").format(label=label, message=message)
+            )
         parsed["dailyai_warning"] = (
             f"malformed XML ({message}); kept the {len(parsed.entries)} entries that could be read"
         )

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from core.errors import SourceError
+from core.i18n import _
 from core.ids import abs_url, parse_arxiv_id, pdf_url, safe_slug
 from core.models import Listed, Paper, SourceKind
 from core.sanitize import clean_text, one_line
@@ -38,13 +39,23 @@ def parse(body: bytes, *, day: date, label: str, source: str) -> ParsedSource:
         data = json.loads(body)
     except ValueError as error:
         raise SourceError(
-            f"{label}: not valid JSON ({error}) — the response may be cut off"
+            _("{label}: not valid JSON ({error}) — the response may be cut off").format(
+                label=label, error=error
+            )
         ) from None
     if isinstance(data, dict):
         message = data.get("error") or "an object instead of a list of papers"
-        raise SourceError(f"{label}: Hugging Face answered {one_line(str(message), limit=200)}")
+        raise SourceError(
+            _("{label}: Hugging Face answered {message}").format(
+                label=label, message=one_line(str(message), limit=200)
+            )
+        )
     if not isinstance(data, list):
-        raise SourceError(f"{label}: expected a list of papers, got {type(data).__name__}")
+        raise SourceError(
+            _("{label}: expected a list of papers, got {type}").format(
+                label=label, type=type(data).__name__
+            )
+        )
     result = ParsedSource(entries=len(data), format="Hugging Face Daily Papers list")
     skipped = 0
     for item in data:

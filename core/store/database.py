@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from core.errors import StoreError
+from core.i18n import _
 from core.owners import ProcessId
 from core.store.migrations import apply_migrations
 
@@ -53,8 +54,10 @@ class Database:
             self.applied_migrations = apply_migrations(self._db)
         except sqlite3.DatabaseError as error:
             raise StoreError(
-                f"store {self.path}: cannot open ({error}) — check the file is a dailyai "
-                "database and not in use by a crashed process, or move it away to start afresh"
+                _(
+                    "store {path}: cannot open ({error}) — check the file is a dailyai database and "
+                    "not in use by a crashed process, or move it away to start afresh"
+                ).format(path=self.path, error=error)
             ) from error
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.i18n import _
 from core.models import Paper
 from core.owners import ProcessId
 
@@ -210,8 +211,13 @@ class Claim:
         """Who holds it, for a user: "another dailyai run (pid 4242, started 14:05)"."""
         what = f"dailyai {self.run_kind}" if self.run_kind else "dailyai"
         since = local_clock(self.run_started_at or self.claimed_at)
-        where = "" if self.host == ProcessId.current().host else f" on {self.host}"
-        return f"another {what} (pid {self.pid}{where}, started {since})"
+        if self.host == ProcessId.current().host:
+            return _("another {what} (pid {pid}, started {since})").format(
+                what=what, pid=self.pid, since=since
+            )
+        return _("another {what} (pid {pid} on {host}, started {since})").format(
+            what=what, pid=self.pid, host=self.host, since=since
+        )
 
 
 @dataclass

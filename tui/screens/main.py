@@ -22,6 +22,7 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.worker import Worker, get_current_worker
 
+from core.channels.wording import interface_text
 from core.digest import Digest, DigestPaper, build_digest
 from core.errors import DailyAIError
 from core.i18n import N_, _, local_time, ngettext, status_name, step_name, weekday
@@ -284,7 +285,7 @@ class MainScreen(AppScreen[None]):
         self.warned_days.add(day)
         failed = [s for s in run.steps if s.status == "failed"]
         if failed:
-            lines = "\n".join(f"{s.target}: {s.reason}" for s in failed)
+            lines = "\n".join(f"{s.target}: {interface_text(s.reason)}" for s in failed)
             more = _("Press {key} for the whole run.").format(key=self.app.key_display("run_log"))
             self.app.notify(
                 f"{lines}\n{more}",
@@ -367,14 +368,14 @@ class MainScreen(AppScreen[None]):
             ).format(
                 day=digest.day,
                 weekday=weekday(digest.day),
-                reason=digest.empty_reason,
+                reason=interface_text(digest.empty_reason),
                 previous=self.app.key_display("previous_day"),
                 next=self.app.key_display("next_day"),
                 run=self.app.key_display("run_pipeline"),
             )
         if digest.is_empty:
             return _("The digest of {day} is empty: {reason}.").format(
-                day=digest.day, reason=digest.empty_reason
+                day=digest.day, reason=interface_text(digest.empty_reason)
             )
         if self.filters.describe():
             return _(
@@ -981,10 +982,14 @@ def describe_run(result: Any) -> tuple[str, str]:
         or _("nothing to do")
     ]
     lines += [
-        f"{step_name(o.step)}: {o.reason}" for o in result.steps if o.reason and o.status != "ok"
+        f"{step_name(o.step)}: {interface_text(o.reason)}"
+        for o in result.steps
+        if o.reason and o.status != "ok"
     ]
     if result.empty_reason:
-        lines.append(_("nothing to publish: {reason}").format(reason=result.empty_reason))
+        lines.append(
+            _("nothing to publish: {reason}").format(reason=interface_text(result.empty_reason))
+        )
     title = _("Run for {day} finished: {status}").format(
         day=result.day, status=status_name(result.status)
     )
@@ -1048,7 +1053,11 @@ def run_log(digest: Digest, zone: str = "UTC") -> Text:
             text.append_text(safe_line(f"({counts})", style="dim"))
         if step.reason:
             text.append("\n    ")
-            text.append_text(safe_line(step.reason, style="red" if step.status == "failed" else ""))
+            text.append_text(
+                safe_line(
+                    interface_text(step.reason), style="red" if step.status == "failed" else ""
+                )
+            )
     if run.log_path:
         text.append("\n\n" + _("Log file:") + " ", style="dim")
         text.append_text(safe_line(run.log_path))

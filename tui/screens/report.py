@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Label, Markdown, Static
 
+from core.channels.wording import interface_text
 from core.config import Config
 from core.digest import ReportChanges
 from core.i18n import N_, _, ngettext, weekday
@@ -109,7 +110,9 @@ class CategoryReportScreen(AppScreen[None]):
         note: Text | None = None
         if status == "failed" and report is not None:
             note = Text(_("The report could not be written:") + " ", style="bold red")
-            note.append_text(safe(report.reason or _("no reason recorded"), style="red"))
+            note.append_text(
+                safe(interface_text(report.reason) or _("no reason recorded"), style="red")
+            )
         elif status == "stale" and report is not None:
             note = Text(stale_note(report.changes), style="yellow")
         elif status == "ok" and report is not None and report.flags:

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from core.channels.wording import interface_text
 from core.config import Config
 from core.digest import DigestPaper
 from core.i18n import _
@@ -208,7 +209,9 @@ def _summary(
         text.append_text(safe(summary.text))
     elif summary.status == "failed":
         text.append("  " + _("failed") + "\n", style="bold red")
-        text.append_text(safe(summary.reason or _("no reason recorded"), style="red"))
+        text.append_text(
+            safe(interface_text(summary.reason) or _("no reason recorded"), style="red")
+        )
         text.append(
             "\n"
             + _("The English abstract below is the original; press {key} to try again.").format(
