@@ -37,7 +37,7 @@ from core.sanitize import one_line
 from core.serve import make_server
 from core.store import Store
 from core.weekly import IsoWeek, build_weekly, synthesize_week
-from tests.browser import PHONE_WIDTHS, browser, contrast, missing_browser
+from tests.browser import PHONE_WIDTHS, contrast
 from tests.ollama_standin import OllamaStandin
 from tests.publish_data import HOSTILE_TITLE
 from tests.test_report_page import parse
@@ -238,15 +238,6 @@ def test_the_weekly_email_links_to_the_page_only_when_published_elsewhere(store,
 
 
 # --- in a browser -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chrome():
-    reason = missing_browser()
-    if reason:
-        pytest.skip(f"no browser check: {reason}")
-    with browser() as opened:
-        yield opened
 
 
 @pytest.mark.parametrize("width", PHONE_WIDTHS)
