@@ -206,6 +206,25 @@ BENCHMARKS = {
             )
         ],
     ),
+    "weekly": (
+        "bench_weekly.py",
+        [
+            (
+                "total",
+                "weekly report + chart + page + feed + email, 5 days × 30 papers",
+                "≤ 1 s",
+                lambda v: v <= 1.0,
+                "{:.3f} s",
+            ),
+            (
+                "email_html_sent",
+                "  weekly email HTML part as sent (Gmail clips at 102 KB)",
+                "≤ 100,000 B",
+                lambda v: v <= 100_000,
+                "{:,.0f} B",
+            ),
+        ],
+    ),
     "email": (
         "bench_email_size.py",
         [

@@ -51,6 +51,7 @@ async def run_checks(config_path: Path | str | None = None) -> list[Check]:
     checks.extend(await check_sources(config))
     checks.extend(await check_model(config))
     checks.extend(check_channels(config))
+    checks.append(check_weekly(config))
     checks.append(await asyncio.to_thread(check_ranking, config))
     return checks
 
@@ -77,6 +78,28 @@ def check_channels(config: Config) -> list[Check]:
         else:
             checks.append(Check(name, True, _("on: {what}").format(what=_(channel.what))))
     return checks
+
+
+def check_weekly(config: Config) -> Check:
+    """The weekly digest: whether `dailyai run` publishes it, and on which day."""
+    from core.weekly import weekly_options
+
+    try:
+        options = weekly_options(config)
+    except DailyAIError as error:
+        return Check("weekly", False, str(error))
+    if not options.enabled:
+        return Check(
+            "weekly",
+            True,
+            "off (weekly.enabled = false): `dailyai report|rss|email --week` still publish a week",
+        )
+    return Check(
+        "weekly",
+        True,
+        f"on: dailyai run publishes the week on {options.weekday} "
+        f"({config.general.timezone}) — report, web page, feed and email as the run's parts",
+    )
 
 
 def check_store(config: Config) -> Check:

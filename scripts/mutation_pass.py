@@ -67,6 +67,7 @@ FETCH = (
 )
 SEARCH = ("tests/test_search.py", "tests/test_cli.py")
 WEEKLY = ("tests/test_weekly.py",)
+WEEK_PAGE = ("tests/test_week_page.py",)
 CURRENCY = (
     "tests/test_summarize.py",
     "tests/test_report.py",
@@ -1363,6 +1364,30 @@ MUTATIONS: list[Mutation] = [
         '            return "empty", ""',
         WEEKLY,
         "a day never fetched looks like an ordinary empty day in the weekly digest",
+    ),
+    Mutation(
+        "week-page-unescaped",
+        "core/channels/templates/week_page.html",
+        '<a href="{{ paper.url }}">{{ paper.title }}</a>{% else %}{{ paper.title }}{% endif %}</strong>',
+        '<a href="{{ paper.url }}">{{ paper.title|safe }}</a>{% else %}{{ paper.title }}{% endif %}</strong>',
+        WEEK_PAGE,
+        "a hostile title among the week's top papers runs its script on the week's page",
+    ),
+    Mutation(
+        "week-links-the-markdown",
+        "core/channels/layout.py",
+        '    relative = week_dir(Path("."), week) / week_page_file_name(week)',
+        '    relative = week_dir(Path("."), week) / f"Weekly_{week}_report.md"',
+        WEEK_PAGE,
+        "the weekly feed and email open the raw Markdown (no chart) instead of the week's page",
+    ),
+    Mutation(
+        "index-forgets-the-weeks",
+        "core/channels/page.py",
+        "weeks=index_weeks(out_dir), days",
+        "weeks=[], days",
+        WEEK_PAGE,
+        "the index served at / lists no week: the weekly pages cannot be found",
     ),
     # --- the rules method's learned layer (core/classify.py, core/rules_model.py) ------------
     Mutation(

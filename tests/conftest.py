@@ -76,3 +76,16 @@ def ollama_standin():
 
     with OllamaStandin() as standin:
         yield standin
+
+
+@pytest.fixture(scope="module")
+def chrome():
+    """Headless Chromium for the layout checks, one per test module; skipped, saying why,
+    where no browser and driver are installed."""
+    from tests.browser import browser, missing_browser
+
+    reason = missing_browser()
+    if reason:
+        pytest.skip(f"no browser check: {reason}")
+    with browser() as opened:
+        yield opened

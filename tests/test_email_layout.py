@@ -32,7 +32,7 @@ from core.digest import build_digest
 from core.models import Listed, Paper
 from core.profile import set_feedback
 from core.store import Store
-from tests.browser import PHONE_WIDTHS, browser, contrast, missing_browser, rgb
+from tests.browser import PHONE_WIDTHS, contrast, rgb
 from tests.publish_data import DAY, populate_day
 from tests.smtp_server import mail_config
 
@@ -63,15 +63,6 @@ def day(store: Store, config: Config):
     )
     set_feedback(store, config, published.ids[3], "like", source="tui")
     return build_digest(store, config, DAY)
-
-
-@pytest.fixture(scope="module")
-def chrome():
-    reason = missing_browser()
-    if reason:
-        pytest.skip(f"no browser check: {reason}")
-    with browser() as opened:
-        yield opened
 
 
 def _email_page(tmp_path, digest, config) -> str:

@@ -30,7 +30,7 @@ from core.profile import set_feedback
 from core.sanitize import one_line
 from core.serve import make_server
 from core.store import RunStep, Store
-from tests.browser import PHONE_WIDTHS, browser, contrast, missing_browser
+from tests.browser import PHONE_WIDTHS, contrast
 from tests.publish_data import DAY, FAILED_REASON_KO, HOSTILE_ID, HOSTILE_TITLE, populate_day
 
 PAGE = "reports/2026-05-08/Papers_2026-05-08_report.html"
@@ -172,15 +172,6 @@ def test_the_index_keeps_every_day_newest_first(store, config, published):
 
 
 # --- in a browser -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chrome():
-    reason = missing_browser()
-    if reason:
-        pytest.skip(f"no browser check: {reason}")
-    with browser() as opened:
-        yield opened
 
 
 @pytest.mark.parametrize("width", PHONE_WIDTHS)

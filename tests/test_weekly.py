@@ -29,6 +29,7 @@ from core.channels.week import (
 from core.classify import classify_day
 from core.config import Config
 from core.digest import build_digest, report_inputs_hash
+from core.doctor import check_weekly
 from core.errors import ConfigError
 from core.models import Listed, Paper
 from core.pipeline import publish_week, run_pipeline
@@ -116,6 +117,15 @@ def test_the_run_publishes_the_week_on_its_weekday(config):
     bad = model_config(config, "http://127.0.0.1:9", weekday="someday")
     with pytest.raises(ConfigError, match="'someday' is not a weekday — use one of mon, tue"):
         week_due(bad, FRIDAY, SATURDAY)
+
+
+def test_doctor_shows_the_weekly_setting(config):
+    on = check_weekly(model_config(config, "http://127.0.0.1:9", weekday="Friday"))
+    assert on.ok and on.detail.startswith("on: dailyai run publishes the week on fri (Asia/Seoul)")
+    off = check_weekly(model_config(config, "http://127.0.0.1:9", enabled=False))
+    assert off.ok and off.detail.startswith("off (weekly.enabled = false)")
+    bad = check_weekly(model_config(config, "http://127.0.0.1:9", weekday="someday"))
+    assert not bad.ok and "'someday' is not a weekday" in bad.detail
 
 
 # --- the synthesis --------------------------------------------------------------------------
@@ -276,8 +286,11 @@ async def test_the_weekly_report_chart_and_top_papers(
 ):
     await synthesize_week(store, week_config, WEEK)
     weekly = build_weekly(store, week_config, WEEK)
-    report_path, chart_path = publish_week_report(store, week_config, WEEK, out_dir=tmp_path)
+    report_path, chart_path, page_path, index_path = publish_week_report(
+        store, week_config, WEEK, out_dir=tmp_path
+    )
     assert (report_path, chart_path) == week_report_paths(tmp_path, WEEK)
+    assert page_path == report_path.with_suffix(".html") and index_path == tmp_path / "index.html"
     assert report_path.name == "Weekly_2026-W38_report.md"
     assert chart_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = report_path.read_text(encoding="utf-8")
@@ -352,7 +365,7 @@ def test_the_weekly_feed_parses_and_escapes_hostile_titles(
         (entry,) = parsed.entries
         assert entry.id == "urn:dailyai:week:2026-W38"
         assert entry.title == f"2026-W38 (2026-09-14~09-20) · {5 * PER_DAY + 1}편"
-        assert entry.link.endswith("/reports/weekly/2026-W38/Weekly_2026-W38_report.md")
+        assert entry.link.endswith("/reports/weekly/2026-W38/Weekly_2026-W38_report.html")
         content = entry.content[0].value
         assert "<script" not in content and "onerror" not in content
         assert 'href="javascript' not in content and "<b>bold</b>" not in content

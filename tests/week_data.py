@@ -42,19 +42,20 @@ def store_week(
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4),
     fetched: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6),
     summarize: bool = True,
+    per_day: int = PER_DAY,
 ) -> dict[date, list[str]]:
-    """List PER_DAY papers on each of `weekdays` (0 = Monday) of WEEK; the ids by day.
+    """List `per_day` papers on each of `weekdays` (0 = Monday) of WEEK; the ids by day.
 
     Days in `fetched` get a fetch run (a weekend's says arXiv announced nothing); the
     others were never fetched. With `summarize`, each day is classified by rules and
     summarized (summaries and category reports) through the stand-in `config` points at.
     """
     days = WEEK.days
-    pool = [item for _, listed in fixture_listings(PER_DAY * len(weekdays)) for item in listed]
+    pool = [item for _, listed in fixture_listings(per_day * len(weekdays)) for item in listed]
     by_day: dict[date, list[str]] = {}
     for position, weekday in enumerate(weekdays):
         day = days[weekday]
-        chunk = pool[position * PER_DAY : (position + 1) * PER_DAY]
+        chunk = pool[position * per_day : (position + 1) * per_day]
         listed = [Listed(copy.deepcopy(item.paper), day, item.announce_type) for item in chunk]
         store.merge_listed(listed, "hf-daily")
         by_day[day] = [item.paper.id for item in listed]

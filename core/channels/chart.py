@@ -173,6 +173,7 @@ def _draw(bars: list[Bar], title: str, empty_note: str) -> bytes:
             transform=axes.transAxes,
             fontproperties=font,
             fontsize=9,
+            linespacing=1.6,
             color=TEXT_COLOUR,
             va="center",
         )
@@ -380,10 +381,12 @@ def _draw_week(
         axes.text(
             0.5,
             0.55,
-            _drawable(_wrap(empty_note or "이 주에는 발행된 논문이 없습니다.", 60)),
+            # The headline only: the page and the email list each day's reason beside it.
+            _drawable(_wrap(empty_note.split(":")[0] or "이 주에는 발행된 논문이 없습니다.", 60)),
             transform=axes.transAxes,
             fontproperties=font,
             fontsize=9,
+            linespacing=1.6,
             color=TEXT_COLOUR,
             ha="center",
             va="center",

@@ -8,6 +8,10 @@ Layout of the output dir (what `dailyai serve` serves):
     reports/YYYY-MM-DD/paper_YYYY-MM-DD.png          the category chart both show
     feeds/daily.rss, feeds/daily.atom                one item per day
     feeds/category/<slug>.rss, .atom                 one item per paper, per category
+    reports/weekly/YYYY-Www/Weekly_YYYY-Www_report.md    a week's report (core.channels.week)
+    reports/weekly/YYYY-Www/Weekly_YYYY-Www_report.html  the same as a web page (linked to)
+    reports/weekly/YYYY-Www/weekly_YYYY-Www.png          its chart: papers per day
+    feeds/weekly.rss, feeds/weekly.atom              one item per week
 
 Links point at `output.site_url` when it is set, else at `dailyai serve`'s address from
 `[serve]`. Messages read on other devices (the email, chat) link to the report only when
@@ -18,12 +22,16 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from core.channels.chart import chart_file_name
 from core.config import Config
 from core.sanitize import one_line
 from core.serve import base_url
+
+if TYPE_CHECKING:
+    from core.weekly import IsoWeek
 
 LEGACY_SITE_URL = "http://127.0.0.1:8484"
 """Written as the default by earlier releases: the same as leaving output.site_url unset."""
@@ -82,10 +90,45 @@ def report_url(config: Config, day: date) -> str:
     return f"{site_url(config)}/{relative.as_posix()}"
 
 
+def published_elsewhere(config: Config) -> bool:
+    """Whether `output.site_url` names an address other than this machine, so links in
+    messages read on other devices (email, chat) can be opened there."""
+    host = (urlsplit(config.output.site_url).hostname or "").lower()
+    return bool(host) and host not in LOCAL_HOSTS and not host.startswith("127.")
+
+
 def shared_report_url(config: Config, day: date) -> str:
     """The day's report URL for messages read elsewhere (email, chat): "" unless the output
     dir is published at an address other than this machine (useless to other readers)."""
-    host = (urlsplit(config.output.site_url).hostname or "").lower()
-    if not host or host in LOCAL_HOSTS or host.startswith("127."):
-        return ""
-    return report_url(config, day)
+    return report_url(config, day) if published_elsewhere(config) else ""
+
+
+def week_dir(out_dir: Path, week: IsoWeek | str) -> Path:
+    """`<out>/reports/weekly/YYYY-Www`, where a week's report, page and chart live."""
+    return out_dir / "reports" / "weekly" / str(week)
+
+
+def week_report_file_name(week: IsoWeek | str) -> str:
+    return f"Weekly_{week}_report.md"
+
+
+def week_page_file_name(week: IsoWeek | str) -> str:
+    """The week's web page beside its Markdown: what the weekly links open."""
+    return f"Weekly_{week}_report.html"
+
+
+def week_page_path(out_dir: Path, week: IsoWeek | str) -> Path:
+    """Where a week's page goes: beside its Markdown and chart."""
+    return week_dir(out_dir, week) / week_page_file_name(week)
+
+
+def week_page_url(config: Config, week: IsoWeek | str) -> str:
+    """The URL of a week's page (HTML, with the chart) when the output dir is served."""
+    relative = week_dir(Path("."), week) / week_page_file_name(week)
+    return f"{site_url(config)}/{relative.as_posix()}"
+
+
+def shared_week_url(config: Config, week: IsoWeek | str) -> str:
+    """The week's page URL for the weekly email: "" unless the output dir is published
+    elsewhere (see `shared_report_url`)."""
+    return week_page_url(config, week) if published_elsewhere(config) else ""

@@ -1,16 +1,18 @@
-"""The report as web pages: one page per day beside the Markdown, and an index of the days.
+"""The report as web pages: one page per day beside the Markdown, and an index of them.
 
 `reports/YYYY-MM-DD/Papers_YYYY-MM-DD_report.html` holds what the Markdown report holds
 (the "내 관심 논문" section, the chart, each category's report and papers, the day's
 status) for a browser: one fluid column that fits a phone, light and dark. It is where the
 feed items' and the email's "full report" links lead (`core.channels.layout.report_url`),
 and `dailyai serve` opens on `index.html`, which lists every day that has a page, newest
-first. The report channel writes both with the Markdown (`core.channels.report`).
+first. The report channel writes both with the Markdown (`core.channels.report`). A week's page
+(`core.channels.week`) is made with the same stylesheet, escaping and index: the index lists
+the weeks with a page under "주간 다이제스트", newest first, above the days.
 
 Untrusted text is escaped as in the email: the templates autoescape, and the model's
 Markdown enters only through `model_html` (no raw HTML, no links, sanitized with nh3). The
-index reads each day's one-line overview back from its page's `<meta name="description">`,
-unescaped and escaped again, so listing the days needs no store.
+index reads each page's one-line overview back from its `<meta name="description">`,
+unescaped and escaped again, so listing the days and weeks needs no store.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from core.channels.chart import chart_file_name
-from core.channels.layout import INDEX_FILE, page_path, report_file_name
+from core.channels.layout import INDEX_FILE, page_path, report_file_name, week_page_path
 from core.channels.render import (
     ABSTRACT_LABEL,
     FOR_YOU_WORDING,
@@ -37,10 +39,11 @@ from core.config import Config
 from core.digest import Digest
 from core.paths import write_atomic
 from core.sanitize import one_line
+from core.weekly import IsoWeek, day_label
 
-WEEKDAYS = "월화수목금토일"
 _DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)">')
 _DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WEEK_DIR = re.compile(r"^\d{4}-W\d{2}$")
 
 
 def anchor(key: str) -> str:
@@ -48,7 +51,8 @@ def anchor(key: str) -> str:
     return "p-" + re.sub(r"[^A-Za-z0-9._-]", "-", key)[:120]
 
 
-def _title(config: Config) -> str:
+def page_title(config: Config) -> str:
+    """The site's name on every page (`output.title`, one line)."""
     return one_line(config.output.title, limit=60) or "Daily AI Insights"
 
 
@@ -66,7 +70,7 @@ def render_page(
         chart_src = chart_file_name(digest.day)
     environment = template_environment()
     return environment.get_template("report_page.html").render(
-        title=_title(config),
+        title=page_title(config),
         day=digest.day.isoformat(),
         overview=overview_line(digest),
         empty=digest.is_empty,
@@ -85,20 +89,25 @@ def render_page(
 
 
 @dataclass
-class IndexDay:
-    """One day in the index: its link, its label and its one-line overview."""
+class IndexEntry:
+    """One day or week in the index: its link, its label and its one-line overview."""
 
     href: str
     label: str
     overview: str
 
 
-def day_label(day: date) -> str:
-    """`2026-05-08 (금)`."""
-    return f"{day.isoformat()} ({WEEKDAYS[day.weekday()]})"
+def _index_entry(out_dir: Path, page: Path, label: str) -> IndexEntry | None:
+    """The index's line for `page`, its overview read back from the page (None: no page)."""
+    if not page.is_file():
+        return None
+    head = page.read_text(encoding="utf-8", errors="replace")[:4000]
+    found = _DESCRIPTION.search(head)
+    overview = one_line(html.unescape(found.group(1)), limit=300) if found else ""
+    return IndexEntry(page.relative_to(out_dir).as_posix(), label, overview)
 
 
-def index_days(out_dir: Path) -> list[IndexDay]:
+def index_days(out_dir: Path) -> list[IndexEntry]:
     """Every day with a report page under `out_dir`, newest first."""
     reports = out_dir / "reports"
     if not reports.is_dir():
@@ -111,28 +120,47 @@ def index_days(out_dir: Path) -> list[IndexDay]:
             day = date.fromisoformat(folder.name)
         except ValueError:
             continue
-        page = page_path(out_dir, day)
-        if not page.is_file():
-            continue
-        head = page.read_text(encoding="utf-8", errors="replace")[:4000]
-        found = _DESCRIPTION.search(head)
-        overview = one_line(html.unescape(found.group(1)), limit=300) if found else ""
-        href = page.relative_to(out_dir).as_posix()
-        days.append(IndexDay(href, day_label(day), overview))
+        entry = _index_entry(out_dir, page_path(out_dir, day), day_label(day))
+        if entry is not None:
+            days.append(entry)
     return days
 
 
+def index_weeks(out_dir: Path) -> list[IndexEntry]:
+    """Every week with a page under `out_dir` (`reports/weekly/YYYY-Www/`), newest first."""
+    weekly = out_dir / "reports" / "weekly"
+    if not weekly.is_dir():
+        return []
+    weeks = []
+    for folder in sorted(weekly.iterdir(), reverse=True):
+        if not _WEEK_DIR.match(folder.name):
+            continue
+        week = IsoWeek.named(folder.name)
+        try:
+            label = f"{week} ({week.span()})"
+        except ValueError:  # a week number its year does not have
+            continue
+        entry = _index_entry(out_dir, week_page_path(out_dir, week), label)
+        if entry is not None:
+            weeks.append(entry)
+    return weeks
+
+
 def render_index(out_dir: Path, config: Config) -> str:
-    """The index page of the days published under `out_dir`."""
+    """The index page of the weeks and days published under `out_dir`."""
     return (
         template_environment()
         .get_template("index_page.html")
-        .render(title=_title(config), days=index_days(out_dir))
+        .render(title=page_title(config), weeks=index_weeks(out_dir), days=index_days(out_dir))
     )
+
+
+def publish_index(config: Config, out_dir: Path) -> Path:
+    """Write the index of what `out_dir` holds (after each day's or week's page)."""
+    return write_atomic(out_dir / INDEX_FILE, render_index(out_dir, config))
 
 
 def publish_page(digest: Digest, config: Config, out_dir: Path) -> list[Path]:
     """Write the day's report page, then the index that lists it; returns [page, index]."""
     page = write_atomic(page_path(out_dir, digest.day), render_page(digest, config))
-    index = write_atomic(out_dir / INDEX_FILE, render_index(out_dir, config))
-    return [page, index]
+    return [page, publish_index(config, out_dir)]

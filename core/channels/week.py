@@ -1,13 +1,18 @@
-"""The weekly digest published: a Markdown report with its chart, a `weekly` feed, an email.
+"""The weekly digest published: a Markdown report and a web page with its chart, a `weekly`
+feed, an email.
 
 What a week shows comes from `core.weekly` (the week's read model); this module only words
 and escapes it, with the same helpers the day uses (`core.channels.render`), so a week's
 pending, failed or stale report says so in place as a day's does, and untrusted text is
 escaped the same way. The files go beside the days':
 
-    reports/weekly/YYYY-Www/Weekly_YYYY-Www_report.md   the week, and
-    reports/weekly/YYYY-Www/weekly_YYYY-Www.png         its chart (papers per day)
-    feeds/weekly.rss, feeds/weekly.atom                 one item per week
+    reports/weekly/YYYY-Www/Weekly_YYYY-Www_report.md    the week,
+    reports/weekly/YYYY-Www/Weekly_YYYY-Www_report.html  the same as a web page, and
+    reports/weekly/YYYY-Www/weekly_YYYY-Www.png          its chart (papers per day)
+    feeds/weekly.rss, feeds/weekly.atom                  one item per week
+
+The page is the day's page machinery (`core.channels.page`: its stylesheet, escaping and the
+index, which lists the weeks above the days); the feed items and the email link to it.
 
 The email is sent once per recipient per week, through the same send loop and delivery
 ledger as the day's (`core.channels.mail.send_messages`, channel `email-weekly`, dated on
@@ -17,7 +22,7 @@ the week's Monday).
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -40,7 +45,17 @@ from core.channels.feeds import (
     sanitize_feed_html,
     xml_text,
 )
-from core.channels.layout import output_dir, site_url
+from core.channels.layout import (
+    output_dir,
+    page_file_name,
+    page_path,
+    shared_week_url,
+    site_url,
+    week_dir,
+    week_page_path,
+    week_page_url,
+    week_report_file_name,
+)
 from core.channels.mail import (
     CHART_CID_NAME,
     HTML_LIMIT_BYTES,
@@ -52,6 +67,7 @@ from core.channels.mail import (
     send_messages,
     transfer_encoded,
 )
+from core.channels.page import anchor, page_title, publish_index
 from core.channels.plaintext import WIDTH, LinkList, heading, markdown_text, wrap
 from core.channels.render import (
     REPORT_NOTES,
@@ -315,24 +331,10 @@ def _section_view(section: WeekSection, week: str, emojis: dict[str, str]) -> We
 # --- the Markdown report --------------------------------------------------------------------
 
 
-def week_dir(out_dir: Path, week: IsoWeek | str) -> Path:
-    """`<out>/reports/weekly/YYYY-Www`, where the week's report and chart live."""
-    return out_dir / "reports" / "weekly" / str(week)
-
-
-def week_report_file_name(week: IsoWeek | str) -> str:
-    return f"Weekly_{week}_report.md"
-
-
 def week_report_paths(out_dir: Path, week: IsoWeek | str) -> tuple[Path, Path]:
     """Where a week's report and chart go, side by side."""
     directory = week_dir(out_dir, week)
     return directory / week_report_file_name(week), directory / week_chart_file_name(week)
-
-
-def week_report_url(config: Config, week: IsoWeek | str) -> str:
-    """The URL of a week's Markdown report when the output dir is served."""
-    return f"{site_url(config)}/reports/weekly/{week}/{week_report_file_name(week)}"
 
 
 def render_week_report(weekly: WeeklyDigest) -> str:
@@ -403,6 +405,54 @@ def _week_section_markdown(view: WeekSectionView) -> list[str]:
     return [*out, "", ""]
 
 
+# --- the web page ---------------------------------------------------------------------------
+
+
+@dataclass
+class WeekPageDay:
+    """A day of the week on its page: linked to the day's own page when there is one."""
+
+    label: str
+    papers: int
+    mark: str
+    note: str
+    href: str
+
+
+def render_week_page(
+    weekly: WeeklyDigest, config: Config, *, day_pages: Collection[date] = ()
+) -> str:
+    """The week as a web page, made as a day's page is (`core.channels.page`); the days in
+    `day_pages` link to their pages beside it."""
+    view = week_view(weekly)
+    days = [
+        WeekPageDay(
+            label,
+            papers,
+            mark,
+            note,
+            f"../../{day.day.isoformat()}/{page_file_name(day.day)}"
+            if day.day in day_pages
+            else "",
+        )
+        for day, (label, papers, mark, note) in zip(weekly.days, view.days, strict=True)
+    ]
+    return (
+        template_environment()
+        .get_template("week_page.html")
+        .render(
+            title=page_title(config),
+            view=view,
+            days=days,
+            chart_src=None if weekly.is_empty else week_chart_file_name(weekly.week),
+            model=one_line(config.llm.model, limit=80),
+            anchor=anchor,
+            markdown_href=week_report_file_name(weekly.week),
+            index_href="../../../index.html",
+        )
+    )
+
+
 def publish_week_report(
     store: Store,
     config: Config,
@@ -411,12 +461,18 @@ def publish_week_report(
     out_dir: Path | str | None = None,
     weekly: WeeklyDigest | None = None,
 ) -> list[Path]:
-    """Write the week's Markdown report and its chart; returns [report, chart]."""
+    """Write the week's Markdown report, its chart, its web page and the index that lists
+    it; returns [report, chart, page, index]."""
     directory = output_dir(config, out_dir)
     weekly = weekly or build_weekly(store, config, week)
     report, chart = week_report_paths(directory, week)
     write_atomic(chart, render_week_chart_png(weekly))
-    return [write_atomic(report, render_week_report(weekly)), chart]
+    write_atomic(report, render_week_report(weekly))
+    day_pages = {day.day for day in weekly.days if page_path(directory, day.day).is_file()}
+    page = write_atomic(
+        week_page_path(directory, week), render_week_page(weekly, config, day_pages=day_pages)
+    )
+    return [report, chart, page, publish_index(config, directory)]
 
 
 # --- the weekly feed ------------------------------------------------------------------------
@@ -481,7 +537,7 @@ def build_weekly_feed(weeks: list[WeeklyDigest], config: Config, files: FeedFile
         count = weekly.total
         tail = f"{count}편" if count else "발행할 논문 없음"
         entry.title(f"{name} ({weekly.week.span()}) · {tail}")
-        entry.link(href=week_report_url(config, name), rel="alternate")
+        entry.link(href=week_page_url(config, name), rel="alternate")
         entry.description(xml_text(week_overview(weekly) if count else weekly.empty_reason))
         entry.content(week_html(weekly, config), type="html")
         author = digest_author(config)
@@ -547,7 +603,7 @@ def render_week_email(
         "chart_src": chart_src,
         "report_styles": REPORT_STYLES,
         "summary_style": SUMMARY_STYLE,
-        "report_url": _shared_week_url(config, weekly.week),
+        "report_url": shared_week_url(config, weekly.week),
         "unsubscribe": _unsubscribe_text(config) if unsubscribe is None else unsubscribe,
         "model": one_line(config.llm.model, limit=80),
         "compact": compact,
@@ -626,13 +682,6 @@ def render_week_text(context: dict) -> str:
     if links.urls:
         out += ["", *heading("링크"), *links.lines()]
     return "\n".join(out).rstrip() + "\n"
-
-
-def _shared_week_url(config: Config, week: IsoWeek) -> str:
-    from core.channels.layout import shared_report_url
-
-    # A report URL readers elsewhere can open: only when the output dir is published.
-    return week_report_url(config, week) if shared_report_url(config, week.monday) else ""
 
 
 def build_week_message(
@@ -736,6 +785,7 @@ __all__ = [
     "publish_week_report",
     "publish_weekly_feed",
     "render_week_email",
+    "render_week_page",
     "render_week_report",
     "send_week",
     "week_html",
