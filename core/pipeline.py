@@ -24,6 +24,7 @@ interrupted by the next process that opens the store (see `Store.mark_interrupte
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -121,7 +122,7 @@ async def run_pipeline(
     config.dirs.logs.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     log_path = config.dirs.logs / f"run-{day.isoformat()}-{stamp}.log"
-    run = RecordedRun.start(store, "run", day, log_path=str(log_path), plan=steps)
+    run = await RecordedRun.start(store, "run", day, log_path=str(log_path), plan=steps)
     result = PipelineResult(day=day, run_id=run.id, log_path=log_path)
     handler = _attach_log(log_path)
     log.info("run %s for %s: steps %s", run.id, day, ", ".join(steps))
@@ -136,12 +137,12 @@ async def run_pipeline(
                 log.info("%s: %s %s %s", step, outcome.status, outcome.reason, outcome.counts)
                 report(StepProgress(step, f"{outcome.status} {outcome.reason}".strip(), 1, 1))
         if not result.empty_reason:
-            result.empty_reason = context.digest_of(services, day).empty_reason
-        run.finish(result.status, result.empty_reason)
+            result.empty_reason = (await context.digest_of(services, day)).empty_reason
+        await run.finish(result.status, result.empty_reason)
         log.info("run %s finished: %s %s", run.id, result.status, result.empty_reason)
     except BaseException as error:
         log.info("run %s stopped: %r", run.id, error)
-        run.stop(error)
+        await run.stop(error)
         raise
     finally:
         _detach_log(handler)
@@ -173,10 +174,12 @@ async def _run_step(
     channel = channels().get(step)
     run_id = result.run_id
     try:
-        with context.run.step(step) as outcome:
+        async with context.run.step(step) as outcome:
             outcome.essential = channel is not None and channel.essential
             try:
-                busy = hold_model_work(services.store, day, run_id) if step in MODEL_STEPS else ""
+                busy = ""
+                if step in MODEL_STEPS:
+                    busy = await asyncio.to_thread(hold_model_work, services.store, day, run_id)
                 if busy:
                     outcome.status, outcome.reason = "skipped", busy
                 elif channel is not None:
@@ -185,7 +188,7 @@ async def _run_step(
                     await _STEPS[step](services, day, result, context, outcome)
             finally:
                 if step == context.last_model_step:  # the model work is done: others may
-                    services.store.release_claims(_holder(run_id))
+                    await asyncio.to_thread(services.store.release_claims, _holder(run_id))
     except DailyAIError:
         pass  # recorded as the step's failure
     except Exception:  # a bug in one step must not hide the others
@@ -207,10 +210,13 @@ class _Context:
     """The model step after which the day's model work is done (its claim released)."""
     digest: Digest | None = None
 
-    def digest_of(self, services: Services, day: date) -> Digest:
-        """The day's digest, built once the model steps are done and shared by the channels."""
+    async def digest_of(self, services: Services, day: date) -> Digest:
+        """The day's digest, built once the model steps are done and shared by the channels
+        (in a worker thread: it reads much of the day from the store)."""
         if self.digest is None:
-            self.digest = build_digest(services.store, services.config, day)
+            self.digest = await asyncio.to_thread(
+                build_digest, services.store, services.config, day
+            )
         return self.digest
 
 
@@ -293,7 +299,7 @@ async def _deliver(
         outcome.status, outcome.reason = "skipped", channel.off_reason(config)
         return
     if channel.delivers:
-        summarizing = services.store.claim_holder(model_work_claim(day))
+        summarizing = await asyncio.to_thread(services.store.claim_holder, model_work_claim(day))
         if summarizing is not None and _delivers_later(summarizing, channel, result.run_id):
             outcome.status = "skipped"
             outcome.reason = (
@@ -302,7 +308,7 @@ async def _deliver(
             )
             return
     options = DeliverOptions(out_dir=context.out_dir, force=context.force)
-    delivered = await channel.deliver(services, context.digest_of(services, day), options)
+    delivered = await channel.deliver(services, await context.digest_of(services, day), options)
     result.published.extend(delivered.paths)
     outcome.status, outcome.reason, outcome.counts = (
         delivered.status,

@@ -327,13 +327,17 @@ async def _write_summary(
     key = _summary_key(paper, config)
     if not paper.abstract.strip():
         reason = "no abstract to summarize (the source gave none)"
-        store.save_summary(paper.id, **key, status="failed", reason=reason, attempts=0)
+        await asyncio.to_thread(
+            store.save_summary, paper.id, **key, status="failed", reason=reason, attempts=0
+        )
         return PaperSummary(paper.id, "failed", reason=reason, model=client.model)
     glossary = config.summaries.glossary
     abstract, cut = _fitting_abstract(client, paper.title, paper.abstract, config)
     if not abstract:
         reason = "the prompt does not fit llm.num_ctx even without the abstract — raise num_ctx"
-        store.save_summary(paper.id, **key, status="failed", reason=reason, attempts=0)
+        await asyncio.to_thread(
+            store.save_summary, paper.id, **key, status="failed", reason=reason, attempts=0
+        )
         return PaperSummary(paper.id, "failed", reason=reason, model=client.model)
     attempts = max(1, config.summaries.max_attempts)
     trail = HostTrail()
@@ -386,7 +390,8 @@ async def _write_summary(
         last_reason = gate.reason or "; ".join(gate.flag_texts)
         retry = _retry_problems(gate)
     if best is None:
-        store.save_summary(
+        await asyncio.to_thread(
+            store.save_summary,
             paper.id,
             **key,
             status="failed",
@@ -404,7 +409,8 @@ async def _write_summary(
         )
     text, gate, result = best
     flags = gate.flag_texts + (["abstract shortened to fit num_ctx"] if cut else [])
-    store.save_summary(
+    await asyncio.to_thread(
+        store.save_summary,
         paper.id,
         **key,
         status="ok",
@@ -570,7 +576,15 @@ async def _write_report(
     usable = [item for item in inputs if item.usable]
     if not usable:
         reason = "no summary of this category passed the gate, so there is nothing to build from"
-        store.save_category_report(day, category, **key, status="failed", reason=reason, attempts=0)
+        await asyncio.to_thread(
+            store.save_category_report,
+            day,
+            category,
+            **key,
+            status="failed",
+            reason=reason,
+            attempts=0,
+        )
         return "failed", HostTrail()
     glossary = config.summaries.glossary
     names = [short_name(item.title) for item in usable]
@@ -617,7 +631,8 @@ async def _write_report(
         last_reason = gate.reason or "; ".join(gate.flag_texts)
         retry = _retry_problems(gate)
     if best is None:
-        store.save_category_report(
+        await asyncio.to_thread(
+            store.save_category_report,
             day,
             category,
             **key,
@@ -628,7 +643,8 @@ async def _write_report(
         )
         return "failed", trail
     text, gate, sent_ids, fit_flags = best
-    store.save_category_report(
+    await asyncio.to_thread(
+        store.save_category_report,
         day,
         category,
         **key,
@@ -882,7 +898,7 @@ class _DayRun:
                 await self._do(job)
             except ModelError as error:
                 if isinstance(error, PromptTooLongError) and job.kind == "report":
-                    self._save_report_failure(job.key, str(error))
+                    await asyncio.to_thread(self._save_report_failure, job.key, str(error))
                 else:
                     # No host can answer: finish what runs, start nothing new.
                     self.stop_reason = str(error)
@@ -914,8 +930,8 @@ class _DayRun:
     async def _do(self, job: _Job) -> None:
         if job.kind == "report":
             plan = self.reports[job.key]
-            inputs = _report_inputs(self.store, self.config, plan.members)
-            if not self.force and self._report_current(job.key, inputs):
+            inputs = await asyncio.to_thread(_report_inputs, self.store, self.config, plan.members)
+            if not self.force and await asyncio.to_thread(self._report_current, job.key, inputs):
                 # The summaries it waited for came out as before (failed again, or the
                 # same text): the stored report was written from exactly these.
                 self.stats.reports_cached += 1
@@ -930,7 +946,7 @@ class _DayRun:
                 inputs,
                 on_token=self._token_sink(f"report:{job.key}"),
             )
-            self._record_hosts(trail, f"report:{job.key}", status)
+            await self._record_hosts(trail, f"report:{job.key}", status)
             if status == "ok":
                 self.stats.reports_written += 1
             else:
@@ -941,7 +957,7 @@ class _DayRun:
         result = await _write_summary(
             self.store, self.config, self.client, job.paper, on_token=self._token_sink(job.key)
         )
-        self._record_hosts(result.trail, f"summary:{job.key}", result.status)
+        await self._record_hosts(result.trail, f"summary:{job.key}", result.status)
         if result.status == "ok":
             self.stats.passed += 1
             self.stats.flagged += 1 if result.flags else 0
@@ -958,11 +974,11 @@ class _DayRun:
                 if not plan.waiting:
                     self.ready.insert(0, _Job("report", category))
 
-    def _record_hosts(self, trail: HostTrail, work: str, status: str) -> None:
+    async def _record_hosts(self, trail: HostTrail, work: str, status: str) -> None:
         """Note in the run ledger which host wrote this work and which hosts failed it."""
         self.stats.host_failures += len(trail.failures)
         if self.on_model_work is not None and (rows := trail.rows(work, status)):
-            self.on_model_work(rows)
+            await asyncio.to_thread(self.on_model_work, rows)
 
     def _report_current(self, category: str, inputs: Sequence[ReportInput]) -> bool:
         reports = [
@@ -1053,7 +1069,9 @@ async def summarize_day(
     stats = stats if stats is not None else SummarizeStats()
     stats.day = day_text
     stats.target = category or ("papers" if paper_ids is not None else "digest")
-    plan = plan_day(store, config, day_text, category=category, paper_ids=paper_ids, force=force)
+    plan = await asyncio.to_thread(
+        plan_day, store, config, day_text, category=category, paper_ids=paper_ids, force=force
+    )
     stats.total = len(plan.summaries) + plan.cached
     stats.cached, stats.reports_cached = plan.cached, plan.reports_cached
     if plan.empty:

@@ -34,6 +34,7 @@ are stripped first (see facts.md §3 and §5). Each file is written atomically.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import zlib
 from collections.abc import Iterable
@@ -599,7 +600,9 @@ class FeedsChannel(Channel):
     async def deliver(
         self, services: Services, digest: Digest, options: DeliverOptions
     ) -> ChannelResult:
-        paths = publish_feeds(services.store, services.config, options.out_dir, digests=[digest])
+        paths = await asyncio.to_thread(
+            publish_feeds, services.store, services.config, options.out_dir, digests=[digest]
+        )
         return ChannelResult("ok", "", {"files": len(paths)}, paths)
 
 

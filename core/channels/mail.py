@@ -365,7 +365,7 @@ async def send_digest(
     _check_address(config.email.sender, "email.sender")
     wanted = recipients_from(config, recipients)
     report = DeliveryReport(day=day)
-    digest = digest or build_digest(store, config, day)
+    digest = digest or await asyncio.to_thread(build_digest, store, config, day)
     if digest.is_empty and not config.email.send_empty:
         report.note = (
             f"{day}: nothing to publish ({empty_reason(digest)}); no email sent because "
@@ -374,7 +374,9 @@ async def send_digest(
         return report
     holder = f"mail:{uuid.uuid4().hex}"
     by_address = {_addr(recipient): recipient for recipient in wanted}
-    claims = store.claim_deliveries(day, list(by_address), holder, force=force)
+    claims = await asyncio.to_thread(
+        store.claim_deliveries, day, list(by_address), holder, force=force
+    )
     report.skipped = [by_address[address] for address in claims.already_sent]
     for address, other in claims.held.items():
         report.held[by_address[address]] = f"being sent by {other.describe()} right now"
@@ -397,7 +399,8 @@ async def send_digest(
             on_progress=report_progress,
         )
     finally:
-        store.release_claims(holder)  # whatever was not recorded (an error, a cancel)
+        # Whatever was not recorded (an error, a cancel).
+        await asyncio.to_thread(store.release_claims, holder)
 
 
 async def _send_claimed(
@@ -453,11 +456,11 @@ async def _send_claimed(
             )
             message = _no_login_offered(settings) if offers_no_login else None
             message = message or _connection_error(error, settings)
-            _fail_all(store, report, day, pending, message, holder)
+            await _fail_all(store, report, day, pending, message, holder)
             raise MailError(message, report=report) from None
         for index, recipient in enumerate(pending):
             report_progress(f"sending to {recipient} ({index + 1}/{len(pending)})")
-            store.touch_claims(holder)
+            await asyncio.to_thread(store.touch_claims, holder)
             message = build_message(digest, config, recipient, chart_png, now=now)
             try:
                 refused, _ = await client.send_message(message)
@@ -465,21 +468,21 @@ async def _send_claimed(
                 reasons = "; ".join(
                     f"{one_line(r.message, limit=160)} ({r.code})" for r in error.recipients
                 )
-                _fail(
+                await _fail(
                     store, report, day, recipient, f"refused by {settings.host}: {reasons}", holder
                 )
                 continue
             except (aiosmtplib.SMTPDataError, aiosmtplib.SMTPSenderRefused) as error:
                 reason = f"{one_line(error.message, limit=160)} ({error.code})"
-                _fail(
+                await _fail(
                     store, report, day, recipient, f"rejected by {settings.host}: {reason}", holder
                 )
                 continue
             except Exception as error:
                 lost = _connection_error(error, settings)
-                _fail(store, report, day, recipient, lost, holder)
+                await _fail(store, report, day, recipient, lost, holder)
                 rest = pending[index + 1 :]
-                _fail_all(store, report, day, rest, f"not sent: {lost}", holder)
+                await _fail_all(store, report, day, rest, f"not sent: {lost}", holder)
                 summary = (
                     f"{lost} — {len(report.sent)} of {len(pending)} sent; run `dailyai email` "
                     "again to send the rest (recipients already served are skipped)"
@@ -490,13 +493,18 @@ async def _send_claimed(
                     f"{one_line(response.message, limit=160)} ({response.code})"
                     for response in refused.values()
                 )
-                _fail(
+                await _fail(
                     store, report, day, recipient, f"refused by {settings.host}: {reasons}", holder
                 )
                 continue
             message_id = str(message["Message-ID"])
-            store.record_delivery(
-                day, _addr(recipient), status="sent", message_id=message_id, holder=holder
+            await asyncio.to_thread(
+                store.record_delivery,
+                day,
+                _addr(recipient),
+                status="sent",
+                message_id=message_id,
+                holder=holder,
             )
             report.sent.append(recipient)
             report.message_ids[recipient] = message_id
@@ -513,14 +521,16 @@ def _addr(recipient: str) -> str:
     return parseaddr(recipient)[1] or recipient
 
 
-def _fail(
+async def _fail(
     store: Store, report: DeliveryReport, day: date, recipient: str, reason: str, holder: str
 ) -> None:
-    store.record_delivery(day, _addr(recipient), status="failed", error=reason, holder=holder)
+    await asyncio.to_thread(
+        store.record_delivery, day, _addr(recipient), status="failed", error=reason, holder=holder
+    )
     report.failed[recipient] = reason
 
 
-def _fail_all(
+async def _fail_all(
     store: Store,
     report: DeliveryReport,
     day: date,
@@ -529,7 +539,7 @@ def _fail_all(
     holder: str,
 ) -> None:
     for recipient in recipients:
-        _fail(store, report, day, recipient, reason, holder)
+        await _fail(store, report, day, recipient, reason, holder)
 
 
 def _no_login_offered(settings: SmtpSettings) -> str:

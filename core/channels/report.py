@@ -13,6 +13,7 @@ The report is essential: when it cannot be written, nothing was published and th
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -216,8 +217,13 @@ class ReportChannel(Channel):
     async def deliver(
         self, services: Services, digest: Digest, options: DeliverOptions
     ) -> ChannelResult:
-        paths = publish_report(
-            services.store, services.config, digest.day, out_dir=options.out_dir, digest=digest
+        paths = await asyncio.to_thread(
+            publish_report,
+            services.store,
+            services.config,
+            digest.day,
+            out_dir=options.out_dir,
+            digest=digest,
         )
         return ChannelResult("ok", "", {"files": len(paths)}, paths)
 
