@@ -450,10 +450,11 @@ async def summarize_paper(
     `on_attempt(n)` is called when attempt n starts (the text starts again then).
     Raises DailyAIError for an unknown paper and ModelError when the model cannot answer.
     """
-    paper = store.get_paper(paper_id)
+    paper = await asyncio.to_thread(store.get_paper, paper_id)
     if paper is None:
         raise DailyAIError(f"no stored paper '{one_line(paper_id, limit=80)}' — check the id")
-    if not force and (found := cached_summary(store, config, paper)) is not None:
+    found = None if force else await asyncio.to_thread(cached_summary, store, config, paper)
+    if found is not None:
         return found
     own = client is None
     client = client or make_client(config)
