@@ -24,7 +24,7 @@ from core.config import Config
 from core.errors import ConfigError, SourceError
 from core.fetch import Fetched, Fetcher, Validators
 from core.ids import parse_arxiv_id
-from core.models import FetchSummary, Listed, SourceKind, SourceResult
+from core.models import FetchSummary, Listed, SourceKind, SourceResult, SourceStatus
 from core.runs import fetch_lines, recorded_run
 from core.sanitize import one_line
 from core.sources import (
@@ -221,12 +221,14 @@ async def _fetch_source(
 ) -> SourceResult:
     started = time.perf_counter()
     # Until its content is read, a source of no given kind is reported as a generic feed.
-    result = SourceResult(name=spec.name, kind=spec.kind or FEED, url=spec.url, status="ok")
+    result = SourceResult(
+        name=spec.name, kind=spec.kind or FEED, url=spec.url, status=SourceStatus.OK
+    )
     try:
         report(FetchProgress(spec.name, "fetching", spec.url))
         pages = await _download(store, config, fetcher, spec, day, refresh)
         if isinstance(pages, _Unchanged):
-            result.status = "unchanged"
+            result.status = SourceStatus.UNCHANGED
             result.reason = "no change since the last fetch"
             result.kind = pages.kind
             report(FetchProgress(spec.name, "done", result.reason))
@@ -258,7 +260,7 @@ async def _fetch_source(
                 listed=len(parsed.listed),
             )
         if not parsed.listed:
-            result.status = "empty"
+            result.status = SourceStatus.EMPTY
             result.reason = reader.empty_reason(parsed.feed_day or day, parsed.skip_days, today)
         elif result.warnings:
             result.reason = "; ".join(result.warnings)
@@ -274,7 +276,7 @@ async def _fetch_source(
 
 
 def _fail(result: SourceResult, reason: str, report: ProgressCallback) -> None:
-    result.status = "failed"
+    result.status = SourceStatus.FAILED
     result.reason = reason
     result.listed = []
     report(FetchProgress(result.name, "failed", reason))
@@ -399,7 +401,9 @@ async def _enrich(
     if not missing:
         return None
     api = config.fetch.arxiv_api_url
-    result = SourceResult(name="arxiv-api", kind=arxiv_api.ARXIV_API, url=api, status="ok")
+    result = SourceResult(
+        name="arxiv-api", kind=arxiv_api.ARXIV_API, url=api, status=SourceStatus.OK
+    )
     started = time.perf_counter()
     batch = max(1, config.fetch.arxiv_api_batch)
     ids: list[str] = []
@@ -437,7 +441,7 @@ async def _enrich(
             log.error("arxiv-api: unexpected error", exc_info=True)
             message = unexpected_error("arxiv-api", error)
         await asyncio.to_thread(store.record_enrichment_attempt, ids, message)
-        result.status = "failed"
+        result.status = SourceStatus.FAILED
         result.reason = (
             f"{message} (papers are stored; their arXiv categories are missing and are asked "
             "for again on the next fetch)"

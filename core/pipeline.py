@@ -37,7 +37,7 @@ from core.digest import Digest, build_digest
 from core.errors import DailyAIError
 from core.ingest import FetchProgress, SourceSpec, fetch_sources
 from core.killpoints import summary_token_hook
-from core.models import EXIT_CODES, FetchSummary
+from core.models import EXIT_CODES, FetchSummary, RunStatus
 from core.progress import StepProgress
 from core.runs import RecordedRun, StepOutcome, fetch_lines
 from core.services import Services
@@ -71,16 +71,16 @@ class PipelineResult:
         return next((outcome for outcome in self.steps if outcome.step == step), None)
 
     @property
-    def status(self) -> str:
+    def status(self) -> RunStatus:
         """ok, partial (some step failed or was degraded) or failed (nothing to publish)."""
         statuses = {outcome.step: outcome.status for outcome in self.steps}
-        fetch_failed = statuses.get("fetch") == "failed"
-        publish_failed = any(o.essential and o.status == "failed" for o in self.steps)
+        fetch_failed = statuses.get("fetch") == RunStatus.FAILED
+        publish_failed = any(o.essential and o.status == RunStatus.FAILED for o in self.steps)
         if publish_failed or (fetch_failed and self.empty_reason):
-            return "failed"
-        if any(status in ("failed", "partial") for status in statuses.values()):
-            return "partial"
-        return "ok"
+            return RunStatus.FAILED
+        if any(status in (RunStatus.FAILED, RunStatus.PARTIAL) for status in statuses.values()):
+            return RunStatus.PARTIAL
+        return RunStatus.OK
 
     @property
     def exit_code(self) -> int:
@@ -181,7 +181,7 @@ async def _run_step(
                 if step in MODEL_STEPS:
                     busy = await asyncio.to_thread(hold_model_work, services.store, day, run_id)
                 if busy:
-                    outcome.status, outcome.reason = "skipped", busy
+                    outcome.status, outcome.reason = RunStatus.SKIPPED, busy
                 elif channel is not None:
                     await _deliver(channel, services, day, result, context, outcome)
                 else:
@@ -296,12 +296,12 @@ async def _deliver(
     """An output channel's step: publish or send the day's digest through it."""
     config = services.config
     if not channel.enabled(config):
-        outcome.status, outcome.reason = "skipped", channel.off_reason(config)
+        outcome.status, outcome.reason = RunStatus.SKIPPED, channel.off_reason(config)
         return
     if channel.delivers:
         summarizing = await asyncio.to_thread(services.store.claim_holder, model_work_claim(day))
         if summarizing is not None and _delivers_later(summarizing, channel, result.run_id):
-            outcome.status = "skipped"
+            outcome.status = RunStatus.SKIPPED
             outcome.reason = (
                 f"{summarizing.describe()} is still summarizing {day} and {channel.what} when "
                 "it is done (not from here, so nobody gets the digest with summaries missing)"

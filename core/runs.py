@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 
 from core.errors import DailyAIError
-from core.models import FetchSummary
+from core.models import FetchSummary, RunStatus, SourceStatus
 from core.sanitize import one_line
 from core.store import RunStep, Store
 
@@ -36,7 +36,7 @@ class StepStats(Protocol):
         ...
 
     @property
-    def status(self) -> str:
+    def status(self) -> RunStatus:
         """ok, partial or failed."""
         ...
 
@@ -88,7 +88,9 @@ def fetch_lines(summary: FetchSummary) -> list[RunStep]:
             step="fetch",
             target=result.name,
             status=result.status,
-            reason=result.reason if result.status != "ok" else "; ".join(result.warnings),
+            reason=result.reason
+            if result.status != SourceStatus.OK
+            else "; ".join(result.warnings),
             counts={
                 "listed": len(result.listed),
                 "new": result.new,
@@ -130,12 +132,12 @@ class RecordedRun:
         hands the step the stats it counts into (`outcome.counting(stats)`); when the block
         raises, the step is recorded as failed with the error's line, and the error goes on.
         """
-        outcome = StepOutcome(name, target, "ok")
+        outcome = StepOutcome(name, target, RunStatus.OK)
         started = time.perf_counter()
         try:
             yield outcome
         except BaseException as error:
-            outcome.status, outcome.reason = "failed", failure_reason(error)
+            outcome.status, outcome.reason = RunStatus.FAILED, failure_reason(error)
             outcome.lines = []
             raise
         else:
@@ -157,7 +159,7 @@ class RecordedRun:
         summarize step calls it in a worker thread)."""
         self.store.record_model_work(self.id, rows)
 
-    async def finish(self, status: str, note: str = "") -> None:
+    async def finish(self, status: RunStatus, note: str = "") -> None:
         """Record how the run ended."""
         await asyncio.to_thread(self.store.finish_run, self.id, status, note)
 
@@ -166,12 +168,12 @@ class RecordedRun:
         (the TUI's Stop), failed for anything else."""
         if isinstance(error, KeyboardInterrupt | asyncio.CancelledError):
             await self.finish(
-                "interrupted",
+                RunStatus.INTERRUPTED,
                 "interrupted: stopped (Ctrl-C, or Stop in the TUI) before the run finished; what "
                 "it stored is kept and the next run does the rest",
             )
         else:
-            await self.finish("failed", str(error) or type(error).__name__)
+            await self.finish(RunStatus.FAILED, str(error) or type(error).__name__)
 
 
 @asynccontextmanager

@@ -56,7 +56,7 @@ from core.llm import (
     make_client,
     messages_tokens,
 )
-from core.models import Paper
+from core.models import Paper, SummaryStatus
 from core.progress import StepProgress
 from core.prompts import (
     REPORT_PROMPT_VERSION,
@@ -269,11 +269,11 @@ def _summary_key(paper: Paper, config: Config) -> dict[str, str]:
 def cached_summary(store: Store, config: Config, paper: Paper) -> PaperSummary | None:
     """The stored summary that passed the gate under the paper's current key, if any."""
     state = summary_states(store, config.llm.model, [paper])[paper.id]
-    if state.status != "ok":
+    if state.status != SummaryStatus.OK:
         return None
     return PaperSummary(
         paper.id,
-        "ok",
+        SummaryStatus.OK,
         state.text,
         state.reason,
         state.flags,
@@ -328,17 +328,27 @@ async def _write_summary(
     if not paper.abstract.strip():
         reason = "no abstract to summarize (the source gave none)"
         await asyncio.to_thread(
-            store.save_summary, paper.id, **key, status="failed", reason=reason, attempts=0
+            store.save_summary,
+            paper.id,
+            **key,
+            status=SummaryStatus.FAILED,
+            reason=reason,
+            attempts=0,
         )
-        return PaperSummary(paper.id, "failed", reason=reason, model=client.model)
+        return PaperSummary(paper.id, SummaryStatus.FAILED, reason=reason, model=client.model)
     glossary = config.summaries.glossary
     abstract, cut = _fitting_abstract(client, paper.title, paper.abstract, config)
     if not abstract:
         reason = "the prompt does not fit llm.num_ctx even without the abstract — raise num_ctx"
         await asyncio.to_thread(
-            store.save_summary, paper.id, **key, status="failed", reason=reason, attempts=0
+            store.save_summary,
+            paper.id,
+            **key,
+            status=SummaryStatus.FAILED,
+            reason=reason,
+            attempts=0,
         )
-        return PaperSummary(paper.id, "failed", reason=reason, model=client.model)
+        return PaperSummary(paper.id, SummaryStatus.FAILED, reason=reason, model=client.model)
     attempts = max(1, config.summaries.max_attempts)
     trail = HostTrail()
     best: tuple[str, GateResult, ChatResult] | None = None
@@ -394,14 +404,14 @@ async def _write_summary(
             store.save_summary,
             paper.id,
             **key,
-            status="failed",
+            status=SummaryStatus.FAILED,
             reason=last_reason,
             attempts=attempt,
             duration_ms=duration_ms,
         )
         return PaperSummary(
             paper.id,
-            "failed",
+            SummaryStatus.FAILED,
             reason=last_reason,
             model=client.model,
             attempts=attempt,
@@ -413,7 +423,7 @@ async def _write_summary(
         store.save_summary,
         paper.id,
         **key,
-        status="ok",
+        status=SummaryStatus.OK,
         text=text,
         flags=flags,
         attempts=attempt,
@@ -423,7 +433,7 @@ async def _write_summary(
     )
     return PaperSummary(
         paper.id,
-        "ok",
+        SummaryStatus.OK,
         text,
         flags=flags,
         model=client.model,
@@ -582,11 +592,11 @@ async def _write_report(
             day,
             category,
             **key,
-            status="failed",
+            status=SummaryStatus.FAILED,
             reason=reason,
             attempts=0,
         )
-        return "failed", HostTrail()
+        return SummaryStatus.FAILED, HostTrail()
     glossary = config.summaries.glossary
     names = [short_name(item.title) for item in usable]
     retry: list[tuple[str, str]] = []
@@ -637,25 +647,25 @@ async def _write_report(
             day,
             category,
             **key,
-            status="failed",
+            status=SummaryStatus.FAILED,
             reason=last_reason,
             paper_ids=[item.paper_id for item in usable],
             attempts=attempt,
         )
-        return "failed", trail
+        return SummaryStatus.FAILED, trail
     text, gate, sent_ids, fit_flags = best
     await asyncio.to_thread(
         store.save_category_report,
         day,
         category,
         **key,
-        status="ok",
+        status=SummaryStatus.OK,
         text=text,
         flags=gate.flag_texts + fit_flags + _input_flags(usable, sent_ids),
         paper_ids=sent_ids,
         attempts=attempt,
     )
-    return "ok", trail
+    return SummaryStatus.OK, trail
 
 
 def _input_flags(usable: Sequence[ReportInput], sent_ids: Sequence[str]) -> list[str]:
@@ -736,7 +746,7 @@ def plan_day(
                 status = item.summary.status
             else:
                 status = summary_states(store, config.llm.model, [paper])[paper.id].status
-            if force or status != "ok":
+            if force or status != SummaryStatus.OK:
                 plan.summaries.append(paper)
             else:
                 plan.cached += 1
@@ -766,7 +776,7 @@ def plan_day(
     pending_ids: set[str] = set()
     # What is current is decided once, in core.digest, for this plan and for every view.
     for item in selected:
-        if force or item.summary.status != "ok":
+        if force or item.summary.status != SummaryStatus.OK:
             plan.summaries.append(item.paper)
             pending_ids.add(item.paper.id)
         else:
@@ -776,7 +786,7 @@ def plan_day(
             continue
         members = section.papers
         waiting = {p.paper.id for p in members if p.paper.id in pending_ids}
-        if not waiting and not force and section.report.status == "ok":
+        if not waiting and not force and section.report.status == SummaryStatus.OK:
             plan.reports_cached += 1
             continue
         plan.reports.append(_ReportPlan(section.category.name, members, waiting))
@@ -784,7 +794,7 @@ def plan_day(
         for item in digest.others:
             if category is not None and item.category != category:
                 continue
-            if item.summary.status != "ok":
+            if item.summary.status != SummaryStatus.OK:
                 plan.others.append(item.paper)
     return plan
 
@@ -919,7 +929,7 @@ class _DayRun:
             model=self.config.llm.model,
             prompt_version=REPORT_PROMPT_VERSION,
             inputs_hash=report_inputs_hash(category, inputs),
-            status="failed",
+            status=SummaryStatus.FAILED,
             reason=reason,
             paper_ids=[item.paper_id for item in inputs if item.usable],
             inputs=[(item.paper_id, item.state) for item in inputs],
@@ -948,7 +958,7 @@ class _DayRun:
                 on_token=self._token_sink(f"report:{job.key}"),
             )
             await self._record_hosts(trail, f"report:{job.key}", status)
-            if status == "ok":
+            if status == SummaryStatus.OK:
                 self.stats.reports_written += 1
             else:
                 self.stats.reports_failed += 1
@@ -959,7 +969,7 @@ class _DayRun:
             self.store, self.config, self.client, job.paper, on_token=self._token_sink(job.key)
         )
         await self._record_hosts(result.trail, f"summary:{job.key}", result.status)
-        if result.status == "ok":
+        if result.status == SummaryStatus.OK:
             self.stats.passed += 1
             self.stats.flagged += 1 if result.flags else 0
         else:
@@ -967,7 +977,7 @@ class _DayRun:
         self.stats.retried += 1 if result.attempts > 1 else 0
         self.stats.others_done += 1 if job.kind == "other" else 0
         title = one_line(job.paper.title, limit=60)
-        detail = "ok" if result.status == "ok" else f"failed ({result.reason})"
+        detail = "ok" if result.status == SummaryStatus.OK else f"failed ({result.reason})"
         self._finished(1.0, f"{title}: {detail}")
         for category, plan in self.reports.items():
             if job.key in plan.waiting:
@@ -987,7 +997,7 @@ class _DayRun:
             for report in self.store.category_reports(self.day, self.config.llm.model)
             if report.category == category
         ]
-        return report_state(reports, category, inputs).status == "ok"
+        return report_state(reports, category, inputs).status == SummaryStatus.OK
 
     def _token_sink(self, key: str) -> TokenCallback | None:
         if self.on_token is None:

@@ -67,7 +67,7 @@ from core.channels.render import (
 )
 from core.config import CategoryConfig, Config
 from core.digest import Digest, DigestPaper, build_digest
-from core.models import Paper
+from core.models import Paper, RunStatus
 from core.paths import write_atomic
 from core.sanitize import one_line
 from core.store import Store
@@ -603,7 +603,7 @@ class FeedsChannel(Channel):
         paths = await asyncio.to_thread(
             publish_feeds, services.store, services.config, options.out_dir, digests=[digest]
         )
-        return ChannelResult("ok", "", {"files": len(paths)}, paths)
+        return ChannelResult(RunStatus.OK, "", {"files": len(paths)}, paths)
 
 
 CHANNEL = FeedsChannel()

@@ -59,6 +59,7 @@ from core.config import Config
 from core.digest import Digest, build_digest
 from core.errors import MailError
 from core.killpoints import kill_point
+from core.models import DeliveryStatus, RunStatus
 from core.sanitize import one_line
 from core.secrets import read_secret
 from core.store import Store
@@ -502,7 +503,7 @@ async def _send_claimed(
                 store.record_delivery,
                 day,
                 _addr(recipient),
-                status="sent",
+                status=DeliveryStatus.SENT,
                 message_id=message_id,
                 holder=holder,
             )
@@ -525,7 +526,12 @@ async def _fail(
     store: Store, report: DeliveryReport, day: date, recipient: str, reason: str, holder: str
 ) -> None:
     await asyncio.to_thread(
-        store.record_delivery, day, _addr(recipient), status="failed", error=reason, holder=holder
+        store.record_delivery,
+        day,
+        _addr(recipient),
+        status=DeliveryStatus.FAILED,
+        error=reason,
+        holder=holder,
     )
     report.failed[recipient] = reason
 
@@ -656,7 +662,7 @@ class EmailChannel(Channel):
         config = services.config
         if digest.is_empty and not config.email.send_empty:
             return ChannelResult(
-                "skipped",
+                RunStatus.SKIPPED,
                 f"nothing to send ({digest.empty_reason}); email.send_empty = false",
             )
         delivery = await send_digest(

@@ -58,6 +58,7 @@ from core.channels.render import (
 from core.config import Config
 from core.digest import Digest
 from core.errors import ConfigError, DailyAIError
+from core.models import DeliveryStatus
 from core.sanitize import html_to_text, one_line, truncate
 from core.secrets import secret_from_command
 from core.store import Store
@@ -446,7 +447,7 @@ async def send_chat(
                     store.record_delivery,
                     day,
                     url,
-                    status="failed",
+                    status=DeliveryStatus.FAILED,
                     error=reason,
                     holder=holder,
                     channel=NAME,
@@ -455,7 +456,12 @@ async def send_chat(
                 log.info("notify %s failed: %s", url, reason)
             else:
                 await asyncio.to_thread(
-                    store.record_delivery, day, url, status="sent", holder=holder, channel=NAME
+                    store.record_delivery,
+                    day,
+                    url,
+                    status=DeliveryStatus.SENT,
+                    holder=holder,
+                    channel=NAME,
                 )
                 report.sent.append(url)
     finally:

@@ -39,6 +39,7 @@ from core.channels.render import (
 )
 from core.config import Config
 from core.digest import Digest, build_digest
+from core.models import RunStatus
 from core.paths import write_atomic
 from core.store import Store
 
@@ -225,7 +226,7 @@ class ReportChannel(Channel):
             out_dir=options.out_dir,
             digest=digest,
         )
-        return ChannelResult("ok", "", {"files": len(paths)}, paths)
+        return ChannelResult(RunStatus.OK, "", {"files": len(paths)}, paths)
 
 
 CHANNEL = ReportChannel()
