@@ -4,7 +4,7 @@ Each benchmark runs as its own process (so memory and start-up are measured fair
 prints its own detailed figures; this script then prints one table of the headline figures
 against their targets:
 
-    python bench/run_all.py            # all of them (about four minutes on 2 cores)
+    python bench/run_all.py            # all of them (about five minutes on 2 cores)
     python bench/run_all.py rules tui  # some of them
 """
 
@@ -85,6 +85,32 @@ BENCHMARKS = {
                 "yes",
                 lambda v: v == 1.0,
                 "{:.0f}",
+            ),
+        ],
+    ),
+    "cpu": (
+        "bench_cpu_digest.py",
+        [
+            (
+                "prompt_ratio",
+                "prompt tokens per digest paper, combined ÷ before (CPU profile)",
+                "≤ 0.60",
+                lambda v: v <= 0.60,
+                "{:.2f}×",
+            ),
+            (
+                "time_ratio",
+                "  minutes to a 30-paper digest, combined ÷ before",
+                "≤ 0.75",
+                lambda v: v <= 0.75,
+                "{:.2f}×",
+            ),
+            (
+                "minutes_after",
+                "  minutes to the digest with combined requests (1 slot, 50/8 tokens/s)",
+                "(shown)",
+                lambda v: True,
+                "{:.1f} min",
             ),
         ],
     ),
@@ -178,6 +204,32 @@ BENCHMARKS = {
                 lambda v: v <= 1.0,
                 "{:.3f} s",
             )
+        ],
+    ),
+    "email": (
+        "bench_email_size.py",
+        [
+            (
+                "html_sent_30",
+                "email HTML part as sent, 30-paper day (Gmail clips at 102 KB)",
+                "≤ 100,000 B",
+                lambda v: v <= 100_000,
+                "{:,.0f} B",
+            ),
+            (
+                "level_30",
+                "  detail left out to fit it (0 = nothing)",
+                "0",
+                lambda v: v == 0,
+                "{:.0f}",
+            ),
+            (
+                "html_sent_100",
+                "email HTML part as sent, 100-paper day",
+                "≤ 100,000 B",
+                lambda v: v <= 100_000,
+                "{:,.0f} B",
+            ),
         ],
     ),
     "search": (

@@ -14,13 +14,13 @@ import select
 import sys
 from collections.abc import Sequence
 
-from cli import doctor, fetch, model, notify, papers, profile, publish, run, tui
+from cli import bench, doctor, fetch, model, notify, papers, profile, publish, run, tui
 from cli.common import say
 from core import __version__
 from core.errors import ConfigError, DailyAIError
 from core.i18n import _, set_language
 
-COMMAND_MODULES = (fetch, papers, doctor, run, model, publish, notify, profile)
+COMMAND_MODULES = (fetch, papers, doctor, run, model, bench, publish, notify, profile)
 """Each adds its commands, in this order (as `dailyai --help` lists them)."""
 
 

@@ -19,6 +19,10 @@ Every paper gets exactly one category, a confidence and the method that set it:
 `auto` classifies the day's digest selection with the model when a model host answers (rules
 otherwise) and the rest of the day's papers with rules, so a day of hundreds of arXiv
 papers never waits on a laptop model; `llm` uses the model for every paper asked.
+
+With `classify.combined` (the default), a run that summarizes next leaves the digest papers
+still to be summarized to core.summarize, which asks for each one's category and summary in
+one request (`wants_combined`, `parse_combined`): the abstract is read once, not twice.
 """
 
 from __future__ import annotations
@@ -27,13 +31,13 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from core.config import Config, TaxonomyConfig
-from core.digest import build_digest
+from core.digest import DigestPaper, build_digest
 from core.errors import DailyAIError, ModelError
 from core.llm import ModelClient, make_client
 from core.models import Paper
@@ -86,7 +90,11 @@ class ClassifyStats:
     """Papers already classified (under this taxonomy, by this method or a better one)."""
     invalid_answers: int = 0
     """Papers the model's answer left out or got wrong (classified by rules instead)."""
+    with_summaries: int = 0
+    """Digest papers left to be classified with their summaries (classify.combined)."""
     requests: int = 0
+    prompt_tokens: int = 0
+    """Prompt tokens of the model's requests, as the server counted them."""
     fallback_reason: str = ""
     """Why rules were used where the model was asked for (auto mode)."""
     duration_ms: int = 0
@@ -113,7 +121,9 @@ class ClassifyStats:
             "user": self.kept_user,
             "unchanged": self.unchanged,
             "invalid_answers": self.invalid_answers,
+            "with_summaries": self.with_summaries,
             "requests": self.requests,
+            "prompt_tokens": self.prompt_tokens,
         }
 
 
@@ -375,8 +385,9 @@ async def _classify_with_model(
     config: Config,
     client: ModelClient,
     on_batch: Callable[[list[_Item], dict[str, Verdict]], Awaitable[None]] | None = None,
-) -> tuple[dict[str, Verdict], int]:
-    """Verdicts by the model for `items` (batched, concurrent); (verdicts, invalid count).
+) -> tuple[dict[str, Verdict], int, int]:
+    """Verdicts by the model for `items` (batched, concurrent); (verdicts, invalid count,
+    prompt tokens the server counted).
 
     Papers the answer leaves out or gets wrong are asked again once in a batch of their
     own; those still without a verdict are left to the caller (rules).
@@ -386,8 +397,10 @@ async def _classify_with_model(
     schema = classify_schema(names)
     verdicts: dict[str, Verdict] = {}
     invalid = 0
+    prompt_tokens = 0
 
     async def ask(batch: list[_Item]) -> list[_Item]:
+        nonlocal prompt_tokens
         numbered = [
             (number, item.title, item.abstract[:_ABSTRACT_CHARS])
             for number, item in enumerate(batch, start=1)
@@ -399,6 +412,7 @@ async def _classify_with_model(
             num_predict=_ANSWER_TOKENS_PER_PAPER * len(batch) + 64,
             temperature=0.0,
         )
+        prompt_tokens += result.prompt_tokens or 0
         found = parse_answer(result.text, range(1, len(batch) + 1), names)
         done = {}
         for number, item in enumerate(batch, start=1):
@@ -417,7 +431,45 @@ async def _classify_with_model(
         retry = _balanced_batches(left_out, config.classify.batch_size, client.parallel)
         still = [item for rest in await _all_or_none(ask(b) for b in retry) for item in rest]
         invalid = len(still)
-    return verdicts, invalid
+    return verdicts, invalid, prompt_tokens
+
+
+def parse_combined(text: str, names: Sequence[str]) -> tuple[Verdict | None, str | None]:
+    """The category verdict and the summary text of a combined answer (core.prompts
+    combined_schema); None for a part that is missing or invalid (an unknown category)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    summary = data.get("summary")
+    category = data.get("category")
+    verdict = None
+    if isinstance(category, str) and category in names:
+        confidence = data.get("confidence")
+        if not isinstance(confidence, int | float) or isinstance(confidence, bool):
+            confidence = 0.5
+        verdict = Verdict(category, round(min(1.0, max(0.0, float(confidence))), 2), "llm")
+    return verdict, summary if isinstance(summary, str) else None
+
+
+def wants_combined(config: Config, method: str, paper: DigestPaper) -> bool:
+    """Should this digest paper get its category and its summary in one request?
+
+    Yes when classify.combined is on, the model classifies (`auto` or `llm`), the paper is
+    in the digest selection, has no category under the current taxonomy yet and its summary
+    is still to be written. (A rules' verdict, e.g. from a run without the model, is asked
+    about again by the classify step, in a batch; a user's choice is never asked about.)
+    """
+    if not (config.classify.combined and method in ("auto", "llm") and paper.selected):
+        return False
+    if paper.summary.status == "ok":
+        return False
+    found = paper.classification
+    if found is None:
+        return True
+    return found.method != "user" and found.taxonomy_version != config.taxonomy.version
 
 
 async def _all_or_none(coroutines: Iterable[Any]) -> list[Any]:
@@ -521,13 +573,21 @@ async def classify_day(
     on_progress: ProgressCallback | None = None,
     force: bool = False,
     stats: ClassifyStats | None = None,
+    summaries_follow: bool = False,
 ) -> ClassifyStats:
     """Classify every paper of `day`: with `auto`, the digest selection by the model (when
     it answers) and the rest by rules; with `llm` or `rules`, every paper by that method.
-    The counts go into `stats` as for `classify_papers`."""
+    The counts go into `stats` as for `classify_papers`.
+
+    `summaries_follow` (a run that summarizes next): the digest papers that `wants_combined`
+    are left to core.summarize, which classifies each with its summary, when the model
+    answers (without it they get rules' verdicts here, as before)."""
     digest = await asyncio.to_thread(build_digest, store, config, day)
     ids = [p.paper.id for p in digest.selected] + [p.paper.id for p in digest.others]
     model_ids = {p.paper.id for p in digest.selected} if method == "auto" else None
+    combined: set[str] = set()
+    if summaries_follow and not force:
+        combined = {p.paper.id for p in digest.selected if wants_combined(config, method, p)}
     return await _classify_ids(
         store,
         config,
@@ -539,6 +599,7 @@ async def classify_day(
         force=force,
         target=str(day),
         stats=stats,
+        combined=combined,
     )
 
 
@@ -554,6 +615,7 @@ async def _classify_ids(
     force: bool,
     target: str,
     stats: ClassifyStats | None,
+    combined: Collection[str] = (),
 ) -> ClassifyStats:
     if method not in METHODS:
         raise DailyAIError(f"unknown classification method '{method}' — use auto, llm or rules")
@@ -592,6 +654,11 @@ async def _classify_ids(
                 stats.fallback_reason = reason
                 todo_rules = todo_model + todo_rules
                 todo_model = []
+        if todo_model and combined:
+            # The model answers: these are classified with their summaries, one request each.
+            stats.with_summaries = sum(1 for paper_id in todo_model if paper_id in combined)
+            todo_model = [paper_id for paper_id in todo_model if paper_id not in combined]
+            total_todo -= stats.with_summaries
         if todo_model:
             assert client is not None
             requests_before = client.requests
@@ -613,7 +680,7 @@ async def _classify_ids(
                 )
 
             try:
-                _, stats.invalid_answers = await _classify_with_model(
+                _, stats.invalid_answers, stats.prompt_tokens = await _classify_with_model(
                     items, config, client, on_batch
                 )
             except ModelError as error:
@@ -673,17 +740,22 @@ def _store_all(
         _store(store, config, paper_id, verdict, stats)
 
 
-def _store(
-    store: Store, config: Config, paper_id: str, verdict: Verdict, stats: ClassifyStats
-) -> None:
-    if store.set_classification(
+def record_verdict(store: Store, config: Config, paper_id: str, verdict: Verdict) -> bool:
+    """Store a paper's verdict under the current taxonomy; False when a user's choice stays."""
+    return store.set_classification(
         paper_id,
         category=verdict.category,
         confidence=verdict.confidence,
         method=verdict.method,
         taxonomy_version=config.taxonomy.version,
         model=verdict.model,
-    ):
+    )
+
+
+def _store(
+    store: Store, config: Config, paper_id: str, verdict: Verdict, stats: ClassifyStats
+) -> None:
+    if record_verdict(store, config, paper_id, verdict):
         stats.classified += 1
         stats.categories[verdict.category] = stats.categories.get(verdict.category, 0) + 1
         if verdict.method == "llm":
@@ -763,7 +835,7 @@ async def classify_titles(
                 raise ModelError(reason)
             if not reason:
                 try:
-                    verdicts, _ = await _classify_with_model(items, config, client)
+                    verdicts, *_ = await _classify_with_model(items, config, client)
                 except ModelError as error:
                     if method == "llm":
                         raise
@@ -796,6 +868,9 @@ __all__ = [
     "classify_papers",
     "classify_titles",
     "parse_answer",
+    "parse_combined",
     "primary_first",
+    "record_verdict",
     "set_user_category",
+    "wants_combined",
 ]

@@ -259,6 +259,7 @@ class TaxonomyConfig:
 class ClassifyConfig:
     method: str
     batch_size: int = ranged(1, 100)
+    combined: bool = True
 
 
 @dataclass
@@ -268,6 +269,9 @@ class DigestConfig:
     interest_authors: list[str]
     time_budget_minutes: float = ranged(0, 1440)
     personal: bool = True
+    for_you_count: int = ranged(0, 100, default=5)
+    """Papers in the "내 관심 논문" section that opens the report, email and daily feed
+    (0: no section; there is none either while the interest profile is empty)."""
 
 
 @dataclass

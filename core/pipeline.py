@@ -128,7 +128,9 @@ async def run_pipeline(
     log.info("run %s for %s: steps %s", run.id, day, ", ".join(steps))
     last_model_step = next((step for step in reversed(MODEL_STEPS) if step in steps), None)
     client = client if client is not None else services.llm
-    context = _Context(report, client, today, out_dir, enrich, force, specs, run, last_model_step)
+    context = _Context(
+        report, client, today, out_dir, enrich, force, specs, run, last_model_step, tuple(steps)
+    )
     try:
         for step in all_steps():
             if step in steps:
@@ -208,6 +210,8 @@ class _Context:
     run: RecordedRun
     last_model_step: str | None
     """The model step after which the day's model work is done (its claim released)."""
+    steps: tuple[str, ...] = ()
+    """The run's steps (the classify step leaves papers to a summarize step that follows)."""
     digest: Digest | None = None
 
     async def digest_of(self, services: Services, day: date) -> Digest:
@@ -264,6 +268,8 @@ async def _classify(
         client=context.client,
         on_progress=context.report,
         stats=outcome.counting(ClassifyStats()),
+        # The summarize step then classifies the digest's papers with their summaries.
+        summaries_follow="summarize" in context.steps,
     )
 
 

@@ -5,7 +5,9 @@ reports with their proper content types (`application/rss+xml`, `application/ato
 `text/markdown; charset=utf-8`, `image/png`), ETag and Last-Modified with 304 answers so
 polling readers cost nothing, and nothing outside the output dir: paths are resolved and
 must stay inside it (no `..`, no symlinks out, no hidden or temporary files). A directory
-shows a plain index of what it holds. It binds 127.0.0.1 unless told otherwise.
+with an `index.html` shows that page (the output dir's list of days, with each day's report
+page); any other shows a plain listing of what it holds. It binds 127.0.0.1 unless told
+otherwise.
 
 Links in the feeds follow the server. Unless `output.site_url` names where the output dir is
 published, the feeds are written with links to `http://{serve.host}:{serve.port}`; a server
@@ -41,6 +43,8 @@ CONTENT_TYPES = {
     ".eml": "message/rfc822",
 }
 DEFAULT_TYPE = "application/octet-stream"
+INDEX_PAGE = "index.html"
+"""Served for a folder that holds one (the output dir's list of days), instead of a listing."""
 FEED_SUFFIXES = (".rss", ".atom")
 # A Host header that is a plain host name, IPv4 or [IPv6] address, with an optional port:
 # anything else (quotes, markup, paths) never gets into a feed.
@@ -118,6 +122,10 @@ class OutputHandler(BaseHTTPRequestHandler):
                 self.send_header("Location", urlsplit(self.path).path + "/")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                return
+            index = path / INDEX_PAGE
+            if index.is_file() and not index.is_symlink():
+                self._send_file(index, with_body)  # the days' index the report writes
                 return
             self._send_bytes(
                 self._index(path).encode("utf-8"), "text/html; charset=utf-8", with_body

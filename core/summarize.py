@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import re
 import statistics
 import time
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from core.classify import RuleClassifier, parse_combined, record_verdict, wants_combined
 from core.config import Config
 from core.digest import (
     DigestPaper,
@@ -61,6 +63,8 @@ from core.progress import StepProgress
 from core.prompts import (
     REPORT_PROMPT_VERSION,
     RETRY_REASONS,
+    combined_messages,
+    combined_schema,
     report_messages,
     report_paper_block,
     report_title_block,
@@ -73,6 +77,8 @@ from core.store import Store
 
 # A summary is 2–4 sentences (about 150–250 tokens); the cap stops a rambling model early.
 SUMMARY_MAX_TOKENS = 512
+# A combined answer's JSON around the summary: its keys, the category and the confidence.
+COMBINED_EXTRA_TOKENS = 48
 # For the ETA: a report costs about as much as this many summaries.
 REPORT_UNITS = 3.0
 # Before any summary by this model was timed: output tokens per summary, and the share of
@@ -97,10 +103,13 @@ class HostTrail:
     failures: list[tuple[str, str]] = field(default_factory=list)
     """(host, why) for each time a host failed a request and the work moved on."""
     kept: bool = False
+    prompt_tokens: int = 0
+    """Prompt tokens of every answer, as the servers counted them."""
 
     def add(self, result: ChatResult) -> None:
         """Note an answer (and the hosts that failed before it)."""
         self.failures.extend(result.failed_hosts)
+        self.prompt_tokens += result.prompt_tokens or 0
         if not self.kept:
             self.host = result.host
 
@@ -134,6 +143,14 @@ class PaperSummary:
     duration_ms: int | None = None
     trail: HostTrail = field(default_factory=HostTrail)
     """Which host wrote it, and which failed on the way."""
+    prompt_tokens: int = 0
+    """Prompt tokens of every request it took, as the server counted them."""
+    attempt_codes: list[list[str]] = field(default_factory=list)
+    """The gate's problem and flag codes of each attempt ([] for a clean answer)."""
+    category: str | None = None
+    """The category it was given when asked together with its summary."""
+    classified_by: str = ""
+    """Who gave that category: "llm" (in the same answer) or "rules" (the answer had none)."""
 
 
 @dataclass
@@ -161,6 +178,13 @@ class SummarizeStats:
     reports_cached: int = 0
     reports_pending: int = 0
     requests: int = 0
+    classified: int = 0
+    """Digest papers the model classified in the same request as their summary."""
+    classified_by_rules: int = 0
+    """… and those whose answer had no valid category, or that the run did not reach."""
+    prompt_tokens: int = 0
+    """Prompt tokens of the summary requests (their categories' too), as servers counted."""
+    report_prompt_tokens: int = 0
     host_failures: int = 0
     """Requests a host failed that then went to another host (or the same, later)."""
     hosts: list[HostReport] = field(default_factory=list)
@@ -202,7 +226,12 @@ class SummarizeStats:
             "reports_cached": self.reports_cached,
             "reports_pending": self.reports_pending,
             "requests": self.requests,
+            "prompt_tokens": self.prompt_tokens,
+            "report_prompt_tokens": self.report_prompt_tokens,
         }
+        if self.classified or self.classified_by_rules:
+            counts["classified"] = self.classified
+            counts["classified_by_rules"] = self.classified_by_rules
         if len(self.hosts) > 1 or self.host_failures:
             counts["hosts"] = len(self.hosts)
             counts["host_failures"] = self.host_failures
@@ -259,6 +288,40 @@ def first_sentence(text: str) -> str:
     return text[: match.end()].strip() if match else text.strip()
 
 
+_SUMMARY_VALUE = re.compile(r'"summary"\s*:\s*"')
+_OPEN_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\(?:u[0-9a-fA-F]{0,3})?$")
+
+
+class SummaryStream:
+    """Passes on only the summary's text of a streamed combined (JSON) answer.
+
+    The reader watching a summary stream in should see Korean sentences, not JSON: the
+    pieces are collected, and what has arrived of the "summary" string, unescaped, goes to
+    `sink` as it grows.
+    """
+
+    def __init__(self, sink: TokenCallback) -> None:
+        self.sink = sink
+        self.text = ""
+        self.sent = 0
+
+    def __call__(self, piece: str) -> None:
+        self.text += piece
+        start = _SUMMARY_VALUE.search(self.text)
+        if start is None:
+            return
+        raw = self.text[start.end() :]
+        end = re.search(r'(?<!\\)(?:\\\\)*"', raw)
+        raw = raw[: end.end() - 1] if end else _OPEN_ESCAPE.sub("", raw)
+        try:
+            value = json.loads(f'"{raw}"')
+        except ValueError:
+            return
+        if len(value) > self.sent:
+            self.sink(value[self.sent :])
+            self.sent = len(value)
+
+
 # --- one summary -------------------------------------------------------------------------
 
 
@@ -293,17 +356,27 @@ def _detail(problem: Problem) -> str:
 
 
 def _fitting_abstract(
-    client: ModelClient, title: str, abstract: str, config: Config
+    client: ModelClient, title: str, abstract: str, config: Config, with_category: bool = False
 ) -> tuple[str, bool]:
     """The abstract, cut at the end if needed so the prompt fits num_ctx; (text, was cut)."""
     budget = min(config.llm.num_predict, SUMMARY_MAX_TOKENS)
     # Room for the longest prompt a retry can send: the glossary and every retry reason.
     worst = [(code, "") for code in RETRY_REASONS]
     glossary = config.summaries.glossary
+    names = [category.name for category in config.taxonomy.categories]
+
+    def fits(text: str) -> bool:
+        if with_category and not client.fits(
+            combined_messages(names, config.taxonomy.fallback, title, text, glossary=glossary),
+            budget + COMBINED_EXTRA_TOKENS,
+        ):
+            return False
+        return client.fits(
+            summary_messages(title, text, glossary=glossary, retry_problems=worst), budget
+        )
+
     cut = False
-    while abstract and not client.fits(
-        summary_messages(title, abstract, glossary=glossary, retry_problems=worst), budget
-    ):
+    while abstract and not fits(abstract):
         abstract = abstract[: int(len(abstract) * 0.8)]
         cut = True
     return abstract, cut
@@ -317,54 +390,77 @@ async def _write_summary(
     *,
     on_token: TokenCallback | None = None,
     on_attempt: Callable[[int], None] | None = None,
+    with_category: bool = False,
 ) -> PaperSummary:
     """Ask for a paper's summary until it passes the gate (or attempts run out); store it.
 
     An attempt whose only problems are soft (numbers not in the abstract, a glossary term,
-    too many sentences) is kept as the answer if no later attempt is clean. Raises
-    ModelError when the model cannot be asked; nothing is stored then.
+    too many sentences) is kept as the answer if no later attempt is clean. With
+    `with_category` the first request also asks for the paper's category (one JSON answer,
+    classify.combined): the category is stored at once, the summary goes through the gate,
+    and a retry asks for the summary alone; without a valid category from the model the
+    rules decide it. Raises ModelError when the model cannot be asked; nothing is stored
+    then (a category already answered stays).
     """
     key = _summary_key(paper, config)
+    taxonomy = config.taxonomy
+    names = [category.name for category in taxonomy.categories]
+    outcome = PaperSummary(paper.id, SummaryStatus.FAILED, model=client.model)
     if not paper.abstract.strip():
-        reason = "no abstract to summarize (the source gave none)"
+        outcome.reason = "no abstract to summarize (the source gave none)"
         await asyncio.to_thread(
             store.save_summary,
             paper.id,
             **key,
             status=SummaryStatus.FAILED,
-            reason=reason,
+            reason=outcome.reason,
             attempts=0,
         )
-        return PaperSummary(paper.id, SummaryStatus.FAILED, reason=reason, model=client.model)
+        await asyncio.to_thread(_classify_by_rules, store, config, paper, outcome, with_category)
+        return outcome
     glossary = config.summaries.glossary
-    abstract, cut = _fitting_abstract(client, paper.title, paper.abstract, config)
+    abstract, cut = _fitting_abstract(client, paper.title, paper.abstract, config, with_category)
     if not abstract:
-        reason = "the prompt does not fit llm.num_ctx even without the abstract — raise num_ctx"
+        outcome.reason = (
+            "the prompt does not fit llm.num_ctx even without the abstract — raise num_ctx"
+        )
         await asyncio.to_thread(
             store.save_summary,
             paper.id,
             **key,
             status=SummaryStatus.FAILED,
-            reason=reason,
+            reason=outcome.reason,
             attempts=0,
         )
-        return PaperSummary(paper.id, SummaryStatus.FAILED, reason=reason, model=client.model)
+        await asyncio.to_thread(_classify_by_rules, store, config, paper, outcome, with_category)
+        return outcome
     attempts = max(1, config.summaries.max_attempts)
-    trail = HostTrail()
+    trail = outcome.trail
     best: tuple[str, GateResult, ChatResult] | None = None
     last_reason = ""
     retry: list[tuple[str, str]] = []
     duration_ms = 0
     attempt = 0
+    budget = min(config.llm.num_predict, SUMMARY_MAX_TOKENS)
     for attempt in range(1, attempts + 1):
         if on_attempt is not None:
             on_attempt(attempt)
-        messages = summary_messages(paper.title, abstract, glossary=glossary, retry_problems=retry)
+        combined = with_category and attempt == 1
+        if combined:
+            messages = combined_messages(
+                names, taxonomy.fallback, paper.title, abstract, glossary=glossary
+            )
+        else:
+            messages = summary_messages(
+                paper.title, abstract, glossary=glossary, retry_problems=retry
+            )
+        sink = SummaryStream(on_token) if combined and on_token is not None else on_token
         try:
             result = await client.chat(
                 messages,
-                on_token=on_token,
-                num_predict=min(config.llm.num_predict, SUMMARY_MAX_TOKENS),
+                format=combined_schema(names) if combined else None,
+                on_token=sink,
+                num_predict=budget + (COMBINED_EXTRA_TOKENS if combined else 0),
                 on_restart=(lambda a=attempt: on_attempt(a)) if on_attempt is not None else None,
             )
         except PromptTooLongError as error:
@@ -372,7 +468,16 @@ async def _write_summary(
             break
         trail.add(result)
         duration_ms += result.duration_ms or 0
-        text = clean_summary(result.text)
+        answer = result.text
+        if combined:
+            verdict, answer = parse_combined(result.text, names)
+            if verdict is not None:
+                verdict.model = client.model
+                recorded = await asyncio.to_thread(record_verdict, store, config, paper.id, verdict)
+                outcome.category = verdict.category if recorded else None
+                outcome.classified_by = "llm"
+            answer = answer or ""
+        text = clean_summary(answer)
         gate = check_summary(
             text,
             title=paper.title,
@@ -392,6 +497,7 @@ async def _write_summary(
             abstract, cut = abstract[: int(len(abstract) * 0.6)], True
         if result.done_reason == "length":
             gate.flags.append(Problem("sentences", "the answer hit num_predict and was cut off"))
+        outcome.attempt_codes.append([problem.code for problem in (*gate.problems, *gate.flags)])
         if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):
             best = (text, gate, result)
             trail.keep(result)
@@ -399,7 +505,12 @@ async def _write_summary(
             break
         last_reason = gate.reason or "; ".join(gate.flag_texts)
         retry = _retry_problems(gate)
+    await asyncio.to_thread(_classify_by_rules, store, config, paper, outcome, with_category)
+    outcome.attempts = attempt
+    outcome.duration_ms = duration_ms
+    outcome.prompt_tokens = trail.prompt_tokens
     if best is None:
+        outcome.reason = last_reason
         await asyncio.to_thread(
             store.save_summary,
             paper.id,
@@ -407,16 +518,10 @@ async def _write_summary(
             status=SummaryStatus.FAILED,
             reason=last_reason,
             attempts=attempt,
+            prompt_tokens=trail.prompt_tokens or None,
             duration_ms=duration_ms,
         )
-        return PaperSummary(
-            paper.id,
-            SummaryStatus.FAILED,
-            reason=last_reason,
-            model=client.model,
-            attempts=attempt,
-            trail=trail,
-        )
+        return outcome
     text, gate, result = best
     flags = gate.flag_texts + (["abstract shortened to fit num_ctx"] if cut else [])
     await asyncio.to_thread(
@@ -427,21 +532,28 @@ async def _write_summary(
         text=text,
         flags=flags,
         attempts=attempt,
-        prompt_tokens=result.prompt_tokens,
+        # Every request this summary took (its category's too, when asked together).
+        prompt_tokens=trail.prompt_tokens or None,
         output_tokens=result.output_tokens,
         duration_ms=duration_ms,
     )
-    return PaperSummary(
-        paper.id,
-        SummaryStatus.OK,
-        text,
-        flags=flags,
-        model=client.model,
-        attempts=attempt,
-        output_tokens=result.output_tokens,
-        duration_ms=duration_ms,
-        trail=trail,
+    outcome.status, outcome.text, outcome.flags = SummaryStatus.OK, text, flags
+    outcome.output_tokens = result.output_tokens
+    return outcome
+
+
+def _classify_by_rules(
+    store: Store, config: Config, paper: Paper, outcome: PaperSummary, with_category: bool
+) -> None:
+    """A paper asked with its category that the model did not classify gets rules' verdict
+    (a blocking write: called in a worker thread)."""
+    if not with_category or outcome.classified_by:
+        return
+    verdict = RuleClassifier(config.taxonomy).classify_paper(paper)
+    outcome.category = (
+        verdict.category if record_verdict(store, config, paper.id, verdict) else None
     )
+    outcome.classified_by = "rules"
 
 
 async def summarize_paper(
@@ -453,12 +565,15 @@ async def summarize_paper(
     force: bool = False,
     on_token: TokenCallback | None = None,
     on_attempt: Callable[[int], None] | None = None,
+    with_category: bool = False,
 ) -> PaperSummary:
     """One paper's Korean summary, streaming its text to `on_token` as it arrives.
 
     Returns the stored summary without a request when it is current (unless `force`).
     `on_attempt(n)` is called when attempt n starts (the text starts again then).
-    Raises DailyAIError for an unknown paper and ModelError when the model cannot answer.
+    `with_category` asks for its category in the same request (as a daily run does for a
+    digest paper without one). Raises DailyAIError for an unknown paper and ModelError when
+    the model cannot answer.
     """
     paper = await asyncio.to_thread(store.get_paper, paper_id)
     if paper is None:
@@ -470,7 +585,13 @@ async def summarize_paper(
     client = client or make_client(config)
     try:
         return await _write_summary(
-            store, config, client, paper, on_token=on_token, on_attempt=on_attempt
+            store,
+            config,
+            client,
+            paper,
+            on_token=on_token,
+            on_attempt=on_attempt,
+            with_category=with_category,
         )
     finally:
         if own:
@@ -710,6 +831,9 @@ class SummaryPlan:
     reports: list[_ReportPlan] = field(default_factory=list)
     cached: int = 0
     reports_cached: int = 0
+    combined: list[Paper] = field(default_factory=list)
+    """Those of `summaries` to be classified in the same request (classify.wants_combined):
+    they are done first, and the reports are planned once their categories are known."""
 
     @property
     def work_units(self) -> float:
@@ -779,6 +903,8 @@ def plan_day(
         if force or item.summary.status != SummaryStatus.OK:
             plan.summaries.append(item.paper)
             pending_ids.add(item.paper.id)
+            if category is None and wants_combined(config, config.classify.method, item):
+                plan.combined.append(item.paper)
         else:
             plan.cached += 1
     for section in digest.sections:
@@ -846,9 +972,13 @@ class _DayRun:
         clock: Callable[[], float],
         force: bool = False,
         on_model_work: ModelWorkCallback | None = None,
+        with_category: bool = False,
     ) -> None:
         self.store, self.config, self.client, self.day = store, config, client, day
         self.force, self.on_model_work = force, on_model_work
+        self.with_category = with_category
+        """Each summary job also asks for its paper's category (the run's first phase)."""
+        self.finished: set[str] = set()
         self.plan, self.stats, self.report, self.on_token = plan, stats, report, on_token
         self.clock = clock
         self.ready: list[_Job] = [_Job("summary", p.id, p) for p in plan.summaries]
@@ -865,6 +995,14 @@ class _DayRun:
         self.started: float | None = None
         self.other_deadline: float | None = None
         self.changed = asyncio.Condition()
+
+    def carry_on(self, before: _DayRun) -> None:
+        """Continue the progress (count, pace, ETA) of the run's first phase."""
+        self.done += before.done
+        self.units_done += before.units_done
+        self.total += before.done
+        self.units_total += before.units_done
+        self.started = before.started
 
     def _next(self) -> _Job | None:
         # Reports first (their category is complete), then the selection in plan order,
@@ -957,6 +1095,7 @@ class _DayRun:
                 inputs,
                 on_token=self._token_sink(f"report:{job.key}"),
             )
+            self.stats.report_prompt_tokens += trail.prompt_tokens
             await self._record_hosts(trail, f"report:{job.key}", status)
             if status == SummaryStatus.OK:
                 self.stats.reports_written += 1
@@ -966,8 +1105,19 @@ class _DayRun:
             return
         assert job.paper is not None
         result = await _write_summary(
-            self.store, self.config, self.client, job.paper, on_token=self._token_sink(job.key)
+            self.store,
+            self.config,
+            self.client,
+            job.paper,
+            on_token=self._token_sink(job.key),
+            with_category=self.with_category,
         )
+        self.finished.add(job.key)
+        self.stats.prompt_tokens += result.prompt_tokens
+        if result.classified_by == "llm":
+            self.stats.classified += 1
+        elif result.classified_by == "rules":
+            self.stats.classified_by_rules += 1
         await self._record_hosts(result.trail, f"summary:{job.key}", result.status)
         if result.status == SummaryStatus.OK:
             self.stats.passed += 1
@@ -1108,21 +1258,66 @@ async def summarize_day(
                 stats.estimate_seconds,
             )
         )
-        day_run = _DayRun(
-            store,
-            config,
-            client,
-            day_text,
-            plan,
-            stats,
-            report,
-            on_token,
-            clock,
-            force,
-            on_model_work,
-        )
-        await day_run.run()
-        stats.stopped_reason = day_run.stop_reason
+        runs = [
+            _DayRun(
+                store,
+                config,
+                client,
+                day_text,
+                plan,
+                stats,
+                report,
+                on_token,
+                clock,
+                force,
+                on_model_work,
+            )
+        ]
+        if plan.combined:
+            # First the papers classified with their summaries (one request each); the
+            # reports are planned once every category's papers are known.
+            first = _DayRun(
+                store,
+                config,
+                client,
+                day_text,
+                SummaryPlan(summaries=plan.combined),
+                stats,
+                report,
+                on_token,
+                clock,
+                force,
+                on_model_work,
+                with_category=True,
+            )
+            first.total, first.units_total = runs[0].total, runs[0].units_total
+            runs.insert(0, first)
+        for index, day_run in enumerate(runs):
+            if index:
+                plan = _plan_after(store, config, day_text, plan, runs[0].finished, category, force)
+                stats.reports_cached = plan.reports_cached
+                day_run = _DayRun(
+                    store,
+                    config,
+                    client,
+                    day_text,
+                    plan,
+                    stats,
+                    report,
+                    on_token,
+                    clock,
+                    force,
+                    on_model_work,
+                )
+                day_run.carry_on(runs[0])
+            try:
+                await day_run.run()
+            finally:
+                if day_run.with_category:
+                    _rules_for_the_rest(store, config, plan.combined, day_run.finished, stats)
+            stats.stopped_reason = day_run.stop_reason
+            if day_run.stop_reason:
+                break
     except BaseException:
         # What was done before the failure is counted, for the caller's record of the step.
         stats.requests = client.requests - requests_before
@@ -1137,10 +1332,50 @@ async def summarize_day(
     return stats
 
 
+def _plan_after(
+    store: Store,
+    config: Config,
+    day: str,
+    plan: SummaryPlan,
+    done: set[str],
+    category: str | None,
+    force: bool,
+) -> SummaryPlan:
+    """The rest of `plan` once the papers `done` have their categories and summaries.
+
+    The reports are planned again (every category's papers are known now); a summary the
+    first phase wrote, or gave up on, is not asked for again in this run.
+    """
+    again = plan_day(store, config, day, category=category, force=force)
+    for report_plan in again.reports:
+        report_plan.waiting -= done
+    return dataclasses.replace(
+        again,
+        summaries=[paper for paper in plan.summaries if paper.id not in done],
+        cached=plan.cached,
+        combined=plan.combined,
+    )
+
+
+def _rules_for_the_rest(
+    store: Store,
+    config: Config,
+    papers: Sequence[Paper],
+    finished: set[str],
+    stats: SummarizeStats,
+) -> None:
+    """Papers the first phase did not reach (it stopped) still get a category: rules'."""
+    rules = RuleClassifier(config.taxonomy)
+    for paper in papers:
+        if paper.id not in finished:
+            record_verdict(store, config, paper.id, rules.classify_paper(paper))
+            stats.classified_by_rules += 1
+
+
 def _leftover(stats: SummarizeStats, plan: SummaryPlan) -> None:
     """Count what the run left undone (stopped early, or out of time budget)."""
     made = stats.passed + stats.failed - stats.others_done
-    stats.pending = max(0, len(plan.summaries) - made)
+    stats.pending = max(0, stats.total - stats.cached - made)
     stats.others_left = max(0, len(plan.others) - stats.others_done)
     kept = stats.reports_cached - plan.reports_cached  # found current when their turn came
     done = stats.reports_written + stats.reports_failed + kept
@@ -1148,10 +1383,12 @@ def _leftover(stats: SummarizeStats, plan: SummaryPlan) -> None:
 
 
 __all__ = [
+    "REPORT_UNITS",
     "HostTrail",
     "PaperSummary",
     "SummarizeStats",
     "SummaryPlan",
+    "SummaryStream",
     "clean_report",
     "clean_summary",
     "estimate_seconds",

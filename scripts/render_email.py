@@ -1,36 +1,28 @@
-"""Render the digest email's HTML with headless Chromium to a PNG, to look at it as a reader.
+"""Render the digest email (and the day's HTML report page) in a real browser, as a reader sees them.
 
     python scripts/render_email.py --sample                 # the test day, every summary state
     python scripts/render_email.py --date 2026-05-08        # a day from your own store
-    python scripts/render_email.py --sample --width 400     # as on a phone
 
-Writes `<out>/email.html`, the chart beside it, and `<out>/email.png` (default out:
-./email-preview). Needs Chromium (`apt-get install chromium`); it runs with no network,
-no GPU, a fresh profile and no sandbox (for containers).
+Writes to `<out>` (default ./email-preview): `email.html` with its chart, the report page
+`report.html`, and PNG screenshots of each — a phone at 375 px in light and in dark mode,
+and a 1280 px desktop window: `email-375-light.png`, `email-375-dark.png`,
+`email-desktop.png`, `report-375-light.png`, `report-375-dark.png`, `report-desktop.png`.
+It prints each screenshot's path, the email's HTML size as sent (transfer-encoded), and
+whether any page scrolls sideways at 320, 375 or 414 px.
+
+Needs Chromium and its driver (`apt-get install chromium chromium-driver fonts-nanum`)
+and selenium (in the test extra); the pages load nothing from the network.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--hide-scrollbars",
-]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,24 +31,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--date", help="the day to render from your store (YYYY-MM-DD)")
     parser.add_argument("--config", help="config file (default: the usual search)")
     parser.add_argument("--out", default="email-preview", help="output directory")
-    parser.add_argument("--width", type=int, default=680, help="window width in pixels")
-    parser.add_argument("--height", type=int, default=0, help="window height (default: auto)")
     args = parser.parse_args(argv)
 
     from core.channels.chart import render_chart_png
-    from core.channels.mail import render_preview
+    from core.channels.mail import email_context, fit_html, render_preview
     from core.config import load_config
     from core.digest import build_digest
     from core.store import Store
+    from tests.browser import DESKTOP, PHONE_WIDTHS, browser, missing_browser
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     config = load_config(args.config)
     if args.sample:
+        from core.profile import set_feedback
         from tests.publish_data import DAY, populate_day
 
+        config.rank.method = "lexical"  # no Ollama needed for the sample's "For you"
         store = Store(Path(tempfile.mkdtemp()) / "sample.sqlite3")
-        populate_day(store, config)
+        published = populate_day(store, config)
+        set_feedback(store, config, published.ids[3], "like", source="sample")
         day = DAY
     else:
         if not args.date:
@@ -67,31 +61,43 @@ def main(argv: list[str] | None = None) -> int:
     chart = out / "chart.png"
     chart.write_bytes(render_chart_png(digest))
     _, html = render_preview(digest, config, chart_src=chart.name)
-    page = out / "email.html"
-    page.write_text(html, encoding="utf-8")
-    print(f"HTML part: {len(html.encode('utf-8')):,} bytes ({page})")
+    email_page = out / "email.html"
+    email_page.write_text(html, encoding="utf-8")
+    _, compact, encoding, size = fit_html(email_context(digest, config, "cid:chart"))
+    print(
+        f"email HTML part: {len(html.encode('utf-8')):,} bytes of UTF-8; as sent "
+        f"{size:,} bytes ({encoding}, detail level {compact})  {email_page}"
+    )
+    pages = {"email": email_page}
+    try:
+        from core.channels.page import render_page
 
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        print("chromium not found — `apt-get install -y chromium`", file=sys.stderr)
+        report_page = out / "report.html"
+        report_page.write_text(render_page(digest, config, chart_src=chart.name), encoding="utf-8")
+        pages["report"] = report_page
+    except ImportError:
+        pass
+
+    missing = missing_browser()
+    if missing:
+        print(f"no screenshots: {missing}", file=sys.stderr)
         return 1
-    height = args.height or max(1200, html.count("<tr>") * 95)
-    screenshot = out / "email.png"
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                browser,
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile}",
-                f"--window-size={args.width},{height}",
-                f"--screenshot={screenshot}",
-                page.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-    print(f"screenshot: {screenshot}")
+    with browser() as chrome:
+        for name, page in pages.items():
+            for width in PHONE_WIDTHS:
+                chrome.open(page.as_uri(), width)
+                layout = chrome.layout()
+                verdict = "fits" if layout.scroll_width <= layout.viewport else "SCROLLS SIDEWAYS"
+                print(f"{name} at {width} px: {verdict} (content {layout.scroll_width} px)")
+                for element in layout.overflowing[:5]:
+                    print(f"  past the edge: {element}")
+            for label, width, dark, mobile in (
+                ("375-light", 375, False, True),
+                ("375-dark", 375, True, True),
+                ("desktop", DESKTOP[0], False, False),
+            ):
+                chrome.open(page.as_uri(), width, dark=dark, mobile=mobile)
+                print(f"screenshot: {chrome.screenshot(out / f'{name}-{label}.png')}")
     return 0
 
 

@@ -9,7 +9,8 @@ which answers the way Ollama does (../shared/reference/facts.md §1):
   (`done_reason: "length"`) and a prompt longer than `options.num_ctx` is truncated
   silently, as Ollama does (prompt_eval_count shows it).
 - Structured outputs: with `format` = a JSON schema the answer is JSON valid for it
-  (a classification schema is answered per paper).
+  (a classification schema is answered per paper; a schema with `category` and `summary`
+  gets the paper's category and its Korean summary).
 - `/api/tags`, `/api/show`, `/api/version`, `/api/ps`.
 - `/api/embed` with one text or a batch (`input` a string or a list) for the models in
   `embed_models`: a deterministic unit vector per text from its words (texts sharing words
@@ -19,7 +20,13 @@ which answers the way Ollama does (../shared/reference/facts.md §1):
   thinking`, 503 `server busy, please try again.  maximum pending requests exceeded`, and an
   `{"error": …}` line in the middle of a stream.
 - A parallel-request limit like OLLAMA_NUM_PARALLEL (requests beyond it wait in a queue of
-  `max_queue`, then get 503) and a fixed delay per generated token.
+  `max_queue`, then get 503) and a fixed delay per generated token (and per prompt token).
+- With `prefix_cache`, the server's prompt cache as llama.cpp (Ollama's runner) and vLLM
+  keep it: each slot remembers its last prompt, a request takes the slot whose prompt shares
+  the longest prefix with its own, and those tokens are not read again (no prompt delay).
+  Counts are reported as the servers do: `prompt_eval_count` / `usage.prompt_tokens` are the
+  whole prompt, `prompt_eval_cached_count` / `usage.prompt_tokens_details.cached_tokens` the
+  part served from the cache. `usage_log` keeps each answer's counts.
 
 - The OpenAI-compatible routes every OpenAI-compatible server has (vLLM, llama.cpp,
   LM Studio, LiteLLM, and Ollama's own `/v1`): `/v1/chat/completions` streamed as
@@ -136,6 +143,20 @@ class RecordedRequest:
 
 
 @dataclass
+class Usage:
+    """The counts of one answered model request, as the server reported them."""
+
+    path: str
+    prompt_tokens: int
+    """The whole prompt (what prompt_eval_count and usage.prompt_tokens report)."""
+    cached_tokens: int
+    """The prompt's prefix served from the prompt cache (not read again)."""
+    output_tokens: int
+    schema: str
+    """What was asked: "summary", "report", "classify" (batch), "combined" or "other"."""
+
+
+@dataclass
 class _ModeRule:
     mode: str
     times: int | None = None
@@ -173,6 +194,8 @@ class OllamaStandin:
     embed_models: tuple[str, ...] = ("bge-m3:latest",)
     """Models `/api/embed` answers for (not listed by /api/tags, so chat tests see no change)."""
     embed_dimensions: int = 64
+    prefix_cache: bool = False
+    """Emulate the server's prompt cache (see the module docstring)."""
 
     url: str = ""
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -187,6 +210,8 @@ class OllamaStandin:
     max_active: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
+    usage_log: list[Usage] = field(default_factory=list)
+    """Each answered model request's counts, in the order they were answered."""
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -198,6 +223,7 @@ class OllamaStandin:
         self._paused = threading.Event()
         self._paused.set()
         self._waiting = 0
+        self._slot_prompts: list[list[str]] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -284,8 +310,37 @@ class OllamaStandin:
             self.timeline.clear()
             self.eval_tokens = 0
             self.answered.clear()
+            self.usage_log.clear()
+            self._slot_prompts.clear()  # a fresh start: nothing in the prompt cache either
             self.max_active = self.active
             self.max_in_flight = self.in_flight
+
+    def cached_prefix(self, tokens: list[str]) -> int:
+        """How many leading `tokens` the prompt cache holds; the prompt then takes a slot.
+
+        The slot whose last prompt shares the longest prefix is reused (llama.cpp picks its
+        slot the same way), else the oldest; without `prefix_cache` nothing is cached.
+        """
+        if not self.prefix_cache:
+            return 0
+        with self._lock:
+            slots = self._slot_prompts
+            best, best_index = 0, -1
+            for index, cached in enumerate(slots):
+                shared = 0
+                for mine, theirs in zip(tokens, cached, strict=False):
+                    if mine != theirs:
+                        break
+                    shared += 1
+                if shared > best:
+                    best, best_index = shared, index
+            if best_index >= 0:
+                slots.pop(best_index)
+            elif len(slots) >= max(1, self.parallel):
+                slots.pop(0)
+            slots.append(tokens)
+            # A whole prompt is never served from the cache: its last token is read to start.
+            return min(best, max(0, len(tokens) - 1))
 
     def _mode_for(self, request: RecordedRequest) -> str:
         with self._lock:
@@ -443,6 +498,9 @@ def _korean_report(prompt: str, mode: str) -> str:
 
 def _structured(schema: dict[str, Any], prompt: str, mode: str) -> Any:
     """A JSON value valid for `schema`; a classification schema is answered per paper."""
+    properties = schema.get("properties") or {}
+    if "summary" in properties and "category" in properties:
+        return _combined(properties["category"].get("enum") or ["Other"], prompt, mode)
     try:
         item = schema["properties"]["papers"]["items"]
         names = item["properties"]["category"]["enum"]
@@ -451,18 +509,41 @@ def _structured(schema: dict[str, Any], prompt: str, mode: str) -> Any:
     papers = _PAPER.findall(prompt)
     answers = []
     for number, block in papers:
-        text = block.lower()
-        matches = [name for name in names if name.lower() in text]
-        category = max(matches, key=len) if matches else ("Other" if "Other" in names else names[0])
+        category, matched = _category_of(block, names)
         if mode == "obey_injection" and (ordered := _ORDER_CATEGORY.search(block)):
             category = ordered.group(1)  # what a model ignoring the schema would answer
         answers.append(
-            {"id": int(number), "category": category, "confidence": 0.9 if matches else 0.4}
+            {"id": int(number), "category": category, "confidence": 0.9 if matched else 0.4}
         )
     if mode == "bad_json" and answers:
         answers[0]["category"] = "Quantum Cooking"
         answers.pop()
     return {"papers": answers}
+
+
+_ONE_PAPER = re.compile(r"<paper>(.*?)</paper>", re.DOTALL)
+
+
+def _category_of(block: str, names: list[str]) -> tuple[str, bool]:
+    """The category a paper's text names (the longest name found), and whether one was."""
+    text = block.lower()
+    matches = [name for name in names if name.lower() in text]
+    if matches:
+        return max(matches, key=len), True
+    return ("Other" if "Other" in names else names[0]), False
+
+
+def _combined(names: list[str], prompt: str, mode: str) -> dict[str, Any]:
+    """A paper's category and Korean summary in one answer (classify.combined)."""
+    blocks = _ONE_PAPER.findall(prompt)
+    block = blocks[-1] if blocks else prompt
+    category, matched = _category_of(block, names)
+    if mode == "obey_injection" and (ordered := _ORDER_CATEGORY.search(block)):
+        category = ordered.group(1)  # what a model ignoring the schema would answer
+    if mode == "bad_json":
+        category = "Quantum Cooking"
+    summary = _korean_summary(prompt, "korean" if mode == "bad_json" else mode)
+    return {"category": category, "confidence": 0.9 if matched else 0.4, "summary": summary}
 
 
 def _fill(schema: dict[str, Any]) -> Any:
@@ -841,10 +922,18 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 self.connection.shutdown(socket.SHUT_RDWR)
             return True
 
-        def _tokens(self, request: RecordedRequest, mode: str, limit: int) -> tuple[list[str], str]:
-            """The answer's tokens (after the prompt was read) and why it ended."""
+        def _read_prompt(self, request: RecordedRequest, seen: int | None = None) -> int:
+            """Read the prompt (its first `seen` tokens) like the server: the part not in the
+            prompt cache at `prompt_token_delay` a token. Returns the cached tokens."""
+            prompt = tokenize(request.text)
+            seen = len(prompt) if seen is None else seen
+            cached = min(seen, standin.cached_prefix(prompt))
             if standin.prompt_token_delay:
-                time.sleep(count_tokens(request.text) * standin.prompt_token_delay)
+                time.sleep((seen - cached) * standin.prompt_token_delay)
+            return cached
+
+        def _tokens(self, request: RecordedRequest, mode: str, limit: int) -> tuple[list[str], str]:
+            """The answer's tokens and why it ended."""
             tokens = tokenize(standin.answer(request, mode))
             if 0 < limit < len(tokens):
                 return tokens[:limit], "length"
@@ -869,8 +958,7 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
             # Like Ollama: an over-long prompt is cut silently, keeping about half the window.
             seen = prompt_tokens if prompt_tokens <= num_ctx else num_ctx // 2 + 2
             prompt_started = time.monotonic()
-            if standin.prompt_token_delay:
-                time.sleep(seen * standin.prompt_token_delay)
+            cached = self._read_prompt(request, seen)
             prompt_ns = int((time.monotonic() - prompt_started) * 1e9)
             tokens = tokenize(standin.answer(request, mode))
             done_reason = "stop"
@@ -906,18 +994,24 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                 eval_count=len(tokens),
                 eval_duration=eval_ns,
             )
+            if standin.prefix_cache:
+                final["prompt_eval_cached_count"] = cached
             if stream:
                 self._chunk(final)
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
             else:
                 self._json(200, final)
-            self._finished(request, len(tokens))
+            self._finished(request, len(tokens), seen, cached)
 
-        def _finished(self, request: RecordedRequest, tokens: int) -> None:
+        def _finished(
+            self, request: RecordedRequest, tokens: int, prompt: int, cached: int
+        ) -> None:
+            usage = Usage(request.path, prompt, cached, tokens, _kind(request))
             with standin._lock:
                 standin.eval_tokens += tokens
                 standin.answered.append(request)
+                standin.usage_log.append(usage)
 
         def _answer_openai(
             self, request: RecordedRequest, mode: str, model: str, started: float
@@ -928,12 +1022,16 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
             usage_wanted = bool((body.get("stream_options") or {}).get("include_usage"))
             if mode == "slow" and standin._stop.wait(standin.slow_seconds):
                 return
+            cached = self._read_prompt(request)
             tokens, finish = self._tokens(request, mode, int(body.get("max_tokens") or -1))
-            usage = {
-                "prompt_tokens": count_tokens(request.text),
+            prompt = count_tokens(request.text)
+            usage: dict[str, Any] = {
+                "prompt_tokens": prompt,
                 "completion_tokens": len(tokens),
-                "total_tokens": count_tokens(request.text) + len(tokens),
+                "total_tokens": prompt + len(tokens),
             }
+            if standin.prefix_cache:
+                usage["prompt_tokens_details"] = {"cached_tokens": cached}
             ident = "chatcmpl-" + hashlib.sha256(request.text.encode()).hexdigest()[:12]
             base = {"id": ident, "object": "chat.completion.chunk", "created": 1767225600}
             base["model"] = model
@@ -951,7 +1049,7 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
                         "usage": usage,
                     },
                 )
-                self._finished(request, len(tokens))
+                self._finished(request, len(tokens), prompt, cached)
                 return
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -983,9 +1081,25 @@ def _handler(standin: OllamaStandin) -> type[BaseHTTPRequestHandler]:
             self._event("[DONE]")
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
-            self._finished(request, len(tokens))
+            self._finished(request, len(tokens), prompt, cached)
 
     return Handler
+
+
+def _kind(request: RecordedRequest) -> str:
+    """What a model request asked for (for `usage_log`)."""
+    schema = request.schema
+    if isinstance(schema, dict):
+        properties = schema.get("properties") or {}
+        if "papers" in properties:
+            return "classify"
+        if "summary" in properties:
+            return "combined"
+        return "other"
+    text = request.text
+    if "주요 주제 및 경향" in text:
+        return "report"
+    return "summary" if "<abstract>" in text else "other"
 
 
 def _choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:

@@ -30,6 +30,9 @@ HOSTILE_TITLE = (
 )
 FAILED_REASON = "Hanja in the output after 3 attempts"
 REPORT_FAILED_REASON = "model 'gemma3:4b' timed out after 300 s"
+# The same reasons as the published (Korean) outputs say them.
+FAILED_REASON_KO = "3번 시도한 답 모두에 한자가 섞임"
+REPORT_FAILED_REASON_KO = "모델 'gemma3:4b'이(가) 300초 안에 답하지 않음"
 
 
 @dataclass

@@ -102,7 +102,7 @@ def test_main_and_category_feeds_in_both_formats(store, config, published, tmp_p
     content = atom.entries[0].content[0]
     assert content.type == "text/html"
     assert "<h2>🪄 Computer Vision (5편)</h2>" in content.value
-    assert "요약 실패: Hanja in the output after 3 attempts" in content.value
+    assert "요약 실패: 3번 시도한 답 모두에 한자가 섞임" in content.value
     assert "paper_2026-05-08.png" in content.value
 
     assert category_slug("Audio & Speech") == "audio-speech"
@@ -302,7 +302,7 @@ def test_an_empty_day_is_an_item_that_says_why(store, config, published, tmp_pat
     entry = daily.entries[0]
     assert entry.id == "urn:dailyai:digest:2026-05-09"
     assert entry.title == "2026-05-09 · 발행할 논문 없음"
-    assert "arXiv announces nothing on Saturdays" in entry.content[0].value
+    assert "arXiv는 토요일에 새 논문을 발표하지 않습니다" in entry.content[0].value
 
 
 def test_hostile_text_is_escaped_and_sanitized(store, config, published, tmp_path):

@@ -34,7 +34,7 @@ from core.config import Config, load_config
 from core.digest import build_digest
 from core.errors import MailError
 from core.store import RunStep, Store
-from tests.publish_data import DAY, FAILED_REASON, HOSTILE_ID, populate_day
+from tests.publish_data import DAY, FAILED_REASON_KO, HOSTILE_ID, populate_day
 from tests.raw_sql import count, run_sql
 from tests.smtp_server import PASSWORD, USER, Mailbox, mail_config, start_smtp
 
@@ -103,8 +103,8 @@ async def test_starttls_with_login_sends_each_recipient_their_own_message(
 
     # Korean text in both parts; a failed summary is shown as failed, never as the abstract.
     assert "오늘의 AI 논문" in html and "오늘의 AI 논문" in text
-    assert f"요약 실패: {FAILED_REASON}" in html
-    assert f"요약 실패: {FAILED_REASON}" in text
+    assert f"요약 실패: {FAILED_REASON_KO}" in html
+    assert f"요약 실패: {FAILED_REASON_KO}" in text
     assert "영문 초록 (원문 그대로, 요약 아님)" in html
 
     # The hostile title is text, not markup: the whole of it is its link's text.
@@ -345,7 +345,7 @@ def test_empty_day_message_says_why(store, config):
     message = build_message(digest, config, "alice@example.com", None)
     assert str(make_header(decode_header(message["Subject"]))).endswith("발행할 논문 없음")
     html = _html_part(message)
-    assert "발행할 논문이 없습니다" in html and "weekends" in html
+    assert "발행할 논문이 없습니다" in html and "주말에 논문을 받지 않습니다" in html
     assert "cid:" not in html
 
 
@@ -355,6 +355,24 @@ def test_preview_has_text_and_html(store, config, published):
     assert html.lstrip().startswith("<!DOCTYPE html>")
     assert "<img" not in html  # no chart source given
     assert HOSTILE_ID in html
+
+
+def test_an_https_unsubscribe_is_one_click_and_names_its_recipient(store, config, published):
+    digest = build_digest(store, config, DAY)
+    config = mail_config(config, 587)
+    config.email.unsubscribe = "https://lists.example.org/leave?who={email}"
+    message = build_message(digest, config, "Kim Min <min+ai@example.com>", None)
+    url = "https://lists.example.org/leave?who=min%2Bai@example.com"
+    assert message["List-Unsubscribe"] == f"<{url}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert url in _html_part(message)
+    assert url in message.get_body(preferencelist=("plain",)).get_content()
+
+    # A mailto cannot be one-click (RFC 8058 asks for HTTPS).
+    config.email.unsubscribe = "leave@example.org"
+    message = build_message(digest, config, "bob@example.com", None)
+    assert message["List-Unsubscribe"] == "<mailto:leave@example.org?subject=unsubscribe>"
+    assert message["List-Unsubscribe-Post"] is None
 
 
 def test_oversized_digest_is_trimmed_under_the_clipping_limit(store, config, published):

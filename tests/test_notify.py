@@ -40,7 +40,7 @@ from tests.http_server import Reply
 from tests.publish_data import DAY, HOSTILE_ID, populate_day
 
 SITE = "https://ai.example.org/daily"
-REPORT_LINK = f"{SITE}/reports/{DAY}/Papers_{DAY}_report.md"
+REPORT_LINK = f"{SITE}/reports/{DAY}/Papers_{DAY}_report.html"
 CONCLUSION = "이 분야는 빠르게 발전하고 있다."
 ISSUE_HOSTILE = "*bold* [x](javascript:alert(1)) <@channel> <!channel> @everyone _it_"
 TELEGRAM_TOKEN = "123456:ABCdefGHIjklSecret"

@@ -95,9 +95,13 @@ def test_every_publishing_command_has_help(capsys):
 def test_one_function_per_output_as_the_pipeline_calls_them(store, config, tmp_path):
     populate_day(store, config)
     config.output.dir = str(tmp_path / "site")
-    report, chart = publish_report(store, config, DAY)
+    report, chart, page, index = publish_report(store, config, DAY)
     assert report.name == "Papers_2026-05-08_report.md" and chart.name == "paper_2026-05-08.png"
-    assert report.parent == chart.parent == tmp_path / "site" / "reports" / "2026-05-08"
+    assert page.name == "Papers_2026-05-08_report.html"
+    assert (
+        report.parent == chart.parent == page.parent == tmp_path / "site" / "reports" / "2026-05-08"
+    )
+    assert index == tmp_path / "site" / "index.html"
     feeds = publish_feeds(store, config, out_dir=None)
     assert tmp_path / "site" / "feeds" / "daily.atom" in feeds
 
@@ -213,7 +217,7 @@ def test_serve_on_another_port_serves_feeds_whose_links_work(config, tmp_path):
             for url in ours - followed:
                 assert _fetch(url)[0] == 200, url
             followed |= ours
-        assert f"{base}/reports/2026-05-08/Papers_2026-05-08_report.md" in followed
+        assert f"{base}/reports/2026-05-08/Papers_2026-05-08_report.html" in followed
         assert f"{base}/reports/2026-05-08/paper_2026-05-08.png" in followed
         assert f"{base}/feeds/daily.atom" in followed and f"{base}/feeds/daily.rss" in followed
     finally:

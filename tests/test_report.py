@@ -24,9 +24,9 @@ from core.prompts import REPORT_PROMPT_VERSION
 from core.store import RunStep, Store
 from tests.publish_data import (
     DAY,
-    FAILED_REASON,
+    FAILED_REASON_KO,
     HOSTILE_ID,
-    REPORT_FAILED_REASON,
+    REPORT_FAILED_REASON_KO,
     korean_summary,
     populate_day,
 )
@@ -77,7 +77,7 @@ def test_each_summary_state_is_said_never_hidden(store, config, published, repor
     stale = store.get_paper(published.stale_id)
 
     failed_block = _paper_block(report, failed.title)
-    assert f"요약 실패: {FAILED_REASON}" in failed_block
+    assert f"요약 실패: {FAILED_REASON_KO}" in failed_block
     # The abstract is shown only labelled as the abstract, after the failure.
     assert failed_block.index("요약 실패") < failed_block.index(ABSTRACT_LABEL)
     assert korean_summary(failed) not in report
@@ -92,7 +92,7 @@ def test_each_summary_state_is_said_never_hidden(store, config, published, repor
 
     sections = _sections(report)
     failed_report = next(body for name, body in sections.items() if published.failed_report in name)
-    assert f"종합 보고서 생성 실패: {REPORT_FAILED_REASON}" in failed_report
+    assert f"종합 보고서 생성 실패: {REPORT_FAILED_REASON_KO}" in failed_report
     pending_report = next(
         body for name, body in sections.items() if published.pending_report in name
     )
@@ -125,6 +125,7 @@ def test_a_report_for_other_papers_is_stale_in_every_output(store, config, publi
     assert "분야별 종합 보고서: 완료 1 · 오래됨 2 · 실패 1 · 대기 1" in sections["📋 이 날의 현황"]
     text, html = render_preview(digest, config)
     feed = day_html(digest, config)
+    text = " ".join(text.split())  # the text part wraps lines at 76 columns
     for output in (text, html, feed):
         assert source_note in output and target_note in output
         assert "다음 실행(dailyai summarize)에서 다시 만듭니다" in output
@@ -146,7 +147,7 @@ def test_a_flagged_report_says_what_to_check_in_every_output(store, config, publ
     )
     digest = build_digest(store, config, DAY)
     assert next(s for s in digest.sections if s.category.name == name).report.status == "ok"
-    note = "검토 필요: numbers not in the source: 93.7"
+    note = "검토 필요: 원문에 없는 숫자: 93.7"
     markdown = render_report(digest, config)
     assert note in next(b for n, b in _sections(markdown).items() if name in n)
     assert "검토 필요 표시가 있는 종합 보고서: 1개" in markdown
@@ -167,7 +168,7 @@ def test_status_section_tells_what_was_left_out_and_why(report):
     status = _sections(report)["📋 이 날의 현황"]
     assert "수집된 논문 38편 중 30편을 골랐습니다 (나머지: 상위 30편 밖 8편)" in status
     assert "완료 27 · 오래됨 1 · 실패 1 · 대기 1" in status
-    assert "arxiv: failed — rss.arxiv.org: HTTP 503 after 3 retries" in status
+    assert "arxiv: 실패 — rss.arxiv.org: HTTP 503 (3번 다시 시도했지만 실패)" in status
 
 
 def test_hostile_text_cannot_inject_markup(report):
@@ -224,14 +225,14 @@ def test_an_empty_day_says_why(store, config):
     store.finish_run(run, "failed", "arXiv announces nothing on Saturdays")
     report = render_report(build_digest(store, config, "2026-05-09"), config)
     assert "**2026-05-09: 발행할 논문이 없습니다.**" in report
-    assert "이유: arXiv announces nothing on Saturdays" in report
-    assert "수집 출처 arxiv: failed — HTTP 503" in report
+    assert "이유: arXiv는 토요일에 새 논문을 발표하지 않습니다" in report
+    assert "수집 출처 arxiv: 실패 — HTTP 503 응답" in report
     assert "## 🪄" not in report
 
 
 def test_a_day_never_fetched_says_so(store, config):
     report = render_report(build_digest(store, config, "2026-01-01"), config)
-    assert "nothing fetched for this day yet" in report
+    assert "이 날짜는 아직 수집하지 않았습니다" in report
     assert "수집 기록이 없습니다" in report
 
 
@@ -245,7 +246,10 @@ def test_publish_day_writes_report_beside_its_chart(store, config, published, tm
         "# Daily Artificial Intelligence Insights : Papers"
     )
     assert (result.papers, result.summaries_failed, result.summaries_pending) == (30, 1, 1)
+    assert result.page == folder / "Papers_2026-05-08_report.html"
+    assert result.index == tmp_path / "out" / "index.html"
     assert sorted(p.name for p in folder.iterdir()) == [
+        "Papers_2026-05-08_report.html",
         "Papers_2026-05-08_report.md",
         "paper_2026-05-08.png",
     ]  # no temp files left behind

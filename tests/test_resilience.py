@@ -21,6 +21,7 @@ import pytest
 from core.config import load_config
 from core.digest import build_digest
 from core.owners import STALE_AFTER
+from core.prompts import SUMMARY_SYSTEM
 from core.store import Store
 from core.store.migrations import MIGRATIONS
 from tests.conftest import fixture_path
@@ -183,7 +184,7 @@ def test_a_run_killed_mid_summary_loses_only_that_summary_and_the_next_run_does_
         latest, interrupted = store.runs(kinds=("run",))
         assert latest.status == "ok" and interrupted.status == "interrupted"
         assert "ended before the run finished" in interrupted.note
-    summary_requests = [r for r in ollama_standin.model_requests if "요약하는 연구원" in r.text]
+    summary_requests = [r for r in ollama_standin.model_requests if SUMMARY_SYSTEM in r.text]
     assert len(summary_requests) == 20 - 2  # nothing already made was made again
 
 

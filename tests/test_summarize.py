@@ -518,7 +518,7 @@ async def test_a_report_number_not_in_its_papers_abstracts_is_retried_then_flagg
     assert len(asked) == 3 and f"초록에 없는 숫자({number})" in asked[1]
     markdown = render_report(build_digest(store, model_config, DAY), model_config)
     report_part = markdown.split(" LLM\n", 1)[1].split("**논문별 요약:**", 1)[0]
-    assert f"검토 필요: numbers not in the source: {number}" in report_part
+    assert f"검토 필요: 원문에 없는 숫자: {number}" in report_part  # said in Korean there
 
 
 def test_reports_of_the_first_release_keep_their_flags_apart_after_migrating(tmp_path):
@@ -722,9 +722,10 @@ def test_plan_counts_the_pending_work(store, model_config, day_ids):
 
 def test_a_prompt_text_change_needs_a_new_version():
     """Stored summaries are keyed by prompt version: edit a prompt, bump its version."""
+    assert (SUMMARY_PROMPT_VERSION, REPORT_PROMPT_VERSION) == ("paper-ko-2", "report-ko-2")
     assert prompt_fingerprints() == {
-        SUMMARY_PROMPT_VERSION: "94762eba4b9649ae",
-        REPORT_PROMPT_VERSION: "bd8572ab6efaf6c8",
+        "paper-ko-2": "d8600fe1d9b7769f",
+        "report-ko-2": "f8499bd565a72a69",
         "classify-1": "1ed3dea4a501aa45",
     }
 

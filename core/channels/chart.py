@@ -7,6 +7,10 @@ with its name on the left and "5편 · 42%" at its end, read at a glance, keep l
 (Korean or English) horizontal and legible, and stay readable when an email client shrinks
 the image to a phone's width. The paper titles belong to the report, not to the chart.
 
+The background is transparent and every text is one mid grey (`TEXT_COLOUR`) that reads on
+white and on a dark mode's near-black alike, so the chart never shows as a white box in a
+dark mail client or page, nor as grey on grey in a light one.
+
 Rendering is headless (matplotlib's Agg canvas, never pyplot, so no GUI backend and no
 global figure state shared with other threads). Text uses NanumGothic, which has Hangul,
 so Korean category names and the title show as Korean instead of empty boxes. The font ships
@@ -42,7 +46,11 @@ PALETTE = (
     "#4C78A8", "#72B7B2", "#54A24B", "#EECA3B", "#F58518", "#E45756",
     "#B279A2", "#FF9DA6", "#9D755D", "#79706E", "#BAB0AC",
 )  # fmt: skip
-UNCLASSIFIED_COLOUR = "#C9CED6"
+UNCLASSIFIED_COLOUR = "#A9B1BD"
+TEXT_COLOUR = "#737B88"
+"""All text and the axis line: a grey with about 4.2:1 contrast on white and on the dark
+background of a mail client's (or the report page's) dark mode alike, since the chart is
+drawn on a transparent background and shows on either."""
 
 # Korean system fonts, for when the packaged one is missing.
 _SYSTEM_FONTS = (
@@ -130,11 +138,12 @@ def _draw(bars: list[Bar], title: str, empty_note: str) -> bytes:
     bars = [bar for bar in bars if bar.count > 0]
     rows = max(len(bars), 1)
     width_in = WIDTH_PX / DPI
-    top_in, bottom_in, row_in = 0.55, 0.12, 0.4
+    top_in, bottom_in, row_in = 0.6, 0.12, 0.46
     height_in = top_in + bottom_in + row_in * rows
     longest = max((_display_width(_shorten(bar.label, 28)) for bar in bars), default=0)
-    left = min(0.45, 0.05 + 0.0118 * longest)
-    figure = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="white")
+    left = min(0.5, 0.05 + 0.0145 * longest)
+    # Transparent, so the chart sits on the page's own colour in light and dark mode.
+    figure = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="none")
     FigureCanvasAgg(figure)
     axes = figure.add_axes(
         (left, bottom_in / height_in, 0.97 - left, row_in * rows / height_in), frame_on=True
@@ -144,13 +153,14 @@ def _draw(bars: list[Bar], title: str, empty_note: str) -> bytes:
         1 - 0.2 / height_in,
         _drawable(title),
         fontproperties=font,
-        fontsize=10.5,
+        fontsize=12,
         va="top",
-        color="#222222",
+        color=TEXT_COLOUR,
     )
     for side in ("top", "right", "bottom"):
         axes.spines[side].set_visible(False)
-    axes.spines["left"].set_color("#888888")
+    axes.set_facecolor("none")
+    axes.spines["left"].set_color(TEXT_COLOUR)
     axes.set_xticks([])
     if not bars:
         axes.set_yticks([])
@@ -162,7 +172,7 @@ def _draw(bars: list[Bar], title: str, empty_note: str) -> bytes:
             transform=axes.transAxes,
             fontproperties=font,
             fontsize=9,
-            color="#555555",
+            color=TEXT_COLOUR,
             va="center",
         )
         return _png(figure)
@@ -174,10 +184,13 @@ def _draw(bars: list[Bar], title: str, empty_note: str) -> bytes:
     )
     axes.set_yticks(positions)
     axes.set_yticklabels(
-        [_drawable(_shorten(bar.label, 28)) for bar in bars], fontproperties=font, fontsize=9
+        [_drawable(_shorten(bar.label, 28)) for bar in bars],
+        fontproperties=font,
+        fontsize=11,
+        color=TEXT_COLOUR,
     )
     axes.tick_params(axis="y", length=0, pad=6)
-    axes.set_xlim(0, most * 1.36)  # room for "999편 · 100%" after the longest bar
+    axes.set_xlim(0, most * 1.42)  # room for "999편 · 100%" after the longest bar
     axes.set_ylim(-0.6, len(bars) - 0.4)
     for position, bar in zip(positions, bars, strict=True):
         axes.text(
@@ -186,8 +199,8 @@ def _draw(bars: list[Bar], title: str, empty_note: str) -> bytes:
             f"{bar.count}편 · {bar.count / total:.0%}",
             va="center",
             fontproperties=font,
-            fontsize=8.5,
-            color="#333333",
+            fontsize=10.5,
+            color=TEXT_COLOUR,
         )
     return _png(figure)
 
@@ -195,7 +208,9 @@ def _draw(bars: list[Bar], title: str, empty_note: str) -> bytes:
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
     # Pillow's fast compression: a chart is mostly flat colour, so the file stays small.
-    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+    figure.savefig(
+        buffer, format="png", dpi=DPI, transparent=True, pil_kwargs={"compress_level": 1}
+    )
     return buffer.getvalue()
 
 

@@ -53,12 +53,14 @@ from markupsafe import Markup
 from core import __version__
 from core.channels.base import Channel, ChannelResult, DeliverOptions
 from core.channels.chart import chart_file_name
-from core.channels.layout import output_dir, report_file_name, site_url
+from core.channels.layout import output_dir, report_url, site_url
 from core.channels.render import (
     ABSTRACT_LABEL,
+    FOR_YOU_WORDING,
     PaperView,
     SectionView,
     empty_reason,
+    for_you_views,
     overview_line,
     safe_url,
     section_views,
@@ -312,6 +314,8 @@ def day_html(
             papers_html={key: Markup(value) for key, value in papers_html.items()},
             status_lines=status_lines(digest, config),
             abstract_label=ABSTRACT_LABEL,
+            for_you=for_you_views(digest, config),
+            **FOR_YOU_WORDING,
         )
     )
     return sanitize_feed_html(rendered)
@@ -326,6 +330,7 @@ def paper_html(view: PaperView, paper: Paper | None = None) -> str:
         .render(
             paper=view,
             abstract_label=ABSTRACT_LABEL,
+            **FOR_YOU_WORDING,
             categories=arxiv_categories(paper) if paper else [],
             # The title already links to the paper's page; these are the others.
             links=[link for link in paper_links(paper) if link[1] != view.url] if paper else [],
@@ -425,10 +430,7 @@ def build_main_feed(days: list[FeedDay], config: Config, files: FeedFiles) -> Fe
         entry.id(f"{ID_PREFIX}:digest:{day}")
         count = len(digest.selected)
         entry.title(f"{day} · {count}편" if count else f"{day} · 발행할 논문 없음")
-        entry.link(
-            href=f"{site_url(config)}/reports/{day}/{report_file_name(digest.day)}",
-            rel="alternate",
-        )
+        entry.link(href=report_url(config, digest.day), rel="alternate")
         summary = overview_line(digest) if count else empty_reason(digest)
         entry.description(xml_text(summary))
         entry.content(day_html(digest, config, feed_day.views, feed_day.papers_html), type="html")
@@ -480,11 +482,7 @@ def build_category_feed(
             if paper.url:
                 entry.link(href=paper.url, rel="alternate")
             else:
-                entry.link(
-                    href=f"{site_url(config)}/reports/{digest.day.isoformat()}/"
-                    f"{report_file_name(digest.day)}",
-                    rel="alternate",
-                )
+                entry.link(href=report_url(config, digest.day), rel="alternate")
             for label, url in paper_links(item.paper):
                 if url != paper.url:  # the PDF, the code, the project page…
                     entry.related.links.append((label, url))

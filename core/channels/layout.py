@@ -2,8 +2,10 @@
 
 Layout of the output dir (what `dailyai serve` serves):
 
+    index.html                                       the days, newest first
     reports/YYYY-MM-DD/Papers_YYYY-MM-DD_report.md   the seed's report, plus summaries
-    reports/YYYY-MM-DD/paper_YYYY-MM-DD.png          the category chart it shows
+    reports/YYYY-MM-DD/Papers_YYYY-MM-DD_report.html the same as a web page (linked to)
+    reports/YYYY-MM-DD/paper_YYYY-MM-DD.png          the category chart both show
     feeds/daily.rss, feeds/daily.atom                one item per day
     feeds/category/<slug>.rss, .atom                 one item per paper, per category
 
@@ -42,6 +44,20 @@ def report_file_name(day: date) -> str:
     return f"Papers_{day.isoformat()}_report.md"
 
 
+def page_file_name(day: date) -> str:
+    """The report's web page beside the Markdown: what links to "the full report" open."""
+    return f"Papers_{day.isoformat()}_report.html"
+
+
+INDEX_FILE = "index.html"
+"""The page at the output dir's root listing the days (what `dailyai serve` opens on)."""
+
+
+def page_path(out_dir: Path, day: date) -> Path:
+    """Where a day's report page goes: beside its Markdown and chart."""
+    return report_dir(out_dir, day) / page_file_name(day)
+
+
 def report_paths(out_dir: Path, day: date) -> tuple[Path, Path]:
     """Where a day's report and chart go: side by side under `reports/YYYY-MM-DD/`."""
     directory = report_dir(out_dir, day)
@@ -61,8 +77,8 @@ def site_url(config: Config) -> str:
 
 
 def report_url(config: Config, day: date) -> str:
-    """The URL of a day's Markdown report when the output dir is served."""
-    relative = report_dir(Path("."), day) / report_file_name(day)
+    """The URL of a day's report page (HTML, with the chart) when the output dir is served."""
+    relative = report_dir(Path("."), day) / page_file_name(day)
     return f"{site_url(config)}/{relative.as_posix()}"
 
 

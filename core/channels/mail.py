@@ -36,6 +36,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
@@ -47,9 +48,13 @@ from core.channels.base import (
     DeliveryReport,
 )
 from core.channels.layout import LOCAL_HOSTS, shared_report_url
+from core.channels.plaintext import WIDTH, LinkList, heading, markdown_text, wrap
 from core.channels.render import (
     ABSTRACT_LABEL,
+    FOR_YOU_WORDING,
+    PaperView,
     empty_reason,
+    for_you_views,
     overview_line,
     section_views,
     status_lines,
@@ -68,29 +73,34 @@ if TYPE_CHECKING:
     from core.services import Services
 
 HTML_LIMIT_BYTES = 100_000
-"""Gmail clips a message whose HTML exceeds about 102 KB; stay under it."""
-COMPACT_LEVELS = 4
+"""Gmail clips a message whose HTML part, as received (transfer-encoded), exceeds about
+102 KB; the encoded part stays under this."""
+COMPACT_LEVELS = 5
+"""Levels of detail tried in turn until the HTML fits: everything; no English abstracts; no
+per-paper summaries; the first papers of each category only; no category reports."""
 COMPACT_PAPERS_PER_CATEGORY = 5
 CHART_CID_NAME = "chart"
+TRANSFER_ENCODINGS = ("base64", "quoted-printable")
+"""How a text part may travel; the smaller one for the text is chosen (Korean: base64)."""
 
-# Inline styles for the tags model Markdown may produce (email clients drop <style>).
-_TEXT = "margin:0 0 10px 0;font-size:14px;line-height:1.6;color:#1f2937;"
+# Inline styles for the tags model Markdown may produce (email clients drop <style>). Font
+# size, line height and colour are inherited from the card, so they are not repeated here.
 REPORT_STYLES: tuple[tuple[str, str], ...] = (
-    ("p", _TEXT),
-    ("h3", "margin:14px 0 6px 0;font-size:15px;line-height:1.4;color:#111827;"),
-    ("h4", "margin:12px 0 4px 0;font-size:14px;line-height:1.4;color:#374151;"),
-    ("h5", "margin:10px 0 4px 0;font-size:13px;color:#374151;"),
-    ("h6", "margin:10px 0 4px 0;font-size:13px;color:#374151;"),
+    ("p", "margin:0 0 10px 0;"),
+    ("h3", "margin:14px 0 6px 0;font-size:15px;line-height:1.4;"),
+    ("h4", "margin:12px 0 4px 0;font-size:14px;line-height:1.4;"),
+    ("h5", "margin:10px 0 4px 0;font-size:13px;"),
+    ("h6", "margin:10px 0 4px 0;font-size:13px;"),
     ("ul", "margin:0 0 10px 0;padding-left:20px;"),
     ("ol", "margin:0 0 10px 0;padding-left:20px;"),
-    ("li", "margin:0 0 4px 0;font-size:14px;line-height:1.6;color:#1f2937;"),
+    ("li", "margin:0 0 4px 0;"),
     ("blockquote", "margin:0 0 10px 0;padding-left:10px;border-left:3px solid #d1d5db;"),
     ("table", "border-collapse:collapse;margin:0 0 10px 0;font-size:13px;"),
     ("th", "border:1px solid #d1d5db;padding:4px 6px;text-align:left;"),
     ("td", "border:1px solid #d1d5db;padding:4px 6px;"),
     ("code", "font-family:Menlo,Consolas,monospace;font-size:13px;"),
 )
-SUMMARY_STYLE = _TEXT
+SUMMARY_STYLE = "margin:0 0 10px 0;"
 
 
 @dataclass
@@ -126,16 +136,15 @@ def render_preview(
 
     `chart_src` is the image URL the HTML shows the chart from (a `cid:` in the real
     message, a file or http URL for a preview; None leaves the chart out). `compact`
-    drops detail to fit the size limit: 1 leaves out English abstracts, 2 also the
-    per-paper summaries, 3 lists only the first papers of each category (the report and
-    the feeds keep everything).
+    drops detail to fit the size limit (see `COMPACT_LEVELS`); the report and the feeds
+    keep everything.
     """
-    context = _template_context(digest, config, chart_src)
-    return _render(context, "email.txt", compact), _render(context, "email.html", compact)
+    context = email_context(digest, config, chart_src)
+    return render_text(context, compact), _render(context, "email.html", compact)
 
 
-def _template_context(digest: Digest, config: Config, chart_src: str | None) -> dict:
-    """What the email templates show, built once for every size they are tried at."""
+def email_context(digest: Digest, config: Config, chart_src: str | None) -> dict:
+    """What the email shows, built once for every size it is tried at."""
     return {
         "subject": subject_for(digest, config),
         "title": one_line(config.output.title, limit=60) or "Daily AI Insights",
@@ -144,6 +153,8 @@ def _template_context(digest: Digest, config: Config, chart_src: str | None) -> 
         "empty": digest.is_empty,
         "empty_reason": empty_reason(digest),
         "sections": section_views(digest),
+        "for_you": for_you_views(digest, config),
+        **FOR_YOU_WORDING,
         "status_lines": status_lines(digest, config),
         "chart_src": chart_src,
         "abstract_label": ABSTRACT_LABEL,
@@ -155,13 +166,138 @@ def _template_context(digest: Digest, config: Config, chart_src: str | None) -> 
     }
 
 
+def _paper_limit(compact: int) -> int | None:
+    return COMPACT_PAPERS_PER_CATEGORY if compact >= 3 else None
+
+
 def _render(context: dict, template: str, compact: int) -> str:
-    paper_limit = COMPACT_PAPERS_PER_CATEGORY if compact >= 3 else None
     return (
         template_environment()
         .get_template(template)
-        .render(context, compact=compact, paper_limit=paper_limit)
+        .render(context, compact=compact, paper_limit=_paper_limit(compact))
     )
+
+
+def render_text(context: dict, compact: int = 0) -> str:
+    """The plain-text part: lines of at most 76 columns, headings as underlined text, the
+    model's Markdown read as text, and every link listed at the end by number."""
+    links = LinkList()
+    paper_limit = _paper_limit(compact)
+    out = [
+        *wrap(f"{context['title']} · 오늘의 AI 논문 · {context['day']}"),
+        *wrap(context["overview"]),
+    ]
+    out += ["=" * WIDTH, ""]
+    if context["empty"]:
+        out += ["발행할 논문이 없습니다.", *wrap(f"이유: {context['empty_reason']}"), ""]
+    site = context["site_url"]
+    if compact:
+        where = f"전체 보고서 {links.ref(site)}" if site else "보고서와 피드"
+        out += [*wrap(f"메일이 너무 길어 일부를 뺐습니다. 전체 내용은 {where}에 있습니다."), ""]
+    if context["for_you"]:
+        count = len(context["for_you"])
+        out += heading(f"{context['for_you_emoji']} {context['for_you_heading']} · {count}편")
+        out += [*wrap(context["for_you_intro"]), ""]
+        for number, paper in enumerate(context["for_you"], 1):
+            mark = f"{number}. "
+            hang = " " * len(mark)
+            out += wrap(f"{paper.title} {links.ref(paper.url)}", first=mark, indent=hang)
+            out += wrap(f"{paper.category_emoji} {paper.category}".strip(), indent=hang)
+            if paper.update:
+                out += wrap(f"{context['update_label']}: {paper.update}", indent=hang)
+            if paper.why:
+                out += wrap(f"{context['why_label']}: {paper.why}", indent=hang)
+            out.append("")
+    for section in context["sections"]:
+        out += ["", *heading(f"{section.emoji} {section.name} · {len(section.papers)}편", "=")]
+        out.append("")
+        if compact < 4 or section.report_note:
+            out += ["[분야 종합 보고서]"]
+            if section.report_note:
+                out += wrap(section.report_note)
+            if section.report_text and compact < 4:
+                out += ["", *markdown_text(section.report_text)]
+            out += ["", "[논문]", ""]
+        papers = section.papers[:paper_limit] if paper_limit else section.papers
+        for paper in papers:
+            out += _paper_text(paper, context, compact, links)
+        if paper_limit and len(section.papers) > paper_limit:
+            rest = len(section.papers) - paper_limit
+            where = f"전체 보고서 {links.ref(site)}" if site else "보고서와 피드"
+            out += [*wrap(f"… 외 {rest}편은 {where}에 있습니다."), ""]
+    out += ["", *heading("📋 이 날의 현황")]
+    for line in context["status_lines"]:
+        out += wrap(line, first="- ", indent="  ")
+    out += [
+        "",
+        *wrap(f"요약과 보고서는 로컬 모델({context['model']})이 영문 초록을 바탕으로 썼습니다."),
+    ]
+    if site:
+        out += wrap(f"전체 보고서: {links.ref(site)}")
+    if context["unsubscribe"]:
+        out += wrap(f"수신 거부: {links.ref(context['unsubscribe'])}")
+    if links.urls:
+        out += ["", *heading("링크"), *links.lines()]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _paper_text(paper: PaperView, context: dict, compact: int, links: LinkList) -> list[str]:
+    meta = " · ".join(
+        part
+        for part in (
+            f"{paper.link_label} {links.ref(paper.url)}" if paper.url else "링크 없음",
+            f"🤗 {paper.upvotes}" if paper.upvotes is not None else "",
+            paper.authors,
+        )
+        if part
+    )
+    out = wrap(paper.title, first="* ", indent="  ")
+    out += wrap(meta, indent="  ")
+    for label, text in (
+        (context["update_label"], paper.update),
+        (context["why_label"], paper.why),
+        ("", paper.note),
+    ):
+        if text:
+            out += wrap(f"{label}: {text}" if label else text, indent="  ")
+    if paper.summary and compact < 2:
+        out += ["", *wrap(paper.summary, indent="  ")]
+    if paper.flags:
+        out += wrap(f"검토 필요: {'; '.join(paper.flags)}", indent="  ")
+    if paper.abstract and not compact:
+        out += ["", *wrap(f"[{context['abstract_label']}] {paper.abstract}", indent="  ")]
+    return [*out, ""]
+
+
+def transfer_encoded(html: str) -> tuple[str, int]:
+    """The transfer encoding that sends `html` smallest, and its size in bytes as sent.
+
+    Korean is three bytes in UTF-8, which quoted-printable writes as nine (`=EC=9A=94`)
+    and base64 as four; the inline-styled markup around it is ASCII, which
+    quoted-printable keeps as is. So the smaller of the two depends on the day's text:
+    both are measured, as the email package encodes them.
+    """
+    sizes = {cte: len(_encoded_part(html, cte)) for cte in TRANSFER_ENCODINGS}
+    best = min(TRANSFER_ENCODINGS, key=lambda cte: sizes[cte])
+    return best, sizes[best]
+
+
+def _encoded_part(html: str, cte: str) -> bytes:
+    part = EmailMessage()
+    part.set_content(html, subtype="html", charset="utf-8", cte=cte)
+    # Lines travel ending in CRLF: count those bytes too.
+    return part.get_payload().replace("\n", "\r\n").encode("ascii")
+
+
+def fit_html(context: dict) -> tuple[str, int, str, int]:
+    """The most detailed HTML part that fits `HTML_LIMIT_BYTES` as sent: (html, compact
+    level, transfer encoding, encoded size)."""
+    for compact in range(COMPACT_LEVELS):
+        html = _render(context, "email.html", compact)
+        cte, size = transfer_encoded(html)
+        if size <= HTML_LIMIT_BYTES:
+            break
+    return html, compact, cte, size
 
 
 def build_message(
@@ -178,12 +314,11 @@ def build_message(
     domain = sender.domain or "localhost"
     chart_cid = make_msgid(idstring=CHART_CID_NAME, domain=domain) if chart_png else None
     chart_src = f"cid:{chart_cid[1:-1]}" if chart_cid else None
-    context = _template_context(digest, config, chart_src)
-    for compact in range(COMPACT_LEVELS):
-        html = _render(context, "email.html", compact)
-        if len(html.encode("utf-8")) <= HTML_LIMIT_BYTES:
-            break
-    text = _render(context, "email.txt", compact)
+    context = email_context(digest, config, chart_src)
+    unsubscribe = _unsubscribe_target(config, sender, to)
+    context["unsubscribe"] = unsubscribe
+    html, compact, cte, _ = fit_html(context)
+    text = render_text(context, compact)
     message = EmailMessage()
     message["Subject"] = subject_for(digest, config)
     message["From"] = sender
@@ -191,11 +326,16 @@ def build_message(
     message["Date"] = format_datetime(now or datetime.now(ZoneInfo(config.general.timezone)))
     message["Message-ID"] = make_msgid(idstring=f"dailyai.{digest.day.isoformat()}", domain=domain)
     message["List-Id"] = f"{one_line(config.output.title, limit=60)} <dailyai.{domain}>"
-    message["List-Unsubscribe"] = _unsubscribe_header(config, sender)
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        if unsubscribe.startswith("https://"):
+            # RFC 8058: mail clients may unsubscribe with one POST to the HTTPS URL, without
+            # opening a page (Gmail and Yahoo ask bulk senders for this).
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Out-of-office replies to a digest help nobody.
     message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    message.set_content(text, subtype="plain", charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
+    message.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoded(text)[0])
+    message.add_alternative(html, subtype="html", charset="utf-8", cte=cte)
     if chart_png and chart_cid:
         html_part = message.get_payload()[1]
         html_part.add_related(
@@ -227,19 +367,21 @@ def _check_address(value: str, what: str) -> Address:
         raise MailError(f"email: {what} {value!r} is not a valid address ({error})") from None
 
 
-def _unsubscribe_target(config: Config, sender: Address | None = None) -> str:
+def _unsubscribe_target(
+    config: Config, sender: Address | None = None, recipient: Address | None = None
+) -> str:
+    """Where a reader unsubscribes: `email.unsubscribe` as a URL or mailto (its `{email}`
+    replaced by the recipient's address, so a list manager knows who asked), an address,
+    else a mailto to the sender."""
     configured = (config.email.unsubscribe or "").strip()
     if configured.startswith(("mailto:", "https://", "http://")):
-        return configured
+        address = recipient.addr_spec if recipient is not None else ""
+        return configured.replace("{email}", quote(address, safe="@"))
     if "@" in configured:
         return f"mailto:{configured}?subject=unsubscribe"
     if sender is not None:
         return f"mailto:{sender.addr_spec}?subject=unsubscribe"
     return ""
-
-
-def _unsubscribe_header(config: Config, sender: Address) -> str:
-    return f"<{_unsubscribe_target(config, sender)}>"
 
 
 def _unsubscribe_text(config: Config) -> str:
@@ -369,7 +511,7 @@ async def send_digest(
     digest = digest or await asyncio.to_thread(build_digest, store, config, day)
     if digest.is_empty and not config.email.send_empty:
         report.note = (
-            f"{day}: nothing to publish ({empty_reason(digest)}); no email sent because "
+            f"{day}: nothing to publish ({one_line(digest.empty_reason, limit=300)}); no email sent because "
             "email.send_empty is false"
         )
         return report

@@ -48,6 +48,8 @@ from core.channels.base import (
 )
 from core.channels.layout import shared_report_url
 from core.channels.render import (
+    FOR_YOU_EMOJI,
+    FOR_YOU_HEADING,
     SectionView,
     empty_reason,
     escape_markdown,
@@ -358,7 +360,9 @@ def build_message(
         lines += [_gist_line(view, gist_chars) for view in views]
     shown = digest.selected[: max(top_papers, 0)]
     if shown:
-        lines += ["", "**주요 논문**", ""]
+        # With an interest profile the digest is in the reader's order: say so.
+        heading = f"{FOR_YOU_EMOJI} {FOR_YOU_HEADING}" if digest.ranking.personal else "주요 논문"
+        lines += ["", f"**{heading}**", ""]
         emoji = {view.name: view.emoji for view in views}
         for number, item in enumerate(shown, start=1):
             paper = item.paper
@@ -423,7 +427,7 @@ async def send_chat(
     report = DeliveryReport(day=day)
     if digest.is_empty and not options.send_empty:
         report.note = (
-            f"{day}: nothing to publish ({empty_reason(digest)}); no chat message sent because "
+            f"{day}: nothing to publish ({one_line(digest.empty_reason, limit=300)}); no chat message sent because "
             "notify.send_empty is false"
         )
         return report

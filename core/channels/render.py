@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 import nh3
 from markupsafe import Markup
 
+from core.channels.wording import korean, local_time, status_word
 from core.config import Config
 from core.digest import Digest, DigestPaper, ReportChanges, ReportState, SummaryState
 from core.sanitize import clean_text, one_line, truncate
@@ -199,10 +200,17 @@ class PaperView:
     abstract: str
     """The English abstract, shown labelled as such, only when there is no summary."""
     flags: list[str] = field(default_factory=list)
+    why: str = ""
+    """Why it is in the digest, in one Korean line built from the evidence (untrusted:
+    liked papers' titles are in it, so every output escapes it)."""
+    update: str = ""
+    """What changed in a starred paper that day ("새 버전 v1→v2 · ICLR 2026 채택")."""
+    category_emoji: str = ""
 
 
-def paper_view(item: DigestPaper) -> PaperView:
-    """The view of one digest paper."""
+def paper_view(item: DigestPaper, category_emoji: str = "") -> PaperView:
+    """The view of one digest paper (`category_emoji`: its category's, for lists that mix
+    categories)."""
     paper = item.paper
     state = item.summary
     authors = [one_line(author, limit=80) for author in paper.authors]
@@ -222,8 +230,46 @@ def paper_view(item: DigestPaper) -> PaperView:
         abstract=""
         if has_summary
         else truncate(clean_text(paper.abstract).replace("\n", " "), ABSTRACT_CHARS),
-        flags=[one_line(flag, limit=200) for flag in state.flags],
+        flags=[korean(one_line(flag, limit=200)) for flag in state.flags],
+        why=one_line(item.why, limit=300),
+        update=one_line(item.update.line, limit=200) if item.update is not None else "",
+        category_emoji=one_line(category_emoji, limit=8),
     )
+
+
+FOR_YOU_EMOJI = "✨"
+FOR_YOU_HEADING = "내 관심 논문"
+FOR_YOU_INTRO = "관심 프로필(별표, 관심 없음, 가져온 논문)로 고른 오늘의 논문입니다."
+WHY_LABEL = "선정 이유"
+UPDATE_LABEL = "🔔 별표한 논문 소식"
+FOR_YOU_WORDING = {
+    "for_you_emoji": FOR_YOU_EMOJI,
+    "for_you_heading": FOR_YOU_HEADING,
+    "for_you_intro": FOR_YOU_INTRO,
+    "why_label": WHY_LABEL,
+    "update_label": UPDATE_LABEL,
+}
+"""The section's wording, as the HTML and text templates take it."""
+
+
+def for_you_views(digest: Digest, config: Config) -> list[PaperView]:
+    """The "내 관심 논문" section, best first: starred papers that changed that day (a new
+    version, an acceptance), then the digest's papers in the reader's ranking, up to
+    `digest.for_you_count` in all; papers marked "not interested" never.
+
+    Empty when the count is 0, and when the ranking used no profile (an empty profile, or
+    `digest.personal` off) and no starred paper changed.
+    """
+    count = config.digest.for_you_count
+    if count <= 0:
+        return []
+    emoji = {category.name: category.emoji for category in digest.taxonomy}
+    followed = [p for p in (*digest.selected, *digest.others) if p.update is not None]
+    ranked = []
+    if digest.ranking.personal:
+        ranked = [p for p in digest.for_you if p.selected and not p.disliked and p.update is None]
+    chosen = [*followed, *ranked][:count]
+    return [paper_view(item, emoji.get(item.category or "", "")) for item in chosen]
 
 
 def summary_note(state: SummaryState) -> str:
@@ -233,7 +279,7 @@ def summary_note(state: SummaryState) -> str:
     if state.status == "ok":  # stored as ok but empty: treat as a failure, never as blank
         return f"{SUMMARY_NOTES['failed']}: 빈 요약이 저장되었습니다"
     if state.status == "failed":
-        reason = one_line(state.reason, limit=300) or "이유가 기록되지 않았습니다"
+        reason = korean(one_line(state.reason, limit=300)) or "이유가 기록되지 않았습니다"
         return f"{SUMMARY_NOTES['failed']}: {reason}"
     return SUMMARY_NOTES.get(state.status, f"요약 상태: {one_line(state.status)}")
 
@@ -247,11 +293,11 @@ def report_note(state: ReportState) -> str:
     """
     if state.status == "ok" and state.text.strip():
         if state.flags:
-            flags = "; ".join(one_line(flag, limit=300) for flag in state.flags)
+            flags = "; ".join(korean(one_line(flag, limit=300)) for flag in state.flags)
             return f"{REVIEW_LABEL}: {flags}"
         return ""
     if state.status == "failed" or state.status == "ok":
-        reason = one_line(state.reason, limit=300) or "이유가 기록되지 않았습니다"
+        reason = korean(one_line(state.reason, limit=300)) or "이유가 기록되지 않았습니다"
         return f"{REPORT_NOTES['failed']}: {reason}"
     if state.status == "stale":
         return _stale_report_note(state.changes)
@@ -361,7 +407,7 @@ class DayStats:
     pending: int
     categories: int
     sources: list[tuple[str, str, str]]
-    """(source, status, detail) of the day's last fetch."""
+    """(source, status, detail) of the day's last fetch; the detail in Korean."""
 
 
 def day_stats(digest: Digest) -> DayStats:
@@ -378,9 +424,9 @@ def day_stats(digest: Digest) -> DayStats:
             if step.step != "fetch":
                 continue
             listed = step.counts.get("listed")
-            detail = one_line(step.reason, limit=240)
+            detail = korean(one_line(step.reason, limit=240))
             if step.status == "ok" and listed is not None:
-                detail = f"{listed}편" + (f" ({detail})" if detail else "")
+                detail = f"논문 {listed}편" + (f" ({detail})" if detail else "")
             sources.append((one_line(step.target, limit=80), step.status, detail))
     return DayStats(
         selected=len(digest.selected),
@@ -414,8 +460,8 @@ def others_breakdown(digest: Digest, config: Config) -> list[tuple[str, int]]:
 
 
 def empty_reason(digest: Digest) -> str:
-    """Why a day has nothing to publish, in one line."""
-    return one_line(digest.empty_reason, limit=600) or "이 날 수집된 논문이 없습니다"
+    """Why a day has nothing to publish, in one Korean line."""
+    return korean(one_line(digest.empty_reason, limit=600)) or "이 날 수집된 논문이 없습니다"
 
 
 def overview_line(digest: Digest) -> str:
@@ -458,7 +504,13 @@ def status_lines(digest: Digest, config: Config) -> list[str]:
         if flagged:
             lines.append(f"{REVIEW_LABEL} 표시가 있는 종합 보고서: {flagged}개")
     for name, status, detail in stats.sources:
-        lines.append(f"수집 출처 {name}: {status}" + (f" — {detail}" if detail else ""))
+        lines.append(
+            f"수집 출처 {name}: {status_word(status)}" + (f" — {detail}" if detail else "")
+        )
     if digest.last_run is None:
         lines.append("이 날짜의 수집 기록이 없습니다 (dailyai fetch).")
+    else:
+        when = local_time(digest.last_run.started_at, config.general.timezone)
+        if when:
+            lines.append(f"마지막 수집: {when}")
     return lines

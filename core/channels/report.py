@@ -1,12 +1,13 @@
-"""The Markdown report and its category chart: the day as files in the output dir.
+"""The Markdown report, its web page and its category chart: the day as files in the output dir.
 
 The report copies the seed (`Papers_YYYY-MM-DD_report.md`): the title line with the chart,
 then per category `## <emoji> <name>`, `**요약:**` with the Korean category report and
 `**출처:**` with ` - Title (link)` lines. It adds what the seed lacks: each paper's Korean
 summary under its category, and a closing status section (what was fetched, what failed).
-The chart beside it is drawn by `core.channels.chart`; both are written atomically under
-`reports/YYYY-MM-DD/` (see `core.channels.layout`). Untrusted text is escaped as Markdown
-by `core.channels.render`.
+The chart beside it is drawn by `core.channels.chart`, and the same day as a web page (what
+the feeds' and the email's links open) by `core.channels.page`, which also rewrites the
+index of the days; all are written atomically under `reports/YYYY-MM-DD/` (see
+`core.channels.layout`). Untrusted text is escaped as Markdown by `core.channels.render`.
 
 The report is essential: when it cannot be written, nothing was published and the run fails.
 """
@@ -23,14 +24,21 @@ from core.channels.base import Channel, ChannelResult, DeliverOptions
 from core.channels.chart import chart_file_name, render_chart
 from core.channels.feeds import publish_feeds
 from core.channels.layout import output_dir, report_paths
+from core.channels.page import publish_page
 from core.channels.render import (
     ABSTRACT_LABEL,
+    FOR_YOU_EMOJI,
+    FOR_YOU_HEADING,
+    FOR_YOU_INTRO,
     REVIEW_LABEL,
+    UPDATE_LABEL,
+    WHY_LABEL,
     PaperView,
     SectionView,
     day_stats,
     empty_reason,
     escape_markdown,
+    for_you_views,
     model_markdown,
     overview_line,
     plain_markdown,
@@ -64,10 +72,34 @@ def render_report(digest: Digest, config: Config) -> str:
         ]
     else:
         out += [f"> {plain_markdown(overview_line(digest))}", "", ""]
+    out += for_you_markdown(for_you_views(digest, config))
     for view in section_views(digest):
         out += _section_markdown(view)
     out += _status_section(digest, config)
     return "\n".join(out).rstrip() + "\n"
+
+
+def for_you_markdown(papers: list[PaperView]) -> list[str]:
+    """The "내 관심 논문" section: each paper's title, link and category, with why it is
+    there (or what changed, for a starred paper); [] when there are none."""
+    if not papers:
+        return []
+    out = [f"## {FOR_YOU_EMOJI} {FOR_YOU_HEADING}", "", plain_markdown(FOR_YOU_INTRO), ""]
+    for number, paper in enumerate(papers, 1):
+        head = f"{number}. **{escape_markdown(paper.title)}**"
+        if paper.url:
+            head += f" — [{escape_markdown(paper.link_label)}]({paper.url})"
+        head += " · " + " ".join(
+            filter(None, (paper.category_emoji, escape_markdown(paper.category)))
+        )
+        lines = [head]
+        if paper.update:
+            lines.append(f"{UPDATE_LABEL}: {plain_markdown(paper.update)}")
+        if paper.why:
+            lines.append(f"{WHY_LABEL}: {plain_markdown(paper.why)}")
+        # A backslash at the end of a line is CommonMark's hard line break.
+        out += [" \\\n   ".join(lines), ""]
+    return [*out, ""]
 
 
 def _section_markdown(view: SectionView) -> list[str]:
@@ -102,6 +134,10 @@ def _paper_block(view: PaperView) -> list[str]:
     if meta:
         head += " · " + " · ".join(meta)
     lines = [head, ""]
+    if view.update:
+        lines += [_indent(f"**{UPDATE_LABEL}:** {plain_markdown(view.update)}"), ""]
+    if view.why:
+        lines += [_indent(f"_{WHY_LABEL}: {plain_markdown(view.why)}_"), ""]
     if view.note:
         lines += [_indent(f"_{plain_markdown(view.note)}_"), ""]
     if view.summary:
@@ -135,6 +171,9 @@ class PublishResult:
     out_dir: Path
     report: Path | None = None
     chart: Path | None = None
+    page: Path | None = None
+    """The report's web page (and the index of the days beside it, in `index`)."""
+    index: Path | None = None
     feeds: list[Path] = field(default_factory=list)
     papers: int = 0
     summaries_ok: int = 0
@@ -145,7 +184,8 @@ class PublishResult:
 
     @property
     def paths(self) -> list[Path]:
-        return [path for path in (self.report, self.chart) if path] + self.feeds
+        written = (self.report, self.chart, self.page, self.index)
+        return [path for path in written if path] + self.feeds
 
 
 def publish_report(
@@ -156,7 +196,8 @@ def publish_report(
     out_dir: Path | str | None = None,
     digest: Digest | None = None,
 ) -> list[Path]:
-    """Write the day's Markdown report and the chart it shows; returns [report, chart].
+    """Write the day's Markdown report, the chart it shows, its web page and the index of
+    the days; returns [report, chart, page, index].
 
     `digest` may hand in the day's digest when it is already built.
     """
@@ -165,7 +206,8 @@ def publish_report(
     digest = digest or build_digest(store, config, day)
     chart = publish_chart(digest, directory)
     report, _ = report_paths(directory, day)
-    return [write_atomic(report, render_report(digest, config)), chart]
+    markdown = write_atomic(report, render_report(digest, config))
+    return [markdown, chart, *publish_page(digest, config, directory)]
 
 
 def publish_chart(digest: Digest, out_dir: Path) -> Path:
@@ -197,7 +239,7 @@ def publish_day(
         summaries_stale=stats.stale,
         empty_reason=digest.empty_reason,
     )
-    result.report, result.chart = publish_report(
+    result.report, result.chart, result.page, result.index = publish_report(
         store, config, day, out_dir=directory, digest=digest
     )
     if feeds:
@@ -208,8 +250,8 @@ def publish_day(
 class ReportChannel(Channel):
     name = "report"
     order = 10
-    run_flag_help = "do not write the Markdown report"
-    what = "writes the Markdown report"
+    run_flag_help = "do not write the report (Markdown and web page)"
+    what = "writes the Markdown report and its web page"
     essential = True
 
     def render(self, digest: Digest, config: Config) -> str:
