@@ -13,6 +13,7 @@ from rich.text import Text
 
 from cli.common import (
     Console,
+    StepReporter,
     add_date,
     add_out,
     day_of,
@@ -32,7 +33,9 @@ def register(commands: Any) -> None:
         "paper_YYYY-MM-DD.png (the seed's format, plus each paper's Korean summary) from what "
         "the store holds; missing, failed or stale summaries are marked, never left out.",
     )
-    add_date(report)
+    when = report.add_mutually_exclusive_group()
+    add_date(when)
+    add_week(when)
     add_out(report)
     report.set_defaults(handler=command_report)
 
@@ -43,6 +46,7 @@ def register(commands: Any) -> None:
         "feeds/category/<slug>.{rss,atom} (one item per paper) over the last output.feed_days "
         "days in the store.",
     )
+    add_week(rss)
     add_out(rss)
     rss.set_defaults(handler=command_rss)
 
@@ -54,7 +58,9 @@ def register(commands: Any) -> None:
         "comes from $DAILYAI_SMTP_PASSWORD (email.password_env) or email.password_command. "
         "Exit 1 if any recipient failed.",
     )
-    add_date(email)
+    when = email.add_mutually_exclusive_group()
+    add_date(when)
+    add_week(when)
     email.add_argument(
         "--to",
         action="append",
@@ -87,9 +93,103 @@ def register(commands: Any) -> None:
     serve.set_defaults(handler=command_serve)
 
 
+def add_week(parser: Any) -> None:
+    parser.add_argument(
+        "--week",
+        metavar="YYYY-Www",
+        help="the weekly digest of this ISO week (e.g. 2026-W19; this, last) instead of a day: "
+        "each category's week synthesised from its daily reports, the top papers, a chart",
+    )
+
+
+def week_of(args: argparse.Namespace) -> Any:
+    """The --week the command publishes (a ConfigError names a bad one)."""
+    from core.weekly import IsoWeek
+
+    return IsoWeek.parse(args.week)
+
+
+def command_week(args: argparse.Namespace, part: str) -> int:
+    """`report`, `rss` or `email` with --week: write the weekly reports the model has not
+    written yet, then publish the week through `part`.
+
+    Exit 0 when all is current and published, 3 when something is left (a weekly report
+    failed or is pending; the output says so in place), 1 when a recipient was refused
+    or nothing could be published, 2 for a bad --week.
+    """
+    from core.channels.mail import write_eml
+    from core.channels.week import build_week_message
+    from core.errors import MailError
+    from core.models import EXIT_CODES
+    from core.pipeline import publish_week
+
+    week = week_of(args)
+    services = open_for(args)
+    console = Console()
+    try:
+        config = services.config
+        out_dir = output_dir_for(config, args.out) if part != "email" else None
+        with StepReporter(Console(stderr=True)) as report:
+            published = asyncio.run(
+                publish_week(
+                    services,
+                    week,
+                    parts=() if part == "email" and args.dry_run else (part,),
+                    out_dir=out_dir,
+                    force=getattr(args, "force", False),
+                    recipients=getattr(args, "to", None),
+                    on_progress=report,
+                )
+            )
+        weekly, stats = published.weekly, published.synthesis
+        if part == "email" and args.dry_run:
+            from core.channels.chart import render_week_chart_png
+            from core.channels.mail import recipients_from
+
+            target = _dry_run_path(args.dry_run)
+            recipients = recipients_from(config, args.to)
+            chart = render_week_chart_png(weekly) if not weekly.is_empty else None
+            message = build_week_message(weekly, config, recipients[0], chart)
+            try:
+                path = write_eml(message, target)
+            except OSError as error:
+                raise ConfigError(
+                    f"--dry-run {target}: cannot write it ({error.strerror or error}) — give a "
+                    "file path in a folder you can write to"
+                ) from None
+            console.print(Text(f"Wrote the message for {recipients[0]} to {path} (not sent)."))
+        for path in published.paths:
+            console.print(Text(f"Wrote {path}"))
+        days = sum(1 for day in weekly.days if day.papers)
+        console.print(
+            Text(
+                f"{week}: {weekly.total} papers on {days} days; weekly reports: "
+                f"{stats.written} written, {stats.cached} current, {stats.failed} failed, "
+                f"{stats.pending} pending ({stats.requests} model requests)"
+            )
+        )
+        if stats.stopped_reason:
+            console.print(Text(f"Model: {stats.stopped_reason}", style="yellow"))
+        for day in weekly.gaps:
+            console.print(Text(f"  {day.day} ({day.status}): {day.note}", style="yellow"))
+        outcome = published.parts.get(part)
+        if published.delivery is not None:
+            print_delivery(published.delivery, console)
+        if outcome is not None and outcome.status == "failed":
+            error = MailError if part == "email" else ConfigError
+            raise error(outcome.reason)
+        if published.delivery is not None and not published.delivery.ok:
+            return 1
+        return EXIT_CODES["ok"] if stats.status == "ok" else EXIT_CODES["partial"]
+    finally:
+        services.close()
+
+
 def command_report(args: argparse.Namespace) -> int:
     from core.channels.report import publish_day
 
+    if args.week is not None:
+        return command_week(args, "report")
     services = open_for(args)
     try:
         day = day_of(args)
@@ -118,6 +218,8 @@ def command_report(args: argparse.Namespace) -> int:
 def command_rss(args: argparse.Namespace) -> int:
     from core.channels.feeds import main_feed_urls, publish_feeds
 
+    if args.week is not None:
+        return command_week(args, "feeds")
     services = open_for(args)
     try:
         out_dir = output_dir_for(services.config, args.out)
@@ -137,6 +239,8 @@ def command_email(args: argparse.Namespace) -> int:
     from core.digest import build_digest
     from core.errors import MailError
 
+    if args.week is not None:
+        return command_week(args, "email")
     services = open_for(args)
     console = Console()
     try:

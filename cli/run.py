@@ -54,6 +54,12 @@ def register(commands: Any) -> None:
             help=channel.run_flag_help
             or _("leave out the {channel} channel").format(channel=channel.name),
         )
+    run.add_argument(
+        "--no-weekly",
+        dest="no_weekly",
+        action="store_true",
+        help="do not publish the week, even on [weekly] weekday",
+    )
     run.set_defaults(handler=command_run)
 
     demo = commands.add_parser(

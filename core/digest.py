@@ -564,7 +564,11 @@ def report_inputs_hash(category: str, inputs: Sequence[ReportInput]) -> str:
 
 
 def report_state(
-    reports: Sequence[StoredReport], category: str, inputs: Sequence[ReportInput]
+    reports: Sequence[StoredReport],
+    category: str,
+    inputs: Sequence[ReportInput],
+    *,
+    prompt_version: str = REPORT_PROMPT_VERSION,
 ) -> ReportState:
     """A category's report as current (ok or failed), stale or pending: the one decision.
 
@@ -573,20 +577,21 @@ def report_state(
     exactly `inputs` (the category's papers and summaries as they are now). Without one,
     the newest report is shown as stale with what changed since (if it was written) and the
     category counts as pending (if it failed). `dailyai summarize` writes again every
-    report that is not ok.
+    report that is not ok. A weekly report (core.weekly) is decided the same way, under its
+    own `prompt_version`, from the days' reports as its inputs.
     """
     wanted = report_inputs_hash(category, inputs)
     current = [
         report
         for report in reports
-        if report.prompt_version == REPORT_PROMPT_VERSION and report.inputs_hash == wanted
+        if report.prompt_version == prompt_version and report.inputs_hash == wanted
     ]
     if current:
         report, status, changes = current[-1], current[-1].status, None
     elif reports:
         report = reports[-1]
         status = SummaryStatus.STALE if report.status == SummaryStatus.OK else SummaryStatus.PENDING
-        changes = _report_changes(report, inputs)
+        changes = _report_changes(report, inputs, prompt_version)
     else:
         return ReportState(SummaryStatus.PENDING)
     return ReportState(
@@ -600,7 +605,9 @@ def report_state(
     )
 
 
-def _report_changes(report: StoredReport, inputs: Sequence[ReportInput]) -> ReportChanges:
+def _report_changes(
+    report: StoredReport, inputs: Sequence[ReportInput], prompt_version: str
+) -> ReportChanges:
     """What differs between the inputs a report was written from and `inputs`."""
     # A report written before inputs were recorded knows only the papers it was given.
     then: dict[str, str | None] = (
@@ -609,7 +616,7 @@ def _report_changes(report: StoredReport, inputs: Sequence[ReportInput]) -> Repo
     now = {item.paper_id: item.state for item in inputs}
     both = then.keys() & now.keys()
     return ReportChanges(
-        older_prompt=report.prompt_version != REPORT_PROMPT_VERSION,
+        older_prompt=report.prompt_version != prompt_version,
         added=len(now.keys() - then.keys()),
         removed=len(then.keys() - now.keys()),
         resummarized=sum(

@@ -1,7 +1,8 @@
 """The daily pipeline: fetch → classify → summarize → the day's digest → each output channel.
 
 The one place that chains the steps; `dailyai run`, `dailyai demo`, the TUI and the tests
-all call `run_pipeline`. After the model steps, the day's digest is built once and each
+all call `run_pipeline` (and `publish_week` for a week: on `[weekly] weekday` the run's last
+step, `weekly`, publishes the week). After the model steps, the day's digest is built once and each
 output channel (`core.channels`: report → feeds → email → notify, in their `order`) is a
 step of its own; a channel that is off is a skipped step saying why. Steps return what they
 did; the pipeline records each in the run ledger (through `core.runs`, its one writer) with
@@ -43,6 +44,10 @@ from core.runs import RecordedRun, StepOutcome, fetch_lines
 from core.services import Services
 from core.store import Claim, Store, model_work_claim
 
+WEEKLY_STEP = "weekly"
+"""The last step of a run: the week's digest, on `[weekly] weekday` (core.weekly)."""
+WEEK_PARTS = ("report", "feeds", "email")
+"""What publishing a week does, each as the day's channel of the same name does for a day."""
 MODEL_STEPS = ("classify", "summarize")
 """The steps that hold the day's model work: one run at a time does them."""
 DIGEST_STEPS = ("fetch", *MODEL_STEPS)
@@ -51,8 +56,8 @@ log = logging.getLogger("dailyai.pipeline")
 
 
 def all_steps() -> tuple[str, ...]:
-    """Every step of a run in order: the digest's, then one per output channel."""
-    return (*DIGEST_STEPS, *channel_names())
+    """Every step of a run in order: the digest's, one per output channel, then the week's."""
+    return (*DIGEST_STEPS, *channel_names(), WEEKLY_STEP)
 
 
 @dataclass
@@ -328,12 +333,160 @@ def _delivers_later(holder: Claim, channel: Channel, run_id: int) -> bool:
     return holder.run_id != run_id and channel.name in holder.run_plan
 
 
+async def _weekly(
+    services: Services, day: date, result: PipelineResult, context: _Context, outcome: StepOutcome
+) -> None:
+    """On `[weekly] weekday`, the week's digest, through the parts whose daily channel runs."""
+    from core.weekly import local_today, week_due, weekly_options
+
+    config = services.config
+    week = week_due(config, day, local_today(config))
+    if week is None:
+        options = weekly_options(config)
+        outcome.status = "skipped"
+        outcome.reason = (
+            "weekly.enabled = false"
+            if not options.enabled
+            else f"the week is published on {options.weekday} (weekly.weekday); "
+            "`dailyai report --week YYYY-Www` publishes any week"
+        )
+        return
+    parts = tuple(part for part in WEEK_PARTS if part in context.steps)
+    published = await publish_week(
+        services,
+        week,
+        parts=parts,
+        client=context.client,
+        today=context.today,
+        out_dir=context.out_dir,
+        force=context.force,
+        on_progress=context.report,
+        send_incomplete=False,
+    )
+    result.published.extend(published.paths)
+    outcome.target = str(week)
+    outcome.status, outcome.reason = published.status, published.reason
+    outcome.counts = published.counts
+
+
+@dataclass
+class WeekResult:
+    """What publishing a week did: its synthesis, then each part."""
+
+    week: Any
+    synthesis: Any
+    """The core.weekly.WeekStats of the model work."""
+    weekly: Any = None
+    """The core.weekly.WeeklyDigest that was published."""
+    paths: list[Path] = field(default_factory=list)
+    parts: dict[str, StepOutcome] = field(default_factory=dict)
+    delivery: Any = None
+    """The email's DeliveryReport, when it was sent."""
+
+    @property
+    def status(self) -> str:
+        """ok, partial (a weekly report failed or is pending, or a part failed) or failed
+        (no part could be published)."""
+        statuses = [outcome.status for outcome in self.parts.values()]
+        if statuses and all(status == "failed" for status in statuses):
+            return "failed"
+        if self.synthesis.status != "ok" or any(s in ("failed", "partial") for s in statuses):
+            return "partial"
+        return "ok"
+
+    @property
+    def reason(self) -> str:
+        reasons = [self.synthesis.stopped_reason] if self.synthesis.stopped_reason else []
+        if self.synthesis.failed:
+            reasons.append(f"{self.synthesis.failed} weekly reports failed the gate")
+        reasons += [f"{name}: {o.reason}" for name, o in self.parts.items() if o.reason]
+        return "; ".join(reasons)
+
+    @property
+    def counts(self) -> dict[str, Any]:
+        counts: dict[str, Any] = {"week": str(self.week), **self.synthesis.as_counts()}
+        if self.delivery is not None:
+            counts.update({f"email_{k}": v for k, v in self.delivery.as_counts().items()})
+        return counts
+
+
+async def publish_week(
+    services: Services,
+    week: Any,
+    *,
+    parts: tuple[str, ...] = WEEK_PARTS,
+    client: Any = None,
+    today: date | None = None,
+    out_dir: Path | None = None,
+    force: bool = False,
+    recipients: list[str] | None = None,
+    on_progress: ProgressCallback | None = None,
+    send_incomplete: bool = True,
+) -> WeekResult:
+    """Write the week's reports the model has not written yet, then publish it: the
+    Markdown report and chart, the weekly feed, the email (each in `parts`).
+
+    The email goes once per recipient and week (all again with `force`). With
+    `send_incomplete` False (a run), it waits while the model could not write every
+    weekly report, so nobody gets the week with reports missing that would come later.
+    """
+    from core.channels.week import publish_week_report, publish_weekly_feed, send_week
+    from core.weekly import build_weekly, synthesize_week
+
+    store, config = services.store, services.config
+    client = client if client is not None else services.llm
+    stats = await synthesize_week(
+        store, config, week, client=client, today=today, on_progress=on_progress
+    )
+    weekly = build_weekly(store, config, week, today=today)
+    result = WeekResult(week, stats, weekly)
+    for part in parts:
+        try:
+            if part == "report":
+                result.paths += publish_week_report(
+                    store, config, week, out_dir=out_dir, weekly=weekly
+                )
+                result.parts[part] = _part(part, "ok")
+            elif part == "feeds":
+                result.paths += publish_weekly_feed(store, config, out_dir, weeks=[weekly])
+                result.parts[part] = _part(part, "ok")
+            elif part == "email":
+                if not send_incomplete and not config.email.enabled:
+                    result.parts[part] = _part(part, "skipped", "email.enabled = false")
+                elif not send_incomplete and stats.stopped_reason:
+                    result.parts[part] = _part(
+                        part,
+                        "skipped",
+                        f"not sent while weekly reports are missing; `dailyai email --week {week}` "
+                        "sends it when they are written",
+                    )
+                else:
+                    result.delivery = await send_week(
+                        store, config, weekly, recipients=recipients, force=force
+                    )
+                    failed = ", ".join(result.delivery.failed)
+                    status = "partial" if failed else "ok"
+                    reason = f"refused: {failed}" if failed else result.delivery.note
+                    result.parts[part] = _part(part, status, reason)
+        except DailyAIError as error:
+            result.delivery = getattr(error, "report", None) or result.delivery
+            result.parts[part] = _part(part, "failed", str(error))
+    return result
+
+
+def _part(part: str, status: str, reason: str = "") -> StepOutcome:
+    """How one part of publishing a week ended (a line of the weekly step's reason)."""
+    return StepOutcome(step=part, target="", status=status, reason=reason)
+
+
 _STEPS: dict[str, StepRunner] = {
     "fetch": _fetch,
     "classify": _classify,
     "summarize": _summarize,
+    WEEKLY_STEP: _weekly,
 }
-"""The steps that make the digest; the channels' steps follow (see `_deliver`)."""
+"""The steps that are not channels: the digest's (the channels' steps follow them, see
+`_deliver`), and the week's last."""
 
 
 def _attach_log(path: Path) -> logging.Handler:

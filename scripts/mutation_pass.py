@@ -66,6 +66,7 @@ FETCH = (
     "tests/test_source_registry.py",
 )
 SEARCH = ("tests/test_search.py", "tests/test_cli.py")
+WEEKLY = ("tests/test_weekly.py",)
 CURRENCY = (
     "tests/test_summarize.py",
     "tests/test_report.py",
@@ -314,7 +315,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "report-key-ignores-prompt-version",
         "core/digest.py",
-        "if report.prompt_version == REPORT_PROMPT_VERSION and report.inputs_hash == wanted",
+        "if report.prompt_version == prompt_version and report.inputs_hash == wanted",
         "if report.inputs_hash == wanted",
         CURRENCY,
         "a new report prompt never rewrites the reports made with the old one",
@@ -669,8 +670,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-title-not-shown",
         "core/channels/templates/email.html",
-        'text-decoration:none;">{{ paper.title }}</a>',
-        'text-decoration:none;">{{ paper.id }}</a>',
+        '<div style="font-size:15px;line-height:1.45;font-weight:bold;">{% if paper.url %}<a href="{{ paper.url }}" style="color:#1a56db;text-decoration:none;">{{ paper.title }}</a>',
+        '<div style="font-size:15px;line-height:1.45;font-weight:bold;">{% if paper.url %}<a href="{{ paper.url }}" style="color:#1a56db;text-decoration:none;">{{ paper.id }}</a>',
         SANITIZE,
         "the email's paper heading has no title",
     ),
@@ -1116,15 +1117,15 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-ledger-sent-not-recorded",
         "core/channels/mail.py",
-        '                day, _addr(recipient), status="sent", message_id=message_id, holder=holder\n',
-        '                day, _addr(recipient), status="failed", message_id=message_id, holder=holder\n',
+        '                status="sent",\n                message_id=message_id,\n',
+        '                status="failed",\n                message_id=message_id,\n',
         MAIL,
         "a recipient who got the digest is recorded as not sent, so the next run mails again",
     ),
     Mutation(
         "mail-ledger-case-sensitive",
         "core/store/claims.py",
-        "return recipient.lower() if channel == EMAIL_CHANNEL else recipient",
+        "return recipient.lower() if channel in (EMAIL_CHANNEL, WEEKLY_EMAIL_CHANNEL) else recipient",
         "return recipient",
         MAIL,
         "Alice@x and alice@x get the digest twice",
@@ -1141,7 +1142,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-claim-case-sensitive",
         "core/store/claims.py",
-        "return recipient.lower() if channel == EMAIL_CHANNEL else recipient",
+        "return recipient.lower() if channel in (EMAIL_CHANNEL, WEEKLY_EMAIL_CHANNEL) else recipient",
         "return recipient",
         CLAIMS,
         "two senders at once mail Alice@x and alice@x, one person, twice",
@@ -1297,6 +1298,71 @@ MUTATIONS: list[Mutation] = [
         "publish_failed = False",
         CHANNELS,
         "a run that published nothing exits 3 (partial) instead of 1",
+    ),
+    # --- the weekly digest (core/weekly.py, core/channels/week.py) -------------------------
+    Mutation(
+        "week-number-unchecked",
+        "core/weekly.py",
+        "        if not 1 <= number <= last:\n",
+        "        if False:\n",
+        WEEKLY,
+        "--week 2026-W54 is taken (as a week of 2027) instead of named as a bad week",
+    ),
+    Mutation(
+        "week-report-under-the-day-prompt",
+        "core/weekly.py",
+        "            prompt_version=WEEKLY_PROMPT_VERSION,\n        )\n        sections.append(",
+        "        )\n        sections.append(",
+        WEEKLY,
+        "a weekly report is never current: every run asks the model for the week again",
+    ),
+    Mutation(
+        "week-keeps-invented-numbers",
+        "core/weekly.py",
+        "    invented = invented_numbers(text, source)\n    if not invented:\n        return text, []",
+        "    invented = []\n    if not invented:\n        return text, []",
+        WEEKLY,
+        "a day report's invented figure is handed on to the week",
+    ),
+    Mutation(
+        "week-gate-ignored",
+        "core/weekly.py",
+        "        if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):",
+        "        if best is None or len(gate.flags) < len(best[1].flags):",
+        WEEKLY,
+        "a weekly report in Hanja or English is published as if it passed the gate",
+    ),
+    Mutation(
+        "week-built-from-unusable-days",
+        "core/weekly.py",
+        "    usable = [item for item in section.inputs if item.usable]\n    if not usable:",
+        "    usable = list(section.inputs)\n    if not usable:",
+        WEEKLY,
+        "a week is 'written' from days whose reports are pending or failed",
+    ),
+    Mutation(
+        "week-email-shares-the-day-ledger",
+        "core/channels/week.py",
+        "        channel=WEEKLY_EMAIL_CHANNEL,\n",
+        "",
+        WEEKLY,
+        "the week's email marks the Monday's daily email as sent (or is skipped because of it)",
+    ),
+    Mutation(
+        "week-feed-unsanitized",
+        "core/channels/week.py",
+        "    return sanitize_feed_html(rendered)",
+        "    return rendered",
+        WEEKLY,
+        "a hostile title's markup reaches feed readers raw",
+    ),
+    Mutation(
+        "week-missing-day-unexplained",
+        "core/weekly.py",
+        '            return "missing", f"수집하지 않은 날입니다 (dailyai run --date {day.isoformat()})"',
+        '            return "empty", ""',
+        WEEKLY,
+        "a day never fetched looks like an ordinary empty day in the weekly digest",
     ),
     # --- the rules method's learned layer (core/classify.py, core/rules_model.py) ------------
     Mutation(

@@ -96,7 +96,7 @@ def day_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_an_added_channel_is_a_step_an_option_and_a_doctor_line(day_file, tmp_path, capsys):
-    assert channel_names()[-1] == "dayfile" and all_steps()[-1] == "dayfile"
+    assert channel_names()[-1] == "dayfile" and all_steps()[-2:] == ("dayfile", "weekly")
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     assert "--no-dayfile" in capsys.readouterr().out

@@ -119,6 +119,7 @@ async def test_a_full_run_and_a_second_run_that_repeats_nothing(
             "feeds",
             "email",
             "notify",  # off (no chat URLs): a skipped step that says so, as email off does
+            "weekly",  # not [weekly] weekday: skipped, saying when the week comes
         ]
         assert summaries(store) == 10
         digest = build_digest(store, config, DAY)
@@ -139,6 +140,7 @@ async def test_a_full_run_and_a_second_run_that_repeats_nothing(
             "feeds",
             "email",
             "notify",
+            "weekly",
         }
         # One writer of the ledger: each step's line once (fetch: one per source).
         assert len(steps) == len(run.steps)

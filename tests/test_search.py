@@ -281,7 +281,7 @@ def test_an_older_store_gets_the_korean_index_with_its_summaries(tmp_path):
     db.execute("COMMIT")
     db.close()
     with Store(path) as store:
-        assert store.applied_migrations[-1] == "m011_korean_search"
+        assert "m011_korean_search" in store.applied_migrations
         assert found(store, "reinforce") == ["2401.00001"]
         # Searchable at once by its words.
         assert found(store, "강화학습") == ["2401.00001", "2401.00006"]

@@ -22,6 +22,7 @@ from core.progress import StepProgress
 from core.prompts import (
     REPORT_PROMPT_VERSION,
     SUMMARY_PROMPT_VERSION,
+    WEEKLY_PROMPT_VERSION,
     prompt_fingerprints,
     short_name,
     summary_messages,
@@ -727,6 +728,7 @@ def test_a_prompt_text_change_needs_a_new_version():
         "paper-ko-2": "d8600fe1d9b7769f",
         "report-ko-2": "f8499bd565a72a69",
         "classify-1": "1ed3dea4a501aa45",
+        WEEKLY_PROMPT_VERSION: "0eb1e7b40d3ce3e2",
     }
 
 

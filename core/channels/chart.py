@@ -35,6 +35,7 @@ from core.paths import write_atomic
 
 if TYPE_CHECKING:
     from core.digest import Digest
+    from core.weekly import WeeklyDigest
 
 WIDTH_PX = 1200
 """Rendered at twice the 600 px an email shows it at, so it stays sharp on HiDPI screens."""
@@ -277,3 +278,188 @@ def _font_properties():
 def chart_file_name(day: date) -> str:
     """The chart's file name in the seed's layout: `paper_YYYY-MM-DD.png`."""
     return f"paper_{day.isoformat()}.png"
+
+
+# --- the week ---------------------------------------------------------------------------------
+
+# What a day without papers shows under its empty bar (WeekDay.status → label).
+_EMPTY_DAY_LABELS = {
+    "empty": "발표 없음",
+    "missing": "수집 안 됨",
+    "failed": "수집 실패",
+    "future": "예정",
+}
+
+
+def week_chart_file_name(week: object) -> str:
+    """The weekly chart's file name: `weekly_2026-W19.png`."""
+    return f"weekly_{week}.png"
+
+
+def render_week_chart_png(weekly: WeeklyDigest) -> bytes:
+    """Each category's papers per day of the week, as stacked bars (Monday to Sunday).
+
+    A category keeps its daily colour (its taxonomy position); the legend gives each
+    category's total for the week, and a day without papers says why under its bar.
+    """
+    from core.weekly import KOREAN_WEEKDAYS
+
+    positions = {category.name: index for index, category in enumerate(weekly.taxonomy)}
+    series = [
+        (
+            f"{_shorten(section.category.name, 24)} · {sum(section.counts)}편",
+            PALETTE[positions.get(section.category.name, 0) % len(PALETTE)],
+            section.counts,
+        )
+        for section in weekly.sections
+    ]
+    if any(weekly.unclassified):
+        series.append(
+            (
+                f"{UNCLASSIFIED_LABEL} · {sum(weekly.unclassified)}편",
+                UNCLASSIFIED_COLOUR,
+                weekly.unclassified,
+            )
+        )
+    labels = [f"{KOREAN_WEEKDAYS[d.day.weekday()]}\n{d.day:%m-%d}" for d in weekly.days]
+    notes = ["" if day.papers else _EMPTY_DAY_LABELS.get(day.status, "") for day in weekly.days]
+    title = f"분야별 논문 수 · {weekly.week} ({weekly.week.span()}) · {weekly.total}편"
+    return _draw_week(series, labels, notes, title, weekly.empty_reason)
+
+
+def _ink_on(colour: str) -> str:
+    """Text colour that reads on a bar of `colour`: dark on light bars, white on dark."""
+    red, green, blue = (int(colour[index : index + 2], 16) / 255 for index in (1, 3, 5))
+    return "#222222" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.6 else "white"
+
+
+def _draw_week(
+    series: list[tuple[str, str, list[int]]],
+    labels: list[str],
+    notes: list[str],
+    title: str,
+    empty_note: str,
+) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    font = _font_properties()
+    totals = [sum(counts[index] for _, _, counts in series) for index in range(len(labels))]
+    most = max(totals, default=0)
+    legend_rows = -(-len(series) // 3) if series else 0
+    width_in = WIDTH_PX / DPI
+    top_in, plot_in, axis_in, row_in = 0.45, 2.3, 0.42, 0.24
+    height_in = top_in + plot_in + axis_in + row_in * legend_rows + 0.1
+    figure = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="none")
+    FigureCanvasAgg(figure)
+    bottom = (axis_in + row_in * legend_rows + 0.1) / height_in
+    axes = figure.add_axes((0.06, bottom, 0.91, plot_in / height_in))
+    figure.text(
+        0.03,
+        1 - 0.18 / height_in,
+        _drawable(title),
+        fontproperties=font,
+        fontsize=10.5,
+        va="top",
+        color=TEXT_COLOUR,
+    )
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.spines["bottom"].set_color(TEXT_COLOUR)
+    axes.set_facecolor("none")
+    axes.set_yticks([])
+    positions = list(range(len(labels)))
+    axes.set_xticks(positions)
+    axes.set_xticklabels(
+        [_drawable(label) for label in labels], fontproperties=font, fontsize=8.5, color=TEXT_COLOUR
+    )
+    axes.tick_params(axis="x", length=0, pad=4)
+    axes.set_xlim(-0.6, len(labels) - 0.4)
+    axes.set_ylim(0, max(most, 1) * 1.15)
+    if not most:
+        axes.text(
+            0.5,
+            0.55,
+            _drawable(_wrap(empty_note or "이 주에는 발행된 논문이 없습니다.", 60)),
+            transform=axes.transAxes,
+            fontproperties=font,
+            fontsize=9,
+            color=TEXT_COLOUR,
+            ha="center",
+            va="center",
+        )
+    stacked = [0] * len(labels)
+    for name, colour, counts in series:
+        axes.bar(
+            positions,
+            counts,
+            bottom=stacked,
+            color=colour,
+            width=0.62,
+            label=_drawable(name),
+            linewidth=0,  # no outline: a white one would frame each bar in dark mode
+        )
+        for position, (base, count) in enumerate(zip(stacked, counts, strict=True)):
+            if count and count >= most * 0.08:  # a segment tall enough to hold its count
+                axes.text(
+                    position,
+                    base + count / 2,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontproperties=font,
+                    fontsize=7.5,
+                    color=_ink_on(colour),
+                )
+        stacked = [base + count for base, count in zip(stacked, counts, strict=True)]
+    for position, (total, note) in enumerate(zip(totals, notes, strict=True)):
+        if total:
+            axes.text(
+                position,
+                total + max(most, 1) * 0.03,
+                f"{total}편",
+                ha="center",
+                va="bottom",
+                fontproperties=font,
+                fontsize=8.5,
+                color=TEXT_COLOUR,
+            )
+        elif note and most:
+            axes.text(
+                position,
+                max(most, 1) * 0.04,
+                _drawable(note),
+                ha="center",
+                va="bottom",
+                fontproperties=font,
+                fontsize=7.5,
+                color=TEXT_COLOUR,
+            )
+    if series:
+        legend_font = font.copy()
+        legend_font.set_size(8)
+        # matplotlib fills a legend column by column; reorder so it reads row by row in the
+        # taxonomy's order, as the bars stack from the bottom.
+        handles, names = axes.get_legend_handles_labels()
+        columns = 3
+        rows = -(-len(handles) // columns)
+        order = [
+            index
+            for column in range(columns)
+            for row in range(rows)
+            if (index := row * columns + column) < len(handles)
+        ]
+        figure.legend(
+            [handles[index] for index in order],
+            [names[index] for index in order],
+            loc="lower left",
+            bbox_to_anchor=(0.04, 0.02 / height_in),
+            ncol=columns,
+            prop=legend_font,
+            frameon=False,
+            handlelength=1.0,
+            columnspacing=1.2,
+            handletextpad=0.4,
+            labelcolor=TEXT_COLOUR,
+        )
+    return _png(figure)

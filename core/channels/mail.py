@@ -67,7 +67,7 @@ from core.killpoints import kill_point
 from core.models import DeliveryStatus, RunStatus
 from core.sanitize import one_line
 from core.secrets import read_secret
-from core.store import Store
+from core.store import EMAIL_CHANNEL, Store
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -504,7 +504,7 @@ async def send_digest(
     """
     report_progress = on_progress or (lambda message: None)
     day = date.fromisoformat(str(day))
-    settings = smtp_settings(config)
+    smtp_settings(config)  # a bad server setting is said before anything else
     _check_address(config.email.sender, "email.sender")
     wanted = recipients_from(config, recipients)
     report = DeliveryReport(day=day)
@@ -515,10 +515,56 @@ async def send_digest(
             "email.send_empty is false"
         )
         return report
+    from core.channels.chart import render_chart_png
+
+    chart: list[bytes | None] = []
+
+    def compose(recipient: str) -> EmailMessage:
+        if not chart:  # drawn once, and only when someone is to get the message
+            chart.append(render_chart_png(digest) if not digest.is_empty else None)
+        return build_message(digest, config, recipient, chart[0], now=now)
+
+    return await send_messages(
+        store,
+        config,
+        day,
+        compose,
+        recipients=wanted,
+        force=force,
+        password=password,
+        tls_context=tls_context,
+        on_progress=report_progress,
+        report=report,
+    )
+
+
+async def send_messages(
+    store: Store,
+    config: Config,
+    day: date,
+    compose: Callable[[str], EmailMessage],
+    *,
+    channel: str = EMAIL_CHANNEL,
+    recipients: Sequence[str] | None = None,
+    force: bool = False,
+    password: str | None = None,
+    tls_context: ssl.SSLContext | None = None,
+    on_progress: Callable[[str], None] | None = None,
+    report: DeliveryReport | None = None,
+) -> DeliveryReport:
+    """Send each recipient its message, `compose(recipient)`, once per `channel` and `day`.
+
+    The delivery ledger and its claims work as `send_digest` describes (the weekly digest
+    sends through here under its own channel, dated on the week's Monday).
+    """
+    settings = smtp_settings(config)
+    _check_address(config.email.sender, "email.sender")
+    wanted = recipients_from(config, recipients)
+    report = report or DeliveryReport(day=day)
     holder = f"mail:{uuid.uuid4().hex}"
     by_address = {_addr(recipient): recipient for recipient in wanted}
     claims = await asyncio.to_thread(
-        store.claim_deliveries, day, list(by_address), holder, force=force
+        store.claim_deliveries, day, list(by_address), holder, force=force, channel=channel
     )
     report.skipped = [by_address[address] for address in claims.already_sent]
     for address, other in claims.held.items():
@@ -532,14 +578,14 @@ async def send_digest(
             store,
             config,
             settings,
-            digest,
+            compose,
             report,
             pending,
             holder,
+            channel=channel,
             password=password,
             tls_context=tls_context,
-            now=now,
-            on_progress=report_progress,
+            on_progress=on_progress or (lambda message: None),
         )
     finally:
         # Whatever was not recorded (an error, a cancel).
@@ -550,20 +596,22 @@ async def _send_claimed(
     store: Store,
     config: Config,
     settings: SmtpSettings,
-    digest: Digest,
+    compose: Callable[[str], EmailMessage],
     report: DeliveryReport,
     pending: list[str],
     holder: str,
     *,
+    channel: str,
     password: str | None,
     tls_context: ssl.SSLContext | None,
-    now: datetime | None,
     on_progress: Callable[[str], None],
 ) -> DeliveryReport:
     """Send to the recipients this sender holds the claims of, recording each outcome."""
-    from core.channels.chart import render_chart_png
-
     day, report_progress = report.day, on_progress
+
+    async def fail(recipients: Sequence[str], reason: str) -> None:
+        await asyncio.to_thread(_fail_all, store, report, day, recipients, reason, holder, channel)
+
     secret = resolve_password(config, password) if settings.username else None
     if settings.username and not secret:
         raise MailError(
@@ -571,7 +619,6 @@ async def _send_claimed(
             f"{config.email.password_env or 'DAILYAI_SMTP_PASSWORD'}=<app password> or set "
             "email.password_command"
         )
-    chart_png = render_chart_png(digest) if not digest.is_empty else None
     if tls_context is None and config.email.ca_file:
         tls_context = _tls_context_from(config.email.ca_file)
     client = aiosmtplib.SMTP(
@@ -599,33 +646,28 @@ async def _send_claimed(
             )
             message = _no_login_offered(settings) if offers_no_login else None
             message = message or _connection_error(error, settings)
-            await _fail_all(store, report, day, pending, message, holder)
+            await fail(pending, message)
             raise MailError(message, report=report) from None
         for index, recipient in enumerate(pending):
             report_progress(f"sending to {recipient} ({index + 1}/{len(pending)})")
             await asyncio.to_thread(store.touch_claims, holder)
-            message = build_message(digest, config, recipient, chart_png, now=now)
+            message = compose(recipient)
             try:
                 refused, _ = await client.send_message(message)
             except aiosmtplib.SMTPRecipientsRefused as error:
                 reasons = "; ".join(
                     f"{one_line(r.message, limit=160)} ({r.code})" for r in error.recipients
                 )
-                await _fail(
-                    store, report, day, recipient, f"refused by {settings.host}: {reasons}", holder
-                )
+                await fail([recipient], f"refused by {settings.host}: {reasons}")
                 continue
             except (aiosmtplib.SMTPDataError, aiosmtplib.SMTPSenderRefused) as error:
                 reason = f"{one_line(error.message, limit=160)} ({error.code})"
-                await _fail(
-                    store, report, day, recipient, f"rejected by {settings.host}: {reason}", holder
-                )
+                await fail([recipient], f"rejected by {settings.host}: {reason}")
                 continue
             except Exception as error:
                 lost = _connection_error(error, settings)
-                await _fail(store, report, day, recipient, lost, holder)
-                rest = pending[index + 1 :]
-                await _fail_all(store, report, day, rest, f"not sent: {lost}", holder)
+                await fail([recipient], lost)
+                await fail(pending[index + 1 :], f"not sent: {lost}")
                 summary = (
                     f"{lost} — {len(report.sent)} of {len(pending)} sent; run `dailyai email` "
                     "again to send the rest (recipients already served are skipped)"
@@ -636,9 +678,7 @@ async def _send_claimed(
                     f"{one_line(response.message, limit=160)} ({response.code})"
                     for response in refused.values()
                 )
-                await _fail(
-                    store, report, day, recipient, f"refused by {settings.host}: {reasons}", holder
-                )
+                await fail([recipient], f"refused by {settings.host}: {reasons}")
                 continue
             message_id = str(message["Message-ID"])
             await asyncio.to_thread(
@@ -648,6 +688,7 @@ async def _send_claimed(
                 status=DeliveryStatus.SENT,
                 message_id=message_id,
                 holder=holder,
+                channel=channel,
             )
             report.sent.append(recipient)
             report.message_ids[recipient] = message_id
@@ -664,30 +705,25 @@ def _addr(recipient: str) -> str:
     return parseaddr(recipient)[1] or recipient
 
 
-async def _fail(
-    store: Store, report: DeliveryReport, day: date, recipient: str, reason: str, holder: str
-) -> None:
-    await asyncio.to_thread(
-        store.record_delivery,
-        day,
-        _addr(recipient),
-        status=DeliveryStatus.FAILED,
-        error=reason,
-        holder=holder,
-    )
-    report.failed[recipient] = reason
-
-
-async def _fail_all(
+def _fail_all(
     store: Store,
     report: DeliveryReport,
     day: date,
     recipients: Sequence[str],
     reason: str,
     holder: str,
+    channel: str,
 ) -> None:
     for recipient in recipients:
-        await _fail(store, report, day, recipient, reason, holder)
+        store.record_delivery(
+            day,
+            _addr(recipient),
+            status=DeliveryStatus.FAILED,
+            error=reason,
+            holder=holder,
+            channel=channel,
+        )
+        report.failed[recipient] = reason
 
 
 def _no_login_offered(settings: SmtpSettings) -> str:

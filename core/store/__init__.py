@@ -3,16 +3,20 @@
 The store is the only package that writes SQL, and it speaks in records: every method
 returns dataclasses (`core.store.records`) or plain values, never database rows. `Store` is
 the one class callers use; each of its parts keeps one concern (papers, search, classifications,
-summaries, reader state, the interest profile, deliveries and their claims, the HTTP cache, the
-run ledger) over
-the connection they share. It runs in WAL mode with a busy timeout, so the TUI can read
+summaries, weekly reports, reader state, the interest profile, deliveries and their claims, the
+HTTP cache, the run ledger) over the connection they share. It runs in WAL mode with a busy timeout, so the TUI can read
 while `dailyai run` writes, and every write happens in one explicit transaction, so a killed
 process leaves either all or none of a step's changes.
 """
 
 from __future__ import annotations
 
-from core.store.claims import EMAIL_CHANNEL, delivery_claim, model_work_claim
+from core.store.claims import (
+    EMAIL_CHANNEL,
+    WEEKLY_EMAIL_CHANNEL,
+    delivery_claim,
+    model_work_claim,
+)
 from core.store.classifications import Classifications
 from core.store.deliveries import Deliveries
 from core.store.http_cache import HttpCache
@@ -41,16 +45,27 @@ from core.store.records import (
 )
 from core.store.search import Search
 from core.store.summaries import Summaries
+from core.store.weekly import WeeklyReports
 
 
 class Store(
-    Search, Papers, Classifications, Summaries, Reader, Profile, Deliveries, HttpCache, Ledger
+    Search,
+    Papers,
+    Classifications,
+    Summaries,
+    WeeklyReports,
+    Reader,
+    Profile,
+    Deliveries,
+    HttpCache,
+    Ledger,
 ):
     """The app's SQLite database. Safe to share between threads (calls are serialised)."""
 
 
 __all__ = [
     "EMAIL_CHANNEL",
+    "WEEKLY_EMAIL_CHANNEL",
     "Claim",
     "Classification",
     "DayPaper",

@@ -25,12 +25,14 @@ def model_work_claim(day: date | str) -> str:
 
 EMAIL_CHANNEL = "email"
 """The channel whose recipients are email addresses (the delivery ledger's first user)."""
+WEEKLY_EMAIL_CHANNEL = "email-weekly"
+"""The weekly digest's email: its ledger rows are dated on the week's Monday."""
 
 
 def recipient_key(channel: str, recipient: str) -> str:
     """How the delivery ledger names a recipient: an email address without case (mail
     systems ignore it), any other recipient (a chat URL) exactly as given."""
-    return recipient.lower() if channel == EMAIL_CHANNEL else recipient
+    return recipient.lower() if channel in (EMAIL_CHANNEL, WEEKLY_EMAIL_CHANNEL) else recipient
 
 
 def delivery_claim(channel: str, day: date | str, recipient: str) -> str:

@@ -426,6 +426,35 @@ def m011_korean_search(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m012_weekly_reports(db: sqlite3.Connection) -> None:
+    # A category's week, synthesised from its days' category reports (core.weekly): cached
+    # and judged current exactly as a day's report is, under (week, category, model, prompt
+    # version, inputs hash). `days` are the days whose reports the model was given; `inputs`
+    # is (day, state of its report) for every day of the week the category had papers.
+    _execute_script(
+        db,
+        """
+        CREATE TABLE weekly_reports (
+            week TEXT NOT NULL,
+            category TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            inputs_hash TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+            text TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            flags TEXT NOT NULL DEFAULT '[]',
+            days TEXT NOT NULL DEFAULT '[]',
+            inputs TEXT NOT NULL DEFAULT '[]',
+            attempts INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (week, category, model, prompt_version, inputs_hash)
+        );
+        """,
+    )
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Run every migration the store has not run yet, each in its own transaction.
 
