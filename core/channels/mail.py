@@ -65,6 +65,7 @@ from core.digest import Digest, build_digest
 from core.errors import MailError
 from core.i18n import N_, _
 from core.killpoints import kill_point
+from core.models import DeliveryStatus, RunStatus
 from core.sanitize import one_line
 from core.secrets import read_secret
 from core.store import EMAIL_CHANNEL, Store
@@ -528,7 +529,7 @@ async def send_digest(
     _check_address(config.email.sender, "email.sender")
     wanted = recipients_from(config, recipients)
     report = DeliveryReport(day=day)
-    digest = digest or build_digest(store, config, day)
+    digest = digest or await asyncio.to_thread(build_digest, store, config, day)
     if digest.is_empty and not config.email.send_empty:
         report.note = (
             f"{day}: nothing to publish ({one_line(digest.empty_reason, limit=300)}); no email sent because "
@@ -583,7 +584,9 @@ async def send_messages(
     report = report or DeliveryReport(day=day)
     holder = f"mail:{uuid.uuid4().hex}"
     by_address = {_addr(recipient): recipient for recipient in wanted}
-    claims = store.claim_deliveries(day, list(by_address), holder, force=force, channel=channel)
+    claims = await asyncio.to_thread(
+        store.claim_deliveries, day, list(by_address), holder, force=force, channel=channel
+    )
     report.skipped = [by_address[address] for address in claims.already_sent]
     for address, other in claims.held.items():
         report.held[by_address[address]] = f"being sent by {other.describe()} right now"
@@ -606,7 +609,8 @@ async def send_messages(
             on_progress=on_progress or (lambda message: None),
         )
     finally:
-        store.release_claims(holder)  # whatever was not recorded (an error, a cancel)
+        # Whatever was not recorded (an error, a cancel).
+        await asyncio.to_thread(store.release_claims, holder)
 
 
 async def _send_claimed(
@@ -626,8 +630,8 @@ async def _send_claimed(
     """Send to the recipients this sender holds the claims of, recording each outcome."""
     day, report_progress = report.day, on_progress
 
-    def fail(recipients: Sequence[str], reason: str) -> None:
-        _fail_all(store, report, day, recipients, reason, holder, channel)
+    async def fail(recipients: Sequence[str], reason: str) -> None:
+        await asyncio.to_thread(_fail_all, store, report, day, recipients, reason, holder, channel)
 
     secret = resolve_password(config, password) if settings.username else None
     if settings.username and not secret:
@@ -667,11 +671,11 @@ async def _send_claimed(
             )
             message = _no_login_offered(settings) if offers_no_login else None
             message = message or _connection_error(error, settings)
-            fail(pending, message)
+            await fail(pending, message)
             raise MailError(message, report=report) from None
         for index, recipient in enumerate(pending):
             report_progress(f"sending to {recipient} ({index + 1}/{len(pending)})")
-            store.touch_claims(holder)
+            await asyncio.to_thread(store.touch_claims, holder)
             message = compose(recipient)
             try:
                 refused, _response = await client.send_message(message)
@@ -679,16 +683,16 @@ async def _send_claimed(
                 reasons = "; ".join(
                     f"{one_line(r.message, limit=160)} ({r.code})" for r in error.recipients
                 )
-                fail([recipient], f"refused by {settings.host}: {reasons}")
+                await fail([recipient], f"refused by {settings.host}: {reasons}")
                 continue
             except (aiosmtplib.SMTPDataError, aiosmtplib.SMTPSenderRefused) as error:
                 reason = f"{one_line(error.message, limit=160)} ({error.code})"
-                fail([recipient], f"rejected by {settings.host}: {reason}")
+                await fail([recipient], f"rejected by {settings.host}: {reason}")
                 continue
             except Exception as error:
                 lost = _connection_error(error, settings)
-                fail([recipient], lost)
-                fail(pending[index + 1 :], f"not sent: {lost}")
+                await fail([recipient], lost)
+                await fail(pending[index + 1 :], f"not sent: {lost}")
                 summary = (
                     f"{lost} — {len(report.sent)} of {len(pending)} sent; run `dailyai email` "
                     "again to send the rest (recipients already served are skipped)"
@@ -699,13 +703,14 @@ async def _send_claimed(
                     f"{one_line(response.message, limit=160)} ({response.code})"
                     for response in refused.values()
                 )
-                fail([recipient], f"refused by {settings.host}: {reasons}")
+                await fail([recipient], f"refused by {settings.host}: {reasons}")
                 continue
             message_id = str(message["Message-ID"])
-            store.record_delivery(
+            await asyncio.to_thread(
+                store.record_delivery,
                 day,
                 _addr(recipient),
-                status="sent",
+                status=DeliveryStatus.SENT,
                 message_id=message_id,
                 holder=holder,
                 channel=channel,
@@ -736,7 +741,12 @@ def _fail_all(
 ) -> None:
     for recipient in recipients:
         store.record_delivery(
-            day, _addr(recipient), status="failed", error=reason, holder=holder, channel=channel
+            day,
+            _addr(recipient),
+            status=DeliveryStatus.FAILED,
+            error=reason,
+            holder=holder,
+            channel=channel,
         )
         report.failed[recipient] = reason
 
@@ -856,7 +866,7 @@ class EmailChannel(Channel):
         config = services.config
         if digest.is_empty and not config.email.send_empty:
             return ChannelResult(
-                "skipped",
+                RunStatus.SKIPPED,
                 f"nothing to send ({digest.empty_reason}); email.send_empty = false",
             )
         delivery = await send_digest(
