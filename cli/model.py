@@ -88,24 +88,29 @@ def command_classify(args: argparse.Namespace) -> int:
     try:
         method = args.method or services.config.classify.method
         console = Console(stderr=True)
-        with recorded_run(services.store, "classify", day) as run:
-            if _held_elsewhere(services, day, run):
-                return EXIT_CODES["skipped"]
-            with StepReporter(console) as report, run.step("classify") as step:
-                stats = run_async(
-                    services,
-                    lambda: classify_day(
-                        services.store,
-                        services.config,
-                        day,
-                        method=method,
-                        client=services.llm,
-                        on_progress=report,
-                        force=args.force,
-                        stats=step.counting(ClassifyStats()),
-                    ),
-                )
-            run.finish(stats.status, stats.fallback_reason)
+
+        async def classify() -> ClassifyStats | None:
+            async with recorded_run(services.store, "classify", day) as run:
+                if await _held_elsewhere(services, day, run):
+                    return None
+                with StepReporter(console) as report:
+                    async with run.step("classify") as step:
+                        stats = await classify_day(
+                            services.store,
+                            services.config,
+                            day,
+                            method=method,
+                            client=services.llm,
+                            on_progress=report,
+                            force=args.force,
+                            stats=step.counting(ClassifyStats()),
+                        )
+                await run.finish(stats.status, stats.fallback_reason)
+                return stats
+
+        stats = run_async(services, classify)
+        if stats is None:
+            return EXIT_CODES["skipped"]
         out = Console()
         out.print(
             Text(
@@ -157,14 +162,14 @@ def command_classify(args: argparse.Namespace) -> int:
         services.close()
 
 
-def _held_elsewhere(services: Services, day: date, run: RecordedRun) -> bool:
+async def _held_elsewhere(services: Services, day: date, run: RecordedRun) -> bool:
     """Claim the day's model work for this run; when another run holds it, say so and
     record this run as skipped."""
     from core.pipeline import hold_model_work
 
-    busy = hold_model_work(services.store, day, run.id)
+    busy = await asyncio.to_thread(hold_model_work, services.store, day, run.id)
     if busy:
-        run.finish("skipped", busy)
+        await run.finish("skipped", busy)
         Console().print(Text(busy, style="yellow"), soft_wrap=True)
     return bool(busy)
 
@@ -232,27 +237,32 @@ def command_summarize(args: argparse.Namespace) -> int:
     services = open_for(args)
     try:
         console = Console(stderr=True)
-        with recorded_run(services.store, "summarize", day) as run:
-            if _held_elsewhere(services, day, run):
-                return EXIT_CODES["skipped"]
-            with _summary_reporter(console) as report, run.step("summarize") as step:
-                stats = run_async(
-                    services,
-                    lambda: summarize_day(
-                        services.store,
-                        services.config,
-                        day,
-                        client=services.llm,
-                        clock=services.clock.monotonic,
-                        category=args.category,
-                        paper_ids=args.paper,
-                        force=args.force,
-                        on_progress=report,
-                        on_model_work=run.record_model_work,
-                        stats=step.counting(SummarizeStats()),
-                    ),
-                )
-            run.finish(stats.status, stats.stopped_reason)
+
+        async def summarize() -> SummarizeStats | None:
+            async with recorded_run(services.store, "summarize", day) as run:
+                if await _held_elsewhere(services, day, run):
+                    return None
+                with _summary_reporter(console) as report:
+                    async with run.step("summarize") as step:
+                        stats = await summarize_day(
+                            services.store,
+                            services.config,
+                            day,
+                            client=services.llm,
+                            clock=services.clock.monotonic,
+                            category=args.category,
+                            paper_ids=args.paper,
+                            force=args.force,
+                            on_progress=report,
+                            on_model_work=run.record_model_work,
+                            stats=step.counting(SummarizeStats()),
+                        )
+                await run.finish(stats.status, stats.stopped_reason)
+                return stats
+
+        stats = run_async(services, summarize)
+        if stats is None:
+            return EXIT_CODES["skipped"]
         print_summarize_stats(stats, services.config.llm.model, Console())
         return EXIT_CODES[stats.status]
     finally:

@@ -31,7 +31,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -385,7 +385,7 @@ async def _classify_with_model(
     items: list[_Item],
     config: Config,
     client: ModelClient,
-    on_batch: Callable[[list[_Item], dict[str, Verdict]], None],
+    on_batch: Callable[[list[_Item], dict[str, Verdict]], Awaitable[None]] | None = None,
 ) -> tuple[dict[str, Verdict], int, int]:
     """Verdicts by the model for `items` (batched, concurrent); (verdicts, invalid count,
     prompt tokens the server counted).
@@ -422,7 +422,8 @@ async def _classify_with_model(
                 verdict.model = client.model
                 done[item.key] = verdict
         verdicts.update(done)
-        on_batch(batch, done)
+        if on_batch is not None:
+            await on_batch(batch, done)
         return [item for item in batch if item.key not in done]
 
     batches = _balanced_batches(items, config.classify.batch_size, client.parallel)
@@ -582,7 +583,7 @@ async def classify_day(
     `summaries_follow` (a run that summarizes next): the digest papers that `wants_combined`
     are left to core.summarize, which classifies each with its summary, when the model
     answers (without it they get rules' verdicts here, as before)."""
-    digest = build_digest(store, config, day)
+    digest = await asyncio.to_thread(build_digest, store, config, day)
     ids = [p.paper.id for p in digest.selected] + [p.paper.id for p in digest.others]
     model_ids = {p.paper.id for p in digest.selected} if method == "auto" else None
     combined: set[str] = set()
@@ -631,8 +632,12 @@ async def _classify_ids(
     in_model_scope = set(ids) if model_ids is None else model_ids
     model_scope = [i for i in ids if wants_model and i in in_model_scope]
     rules_scope = [i for i in ids if not (wants_model and i in in_model_scope)]
-    todo_model, users_model, done_model = _pending(store, config, model_scope, "llm", force)
-    todo_rules, users_rules, done_rules = _pending(store, config, rules_scope, "rules", force)
+    todo_model, users_model, done_model = await asyncio.to_thread(
+        _pending, store, config, model_scope, "llm", force
+    )
+    todo_rules, users_rules, done_rules = await asyncio.to_thread(
+        _pending, store, config, rules_scope, "rules", force
+    )
     stats.kept_user = users_model + users_rules
     stats.unchanged = done_model + done_rules
 
@@ -644,7 +649,7 @@ async def _classify_ids(
     by_model: set[str] = set()
     try:
         rules = RuleClassifier(config.taxonomy)
-        papers = {paper_id: store.get_paper(paper_id) for paper_id in todo_model + todo_rules}
+        papers = await asyncio.to_thread(_papers, store, todo_model + todo_rules)
         if todo_model:
             assert client is not None
             reason = await _model_available(client)
@@ -664,13 +669,11 @@ async def _classify_ids(
             requests_before = client.requests
             items = [_item(paper_id, papers[paper_id]) for paper_id in todo_model]
 
-            def on_batch(batch: list[_Item], verdicts: dict[str, Verdict]) -> None:
+            async def on_batch(batch: list[_Item], verdicts: dict[str, Verdict]) -> None:
                 nonlocal done_count
-                for item in batch:
-                    verdict = verdicts.get(item.key)
-                    if verdict is not None:
-                        _store(store, config, item.key, verdict, stats)
-                        by_model.add(item.key)
+                answered = [(i.key, verdicts[i.key]) for i in batch if i.key in verdicts]
+                await asyncio.to_thread(_store_all, store, config, answered, stats)
+                by_model.update(key for key, _ in answered)
                 done_count += len(verdicts)
                 report(
                     _progress(
@@ -694,12 +697,9 @@ async def _classify_ids(
                 stats.fallback_reason = str(error)
             stats.requests = client.requests - requests_before
             todo_rules.extend(paper_id for paper_id in todo_model if paper_id not in by_model)
-        for paper_id in todo_rules:
-            paper = papers.get(paper_id) or store.get_paper(paper_id)
-            if paper is None:
-                continue
-            _store(store, config, paper_id, rules.classify_paper(paper), stats)
-            done_count += 1
+        done_count += await asyncio.to_thread(
+            _classify_by_rules, store, config, rules, todo_rules, papers, stats
+        )
         if todo_rules:
             report(
                 _progress(
@@ -720,6 +720,36 @@ def _item(paper_id: str, paper: Paper | None) -> _Item:
     if paper is None:
         return _Item(paper_id, "")
     return _Item(paper_id, paper.title, paper.abstract, list(paper.categories))
+
+
+def _papers(store: Store, ids: list[str]) -> dict[str, Paper | None]:
+    return {paper_id: store.get_paper(paper_id) for paper_id in ids}
+
+
+def _classify_by_rules(
+    store: Store,
+    config: Config,
+    rules: RuleClassifier,
+    ids: list[str],
+    papers: dict[str, Paper | None],
+    stats: ClassifyStats,
+) -> int:
+    """Classify and store `ids` by rules (in a worker thread: it writes); how many it did."""
+    done = 0
+    for paper_id in ids:
+        paper = papers.get(paper_id) or store.get_paper(paper_id)
+        if paper is None:
+            continue
+        _store(store, config, paper_id, rules.classify_paper(paper), stats)
+        done += 1
+    return done
+
+
+def _store_all(
+    store: Store, config: Config, verdicts: list[tuple[str, Verdict]], stats: ClassifyStats
+) -> None:
+    for paper_id, verdict in verdicts:
+        _store(store, config, paper_id, verdict, stats)
 
 
 def record_verdict(store: Store, config: Config, paper_id: str, verdict: Verdict) -> bool:
@@ -827,9 +857,7 @@ async def classify_titles(
                 raise ModelError(reason)
             if not reason:
                 try:
-                    verdicts, *_rest = await _classify_with_model(
-                        items, config, client, lambda *a: None
-                    )
+                    verdicts, *_rest = await _classify_with_model(items, config, client)
                 except ModelError as error:
                     if method == "llm":
                         raise

@@ -25,7 +25,7 @@ from datetime import date
 
 from core.config import CategoryConfig, Config
 from core.follow import FollowUpdate, followed_updates
-from core.models import Paper
+from core.models import Paper, SummaryStatus
 from core.prompts import REPORT_PROMPT_VERSION, SUMMARY_PROMPT_VERSION, abstract_hash, text_hash
 from core.quality import faithful_sentences
 from core.rank import Ranker, RankingInfo, RankText, make_ranker
@@ -480,13 +480,15 @@ def summary_states(store: Store, model: str, papers: Iterable[Paper]) -> dict[st
             summary, status = current[-1], current[-1].status
         elif stored:
             summary = stored[-1]
-            status = "stale" if summary.status == "ok" else "pending"
+            status = (
+                SummaryStatus.STALE if summary.status == SummaryStatus.OK else SummaryStatus.PENDING
+            )
         else:
-            found[paper_id] = SummaryState("pending")
+            found[paper_id] = SummaryState(SummaryStatus.PENDING)
             continue
         found[paper_id] = SummaryState(
             status=status,
-            text=summary.text if summary.status == "ok" else "",
+            text=summary.text if summary.status == SummaryStatus.OK else "",
             reason=summary.reason,
             flags=list(summary.flags),
             model=summary.model,
@@ -513,7 +515,7 @@ class ReportInput:
 
     @property
     def usable(self) -> bool:
-        return self.summary_status == "ok"
+        return self.summary_status == SummaryStatus.OK
 
     @property
     def state(self) -> str:
@@ -529,14 +531,14 @@ def report_inputs(
     """A category's papers (in digest order) as its report is written from them."""
     inputs = []
     for paper in papers:
-        state = summaries.get(paper.id) or SummaryState("pending")
-        if state.status == "ok" and state.text.strip():
+        state = summaries.get(paper.id) or SummaryState(SummaryStatus.PENDING)
+        if state.status == SummaryStatus.OK and state.text.strip():
             text, left_out = faithful_sentences(state.text, f"{paper.title}\n{paper.abstract}")
             inputs.append(
                 ReportInput(paper.id, paper.title, paper.abstract, "ok", text, tuple(left_out))
             )
         else:
-            status = "failed" if state.status == "ok" else state.status
+            status = SummaryStatus.FAILED if state.status == SummaryStatus.OK else state.status
             inputs.append(ReportInput(paper.id, paper.title, paper.abstract, status))
     return inputs
 
@@ -588,14 +590,14 @@ def report_state(
         report, status, changes = current[-1], current[-1].status, None
     elif reports:
         report = reports[-1]
-        status = "stale" if report.status == "ok" else "pending"
+        status = SummaryStatus.STALE if report.status == SummaryStatus.OK else SummaryStatus.PENDING
         changes = _report_changes(report, inputs, prompt_version)
     else:
-        return ReportState("pending")
+        return ReportState(SummaryStatus.PENDING)
     return ReportState(
         status=status,
-        text=report.text if report.status == "ok" else "",
-        reason=report.reason if report.status != "ok" else "",
+        text=report.text if report.status == SummaryStatus.OK else "",
+        reason=report.reason if report.status != SummaryStatus.OK else "",
         flags=list(report.flags),
         paper_ids=list(report.paper_ids),
         created_at=report.created_at,

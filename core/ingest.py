@@ -25,7 +25,7 @@ from core.errors import ConfigError, SourceError
 from core.fetch import Fetched, Fetcher, Validators
 from core.i18n import _
 from core.ids import parse_arxiv_id
-from core.models import FetchSummary, Listed, SourceKind, SourceResult
+from core.models import FetchSummary, Listed, SourceKind, SourceResult, SourceStatus
 from core.runs import fetch_lines, recorded_run
 from core.sanitize import one_line
 from core.sources import (
@@ -179,7 +179,7 @@ async def fetch_sources(
         if own_fetcher:
             await fetcher.aclose()
     summary = FetchSummary(run_id=0, day=day, results=results)
-    if not store.day_listed(day):
+    if not await asyncio.to_thread(store.day_listed, day):
         summary.empty_reason = why_empty(results)
     return summary
 
@@ -199,8 +199,8 @@ async def fetch_day(
     """`dailyai fetch`: the fetch step as a run of its own in the run ledger, one line per
     source (see `fetch_sources` for the options)."""
     specs = specs if specs is not None else source_specs(config)
-    with recorded_run(store, "fetch", day) as run:
-        with run.step("fetch") as outcome:
+    async with recorded_run(store, "fetch", day) as run:
+        async with run.step("fetch") as outcome:
             summary = await fetch_sources(
                 store,
                 config,
@@ -214,7 +214,7 @@ async def fetch_day(
             )
             outcome.lines = fetch_lines(summary)
         summary.run_id = run.id
-        run.finish(summary.status, summary.empty_reason)
+        await run.finish(summary.status, summary.empty_reason)
     return summary
 
 
@@ -230,12 +230,14 @@ async def _fetch_source(
 ) -> SourceResult:
     started = time.perf_counter()
     # Until its content is read, a source of no given kind is reported as a generic feed.
-    result = SourceResult(name=spec.name, kind=spec.kind or FEED, url=spec.url, status="ok")
+    result = SourceResult(
+        name=spec.name, kind=spec.kind or FEED, url=spec.url, status=SourceStatus.OK
+    )
     try:
         report(FetchProgress(spec.name, "fetching", spec.url))
         pages = await _download(store, config, fetcher, spec, day, refresh)
         if isinstance(pages, _Unchanged):
-            result.status = "unchanged"
+            result.status = SourceStatus.UNCHANGED
             result.reason = "no change since the last fetch"
             result.kind = pages.kind
             report(FetchProgress(spec.name, "done", result.reason))
@@ -257,7 +259,8 @@ async def _fetch_source(
         if counts.duplicates:
             result.warnings.append(f"{counts.duplicates} duplicate entries merged")
         for page in pages:
-            store.http_cache_put(
+            await asyncio.to_thread(
+                store.http_cache_put,
                 page.url,
                 etag=page.etag,
                 last_modified=page.last_modified,
@@ -268,7 +271,7 @@ async def _fetch_source(
                 listed=len(parsed.listed),
             )
         if not parsed.listed:
-            result.status = "empty"
+            result.status = SourceStatus.EMPTY
             result.reason = reader.empty_reason(parsed.feed_day or day, parsed.skip_days, today)
         elif result.warnings:
             result.reason = "; ".join(result.warnings)
@@ -284,7 +287,7 @@ async def _fetch_source(
 
 
 def _fail(result: SourceResult, reason: str, report: ProgressCallback) -> None:
-    result.status = "failed"
+    result.status = SourceStatus.FAILED
     result.reason = reason
     result.listed = []
     report(FetchProgress(result.name, "failed", reason))
@@ -339,9 +342,12 @@ async def _download(
     urls = reader.page_urls(spec.url, day, paging) if reader else [spec.url]
     pages: list[Fetched] = []
     for index, url in enumerate(urls):
-        cached = store.http_cache_get(url) if not refresh and index == 0 else None
+        first = not refresh and index == 0
+        cached = await asyncio.to_thread(store.http_cache_get, url) if first else None
         # Validators are sent only when "not modified" would let the parse be skipped.
-        reusable = cached is not None and _same_parse(store, cached, spec, day)
+        reusable = cached is not None and await asyncio.to_thread(
+            _same_parse, store, cached, spec, day
+        )
         validators = Validators(cached.etag, cached.last_modified) if reusable else None
         fetched = await fetcher.get(url, validators=validators, label=spec.name)
         fetched.url = url  # the cache is keyed by the URL asked for, not where it redirected
@@ -398,7 +404,8 @@ async def _enrich(
     """
     listed_ids = [item.paper.id for result in results for item in result.listed]
     window = (day - timedelta(days=config.fetch.seen_window_days), day)
-    missing = store.papers_without_categories(
+    missing = await asyncio.to_thread(
+        store.papers_without_categories,
         listed_ids,
         days=window,
         max_attempts=None if refresh else ENRICH_MAX_ATTEMPTS,
@@ -407,7 +414,9 @@ async def _enrich(
     if not missing:
         return None
     api = config.fetch.arxiv_api_url
-    result = SourceResult(name="arxiv-api", kind=arxiv_api.ARXIV_API, url=api, status="ok")
+    result = SourceResult(
+        name="arxiv-api", kind=arxiv_api.ARXIV_API, url=api, status=SourceStatus.OK
+    )
     started = time.perf_counter()
     batch = max(1, config.fetch.arxiv_api_batch)
     ids: list[str] = []
@@ -435,7 +444,7 @@ async def _enrich(
             papers = [item.paper for item in parsed.listed]
             result.updated += await asyncio.to_thread(store.update_papers, papers, day=day)
             found = {paper.id for paper in papers}
-            store.record_enrichment_attempt(ids)
+            await asyncio.to_thread(store.record_enrichment_attempt, ids)
             if len(found) < len(ids):
                 result.warnings.append(f"{len(ids) - len(found)} ids not found by the arXiv API")
         result.reason = "; ".join(result.warnings)
@@ -452,8 +461,8 @@ async def _enrich(
         else:
             log.error("arxiv-api: unexpected error", exc_info=True)
             message = unexpected_error("arxiv-api", error)
-        store.record_enrichment_attempt(ids, message)
-        result.status = "failed"
+        await asyncio.to_thread(store.record_enrichment_attempt, ids, message)
+        result.status = SourceStatus.FAILED
         result.reason = _(
             "{message} (papers are stored; their arXiv categories are missing and are asked "
             "for again on the next fetch)"

@@ -4,8 +4,59 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
-EXIT_CODES = {"ok": 0, "partial": 3, "failed": 1, "skipped": 0, "interrupted": 130}
+
+class RunStatus(StrEnum):
+    """How a run (or one of its steps, or a channel's delivery) stands. Stored and printed as
+    its value, so the ledger's rows and JSON are plain strings."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"
+    """Some part failed (a source, a recipient, a summary left pending)."""
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    """Another run was doing the work, or the step's channel is off."""
+    INTERRUPTED = "interrupted"
+    """Stopped (Ctrl-C, Stop in the TUI, a kill) before it finished."""
+
+
+class SourceStatus(StrEnum):
+    """What fetching one source gave."""
+
+    OK = "ok"
+    EMPTY = "empty"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+class SummaryStatus(StrEnum):
+    """A paper's summary or a category's report, as stored and as the digest shows it."""
+
+    OK = "ok"
+    """Passed the Korean quality gate."""
+    FAILED = "failed"
+    STALE = "stale"
+    """Made for an older prompt or input; its text is still shown."""
+    PENDING = "pending"
+    """Not made yet."""
+
+
+class DeliveryStatus(StrEnum):
+    """One recipient's (an address, a chat URL) delivery of a day, in the delivery ledger."""
+
+    SENT = "sent"
+    FAILED = "failed"
+
+
+EXIT_CODES = {
+    RunStatus.OK: 0,
+    RunStatus.PARTIAL: 3,
+    RunStatus.FAILED: 1,
+    RunStatus.SKIPPED: 0,
+    RunStatus.INTERRUPTED: 130,
+}
 """Exit codes of the commands (and statuses of runs): partial means some part failed;
 skipped, that another run was doing the work; interrupted, that the run was stopped (Ctrl-C,
 a kill) before it finished — 130 as for any program stopped by Ctrl-C."""
@@ -97,7 +148,7 @@ class SourceResult:
     name: str
     kind: SourceKind
     url: str
-    status: str  # "ok", "empty", "unchanged" or "failed"
+    status: SourceStatus
     listed: list[Listed] = field(default_factory=list)
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -109,7 +160,7 @@ class SourceResult:
 
     @property
     def failed(self) -> bool:
-        return self.status == "failed"
+        return self.status == SourceStatus.FAILED
 
 
 @dataclass
@@ -122,12 +173,12 @@ class FetchSummary:
     empty_reason: str = ""
 
     @property
-    def status(self) -> str:
+    def status(self) -> RunStatus:
         """ok when no source failed, partial when some failed, failed when all did."""
         failed = sum(1 for result in self.results if result.failed)
         if not failed:
-            return "ok"
-        return "failed" if failed == len(self.results) else "partial"
+            return RunStatus.OK
+        return RunStatus.FAILED if failed == len(self.results) else RunStatus.PARTIAL
 
     @property
     def exit_code(self) -> int:

@@ -25,6 +25,7 @@ interrupted by the next process that opens the store (see `Store.mark_interrupte
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from core.digest import Digest, build_digest
 from core.errors import DailyAIError
 from core.ingest import FetchProgress, SourceSpec, fetch_sources
 from core.killpoints import summary_token_hook
-from core.models import EXIT_CODES, FetchSummary
+from core.models import EXIT_CODES, FetchSummary, RunStatus
 from core.progress import StepProgress
 from core.runs import RecordedRun, StepOutcome, fetch_lines
 from core.services import Services
@@ -75,16 +76,16 @@ class PipelineResult:
         return next((outcome for outcome in self.steps if outcome.step == step), None)
 
     @property
-    def status(self) -> str:
+    def status(self) -> RunStatus:
         """ok, partial (some step failed or was degraded) or failed (nothing to publish)."""
         statuses = {outcome.step: outcome.status for outcome in self.steps}
-        fetch_failed = statuses.get("fetch") == "failed"
-        publish_failed = any(o.essential and o.status == "failed" for o in self.steps)
+        fetch_failed = statuses.get("fetch") == RunStatus.FAILED
+        publish_failed = any(o.essential and o.status == RunStatus.FAILED for o in self.steps)
         if publish_failed or (fetch_failed and self.empty_reason):
-            return "failed"
-        if any(status in ("failed", "partial") for status in statuses.values()):
-            return "partial"
-        return "ok"
+            return RunStatus.FAILED
+        if any(status in (RunStatus.FAILED, RunStatus.PARTIAL) for status in statuses.values()):
+            return RunStatus.PARTIAL
+        return RunStatus.OK
 
     @property
     def exit_code(self) -> int:
@@ -126,7 +127,7 @@ async def run_pipeline(
     config.dirs.logs.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     log_path = config.dirs.logs / f"run-{day.isoformat()}-{stamp}.log"
-    run = RecordedRun.start(store, "run", day, log_path=str(log_path), plan=steps)
+    run = await RecordedRun.start(store, "run", day, log_path=str(log_path), plan=steps)
     result = PipelineResult(day=day, run_id=run.id, log_path=log_path)
     handler = _attach_log(log_path)
     log.info("run %s for %s: steps %s", run.id, day, ", ".join(steps))
@@ -143,12 +144,12 @@ async def run_pipeline(
                 log.info("%s: %s %s %s", step, outcome.status, outcome.reason, outcome.counts)
                 report(StepProgress(step, f"{outcome.status} {outcome.reason}".strip(), 1, 1))
         if not result.empty_reason:
-            result.empty_reason = context.digest_of(services, day).empty_reason
-        run.finish(result.status, result.empty_reason)
+            result.empty_reason = (await context.digest_of(services, day)).empty_reason
+        await run.finish(result.status, result.empty_reason)
         log.info("run %s finished: %s %s", run.id, result.status, result.empty_reason)
     except BaseException as error:
         log.info("run %s stopped: %r", run.id, error)
-        run.stop(error)
+        await run.stop(error)
         raise
     finally:
         _detach_log(handler)
@@ -180,19 +181,21 @@ async def _run_step(
     channel = channels().get(step)
     run_id = result.run_id
     try:
-        with context.run.step(step) as outcome:
+        async with context.run.step(step) as outcome:
             outcome.essential = channel is not None and channel.essential
             try:
-                busy = hold_model_work(services.store, day, run_id) if step in MODEL_STEPS else ""
+                busy = ""
+                if step in MODEL_STEPS:
+                    busy = await asyncio.to_thread(hold_model_work, services.store, day, run_id)
                 if busy:
-                    outcome.status, outcome.reason = "skipped", busy
+                    outcome.status, outcome.reason = RunStatus.SKIPPED, busy
                 elif channel is not None:
                     await _deliver(channel, services, day, result, context, outcome)
                 else:
                     await _STEPS[step](services, day, result, context, outcome)
             finally:
                 if step == context.last_model_step:  # the model work is done: others may
-                    services.store.release_claims(_holder(run_id))
+                    await asyncio.to_thread(services.store.release_claims, _holder(run_id))
     except DailyAIError:
         pass  # recorded as the step's failure
     except Exception:  # a bug in one step must not hide the others
@@ -216,10 +219,13 @@ class _Context:
     """The run's steps (the classify step leaves papers to a summarize step that follows)."""
     digest: Digest | None = None
 
-    def digest_of(self, services: Services, day: date) -> Digest:
-        """The day's digest, built once the model steps are done and shared by the channels."""
+    async def digest_of(self, services: Services, day: date) -> Digest:
+        """The day's digest, built once the model steps are done and shared by the channels
+        (in a worker thread: it reads much of the day from the store)."""
         if self.digest is None:
-            self.digest = build_digest(services.store, services.config, day)
+            self.digest = await asyncio.to_thread(
+                build_digest, services.store, services.config, day
+            )
         return self.digest
 
 
@@ -301,19 +307,19 @@ async def _deliver(
     """An output channel's step: publish or send the day's digest through it."""
     config = services.config
     if not channel.enabled(config):
-        outcome.status, outcome.reason = "skipped", channel.off_reason(config)
+        outcome.status, outcome.reason = RunStatus.SKIPPED, channel.off_reason(config)
         return
     if channel.delivers:
-        summarizing = services.store.claim_holder(model_work_claim(day))
+        summarizing = await asyncio.to_thread(services.store.claim_holder, model_work_claim(day))
         if summarizing is not None and _delivers_later(summarizing, channel, result.run_id):
-            outcome.status = "skipped"
+            outcome.status = RunStatus.SKIPPED
             outcome.reason = (
                 f"{summarizing.describe()} is still summarizing {day} and {channel.what} when "
                 "it is done (not from here, so nobody gets the digest with summaries missing)"
             )
             return
     options = DeliverOptions(out_dir=context.out_dir, force=context.force)
-    delivered = await channel.deliver(services, context.digest_of(services, day), options)
+    delivered = await channel.deliver(services, await context.digest_of(services, day), options)
     result.published.extend(delivered.paths)
     outcome.status, outcome.reason, outcome.counts = (
         delivered.status,

@@ -16,6 +16,7 @@ prints; `rank_titles` ranks papers that are not stored (`dailyai rank --titles`)
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -358,7 +359,7 @@ async def import_profile(
         seeds.extend(found)
     rules = RuleClassifier(config.taxonomy)
     entries = [seed_entry(seed, source=path.name, rules=rules) for seed in seeds]
-    result.added, result.already = store.add_profile_entries(entries)
+    result.added, result.already = await asyncio.to_thread(store.add_profile_entries, entries)
     if embed and entries:
         result.embedding = await embed_for_ranking(
             store, config, [], day=date.today(), client=client
@@ -551,7 +552,8 @@ async def embed_day(
 ) -> EmbedOutcome:
     """Fetch the vectors a day's ranking lacks (its rankable papers and the profile)."""
     day = date.fromisoformat(str(day))
-    entries = store.day_papers(
+    entries = await asyncio.to_thread(
+        store.day_papers,
         day,
         seen_window_days=config.fetch.seen_window_days,
         announce_types=config.fetch.announce_types,

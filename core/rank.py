@@ -29,6 +29,7 @@ every output escapes the line as it escapes any other text.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -500,14 +501,15 @@ async def embed_for_ranking(
     outcome = EmbedOutcome()
     if config.rank.method != "embeddings" or not config.digest.personal:
         return outcome
-    feedback = load_feedback(store, config, day or date.today()) if feedback is None else feedback
+    if feedback is None:
+        feedback = await asyncio.to_thread(load_feedback, store, config, day or date.today())
     if not feedback:
         return outcome
     model = config.rank.embedding_model
     texts: dict[tuple[str, str], str] = {}
     for item in [*candidates, *(f.item for f in feedback)]:
         texts.setdefault((item.key, item.text_hash), item.text)
-    cached = store.cached_vectors(model, list(texts))
+    cached = await asyncio.to_thread(store.cached_vectors, model, list(texts))
     outcome.vectors = {key: _vector(data) for key, data in cached.items()}
     outcome.cached = len(cached)
     missing = [key for key in texts if key not in cached]
@@ -528,7 +530,8 @@ async def embed_for_ranking(
             await embedder.client.aclose()
     outcome.embedded = len(vectors)
     outcome.vectors.update(zip(missing, vectors, strict=True))
-    store.save_vectors(
+    await asyncio.to_thread(
+        store.save_vectors,
         model,
         [
             (key[0], key[1], to_bytes(vector))

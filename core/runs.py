@@ -5,20 +5,24 @@ the ledger. The pipeline and the single commands (`dailyai fetch`, `classify`, `
 record through a `RecordedRun`: `run.step(name)` times a step and writes its line when the
 step ends — with the counts of the stats it was `counting`, or failed with the error's one
 line when it raised — so every line is written once, in one way, whoever ran the step.
+
+Its writes are awaited and run in a worker thread (`asyncio.to_thread`), as every store write
+of the async steps is: a write waits on the disk and on other processes' transactions, and
+the event loop must not, or the TUI's screen, a model's stream and an SMTP session stall.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
 from core.errors import DailyAIError
-from core.models import FetchSummary
+from core.models import FetchSummary, RunStatus, SourceStatus
 from core.sanitize import one_line
 from core.store import RunStep, Store
 
@@ -32,7 +36,7 @@ class StepStats(Protocol):
         ...
 
     @property
-    def status(self) -> str:
+    def status(self) -> RunStatus:
         """ok, partial or failed."""
         ...
 
@@ -84,7 +88,9 @@ def fetch_lines(summary: FetchSummary) -> list[RunStep]:
             step="fetch",
             target=result.name,
             status=result.status,
-            reason=result.reason if result.status != "ok" else "; ".join(result.warnings),
+            reason=result.reason
+            if result.status != SourceStatus.OK
+            else "; ".join(result.warnings),
             counts={
                 "listed": len(result.listed),
                 "new": result.new,
@@ -106,7 +112,7 @@ class RecordedRun:
         self.id = run_id
 
     @classmethod
-    def start(
+    async def start(
         cls,
         store: Store,
         kind: str,
@@ -116,22 +122,22 @@ class RecordedRun:
         plan: Sequence[str] = (),
     ) -> RecordedRun:
         """Record a run of `kind` for `day` as started; `plan` is the steps it sets out to do."""
-        return cls(store, store.start_run(kind, day, log_path, plan=plan))
+        return cls(store, await asyncio.to_thread(store.start_run, kind, day, log_path, plan=plan))
 
-    @contextmanager
-    def step(self, name: str, target: str = "") -> Iterator[StepOutcome]:
+    @asynccontextmanager
+    async def step(self, name: str, target: str = "") -> AsyncIterator[StepOutcome]:
         """Time the block as step `name` and write its lines when it ends.
 
         The block fills the outcome it is given (its status, reason, counts, `lines`) or
         hands the step the stats it counts into (`outcome.counting(stats)`); when the block
         raises, the step is recorded as failed with the error's line, and the error goes on.
         """
-        outcome = StepOutcome(name, target, "ok")
+        outcome = StepOutcome(name, target, RunStatus.OK)
         started = time.perf_counter()
         try:
             yield outcome
         except BaseException as error:
-            outcome.status, outcome.reason = "failed", failure_reason(error)
+            outcome.status, outcome.reason = RunStatus.FAILED, failure_reason(error)
             outcome.lines = []
             raise
         else:
@@ -142,41 +148,45 @@ class RecordedRun:
                 outcome.target = outcome.stats.target or outcome.target
                 outcome.counts = outcome.stats.as_counts()
             outcome.duration_ms = int((time.perf_counter() - started) * 1000)
-            for line in outcome.lines or [outcome]:
-                self.store.record_step(self.id, _line(line))
+            await asyncio.to_thread(self._record_lines, outcome.lines or [outcome])
+
+    def _record_lines(self, lines: Sequence[RunStep]) -> None:
+        for line in lines:
+            self.store.record_step(self.id, _line(line))
 
     def record_model_work(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
-        """Note which model host wrote (or failed) what in this run."""
+        """Note which model host wrote (or failed) what in this run (a blocking write: the
+        summarize step calls it in a worker thread)."""
         self.store.record_model_work(self.id, rows)
 
-    def finish(self, status: str, note: str = "") -> None:
+    async def finish(self, status: RunStatus, note: str = "") -> None:
         """Record how the run ended."""
-        self.store.finish_run(self.id, status, note)
+        await asyncio.to_thread(self.store.finish_run, self.id, status, note)
 
-    def stop(self, error: BaseException) -> None:
+    async def stop(self, error: BaseException) -> None:
         """Record the end of a run an exception stopped: interrupted by Ctrl-C or a cancel
         (the TUI's Stop), failed for anything else."""
         if isinstance(error, KeyboardInterrupt | asyncio.CancelledError):
-            self.finish(
-                "interrupted",
+            await self.finish(
+                RunStatus.INTERRUPTED,
                 "interrupted: stopped (Ctrl-C, or Stop in the TUI) before the run finished; what "
                 "it stored is kept and the next run does the rest",
             )
         else:
-            self.finish("failed", str(error) or type(error).__name__)
+            await self.finish(RunStatus.FAILED, str(error) or type(error).__name__)
 
 
-@contextmanager
-def recorded_run(
+@asynccontextmanager
+async def recorded_run(
     store: Store, kind: str, day: date | str, *, log_path: str | None = None
-) -> Iterator[RecordedRun]:
+) -> AsyncIterator[RecordedRun]:
     """A run of its own for a single command; the block calls `finish`, and a block that
     raises records the run as interrupted or failed (see `RecordedRun.stop`)."""
-    run = RecordedRun.start(store, kind, day, log_path=log_path)
+    run = await RecordedRun.start(store, kind, day, log_path=log_path)
     try:
         yield run
     except BaseException as error:
-        run.stop(error)
+        await run.stop(error)
         raise
 
 

@@ -59,7 +59,7 @@ from core.llm import (
     make_client,
     messages_tokens,
 )
-from core.models import Paper
+from core.models import Paper, SummaryStatus
 from core.progress import StepProgress
 from core.prompts import (
     REPORT_PROMPT_VERSION,
@@ -333,11 +333,11 @@ def _summary_key(paper: Paper, config: Config) -> dict[str, str]:
 def cached_summary(store: Store, config: Config, paper: Paper) -> PaperSummary | None:
     """The stored summary that passed the gate under the paper's current key, if any."""
     state = summary_states(store, config.llm.model, [paper])[paper.id]
-    if state.status != "ok":
+    if state.status != SummaryStatus.OK:
         return None
     return PaperSummary(
         paper.id,
-        "ok",
+        SummaryStatus.OK,
         state.text,
         state.reason,
         state.flags,
@@ -406,11 +406,18 @@ async def _write_summary(
     key = _summary_key(paper, config)
     taxonomy = config.taxonomy
     names = [category.name for category in taxonomy.categories]
-    outcome = PaperSummary(paper.id, "failed", model=client.model)
+    outcome = PaperSummary(paper.id, SummaryStatus.FAILED, model=client.model)
     if not paper.abstract.strip():
         outcome.reason = "no abstract to summarize (the source gave none)"
-        store.save_summary(paper.id, **key, status="failed", reason=outcome.reason, attempts=0)
-        _classify_by_rules(store, config, paper, outcome, with_category)
+        await asyncio.to_thread(
+            store.save_summary,
+            paper.id,
+            **key,
+            status=SummaryStatus.FAILED,
+            reason=outcome.reason,
+            attempts=0,
+        )
+        await asyncio.to_thread(_classify_by_rules, store, config, paper, outcome, with_category)
         return outcome
     glossary = config.summaries.glossary
     abstract, cut = _fitting_abstract(client, paper.title, paper.abstract, config, with_category)
@@ -418,8 +425,15 @@ async def _write_summary(
         outcome.reason = (
             "the prompt does not fit llm.num_ctx even without the abstract — raise num_ctx"
         )
-        store.save_summary(paper.id, **key, status="failed", reason=outcome.reason, attempts=0)
-        _classify_by_rules(store, config, paper, outcome, with_category)
+        await asyncio.to_thread(
+            store.save_summary,
+            paper.id,
+            **key,
+            status=SummaryStatus.FAILED,
+            reason=outcome.reason,
+            attempts=0,
+        )
+        await asyncio.to_thread(_classify_by_rules, store, config, paper, outcome, with_category)
         return outcome
     attempts = max(1, config.summaries.max_attempts)
     trail = outcome.trail
@@ -460,9 +474,8 @@ async def _write_summary(
             verdict, answer = parse_combined(result.text, names)
             if verdict is not None:
                 verdict.model = client.model
-                outcome.category = (
-                    verdict.category if record_verdict(store, config, paper.id, verdict) else None
-                )
+                recorded = await asyncio.to_thread(record_verdict, store, config, paper.id, verdict)
+                outcome.category = verdict.category if recorded else None
                 outcome.classified_by = "llm"
             answer = answer or ""
         text = clean_summary(answer)
@@ -493,16 +506,17 @@ async def _write_summary(
             break
         last_reason = gate.reason or "; ".join(gate.flag_texts)
         retry = _retry_problems(gate)
-    _classify_by_rules(store, config, paper, outcome, with_category)
+    await asyncio.to_thread(_classify_by_rules, store, config, paper, outcome, with_category)
     outcome.attempts = attempt
     outcome.duration_ms = duration_ms
     outcome.prompt_tokens = trail.prompt_tokens
     if best is None:
         outcome.reason = last_reason
-        store.save_summary(
+        await asyncio.to_thread(
+            store.save_summary,
             paper.id,
             **key,
-            status="failed",
+            status=SummaryStatus.FAILED,
             reason=last_reason,
             attempts=attempt,
             prompt_tokens=trail.prompt_tokens or None,
@@ -511,10 +525,11 @@ async def _write_summary(
         return outcome
     text, gate, result = best
     flags = gate.flag_texts + (["abstract shortened to fit num_ctx"] if cut else [])
-    store.save_summary(
+    await asyncio.to_thread(
+        store.save_summary,
         paper.id,
         **key,
-        status="ok",
+        status=SummaryStatus.OK,
         text=text,
         flags=flags,
         attempts=attempt,
@@ -523,7 +538,7 @@ async def _write_summary(
         output_tokens=result.output_tokens,
         duration_ms=duration_ms,
     )
-    outcome.status, outcome.text, outcome.flags = "ok", text, flags
+    outcome.status, outcome.text, outcome.flags = SummaryStatus.OK, text, flags
     outcome.output_tokens = result.output_tokens
     return outcome
 
@@ -531,7 +546,8 @@ async def _write_summary(
 def _classify_by_rules(
     store: Store, config: Config, paper: Paper, outcome: PaperSummary, with_category: bool
 ) -> None:
-    """A paper asked with its category that the model did not classify gets rules' verdict."""
+    """A paper asked with its category that the model did not classify gets rules' verdict
+    (a blocking write: called in a worker thread)."""
     if not with_category or outcome.classified_by:
         return
     verdict = RuleClassifier(config.taxonomy).classify_paper(paper)
@@ -560,14 +576,15 @@ async def summarize_paper(
     digest paper without one). Raises DailyAIError for an unknown paper and ModelError when
     the model cannot answer.
     """
-    paper = store.get_paper(paper_id)
+    paper = await asyncio.to_thread(store.get_paper, paper_id)
     if paper is None:
         raise DailyAIError(
             _("no stored paper '{paper_id}' — check the id").format(
                 paper_id=one_line(paper_id, limit=80)
             )
         )
-    if not force and (found := cached_summary(store, config, paper)) is not None:
+    found = None if force else await asyncio.to_thread(cached_summary, store, config, paper)
+    if found is not None:
         return found
     own = client is None
     client = client or make_client(config)
@@ -697,8 +714,16 @@ async def _write_report(
     usable = [item for item in inputs if item.usable]
     if not usable:
         reason = "no summary of this category passed the gate, so there is nothing to build from"
-        store.save_category_report(day, category, **key, status="failed", reason=reason, attempts=0)
-        return "failed", HostTrail()
+        await asyncio.to_thread(
+            store.save_category_report,
+            day,
+            category,
+            **key,
+            status=SummaryStatus.FAILED,
+            reason=reason,
+            attempts=0,
+        )
+        return SummaryStatus.FAILED, HostTrail()
     glossary = config.summaries.glossary
     names = [short_name(item.title) for item in usable]
     retry: list[tuple[str, str]] = []
@@ -744,28 +769,30 @@ async def _write_report(
         last_reason = gate.reason or "; ".join(gate.flag_texts)
         retry = _retry_problems(gate)
     if best is None:
-        store.save_category_report(
+        await asyncio.to_thread(
+            store.save_category_report,
             day,
             category,
             **key,
-            status="failed",
+            status=SummaryStatus.FAILED,
             reason=last_reason,
             paper_ids=[item.paper_id for item in usable],
             attempts=attempt,
         )
-        return "failed", trail
+        return SummaryStatus.FAILED, trail
     text, gate, sent_ids, fit_flags = best
-    store.save_category_report(
+    await asyncio.to_thread(
+        store.save_category_report,
         day,
         category,
         **key,
-        status="ok",
+        status=SummaryStatus.OK,
         text=text,
         flags=gate.flag_texts + fit_flags + _input_flags(usable, sent_ids),
         paper_ids=sent_ids,
         attempts=attempt,
     )
-    return "ok", trail
+    return SummaryStatus.OK, trail
 
 
 def _input_flags(usable: Sequence[ReportInput], sent_ids: Sequence[str]) -> list[str]:
@@ -851,7 +878,7 @@ def plan_day(
                 status = item.summary.status
             else:
                 status = summary_states(store, config.llm.model, [paper])[paper.id].status
-            if force or status != "ok":
+            if force or status != SummaryStatus.OK:
                 plan.summaries.append(paper)
             else:
                 plan.cached += 1
@@ -883,7 +910,7 @@ def plan_day(
     pending_ids: set[str] = set()
     # What is current is decided once, in core.digest, for this plan and for every view.
     for item in selected:
-        if force or item.summary.status != "ok":
+        if force or item.summary.status != SummaryStatus.OK:
             plan.summaries.append(item.paper)
             pending_ids.add(item.paper.id)
             if category is None and wants_combined(config, config.classify.method, item):
@@ -895,7 +922,7 @@ def plan_day(
             continue
         members = section.papers
         waiting = {p.paper.id for p in members if p.paper.id in pending_ids}
-        if not waiting and not force and section.report.status == "ok":
+        if not waiting and not force and section.report.status == SummaryStatus.OK:
             plan.reports_cached += 1
             continue
         plan.reports.append(_ReportPlan(section.category.name, members, waiting))
@@ -903,7 +930,7 @@ def plan_day(
         for item in digest.others:
             if category is not None and item.category != category:
                 continue
-            if item.summary.status != "ok":
+            if item.summary.status != SummaryStatus.OK:
                 plan.others.append(item.paper)
     return plan
 
@@ -1030,7 +1057,7 @@ class _DayRun:
                 await self._do(job)
             except ModelError as error:
                 if isinstance(error, PromptTooLongError) and job.kind == "report":
-                    self._save_report_failure(job.key, str(error))
+                    await asyncio.to_thread(self._save_report_failure, job.key, str(error))
                 else:
                     # No host can answer: finish what runs, start nothing new.
                     self.stop_reason = str(error)
@@ -1050,7 +1077,7 @@ class _DayRun:
             model=self.config.llm.model,
             prompt_version=REPORT_PROMPT_VERSION,
             inputs_hash=report_inputs_hash(category, inputs),
-            status="failed",
+            status=SummaryStatus.FAILED,
             reason=reason,
             paper_ids=[item.paper_id for item in inputs if item.usable],
             inputs=[(item.paper_id, item.state) for item in inputs],
@@ -1065,8 +1092,8 @@ class _DayRun:
     async def _do(self, job: _Job) -> None:
         if job.kind == "report":
             plan = self.reports[job.key]
-            inputs = _report_inputs(self.store, self.config, plan.members)
-            if not self.force and self._report_current(job.key, inputs):
+            inputs = await asyncio.to_thread(_report_inputs, self.store, self.config, plan.members)
+            if not self.force and await asyncio.to_thread(self._report_current, job.key, inputs):
                 # The summaries it waited for came out as before (failed again, or the
                 # same text): the stored report was written from exactly these.
                 self.stats.reports_cached += 1
@@ -1082,8 +1109,8 @@ class _DayRun:
                 on_token=self._token_sink(f"report:{job.key}"),
             )
             self.stats.report_prompt_tokens += trail.prompt_tokens
-            self._record_hosts(trail, f"report:{job.key}", status)
-            if status == "ok":
+            await self._record_hosts(trail, f"report:{job.key}", status)
+            if status == SummaryStatus.OK:
                 self.stats.reports_written += 1
             else:
                 self.stats.reports_failed += 1
@@ -1107,8 +1134,8 @@ class _DayRun:
             self.stats.classified += 1
         elif result.classified_by == "rules":
             self.stats.classified_by_rules += 1
-        self._record_hosts(result.trail, f"summary:{job.key}", result.status)
-        if result.status == "ok":
+        await self._record_hosts(result.trail, f"summary:{job.key}", result.status)
+        if result.status == SummaryStatus.OK:
             self.stats.passed += 1
             self.stats.flagged += 1 if result.flags else 0
         else:
@@ -1118,7 +1145,7 @@ class _DayRun:
         title = one_line(job.paper.title, limit=60)
         detail = (
             _("ok")
-            if result.status == "ok"
+            if result.status == SummaryStatus.OK
             else _("failed ({reason})").format(reason=result.reason)
         )
         self._finished(1.0, f"{title}: {detail}")
@@ -1128,11 +1155,11 @@ class _DayRun:
                 if not plan.waiting:
                     self.ready.insert(0, _Job("report", category))
 
-    def _record_hosts(self, trail: HostTrail, work: str, status: str) -> None:
+    async def _record_hosts(self, trail: HostTrail, work: str, status: str) -> None:
         """Note in the run ledger which host wrote this work and which hosts failed it."""
         self.stats.host_failures += len(trail.failures)
         if self.on_model_work is not None and (rows := trail.rows(work, status)):
-            self.on_model_work(rows)
+            await asyncio.to_thread(self.on_model_work, rows)
 
     def _report_current(self, category: str, inputs: Sequence[ReportInput]) -> bool:
         reports = [
@@ -1140,7 +1167,7 @@ class _DayRun:
             for report in self.store.category_reports(self.day, self.config.llm.model)
             if report.category == category
         ]
-        return report_state(reports, category, inputs).status == "ok"
+        return report_state(reports, category, inputs).status == SummaryStatus.OK
 
     def _token_sink(self, key: str) -> TokenCallback | None:
         if self.on_token is None:
@@ -1223,7 +1250,9 @@ async def summarize_day(
     stats = stats if stats is not None else SummarizeStats()
     stats.day = day_text
     stats.target = category or ("papers" if paper_ids is not None else "digest")
-    plan = plan_day(store, config, day_text, category=category, paper_ids=paper_ids, force=force)
+    plan = await asyncio.to_thread(
+        plan_day, store, config, day_text, category=category, paper_ids=paper_ids, force=force
+    )
     stats.total = len(plan.summaries) + plan.cached
     stats.cached, stats.reports_cached = plan.cached, plan.reports_cached
     if plan.empty:

@@ -218,8 +218,8 @@ async def test_the_model_classifies_the_selection_in_batches_with_a_schema(
 ):
     ids = store_fixture_day(store, 20)
     events: list[StepProgress] = []
-    run = RecordedRun.start(store, "classify", DAY)
-    with run.step("classify") as step:
+    run = await RecordedRun.start(store, "classify", DAY)
+    async with run.step("classify") as step:
         stats = await classify_day(
             store,
             model_config,
@@ -288,8 +288,8 @@ async def test_answers_that_break_the_schema_are_asked_again_then_left_to_rules(
 async def test_auto_falls_back_to_rules_when_ollama_is_down(store, config):
     store_fixture_day(store, 10)
     down = closed_port_config(config)
-    run = RecordedRun.start(store, "classify", DAY)
-    with run.step("classify") as step:
+    run = await RecordedRun.start(store, "classify", DAY)
+    async with run.step("classify") as step:
         stats = await classify_day(store, down, DAY, stats=step.counting(ClassifyStats()))
     assert stats.by_rules == 10 and stats.by_llm == 0
     assert stats.fallback_reason.startswith("cannot reach Ollama at http://127.0.0.1:")

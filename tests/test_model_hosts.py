@@ -456,7 +456,7 @@ async def test_a_host_killed_mid_run_moves_its_work_and_nothing_is_written_twice
     # b first, so the speed is measured on b; a holds its first summary until it is killed.
     configured = with_llm(config, hosts=[b.url, a.url], backoff_seconds=0.0)
     a.pause()
-    recorded = RecordedRun.start(store, "summarize", DAY)
+    recorded = await RecordedRun.start(store, "summarize", DAY)
     run_id = recorded.id
     run = asyncio.create_task(
         summarize_day(

@@ -148,12 +148,12 @@ async def test_the_prompt_cache_serves_the_shared_prefix(store, model_config, da
 async def test_the_prompt_tokens_the_server_counted_are_recorded(
     store, model_config, day_ids, ollama_standin
 ):
-    run = RecordedRun.start(store, "run", DAY)
-    with run.step("classify") as step:
+    run = await RecordedRun.start(store, "run", DAY)
+    async with run.step("classify") as step:
         await classify_day(
             store, model_config, DAY, summaries_follow=True, stats=step.counting(ClassifyStats())
         )
-    with run.step("summarize") as step:
+    async with run.step("summarize") as step:
         stats = await summarize_day(store, model_config, DAY, stats=step.counting(SummarizeStats()))
     counted = {usage.schema: 0 for usage in ollama_standin.usage_log if usage.schema != "classify"}
     for usage in ollama_standin.usage_log:

@@ -82,8 +82,8 @@ async def test_the_selection_gets_korean_summaries_then_category_reports(
     store, model_config, day_ids, ollama_standin
 ):
     events: list[StepProgress] = []
-    run = RecordedRun.start(store, "summarize", DAY)
-    with run.step("summarize") as step:
+    run = await RecordedRun.start(store, "summarize", DAY)
+    async with run.step("summarize") as step:
         stats = await summarize_day(
             store,
             model_config,
@@ -229,8 +229,8 @@ async def test_an_answer_that_keeps_failing_the_gate_is_marked_failed_never_the_
 ):
     victim = selected(store, model_config)[1].paper
     ollama_standin.set_mode(mode, match=f"<title>{victim.title}</title>")
-    run = RecordedRun.start(store, "summarize", DAY)
-    with run.step("summarize") as step:
+    run = await RecordedRun.start(store, "summarize", DAY)
+    async with run.step("summarize") as step:
         stats = await summarize_day(store, model_config, DAY, stats=step.counting(SummarizeStats()))
     assert (stats.passed, stats.failed, stats.retried) == (5, 1, 1)
     summary = next(p for p in selected(store, model_config) if p.paper.id == victim.id).summary
@@ -276,8 +276,8 @@ async def test_ollama_stopping_mid_run_keeps_what_was_made_and_the_next_run_resu
             if len(made) == 3:
                 ollama_standin.stop()
 
-    run = RecordedRun.start(store, "summarize", DAY)
-    with run.step("summarize") as step:
+    run = await RecordedRun.start(store, "summarize", DAY)
+    async with run.step("summarize") as step:
         stats = await summarize_day(
             store, one_slot, DAY, on_progress=on_progress, stats=step.counting(SummarizeStats())
         )
@@ -302,13 +302,11 @@ async def test_ollama_down_before_starting_is_an_error_and_leaves_everything_pen
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    run = RecordedRun.start(store, "summarize", DAY)
+    run = await RecordedRun.start(store, "summarize", DAY)
     down = with_llm(model_config, host=f"127.0.0.1:{port}")
-    with (
-        pytest.raises(ModelError, match=f"cannot reach Ollama at http://127.0.0.1:{port}"),
-        run.step("summarize") as step,
-    ):
-        await summarize_day(store, down, DAY, stats=step.counting(SummarizeStats()))
+    with pytest.raises(ModelError, match=f"cannot reach Ollama at http://127.0.0.1:{port}"):
+        async with run.step("summarize") as step:
+            await summarize_day(store, down, DAY, stats=step.counting(SummarizeStats()))
     assert {p.summary.status for p in selected(store, model_config)} == {"pending"}
     (step,) = store.runs(day=DAY, limit=1)[0].steps
     assert step.status == "failed" and step.counts["pending"] == 6

@@ -225,7 +225,8 @@ async def settle(pilot) -> None:
     for _ in range(10):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
+        # A worker just started may still be pending (not running yet): wait for it too.
+        if all(worker.is_finished for worker in pilot.app.workers):
             return
 
 
@@ -947,6 +948,66 @@ async def test_run_the_pipeline_in_the_background_with_progress(services):
             assert not app.screen.query_one(RunProgress).display
             summaries = [p.summary.status for p in main_screen(app).digest.selected]
             assert summaries.count("ok") >= 4
+
+
+def recorded_source(services: Services) -> None:
+    config = services.config
+    config.sources = [
+        dataclasses.replace(
+            config.sources[0],
+            name="hf-recorded",
+            url=fixture_path(FIXTURES[DAY]).as_uri(),
+            kind="hf-daily",
+        )
+    ]
+    config.fetch.enrich_with_arxiv_api = False  # no network in tests
+
+
+async def test_stop_ends_a_run_waiting_on_the_model_and_keeps_what_it_did(services):
+    recorded_source(services)
+    messages: list = []
+    with OllamaStandin() as standin:
+        services.config.llm.hosts = [standin.url]
+        app = make_app(services)
+        async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+            await settle(pilot)
+            standin.pause()  # the run waits on the model's answer …
+            await pilot.press("R")
+            assert await asyncio.to_thread(standin.wait_active, 1, 20)
+            await pilot.press("X")  # … and Stop ends it there
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if any(isinstance(m, PipelineFinished) for m in messages):
+                    break
+            finished = next(m for m in messages if isinstance(m, PipelineFinished))
+            assert finished.cancelled and main_screen(app).pipeline is None
+            assert not app.screen.query_one(RunProgress).display and app.is_running
+            standin.resume()
+            await settle(pilot)
+    (run,) = services.store.runs(limit=1)
+    assert run.status == "interrupted"
+    fetched = next(step for step in run.steps if step.step == "fetch")
+    assert fetched.status == "ok" and fetched.counts["listed"] == 37  # done before the stop: kept
+
+
+async def test_quitting_during_a_run_stops_it_and_records_it_interrupted(services):
+    recorded_source(services)
+    with OllamaStandin() as standin:
+        services.config.llm.hosts = [standin.url]
+        app = make_app(services)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            standin.pause()
+            await pilot.press("R")
+            assert await asyncio.to_thread(standin.wait_active, 1, 20)
+            await pilot.press("q")
+            assert isinstance(app.screen, ConfirmDialog)
+            await pilot.click("#confirm")
+            await pilot.pause()
+        assert not app.is_running
+        standin.resume()
+    (run,) = services.store.runs(limit=1)
+    assert run.status == "interrupted" and "stopped" in run.note
 
 
 async def test_preview_shows_the_email_and_the_rss_item(services):

@@ -23,7 +23,6 @@ from core.i18n import _, set_language
 from core.services import Services
 from tui import bindings
 from tui.dialogs import ConfirmDialog, MessageDialog
-from tui.jobs import ThreadLoop
 from tui.messages import DayShown
 from tui.screens.main import MainScreen
 
@@ -115,9 +114,10 @@ class DailyAIApp(App[int]):
             self._idle_collect.stop()
         self._idle_collect = self.set_timer(IDLE_COLLECT_SECONDS, gc.collect)
 
-    def on_unmount(self) -> None:
-        """Stop jobs still waiting on the network or the model, so quitting is immediate."""
-        ThreadLoop.cancel_all()
+    async def on_unmount(self) -> None:
+        """Close the connections the model client and the fetcher opened on the app's loop
+        (Textual has cancelled the jobs still waiting on them, so quitting is immediate)."""
+        await self.services.aclose()
 
     async def action_quit(self) -> None:
         """Quit (Ctrl+Q); while a run is going, ask first — asked twice, quit anyway."""

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from core.config import Config
 from core.i18n import _
+from core.models import RunStatus
 
 if TYPE_CHECKING:
     from core.digest import Digest
@@ -88,7 +89,7 @@ class DeliveryReport:
 class ChannelResult:
     """How one channel's delivery of a day ended, as the run records it."""
 
-    status: str
+    status: RunStatus
     """ok, partial (some recipients failed), failed or skipped (with the reason)."""
     reason: str = ""
     counts: dict[str, Any] = field(default_factory=dict)
@@ -103,12 +104,12 @@ class ChannelResult:
         channel that could not send at all raises instead, and its step is failed)."""
         counts = delivery.as_counts()
         if delivery.note and not (delivery.sent or delivery.skipped or delivery.held):
-            return cls("skipped", delivery.note, counts, [], delivery)
+            return cls(RunStatus.SKIPPED, delivery.note, counts, [], delivery)
         if delivery.failed:
             failed = ", ".join(map(str, delivery.failed))
-            return cls("partial", f"refused: {failed}", counts, [], delivery)
+            return cls(RunStatus.PARTIAL, f"refused: {failed}", counts, [], delivery)
         held = "; ".join(f"{who}: {why}" for who, why in delivery.held.items())
-        return cls("ok", held, counts, [], delivery)
+        return cls(RunStatus.OK, held, counts, [], delivery)
 
 
 class Channel(ABC):

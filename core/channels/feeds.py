@@ -34,6 +34,7 @@ are stripped first (see facts.md §3 and §5). Each file is written atomically.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import zlib
 from collections.abc import Iterable
@@ -69,7 +70,7 @@ from core.channels.render import (
 from core.config import CategoryConfig, Config
 from core.digest import Digest, DigestPaper, build_digest
 from core.i18n import N_
-from core.models import Paper
+from core.models import Paper, RunStatus
 from core.paths import write_atomic
 from core.sanitize import one_line
 from core.store import Store
@@ -598,8 +599,10 @@ class FeedsChannel(Channel):
     async def deliver(
         self, services: Services, digest: Digest, options: DeliverOptions
     ) -> ChannelResult:
-        paths = publish_feeds(services.store, services.config, options.out_dir, digests=[digest])
-        return ChannelResult("ok", "", {"files": len(paths)}, paths)
+        paths = await asyncio.to_thread(
+            publish_feeds, services.store, services.config, options.out_dir, digests=[digest]
+        )
+        return ChannelResult(RunStatus.OK, "", {"files": len(paths)}, paths)
 
 
 CHANNEL = FeedsChannel()

@@ -65,6 +65,7 @@ from core.digest import Digest, build_digest
 from core.errors import MailError
 from core.i18n import N_, _
 from core.killpoints import kill_point
+from core.models import DeliveryStatus, RunStatus
 from core.sanitize import one_line
 from core.secrets import read_secret
 from core.store import EMAIL_CHANNEL, Store
@@ -309,44 +310,88 @@ def build_message(
     now: datetime | None = None,
 ) -> EmailMessage:
     """The day's digest as one recipient's message, ready to send or save as .eml."""
-    sender = _check_address(config.email.sender, "email.sender")
-    to = _check_address(recipient, "recipient")
-    domain = sender.domain or "localhost"
-    chart_cid = make_msgid(idstring=CHART_CID_NAME, domain=domain) if chart_png else None
-    chart_src = f"cid:{chart_cid[1:-1]}" if chart_cid else None
-    context = email_context(digest, config, chart_src)
-    unsubscribe = _unsubscribe_target(config, sender, to)
-    context["unsubscribe"] = unsubscribe
+    envelope = Envelope.for_recipient(config, recipient, with_chart=chart_png is not None)
+    context = email_context(digest, config, envelope.chart_src)
+    context["unsubscribe"] = envelope.unsubscribe
     html, compact, cte, _ = fit_html(context)
-    text = render_text(context, compact)
-    message = EmailMessage()
-    message["Subject"] = subject_for(digest, config)
-    message["From"] = sender
-    message["To"] = to
-    message["Date"] = format_datetime(now or datetime.now(ZoneInfo(config.general.timezone)))
-    message["Message-ID"] = make_msgid(idstring=f"dailyai.{digest.day.isoformat()}", domain=domain)
-    message["List-Id"] = f"{one_line(config.output.title, limit=60)} <dailyai.{domain}>"
-    if unsubscribe:
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
-        if unsubscribe.startswith("https://"):
-            # RFC 8058: mail clients may unsubscribe with one POST to the HTTPS URL, without
-            # opening a page (Gmail and Yahoo ask bulk senders for this).
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    # Out-of-office replies to a digest help nobody.
-    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    message.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoded(text)[0])
-    message.add_alternative(html, subtype="html", charset="utf-8", cte=cte)
-    if chart_png and chart_cid:
-        html_part = message.get_payload()[1]
-        html_part.add_related(
-            chart_png,
-            maintype="image",
-            subtype="png",
-            cid=chart_cid,
-            filename=f"paper_{digest.day.isoformat()}.png",
-            disposition="inline",
-        )
-    return message
+    return envelope.message(
+        config,
+        subject=subject_for(digest, config),
+        name=digest.day.isoformat(),
+        text=render_text(context, compact),
+        html=html,
+        html_cte=cte,
+        chart_png=chart_png,
+        chart_file=f"paper_{digest.day.isoformat()}.png",
+        now=now,
+    )
+
+
+@dataclass
+class Envelope:
+    """Who a digest message goes from and to, and what that fixes before it is rendered:
+    the chart's Content-ID and the recipient's unsubscribe link (daily and weekly alike)."""
+
+    sender: Address
+    to: Address
+    chart_cid: str | None
+    unsubscribe: str
+
+    @classmethod
+    def for_recipient(cls, config: Config, recipient: str, *, with_chart: bool) -> Envelope:
+        sender = _check_address(config.email.sender, "email.sender")
+        to = _check_address(recipient, "recipient")
+        domain = sender.domain or "localhost"
+        chart_cid = make_msgid(idstring=CHART_CID_NAME, domain=domain) if with_chart else None
+        return cls(sender, to, chart_cid, _unsubscribe_target(config, sender, to))
+
+    @property
+    def chart_src(self) -> str | None:
+        """The chart's address inside the HTML part (`cid:…`)."""
+        return f"cid:{self.chart_cid[1:-1]}" if self.chart_cid else None
+
+    def message(
+        self,
+        config: Config,
+        *,
+        subject: str,
+        name: str,
+        text: str,
+        html: str,
+        html_cte: str,
+        chart_png: bytes | None,
+        chart_file: str,
+        now: datetime | None = None,
+    ) -> EmailMessage:
+        """The message: headers, the plain-text and HTML parts, the chart inline."""
+        domain = self.sender.domain or "localhost"
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = self.sender
+        message["To"] = self.to
+        message["Date"] = format_datetime(now or datetime.now(ZoneInfo(config.general.timezone)))
+        message["Message-ID"] = make_msgid(idstring=f"dailyai.{name}", domain=domain)
+        message["List-Id"] = f"{one_line(config.output.title, limit=60)} <dailyai.{domain}>"
+        if self.unsubscribe:
+            message["List-Unsubscribe"] = f"<{self.unsubscribe}>"
+            if self.unsubscribe.startswith("https://"):
+                # RFC 8058: mail clients may unsubscribe with one POST to the HTTPS URL,
+                # without opening a page (Gmail and Yahoo ask bulk senders for this).
+                message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        # Out-of-office replies to a digest help nobody.
+        message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+        message.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoded(text)[0])
+        message.add_alternative(html, subtype="html", charset="utf-8", cte=html_cte)
+        if chart_png and self.chart_cid:
+            message.get_payload()[1].add_related(
+                chart_png,
+                maintype="image",
+                subtype="png",
+                cid=self.chart_cid,
+                filename=chart_file,
+                disposition="inline",
+            )
+        return message
 
 
 def _check_address(value: str, what: str) -> Address:
@@ -530,7 +575,7 @@ async def send_digest(
     _check_address(config.email.sender, "email.sender")
     wanted = recipients_from(config, recipients)
     report = DeliveryReport(day=day)
-    digest = digest or build_digest(store, config, day)
+    digest = digest or await asyncio.to_thread(build_digest, store, config, day)
     if digest.is_empty and not config.email.send_empty:
         report.note = (
             f"{day}: nothing to publish ({one_line(digest.empty_reason, limit=300)}); no email sent because "
@@ -585,7 +630,9 @@ async def send_messages(
     report = report or DeliveryReport(day=day)
     holder = f"mail:{uuid.uuid4().hex}"
     by_address = {_addr(recipient): recipient for recipient in wanted}
-    claims = store.claim_deliveries(day, list(by_address), holder, force=force, channel=channel)
+    claims = await asyncio.to_thread(
+        store.claim_deliveries, day, list(by_address), holder, force=force, channel=channel
+    )
     report.skipped = [by_address[address] for address in claims.already_sent]
     for address, other in claims.held.items():
         report.held[by_address[address]] = f"being sent by {other.describe()} right now"
@@ -608,7 +655,8 @@ async def send_messages(
             on_progress=on_progress or (lambda message: None),
         )
     finally:
-        store.release_claims(holder)  # whatever was not recorded (an error, a cancel)
+        # Whatever was not recorded (an error, a cancel).
+        await asyncio.to_thread(store.release_claims, holder)
 
 
 async def _send_claimed(
@@ -628,8 +676,8 @@ async def _send_claimed(
     """Send to the recipients this sender holds the claims of, recording each outcome."""
     day, report_progress = report.day, on_progress
 
-    def fail(recipients: Sequence[str], reason: str) -> None:
-        _fail_all(store, report, day, recipients, reason, holder, channel)
+    async def fail(recipients: Sequence[str], reason: str) -> None:
+        await asyncio.to_thread(_fail_all, store, report, day, recipients, reason, holder, channel)
 
     secret = resolve_password(config, password) if settings.username else None
     if settings.username and not secret:
@@ -669,11 +717,11 @@ async def _send_claimed(
             )
             message = _no_login_offered(settings) if offers_no_login else None
             message = message or _connection_error(error, settings)
-            fail(pending, message)
+            await fail(pending, message)
             raise MailError(message, report=report) from None
         for index, recipient in enumerate(pending):
             report_progress(f"sending to {recipient} ({index + 1}/{len(pending)})")
-            store.touch_claims(holder)
+            await asyncio.to_thread(store.touch_claims, holder)
             message = compose(recipient)
             try:
                 refused, _response = await client.send_message(message)
@@ -681,16 +729,16 @@ async def _send_claimed(
                 reasons = "; ".join(
                     f"{one_line(r.message, limit=160)} ({r.code})" for r in error.recipients
                 )
-                fail([recipient], f"refused by {settings.host}: {reasons}")
+                await fail([recipient], f"refused by {settings.host}: {reasons}")
                 continue
             except (aiosmtplib.SMTPDataError, aiosmtplib.SMTPSenderRefused) as error:
                 reason = f"{one_line(error.message, limit=160)} ({error.code})"
-                fail([recipient], f"rejected by {settings.host}: {reason}")
+                await fail([recipient], f"rejected by {settings.host}: {reason}")
                 continue
             except Exception as error:
                 lost = _connection_error(error, settings)
-                fail([recipient], lost)
-                fail(pending[index + 1 :], f"not sent: {lost}")
+                await fail([recipient], lost)
+                await fail(pending[index + 1 :], f"not sent: {lost}")
                 summary = (
                     f"{lost} — {len(report.sent)} of {len(pending)} sent; run `dailyai email` "
                     "again to send the rest (recipients already served are skipped)"
@@ -701,13 +749,14 @@ async def _send_claimed(
                     f"{one_line(response.message, limit=160)} ({response.code})"
                     for response in refused.values()
                 )
-                fail([recipient], f"refused by {settings.host}: {reasons}")
+                await fail([recipient], f"refused by {settings.host}: {reasons}")
                 continue
             message_id = str(message["Message-ID"])
-            store.record_delivery(
+            await asyncio.to_thread(
+                store.record_delivery,
                 day,
                 _addr(recipient),
-                status="sent",
+                status=DeliveryStatus.SENT,
                 message_id=message_id,
                 holder=holder,
                 channel=channel,
@@ -738,7 +787,12 @@ def _fail_all(
 ) -> None:
     for recipient in recipients:
         store.record_delivery(
-            day, _addr(recipient), status="failed", error=reason, holder=holder, channel=channel
+            day,
+            _addr(recipient),
+            status=DeliveryStatus.FAILED,
+            error=reason,
+            holder=holder,
+            channel=channel,
         )
         report.failed[recipient] = reason
 
@@ -858,7 +912,7 @@ class EmailChannel(Channel):
         config = services.config
         if digest.is_empty and not config.email.send_empty:
             return ChannelResult(
-                "skipped",
+                RunStatus.SKIPPED,
                 f"nothing to send ({digest.empty_reason}); email.send_empty = false",
             )
         delivery = await send_digest(

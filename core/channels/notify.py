@@ -31,6 +31,7 @@ next run; each failure names its service and why.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -60,6 +61,7 @@ from core.config import Config
 from core.digest import Digest
 from core.errors import ConfigError, DailyAIError
 from core.i18n import N_, _
+from core.models import DeliveryStatus
 from core.sanitize import html_to_text, one_line, truncate
 from core.secrets import secret_from_command
 from core.store import Store
@@ -437,7 +439,9 @@ async def send_chat(
         )
         return report
     holder = f"{NAME}:{uuid.uuid4().hex}"
-    claims = store.claim_deliveries(day, wanted, holder, force=force, channel=NAME)
+    claims = await asyncio.to_thread(
+        store.claim_deliveries, day, wanted, holder, force=force, channel=NAME
+    )
     report.skipped = list(claims.already_sent)
     for url, other in claims.held.items():
         report.held[url] = f"being sent by {other.describe()} right now"
@@ -445,21 +449,35 @@ async def send_chat(
         for index, url in enumerate(claims.claimed):
             target = service_of(url)
             progress(f"sending to {target.service} {url} ({index + 1}/{len(claims.claimed)})")
-            store.touch_claims(holder)
+            await asyncio.to_thread(store.touch_claims, holder)
             message = fit_message(digest, config, options.top_papers, target)
             problem = await _send(url, message, options, app_name(config))
             if problem:
                 reason = f"{target.service}: {problem}"
-                store.record_delivery(
-                    day, url, status="failed", error=reason, holder=holder, channel=NAME
+                await asyncio.to_thread(
+                    store.record_delivery,
+                    day,
+                    url,
+                    status=DeliveryStatus.FAILED,
+                    error=reason,
+                    holder=holder,
+                    channel=NAME,
                 )
                 report.failed[url] = reason
                 log.info("notify %s failed: %s", url, reason)
             else:
-                store.record_delivery(day, url, status="sent", holder=holder, channel=NAME)
+                await asyncio.to_thread(
+                    store.record_delivery,
+                    day,
+                    url,
+                    status=DeliveryStatus.SENT,
+                    holder=holder,
+                    channel=NAME,
+                )
                 report.sent.append(url)
     finally:
-        store.release_claims(holder)  # whatever was not recorded (an error, a cancel)
+        # Whatever was not recorded (an error, a cancel).
+        await asyncio.to_thread(store.release_claims, holder)
     return report
 
 

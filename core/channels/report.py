@@ -14,6 +14,7 @@ The report is essential: when it cannot be written, nothing was published and th
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,6 +48,7 @@ from core.channels.render import (
 from core.config import Config
 from core.digest import Digest, build_digest
 from core.i18n import N_
+from core.models import RunStatus
 from core.paths import write_atomic
 from core.store import Store
 
@@ -259,10 +261,15 @@ class ReportChannel(Channel):
     async def deliver(
         self, services: Services, digest: Digest, options: DeliverOptions
     ) -> ChannelResult:
-        paths = publish_report(
-            services.store, services.config, digest.day, out_dir=options.out_dir, digest=digest
+        paths = await asyncio.to_thread(
+            publish_report,
+            services.store,
+            services.config,
+            digest.day,
+            out_dir=options.out_dir,
+            digest=digest,
         )
-        return ChannelResult("ok", "", {"files": len(paths)}, paths)
+        return ChannelResult(RunStatus.OK, "", {"files": len(paths)}, paths)
 
 
 CHANNEL = ReportChannel()

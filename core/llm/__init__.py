@@ -52,14 +52,19 @@ def server_name(config: LLMConfig, status: ServerStatus) -> str:
     return status.version or _("OpenAI-compatible server")
 
 
-async def check_model_server(config: Config) -> tuple[bool, str, float | None]:
+async def check_model_server(
+    config: Config, *, client: ModelClient | None = None
+) -> tuple[bool, str, float | None]:
     """Does a model host answer with the configured model, and how fast does it write?
 
     Returns (ok, one line to show, output tokens per second or None). With several hosts
     the line says how many answer; the speed is measured on whichever host answers.
+    `client` is the app's model client (one of this check's own, closed after, when not
+    given).
     """
     llm = config.llm
-    client = make_client(config)
+    own = client is None
+    client = client if client is not None else make_client(config)
     try:
         answers = await client.statuses()
         ready = [
@@ -87,7 +92,8 @@ async def check_model_server(config: Config) -> tuple[bool, str, float | None]:
     except ModelError as error:
         return False, str(error), None
     finally:
-        await client.aclose()
+        if own:
+            await client.aclose()
     speed = result.tokens_per_second
     context = ""
     if status.context_length and llm.num_ctx > status.context_length:

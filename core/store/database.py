@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +69,12 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def trace(self, callback: Callable[[str], None] | None) -> None:
+        """Call `callback` with every SQL statement the store runs, on the thread that runs it
+        (None stops it): how a test sees which thread writes."""
+        with self._lock:
+            self._db.set_trace_callback(callback)
 
     def integrity_check(self) -> str:
         """SQLite's quick check of the file: "ok", or what it found damaged."""

@@ -1,10 +1,11 @@
 """The day view: categories with their share of the day, the papers of one, and one paper.
 
-Everything slow happens in workers: reading a day from SQLite (a thread), checking Ollama,
-running the pipeline, writing a summary and sending email (threads with their own event
-loop, `tui.jobs.ThreadLoop`). Each posts a past-tense message (`tui.messages`) that a
-handler here turns into screen updates, so the UI thread never waits on the store, the
-network or the model.
+Everything slow happens in workers: reading a day from SQLite in thread workers; checking
+the model server, running the pipeline, writing a summary and sending email in async
+workers on the app's loop, with the services' model client and fetcher (core's async steps
+write the store in worker threads). Each posts a past-tense message (`tui.messages`) that a
+handler here turns into screen updates, so the UI never waits on the store, the network or
+the model.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from core.i18n import N_, _, local_time, ngettext, status_name, step_name, weekd
 from core.services import Services
 from tui import bindings
 from tui.dialogs import CategoryDialog, ConfirmDialog, DateDialog, MessageDialog
-from tui.jobs import ThreadLoop
 from tui.messages import (
     DayLoaded,
     DayShown,
@@ -121,7 +121,8 @@ class MainScreen(AppScreen[None]):
         self.wanted_day: str | None = None
         self.streams: dict[str, str] = {}
         """Summaries being generated now: paper id → the text so far."""
-        self.pipeline: ThreadLoop | None = None
+        self.pipeline: Worker[None] | None = None
+        """The run going on now (an async worker on the app's loop), if any."""
         self.warned_days: set[str] = set()
         self.emojis = {c.name: c.emoji for c in self.config.taxonomy.categories}
         self._group_shown: tuple[object, ...] | None = None
@@ -670,10 +671,9 @@ class MainScreen(AppScreen[None]):
         if self.pipeline is not None:
             self.app.notify(_("The pipeline is running already."), severity="warning")
             return
-        self.pipeline = ThreadLoop()
         self.query_one(RunProgress).start(RUN_STEPS)
+        self.pipeline = self._run_pipeline()
         self._refresh_footer()
-        self._run_pipeline(self.pipeline)
 
     def action_stop_run(self) -> None:
         if self.pipeline is not None:
@@ -806,8 +806,8 @@ class MainScreen(AppScreen[None]):
 
     # --- summaries ----------------------------------------------------------------------
 
-    @work(thread=True, group="summary", exit_on_error=False)
-    def _summarize(self, paper_id: str) -> None:
+    @work(group="summary", exit_on_error=False)
+    async def _summarize(self, paper_id: str) -> None:
         """Write one paper's summary with the model, streaming the text as it comes."""
         streamed: list[str] = []
 
@@ -818,16 +818,17 @@ class MainScreen(AppScreen[None]):
         from core.summarize import summarize_paper
 
         try:
-            ThreadLoop().run(
-                lambda: summarize_paper(
-                    self.services.store, self.config, paper_id, force=True, on_token=on_token
-                )
+            await summarize_paper(
+                self.services.store,
+                self.config,
+                paper_id,
+                client=self.services.llm,
+                force=True,
+                on_token=on_token,
             )
         except DailyAIError as error:
             self.post_message(SummaryFinished(paper_id, str(error)))
             return
-        except asyncio.CancelledError:
-            return  # the app is closing
         self.post_message(SummaryFinished(paper_id))
 
     def on_summary_streamed(self, message: SummaryStreamed) -> None:
@@ -857,17 +858,15 @@ class MainScreen(AppScreen[None]):
 
     # --- Ollama and the pipeline --------------------------------------------------------
 
-    @work(thread=True, group="ollama", exit_on_error=False)
-    def _check_ollama(self) -> None:
+    @work(group="ollama", exit_on_error=False)
+    async def _check_ollama(self) -> None:
         from core.llm import check_model_server
 
         try:
-            ok, detail, speed = ThreadLoop().run(lambda: check_model_server(self.config))
+            ok, detail, speed = await check_model_server(self.config, client=self.services.llm)
         except DailyAIError as error:
             self.post_message(OllamaChecked(False, str(error)))
             return
-        except asyncio.CancelledError:
-            return  # the app is closing
         self.post_message(OllamaChecked(ok, detail, speed))
 
     def on_ollama_checked(self, message: OllamaChecked) -> None:
@@ -875,28 +874,27 @@ class MainScreen(AppScreen[None]):
         header.ollama = (message.ok, message.detail, message.tokens_per_second)
         header.tooltip = Text(f"Ollama: {message.detail}")
 
-    @work(thread=True, group="pipeline", exit_on_error=False)
-    def _run_pipeline(self, loop: ThreadLoop) -> None:
-        """Run today's fetch → classify → summarize in a thread of its own."""
+    @work(exclusive=True, group="pipeline", exit_on_error=False)
+    async def _run_pipeline(self) -> None:
+        """Run today's fetch → classify → summarize on the app's loop (the steps write the
+        store in worker threads, so the screen keeps answering); Stop cancels it."""
+        from core.pipeline import run_pipeline
+
         day = self.app.today()
         try:
-            from core.pipeline import run_pipeline
-
-            result = loop.run(
-                lambda: run_pipeline(
-                    self.services,
-                    day,
-                    steps=RUN_STEPS,
-                    today=day,
-                    on_progress=lambda event: self.post_message(PipelineProgressed(event)),
-                )
+            result = await run_pipeline(
+                self.services,
+                day,
+                steps=RUN_STEPS,
+                today=day,
+                on_progress=lambda event: self.post_message(PipelineProgressed(event)),
             )
         except DailyAIError as error:
             self.post_message(PipelineFinished(day, error=str(error)))
             return
         except asyncio.CancelledError:
             self.post_message(PipelineFinished(day, cancelled=True))
-            return
+            raise
         self.post_message(PipelineFinished(day, result=result))
 
     def on_pipeline_progressed(self, message: PipelineProgressed) -> None:
@@ -943,20 +941,16 @@ class MainScreen(AppScreen[None]):
 
     # --- email --------------------------------------------------------------------------
 
-    @work(thread=True, group="email", exclusive=True, exit_on_error=False)
-    def send_email(self, day: date) -> None:
+    @work(group="email", exclusive=True, exit_on_error=False)
+    async def send_email(self, day: date) -> None:
         """Send the day's digest to the configured recipients now."""
         from core.channels.mail import send_digest
 
         try:
-            outcome = ThreadLoop().run(
-                lambda: send_digest(self.services.store, self.config, day, force=True)
-            )
+            outcome = await send_digest(self.services.store, self.config, day, force=True)
         except DailyAIError as error:
             self.post_message(EmailSent(day, error=str(error)))
             return
-        except asyncio.CancelledError:
-            return  # the app is closing
         if outcome.failed:
             self.post_message(EmailSent(day, error=describe_delivery(outcome)))
             return
