@@ -54,7 +54,6 @@ from core.progress import StepProgress
 from core.prompts import WEEKLY_PROMPT_VERSION, short_name, weekly_messages
 from core.quality import (
     GateResult,
-    Problem,
     check_report,
     invented_numbers,
     numbers_in,
@@ -63,7 +62,7 @@ from core.quality import (
 from core.rank import RankingInfo, make_ranker
 from core.sanitize import one_line
 from core.store import Store, StoredReport, model_work_claim
-from core.summarize import HostTrail, clean_report
+from core.summarize import HostTrail, clean_report, prompt_cut
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """How `[weekly] weekday` names the days (Monday first, as ISO weeks count)."""
@@ -746,13 +745,7 @@ async def _write_week_report(
         )
         if result.truncated:
             scale *= 0.6
-            gate.problems.append(
-                Problem(
-                    "truncated",
-                    f"Ollama cut the prompt (sent about {result.prompt_estimate} tokens, the "
-                    f"model saw {result.prompt_tokens}) — raise llm.num_ctx",
-                )
-            )
+            gate.problems.append(prompt_cut(result))
         days = [item.paper_id for item in sent]
         if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):
             best = (text, gate, days, fit_flags + _input_flags(sent))
