@@ -74,6 +74,7 @@ from core.channels.render import (
     plain_markdown,
     template_environment,
 )
+from core.channels.wording import korean
 from core.config import Config
 from core.digest import ReportState
 from core.paths import write_atomic
@@ -242,10 +243,11 @@ def week_report_note(state: ReportState, week: str) -> str:
     """One line on a weekly report's state, in Korean (empty for a good, unflagged one)."""
     if state.status == "ok" and state.text.strip():
         if state.flags:
-            return f"{REVIEW_LABEL}: " + "; ".join(one_line(f, limit=300) for f in state.flags)
+            flags = (korean(one_line(flag, limit=300)) for flag in state.flags)
+            return f"{REVIEW_LABEL}: " + "; ".join(flags)
         return ""
     if state.status in ("failed", "ok"):
-        reason = one_line(state.reason, limit=300) or "이유가 기록되지 않았습니다"
+        reason = korean(one_line(state.reason, limit=300)) or "이유가 기록되지 않았습니다"
         return f"{REPORT_NOTES['failed']}: {reason}"
     if state.status == "stale":
         parts = []

@@ -202,6 +202,11 @@ RULES: list[Rule] = [
         r"(\d+) papers named by title only to fit num_ctx", r"num_ctx에 맞추려고 \1편은 제목만 넣음"
     ),
     _rule(r"(\d+) papers left out to fit num_ctx", r"num_ctx에 맞추려고 \1편은 뺌"),
+    _rule(
+        r"built from shortened daily reports to fit num_ctx",
+        "num_ctx에 맞추려고 일일 보고서를 줄여서 씀",
+    ),
+    _rule(r"(\d+) earlier days left out to fit num_ctx", r"num_ctx에 맞추려고 앞선 \1일은 뺌"),
     _rule(r"the answer hit num_predict and was cut off", "답이 num_predict에 닿아 잘림"),
     _rule(r"no abstract to summarize \(the source gave none\)", "요약할 초록이 없음 (출처에 없음)"),
     _rule(
