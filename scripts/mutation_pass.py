@@ -276,7 +276,9 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "summary-stale-counts-as-current",
         "core/digest.py",
-        '            summary = stored[-1]\n            status = "stale" if summary.status == "ok" else "pending"',
+        "            summary = stored[-1]\n            status = (\n"
+        "                SummaryStatus.STALE if summary.status == SummaryStatus.OK"
+        " else SummaryStatus.PENDING\n            )",
         "            summary = stored[-1]\n            status = summary.status",
         CURRENCY,
         "a summary of an older abstract or prompt is shown and kept as current",
@@ -284,16 +286,16 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "summary-cache-serves-failures",
         "core/summarize.py",
-        'if force or item.summary.status != "ok":',
-        'if force or item.summary.status not in ("ok", "failed"):',
+        "if force or item.summary.status != SummaryStatus.OK:",
+        "if force or item.summary.status not in (SummaryStatus.OK, SummaryStatus.FAILED):",
         SUMMARIES,
         "a failed summary is never tried again by `dailyai summarize`",
     ),
     Mutation(
         "summary-on-demand-serves-failures",
         "core/summarize.py",
-        'if state.status != "ok":',
-        'if state.status not in ("ok", "failed"):',
+        "if state.status != SummaryStatus.OK:",
+        "if state.status not in (SummaryStatus.OK, SummaryStatus.FAILED):",
         SUMMARIES,
         "asking for one paper's summary returns its stored failure instead of trying again",
     ),
@@ -324,7 +326,9 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "report-stale-counts-as-current",
         "core/digest.py",
-        '        report = reports[-1]\n        status = "stale" if report.status == "ok" else "pending"',
+        "        report = reports[-1]\n"
+        "        status = SummaryStatus.STALE if report.status == SummaryStatus.OK"
+        " else SummaryStatus.PENDING",
         "        report = reports[-1]\n        status = report.status",
         CURRENCY,
         "a report written from other papers or summaries is shown as current",
@@ -332,7 +336,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "report-stale-not-rewritten",
         "core/summarize.py",
-        'if not waiting and not force and section.report.status == "ok":',
+        "if not waiting and not force and section.report.status == SummaryStatus.OK:",
         "if not waiting and not force:",
         CURRENCY,
         "`dailyai summarize` leaves a stale or failed report as it is",
@@ -340,7 +344,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "report-stale-summary-used",
         "core/digest.py",
-        'if state.status == "ok" and state.text.strip():',
+        "if state.status == SummaryStatus.OK and state.text.strip():",
         "if state.text.strip():",
         CURRENCY,
         "a stale summary (older abstract) is written into the report as if current",
@@ -348,7 +352,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "report-rewritten-when-inputs-came-out-same",
         "core/summarize.py",
-        "if not self.force and self._report_current(job.key, inputs):",
+        "if not self.force and await asyncio.to_thread(self._report_current, job.key, inputs):",
         "if False:",
         CURRENCY,
         "a report whose summaries failed again the same way is written again (a model call)",
@@ -356,8 +360,10 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "http-cache-never-written",
         "core/ingest.py",
-        "        for page in pages:\n            store.http_cache_put(",
-        "        for page in pages[:0]:\n            store.http_cache_put(",
+        "        for page in pages:\n            await asyncio.to_thread(\n"
+        "                store.http_cache_put,",
+        "        for page in pages[:0]:\n            await asyncio.to_thread(\n"
+        "                store.http_cache_put,",
         HTTP,
         "every fetch downloads the whole feed again",
     ),
@@ -429,8 +435,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "http-refresh-uses-cache",
         "core/ingest.py",
-        "cached = store.http_cache_get(url) if not refresh and index == 0 else None",
-        "cached = store.http_cache_get(url) if index == 0 else None",
+        "first = not refresh and index == 0",
+        "first = index == 0",
         HTTP,
         "`fetch --refresh` still answers 'unchanged'",
     ),
@@ -502,7 +508,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "enrich-failure-not-counted",
         "core/ingest.py",
-        "store.record_enrichment_attempt(ids, message)",
+        "await asyncio.to_thread(store.record_enrichment_attempt, ids, message)",
         "pass",
         FETCH,
         "a failed look-up is not counted, so the retry bound never applies to it",
@@ -510,7 +516,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "enrich-success-not-counted",
         "core/ingest.py",
-        "store.record_enrichment_attempt(ids)\n",
+        "await asyncio.to_thread(store.record_enrichment_attempt, ids)\n",
         "pass\n",
         FETCH,
         "ids the arXiv API does not know are looked up again on every fetch",
@@ -776,8 +782,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "date-before-arxiv-admitted",
         "core/announcements.py",
-        '    if day < FIRST_DAY:\n        raise ConfigError(\n            f"--date',
-        '    if False:\n        raise ConfigError(\n            f"--date',
+        '    if day < FIRST_DAY:\n        raise ConfigError(\n            _(\n                "--date',
+        '    if False:\n        raise ConfigError(\n            _(\n                "--date',
         CLI,
         "--date 0001-01-01 is taken and date arithmetic before it overflows (a traceback)",
     ),
@@ -796,8 +802,12 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "config-range-offers-refused-low",
         "core/config.py",
-        "        if self.above:\n            bound =",
-        "        if False:\n            bound =",
+        "        if self.above and high is not None:\n"
+        '            return _("{kind} more than {low} and at most {high}").format(\n'
+        "                kind=kind, low=low, high=high\n            )\n        if self.above:\n",
+        "        if False:\n"
+        '            return _("{kind} more than {low} and at most {high}").format(\n'
+        "                kind=kind, low=low, high=high\n            )\n        if False:\n",
         CONFIG,
         "timeout_seconds = 0 is refused with 'use a number from 0 to 3600', offering 0 again",
     ),
@@ -1118,8 +1128,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-ledger-sent-not-recorded",
         "core/channels/mail.py",
-        '                status="sent",\n                message_id=message_id,\n',
-        '                status="failed",\n                message_id=message_id,\n',
+        "                status=DeliveryStatus.SENT,\n                message_id=message_id,\n",
+        "                status=DeliveryStatus.FAILED,\n                message_id=message_id,\n",
         MAIL,
         "a recipient who got the digest is recorded as not sent, so the next run mails again",
     ),
@@ -1191,7 +1201,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "model-work-claim-ignored",
         "core/pipeline.py",
-        'busy = hold_model_work(services.store, day, run_id) if step in MODEL_STEPS else ""',
+        "busy = await asyncio.to_thread(hold_model_work, services.store, day, run_id)",
         'busy = ""',
         CLAIMS,
         "two runs of a day summarize the same papers at once",
@@ -1199,7 +1209,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "model-work-held-while-publishing",
         "core/pipeline.py",
-        "services.store.release_claims(_holder(run_id))",
+        "await asyncio.to_thread(services.store.release_claims, _holder(run_id))",
         "pass",
         CLAIMS,
         "a run still publishing or mailing blocks every other run's summaries",
@@ -1247,8 +1257,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "run-ledger-steps-not-recorded",
         "core/runs.py",
-        "for line in outcome.lines or [outcome]:",
-        "for line in [outcome]:",
+        "await asyncio.to_thread(self._record_lines, outcome.lines or [outcome])",
+        "await asyncio.to_thread(self._record_lines, [outcome])",
         RUNS,
         "the ledger does not say which source failed and why",
     ),
@@ -1271,8 +1281,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "chat-ledger-ignored",
         "core/channels/notify.py",
-        "holder, force=force, channel=NAME)",
-        "holder, force=True, channel=NAME)",
+        "wanted, holder, force=force, channel=NAME",
+        "wanted, holder, force=True, channel=NAME",
         NOTIFY,
         "every run posts the day's digest to every chat again",
     ),
@@ -1295,7 +1305,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "channel-essential-ignored",
         "core/pipeline.py",
-        'publish_failed = any(o.essential and o.status == "failed" for o in self.steps)',
+        "publish_failed = any(o.essential and o.status == RunStatus.FAILED for o in self.steps)",
         "publish_failed = False",
         CHANNELS,
         "a run that published nothing exits 3 (partial) instead of 1",
@@ -1360,8 +1370,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "week-missing-day-unexplained",
         "core/weekly.py",
-        '            return "missing", f"수집하지 않은 날입니다 (dailyai run --date {day.isoformat()})"',
-        '            return "empty", ""',
+        '            return "missing", f"수집하지 않은 날입니다 ({command})", f"not fetched ({command})"',
+        '            return "empty", "", ""',
         WEEKLY,
         "a day never fetched looks like an ordinary empty day in the weekly digest",
     ),
