@@ -58,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
             "a local model. Without a command, opens the terminal UI."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"dailyai {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"dailyai {__version__}",
+        help=_("show the version and exit"),
+    )
     parser.add_argument(
         "--config", metavar="PATH", help=_("config file to use (default: see README)")
     )
