@@ -692,7 +692,7 @@ async def _write_report(
     store: Store,
     config: Config,
     client: ModelClient,
-    day: str,
+    day: date,
     category: str,
     inputs: Sequence[ReportInput],
     *,
@@ -854,7 +854,7 @@ class SummaryPlan:
 def plan_day(
     store: Store,
     config: Config,
-    day: date | str,
+    day: date,
     *,
     category: str | None = None,
     paper_ids: Sequence[str] | None = None,
@@ -974,7 +974,7 @@ class _DayRun:
         store: Store,
         config: Config,
         client: ModelClient,
-        day: str,
+        day: date,
         plan: SummaryPlan,
         stats: SummarizeStats,
         report: ProgressCallback,
@@ -1192,7 +1192,7 @@ class _DayRun:
 async def summarize_day(
     store: Store,
     config: Config,
-    day: date | str,
+    day: date,
     *,
     client: ModelClient | None = None,
     category: str | None = None,
@@ -1237,21 +1237,20 @@ async def summarize_day(
                 stats=stats,
             )
     started = clock()
-    day_text = date.fromisoformat(str(day)).isoformat()
     report = on_progress or (lambda event: None)
     if paper_ids is None:
         # The day's selection is ranked by the reader's profile: fetch the vectors it lacks
         # first (best effort: without them the lexical method stands in).
         from core.profile import embed_day
 
-        embedded = await embed_day(store, config, day_text, client=client)
+        embedded = await embed_day(store, config, day, client=client)
         if embedded.error:
             report(_progress(_("ranking lexically: {error}").format(error=embedded.error), 0, 0))
     stats = stats if stats is not None else SummarizeStats()
-    stats.day = day_text
+    stats.day = day.isoformat()
     stats.target = category or ("papers" if paper_ids is not None else "digest")
     plan = await asyncio.to_thread(
-        plan_day, store, config, day_text, category=category, paper_ids=paper_ids, force=force
+        plan_day, store, config, day, category=category, paper_ids=paper_ids, force=force
     )
     stats.total = len(plan.summaries) + plan.cached
     stats.cached, stats.reports_cached = plan.cached, plan.reports_cached
@@ -1289,7 +1288,7 @@ async def summarize_day(
                 store,
                 config,
                 client,
-                day_text,
+                day,
                 plan,
                 stats,
                 report,
@@ -1306,7 +1305,7 @@ async def summarize_day(
                 store,
                 config,
                 client,
-                day_text,
+                day,
                 SummaryPlan(summaries=plan.combined),
                 stats,
                 report,
@@ -1320,13 +1319,13 @@ async def summarize_day(
             runs.insert(0, first)
         for index, day_run in enumerate(runs):
             if index:
-                plan = _plan_after(store, config, day_text, plan, runs[0].finished, category, force)
+                plan = _plan_after(store, config, day, plan, runs[0].finished, category, force)
                 stats.reports_cached = plan.reports_cached
                 day_run = _DayRun(
                     store,
                     config,
                     client,
-                    day_text,
+                    day,
                     plan,
                     stats,
                     report,
@@ -1361,7 +1360,7 @@ async def summarize_day(
 def _plan_after(
     store: Store,
     config: Config,
-    day: str,
+    day: date,
     plan: SummaryPlan,
     done: set[str],
     category: str | None,
