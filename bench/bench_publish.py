@@ -7,11 +7,12 @@ every paper is published. Then, in-process and after imports (the chart's font i
 once first, as a long-running process would have it), times each output and the total:
 
     report   render_report + atomic write of the Markdown
+    page     publish_page: the HTML report page and the index of days
     chart    render_chart (matplotlib Agg) + atomic write of the PNG
     feeds    write_feeds: daily + 11 category feeds, RSS and Atom (given the built digest)
     email    build_message: text + HTML (trimmed to the size limit) + inline chart
 
-Target (issue 4): report + chart + feeds + email <= 1 s. Building the digest from the
+Target (issue 4): report + page + chart + feeds + email <= 1 s. Building the digest from the
 store is printed on its own line (it is the read model every output shares).
 
     python bench/bench_publish.py [--repeat 5] [--papers 1000]
@@ -54,6 +55,7 @@ def run(repeat: int = 5, papers: int = 1000) -> dict[str, float]:
         from core.channels.feeds import write_feeds
         from core.channels.layout import report_paths
         from core.channels.mail import HTML_LIMIT_BYTES, build_message
+        from core.channels.page import publish_page
         from core.channels.report import render_report
         from core.config import load_config
         from core.digest import build_digest
@@ -73,6 +75,7 @@ def run(repeat: int = 5, papers: int = 1000) -> dict[str, float]:
         timings: dict[str, list[float]] = {
             "digest": [],
             "report": [],
+            "page": [],
             "chart": [],
             "feeds": [],
             "email": [],
@@ -87,6 +90,10 @@ def run(repeat: int = 5, papers: int = 1000) -> dict[str, float]:
             start = time.perf_counter()
             write_atomic(report_path, render_report(digest, config))
             timings["report"].append(time.perf_counter() - start)
+
+            start = time.perf_counter()
+            publish_page(digest, config, out)
+            timings["page"].append(time.perf_counter() - start)
 
             start = time.perf_counter()
             render_chart(digest, chart_path)
@@ -106,10 +113,10 @@ def run(repeat: int = 5, papers: int = 1000) -> dict[str, float]:
         store.close()
 
     medians = {name: statistics.median(values) for name, values in timings.items()}
-    total = sum(medians[name] for name in ("report", "chart", "feeds", "email"))
+    total = sum(medians[name] for name in ("report", "page", "chart", "feeds", "email"))
     print(f"Publishing a {papers:,}-paper day (median of {repeat} runs, after imports):")
     print(f"  build digest     {medians['digest'] * 1000:8.1f} ms   (shared read model)")
-    for name in ("report", "chart", "feeds", "email"):
+    for name in ("report", "page", "chart", "feeds", "email"):
         print(f"  {name:<16} {medians[name] * 1000:8.1f} ms")
     print(f"  total            {total * 1000:8.1f} ms   target <= {TARGET_SECONDS * 1000:.0f} ms")
     print(f"  email HTML part  {html_bytes:,} bytes (limit {HTML_LIMIT_BYTES:,})")

@@ -19,7 +19,31 @@ from cli import bench, doctor, fetch, model, notify, papers, profile, publish, r
 from cli.common import say
 from core import __version__
 from core.errors import ConfigError, DailyAIError
-from core.i18n import _, set_language
+from core.i18n import N_, _, set_language
+
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("options"),
+    N_("positional arguments"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("unrecognized arguments: %s"),
+    N_("not allowed with argument %s"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("expected one argument"),
+    N_("expected at least one argument"),
+    N_("expected at most one argument"),
+    N_("ignored explicit argument %r"),
+)
+"""What argparse itself says to a person (usage, its errors), so our catalog holds them."""
+# argparse looks its gettext up as a module global on each call: pointing it at ours makes
+# `usage:`, `options:` and `error:` speak [ui] language like the rest of the help.
+argparse._ = _  # type: ignore[attr-defined]
 
 COMMAND_MODULES = (fetch, papers, doctor, run, model, bench, publish, notify, profile)
 """Each adds its commands, in this order (as `dailyai --help` lists them)."""
@@ -34,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
             "a local model. Without a command, opens the terminal UI."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"dailyai {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"dailyai {__version__}",
+        help=_("show the version and exit"),
+    )
     parser.add_argument(
         "--config", metavar="PATH", help=_("config file to use (default: see README)")
     )

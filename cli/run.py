@@ -59,7 +59,7 @@ def register(commands: Any) -> None:
         "--no-weekly",
         dest="no_weekly",
         action="store_true",
-        help="do not publish the week, even on [weekly] weekday",
+        help=_("do not publish the week, even on [weekly] weekday"),
     )
     run.set_defaults(handler=command_run)
 

@@ -115,6 +115,7 @@ _STEP_NAMES = {
     "email": N_("email"),
     "notify": N_("notify"),
     "publish": N_("publish"),
+    "weekly": N_("weekly"),
 }
 _STATUS_NAMES = {
     "ok": N_("ok"),
@@ -127,6 +128,8 @@ _STATUS_NAMES = {
     "interrupted": N_("interrupted"),
     "pending": N_("pending"),
     "stale": N_("out of date"),
+    "missing": N_("missing"),
+    "future": N_("to come"),
 }
 
 

@@ -487,13 +487,7 @@ async def _write_summary(
             glossary=glossary,
         )
         if result.truncated:
-            gate.problems.append(
-                Problem(
-                    "truncated",
-                    f"Ollama cut the prompt (sent about {result.prompt_estimate} tokens, the "
-                    f"model saw {result.prompt_tokens}) — raise llm.num_ctx",
-                )
-            )
+            gate.problems.append(prompt_cut(result))
             # The model's tokenizer counts more than estimated: send less next time.
             abstract, cut = abstract[: int(len(abstract) * 0.6)], True
         if result.done_reason == "length":
@@ -754,13 +748,7 @@ async def _write_report(
         if result.truncated:
             # The model's tokenizer counts more than estimated: send less next time.
             scale *= 0.6
-            gate.problems.append(
-                Problem(
-                    "truncated",
-                    f"Ollama cut the prompt (sent about {result.prompt_estimate} tokens, the "
-                    f"model saw {result.prompt_tokens}) — raise llm.num_ctx",
-                )
-            )
+            gate.problems.append(prompt_cut(result))
         if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):
             best = (text, gate, sent_ids, fit_flags)
             trail.keep(result)
@@ -1407,6 +1395,16 @@ def _leftover(stats: SummarizeStats, plan: SummaryPlan) -> None:
     stats.reports_pending = max(0, len(plan.reports) - done)
 
 
+def prompt_cut(result: ChatResult) -> Problem:
+    """The gate's problem for an answer to a prompt the server cut short (its context was
+    smaller than the prompt): the text may not cover what was sent."""
+    return Problem(
+        "truncated",
+        f"Ollama cut the prompt (sent about {result.prompt_estimate} tokens, the model saw "
+        f"{result.prompt_tokens}) — raise llm.num_ctx",
+    )
+
+
 __all__ = [
     "REPORT_UNITS",
     "HostTrail",
@@ -1418,6 +1416,7 @@ __all__ = [
     "clean_summary",
     "estimate_seconds",
     "plan_day",
+    "prompt_cut",
     "seconds_per_summary",
     "summarize_day",
     "summarize_paper",

@@ -48,13 +48,12 @@ from core.digest import (
     report_state,
 )
 from core.errors import ConfigError, ModelError
-from core.i18n import _
+from core.i18n import _, status_name
 from core.llm import ModelClient, PromptTooLongError, make_client
 from core.progress import StepProgress
 from core.prompts import WEEKLY_PROMPT_VERSION, short_name, weekly_messages
 from core.quality import (
     GateResult,
-    Problem,
     check_report,
     invented_numbers,
     numbers_in,
@@ -63,7 +62,7 @@ from core.quality import (
 from core.rank import RankingInfo, make_ranker
 from core.sanitize import one_line
 from core.store import Store, StoredReport, model_work_claim
-from core.summarize import HostTrail, clean_report
+from core.summarize import HostTrail, clean_report, prompt_cut
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """How `[weekly] weekday` names the days (Monday first, as ISO weeks count)."""
@@ -91,8 +90,9 @@ def weekly_options(config: Config) -> WeeklyOptions:
     if weekday not in WEEKDAYS:
         raise config.key_error(
             ["weekly", "weekday"],
-            f"{one_line(options.weekday, limit=40)!r} is not a weekday — use one of "
-            + ", ".join(WEEKDAYS),
+            _("{value!r} is not a weekday — use one of {days}").format(
+                value=one_line(options.weekday, limit=40), days=", ".join(WEEKDAYS)
+            ),
         )
     options.weekday = weekday
     return options
@@ -118,7 +118,7 @@ class IsoWeek:
     @classmethod
     def of(cls, day: date) -> IsoWeek:
         """The week `day` falls in."""
-        year, week, _ = day.isocalendar()
+        year, week, _weekday = day.isocalendar()
         return cls(year, week)
 
     @classmethod
@@ -175,7 +175,7 @@ class IsoWeek:
     @classmethod
     def named(cls, name: str) -> IsoWeek:
         """The week a stored name (`2026-W19`) stands for (no bounds: it was checked)."""
-        year, _, number = name.partition("-W")
+        year, _dash, number = name.partition("-W")
         return cls(int(year), int(number))
 
     @property
@@ -245,7 +245,10 @@ class WeekDay:
     category), empty (nothing to publish: weekend, holiday), missing (never fetched),
     failed (its fetch failed), future."""
     note: str = ""
-    """Why, in Korean (empty when ok)."""
+    """Why, in Korean (empty when ok), as the published week says it."""
+    reason: str = ""
+    """Why, in English as the ledger's reasons are (empty when ok): the CLI and the TUI show
+    it through `core.channels.wording.interface_text`, whose rules say it in Korean."""
 
     @property
     def papers(self) -> int:
@@ -333,7 +336,7 @@ def build_weekly(
     days = []
     for day in week.days:
         if day > today:
-            days.append(WeekDay(day, None, "future", "아직 오지 않은 날입니다"))
+            days.append(WeekDay(day, None, "future", "아직 오지 않은 날입니다", "not come yet"))
             continue
         digest = build_digest(store, config, day)
         days.append(WeekDay(day, digest, *_day_status(digest)))
@@ -420,36 +423,50 @@ def faithful_report(text: str, source: str) -> tuple[str, list[str]]:
     return "\n".join(lines), invented
 
 
-def _day_status(digest: Digest) -> tuple[str, str]:
+def _day_status(digest: Digest) -> tuple[str, str, str]:
+    """(status, why in Korean for the published week, why in English for the ledger's
+    wording rules); the two say the same thing."""
     day = digest.day
     if digest.is_empty:
         if day.weekday() >= 5:
-            return "empty", "주말 — arXiv는 토·일요일에 새 논문을 발표하지 않습니다"
+            return (
+                "empty",
+                "주말 — arXiv는 토·일요일에 새 논문을 발표하지 않습니다",
+                "weekend — arXiv announces nothing on Saturdays and Sundays",
+            )
         if digest.last_run is None:
-            return "missing", f"수집하지 않은 날입니다 (dailyai run --date {day.isoformat()})"
+            command = f"dailyai run --date {day.isoformat()}"
+            return "missing", f"수집하지 않은 날입니다 ({command})", f"not fetched ({command})"
         failed = [s for s in digest.last_run.steps if s.step == "fetch" and s.status == "failed"]
         status = "failed" if failed else "empty"
-        reason = one_line(digest.empty_reason, limit=300) or "수집된 논문이 없습니다"
-        return status, f"발행할 논문이 없습니다: {reason}"
-    notes = []
+        reason = one_line(digest.empty_reason, limit=300)
+        return (
+            status,
+            f"발행할 논문이 없습니다: {reason or '수집된 논문이 없습니다'}",
+            f"nothing to publish: {reason or 'no papers fetched'}",
+        )
+    notes, reasons = [], []
     for section in digest.sections:
         report = section.report
         if report.status == "ok" and report.text.strip():
             continue
-        what = {"pending": "대기 중", "stale": "오래됨", "failed": "실패"}.get(
-            report.status, "실패"
-        )
+        status = report.status if report.status in ("pending", "stale") else "failed"
+        what = {"pending": "대기 중", "stale": "오래됨", "failed": "실패"}[status]
+        why = ""
         if report.status == "failed" and report.reason:
-            what += f": {one_line(report.reason, limit=120)}"
-        notes.append(f"{one_line(section.category.name, limit=60)} ({what})")
-    parts = []
+            why = f": {one_line(report.reason, limit=120)}"
+        name = one_line(section.category.name, limit=60)
+        notes.append(f"{name} ({what}{why})")
+        reasons.append(f"{name} ({status}{why})")
+    parts, english = [], []
     if notes:
         parts.append("분야별 일일 보고서가 없는 분야: " + ", ".join(notes))
+        english.append("no current daily report in: " + ", ".join(reasons))
     if digest.unclassified:
-        parts.append(
-            f"분야가 정해지지 않은 논문 {len(digest.unclassified)}편 (dailyai classify --date {day})"
-        )
-    return ("partial", "; ".join(parts)) if parts else ("ok", "")
+        count, command = len(digest.unclassified), f"dailyai classify --date {day}"
+        parts.append(f"분야가 정해지지 않은 논문 {count}편 ({command})")
+        english.append(f"{count} papers without a category ({command})")
+    return ("partial", "; ".join(parts), "; ".join(english)) if parts else ("ok", "", "")
 
 
 def _by_category(reports: Sequence[StoredReport]) -> dict[str, list[StoredReport]]:
@@ -540,7 +557,8 @@ async def synthesize_week(
     todo = [s for s in weekly.sections if force or s.report.status != "ok"]
     stats = WeekStats(str(week), cached=len(weekly.sections) - len(todo))
     if not todo:
-        report(StepProgress("weekly", f"{week}: every weekly report is current", 0, 0))
+        current = _("{week}: every weekly report is current").format(week=week)
+        report(StepProgress("weekly", current, 0, 0))
         return stats
     holder = f"weekly:{uuid.uuid4().hex}"
     other = await asyncio.to_thread(store.claim, model_work_claim(str(week)), holder)
@@ -563,7 +581,7 @@ async def synthesize_week(
                     return
                 name = section.category.name
                 try:
-                    status, _ = await _write_week_report(store, config, client, week, section)
+                    status, _trail = await _write_week_report(store, config, client, week, section)
                 except PromptTooLongError as error:
                     await asyncio.to_thread(_save_failure, store, config, week, section, str(error))
                     status = "failed"
@@ -575,7 +593,10 @@ async def synthesize_week(
                 else:
                     stats.failed += 1
                 done += 1
-                report(StepProgress("weekly", f"{week} {name}: {status}", done, len(todo)))
+                said = _("{week} {category}: {status}").format(
+                    week=week, category=name, status=status_name(status)
+                )
+                report(StepProgress("weekly", said, done, len(todo)))
 
         await asyncio.gather(*(write(section) for section in todo))
     except ModelError as error:
@@ -732,13 +753,7 @@ async def _write_week_report(
         )
         if result.truncated:
             scale *= 0.6
-            gate.problems.append(
-                Problem(
-                    "truncated",
-                    f"Ollama cut the prompt (sent about {result.prompt_estimate} tokens, the "
-                    f"model saw {result.prompt_tokens}) — raise llm.num_ctx",
-                )
-            )
+            gate.problems.append(prompt_cut(result))
         days = [item.paper_id for item in sent]
         if gate.ok and (best is None or len(gate.flags) < len(best[1].flags)):
             best = (text, gate, days, fit_flags + _input_flags(sent))

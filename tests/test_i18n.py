@@ -226,3 +226,32 @@ def test_stored_reasons_stay_english_and_are_shown_in_the_interface_language(tmp
     assert interface_text("every source failed: arxiv") == "every source failed: arxiv"
     i18n.set_language("ko")
     assert interface_text("every source failed: arxiv") == "모든 출처가 실패했습니다: arxiv"
+
+
+def test_the_weekly_and_serve_commands_speak_korean(tmp_path, capsys):
+    """A bad --week (core's error), a bad --port (argparse's own words) and the week's lines,
+    each day's reason worded from its English form, follow [ui] language."""
+    from cli import main
+
+    path = tmp_path / "config.toml"
+    path.write_text('[ui]\nlanguage = "ko"\n', encoding="utf-8")
+    assert main(["--config", str(path), "report", "--week", "2026-W99"]) == 2
+    err = capsys.readouterr().err
+    assert "--week 2026-W99: 2026년에는 ISO 주가 53개 있습니다 — 2026-W01부터 2026-W53까지" in err
+    with pytest.raises(SystemExit):
+        main(["--config", str(path), "serve", "--port", "99999"])
+    err = capsys.readouterr().err
+    assert "사용법: dailyai serve" in err
+    assert "오류: 인자 --port: 99999은(는) 범위를 벗어났습니다 — 0에서 65535 사이로" in err
+    assert "usage:" not in err and "error:" not in err
+    assert main(["--config", str(path), "report", "--week", "2026-W40"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-W40: 0일에 걸쳐 논문 0편; 주간 보고서: 새로 씀 0" in out
+    assert "2026-09-28 (빠짐): 수집하지 않은 날입니다 (dailyai run --date 2026-09-28)" in out
+    assert "2026-10-04 (비어 있음): 주말 — arXiv는 토·일요일에 새 논문을 발표하지 않습니다" in out
+    assert "Wrote" not in out and "weekend" not in out
+    path.write_text('[ui]\nlanguage = "en"\n', encoding="utf-8")
+    assert main(["--config", str(path), "report", "--week", "2026-W40"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-09-28 (missing): not fetched (dailyai run --date 2026-09-28)" in out
+    assert "2026-10-04 (empty): weekend — arXiv announces nothing on Saturdays and Sundays" in out

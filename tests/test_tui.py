@@ -225,7 +225,8 @@ async def settle(pilot) -> None:
     for _ in range(10):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
+        # A worker just started may still be pending (not running yet): wait for it too.
+        if all(worker.is_finished for worker in pilot.app.workers):
             return
 
 

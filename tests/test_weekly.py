@@ -212,7 +212,9 @@ async def test_the_gate_failing_a_synthesis_marks_it_failed_never_faked(
         assert section.report.status == "failed" and section.report.text == ""
         assert "Han characters (Hanja)" in section.report.reason
     report = render_week_report(weekly)
-    assert "⚠️ 종합 보고서 생성 실패: Han characters (Hanja)" in report
+    failed_line = next(line for line in report.splitlines() if "종합 보고서 생성 실패: " in line)
+    assert "한자" in failed_line  # the gate's reason, published in Korean
+    assert "Han characters" not in report
     assert "重大한 발전" not in report  # the reason quotes the letters, never the text
     assert stats.status == "partial"
 
@@ -233,7 +235,9 @@ async def test_numbers_not_in_the_abstracts_are_left_out_and_flagged(
     section = weekly.sections[0]
     assert section.report.status == "ok"
     assert any(INVENTED_NUMBER.rstrip("%") in flag for flag in section.report.flags)
-    assert "검토 필요: numbers not in the source: 93.7" in render_week_report(weekly)
+    published = render_week_report(weekly)
+    assert "검토 필요: 원문에 없는 숫자: 93.7" in published
+    assert "numbers not in the source" not in published
 
 
 def test_a_week_with_missing_days_says_which_and_why(store, week_config, ollama_standin):

@@ -310,51 +310,97 @@ def build_message(
     now: datetime | None = None,
 ) -> EmailMessage:
     """The day's digest as one recipient's message, ready to send or save as .eml."""
-    sender = _check_address(config.email.sender, "email.sender")
-    to = _check_address(recipient, "recipient")
-    domain = sender.domain or "localhost"
-    chart_cid = make_msgid(idstring=CHART_CID_NAME, domain=domain) if chart_png else None
-    chart_src = f"cid:{chart_cid[1:-1]}" if chart_cid else None
-    context = email_context(digest, config, chart_src)
-    unsubscribe = _unsubscribe_target(config, sender, to)
-    context["unsubscribe"] = unsubscribe
+    envelope = Envelope.for_recipient(config, recipient, with_chart=chart_png is not None)
+    context = email_context(digest, config, envelope.chart_src)
+    context["unsubscribe"] = envelope.unsubscribe
     html, compact, cte, _ = fit_html(context)
-    text = render_text(context, compact)
-    message = EmailMessage()
-    message["Subject"] = subject_for(digest, config)
-    message["From"] = sender
-    message["To"] = to
-    message["Date"] = format_datetime(now or datetime.now(ZoneInfo(config.general.timezone)))
-    message["Message-ID"] = make_msgid(idstring=f"dailyai.{digest.day.isoformat()}", domain=domain)
-    message["List-Id"] = f"{one_line(config.output.title, limit=60)} <dailyai.{domain}>"
-    if unsubscribe:
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
-        if unsubscribe.startswith("https://"):
-            # RFC 8058: mail clients may unsubscribe with one POST to the HTTPS URL, without
-            # opening a page (Gmail and Yahoo ask bulk senders for this).
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    # Out-of-office replies to a digest help nobody.
-    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    message.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoded(text)[0])
-    message.add_alternative(html, subtype="html", charset="utf-8", cte=cte)
-    if chart_png and chart_cid:
-        html_part = message.get_payload()[1]
-        html_part.add_related(
-            chart_png,
-            maintype="image",
-            subtype="png",
-            cid=chart_cid,
-            filename=f"paper_{digest.day.isoformat()}.png",
-            disposition="inline",
-        )
-    return message
+    return envelope.message(
+        config,
+        subject=subject_for(digest, config),
+        name=digest.day.isoformat(),
+        text=render_text(context, compact),
+        html=html,
+        html_cte=cte,
+        chart_png=chart_png,
+        chart_file=f"paper_{digest.day.isoformat()}.png",
+        now=now,
+    )
+
+
+@dataclass
+class Envelope:
+    """Who a digest message goes from and to, and what that fixes before it is rendered:
+    the chart's Content-ID and the recipient's unsubscribe link (daily and weekly alike)."""
+
+    sender: Address
+    to: Address
+    chart_cid: str | None
+    unsubscribe: str
+
+    @classmethod
+    def for_recipient(cls, config: Config, recipient: str, *, with_chart: bool) -> Envelope:
+        sender = _check_address(config.email.sender, "email.sender")
+        to = _check_address(recipient, "recipient")
+        domain = sender.domain or "localhost"
+        chart_cid = make_msgid(idstring=CHART_CID_NAME, domain=domain) if with_chart else None
+        return cls(sender, to, chart_cid, _unsubscribe_target(config, sender, to))
+
+    @property
+    def chart_src(self) -> str | None:
+        """The chart's address inside the HTML part (`cid:…`)."""
+        return f"cid:{self.chart_cid[1:-1]}" if self.chart_cid else None
+
+    def message(
+        self,
+        config: Config,
+        *,
+        subject: str,
+        name: str,
+        text: str,
+        html: str,
+        html_cte: str,
+        chart_png: bytes | None,
+        chart_file: str,
+        now: datetime | None = None,
+    ) -> EmailMessage:
+        """The message: headers, the plain-text and HTML parts, the chart inline."""
+        domain = self.sender.domain or "localhost"
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = self.sender
+        message["To"] = self.to
+        message["Date"] = format_datetime(now or datetime.now(ZoneInfo(config.general.timezone)))
+        message["Message-ID"] = make_msgid(idstring=f"dailyai.{name}", domain=domain)
+        message["List-Id"] = f"{one_line(config.output.title, limit=60)} <dailyai.{domain}>"
+        if self.unsubscribe:
+            message["List-Unsubscribe"] = f"<{self.unsubscribe}>"
+            if self.unsubscribe.startswith("https://"):
+                # RFC 8058: mail clients may unsubscribe with one POST to the HTTPS URL,
+                # without opening a page (Gmail and Yahoo ask bulk senders for this).
+                message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        # Out-of-office replies to a digest help nobody.
+        message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+        message.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoded(text)[0])
+        message.add_alternative(html, subtype="html", charset="utf-8", cte=html_cte)
+        if chart_png and self.chart_cid:
+            message.get_payload()[1].add_related(
+                chart_png,
+                maintype="image",
+                subtype="png",
+                cid=self.chart_cid,
+                filename=chart_file,
+                disposition="inline",
+            )
+        return message
 
 
 def _check_address(value: str, what: str) -> Address:
     """A single valid address (with an optional display name), else a MailError."""
     value = (value or "").strip()
     if not value:
-        hint = "set email.sender in config.toml" if what == "email.sender" else "give an address"
+        hint = (
+            _("set email.sender in config.toml") if what == "email.sender" else _("give an address")
+        )
         raise MailError(_("email: no {what} — {hint}").format(what=what, hint=hint))
     if any(char in value for char in "\r\n\x00"):
         raise MailError(

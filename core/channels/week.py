@@ -26,9 +26,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from core.channels.base import DeliveryReport
 from core.channels.chart import render_week_chart_png, week_chart_file_name
@@ -57,12 +55,10 @@ from core.channels.layout import (
     week_report_file_name,
 )
 from core.channels.mail import (
-    CHART_CID_NAME,
     HTML_LIMIT_BYTES,
     REPORT_STYLES,
     SUMMARY_STYLE,
-    _check_address,
-    _unsubscribe_target,
+    Envelope,
     _unsubscribe_text,
     send_messages,
     transfer_encoded,
@@ -78,6 +74,7 @@ from core.channels.render import (
     plain_markdown,
     template_environment,
 )
+from core.channels.wording import korean
 from core.config import Config
 from core.digest import ReportState
 from core.paths import write_atomic
@@ -246,10 +243,11 @@ def week_report_note(state: ReportState, week: str) -> str:
     """One line on a weekly report's state, in Korean (empty for a good, unflagged one)."""
     if state.status == "ok" and state.text.strip():
         if state.flags:
-            return f"{REVIEW_LABEL}: " + "; ".join(one_line(f, limit=300) for f in state.flags)
+            flags = (korean(one_line(flag, limit=300)) for flag in state.flags)
+            return f"{REVIEW_LABEL}: " + "; ".join(flags)
         return ""
     if state.status in ("failed", "ok"):
-        reason = one_line(state.reason, limit=300) or "이유가 기록되지 않았습니다"
+        reason = korean(one_line(state.reason, limit=300)) or "이유가 기록되지 않았습니다"
         return f"{REPORT_NOTES['failed']}: {reason}"
     if state.status == "stale":
         parts = []
@@ -693,43 +691,29 @@ def build_week_message(
     now: datetime | None = None,
 ) -> EmailMessage:
     """The week as one recipient's message, ready to send or save as .eml."""
-    sender = _check_address(config.email.sender, "email.sender")
-    to = _check_address(recipient, "recipient")
-    domain = sender.domain or "localhost"
-    chart_cid = make_msgid(idstring=CHART_CID_NAME, domain=domain) if chart_png else None
-    chart_src = f"cid:{chart_cid[1:-1]}" if chart_cid else None
-    unsubscribe = _unsubscribe_target(config, sender, to)
+    envelope = Envelope.for_recipient(config, recipient, with_chart=chart_png is not None)
     for compact in range(WEEK_COMPACT_LEVELS):
         text, html = render_week_email(
-            weekly, config, chart_src=chart_src, compact=compact, unsubscribe=unsubscribe
+            weekly,
+            config,
+            chart_src=envelope.chart_src,
+            compact=compact,
+            unsubscribe=envelope.unsubscribe,
         )
         cte, size = transfer_encoded(html)  # what Gmail counts: the part as sent
         if size <= HTML_LIMIT_BYTES:
             break
-    message = EmailMessage()
-    message["Subject"] = week_subject(weekly, config)
-    message["From"] = sender
-    message["To"] = to
-    message["Date"] = format_datetime(now or datetime.now(ZoneInfo(config.general.timezone)))
-    message["Message-ID"] = make_msgid(idstring=f"dailyai.{weekly.week}", domain=domain)
-    message["List-Id"] = f"{one_line(config.output.title, limit=60)} <dailyai.{domain}>"
-    if unsubscribe:
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
-        if unsubscribe.startswith("https://"):
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
-    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    message.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoded(text)[0])
-    message.add_alternative(html, subtype="html", charset="utf-8", cte=cte)
-    if chart_png and chart_cid:
-        message.get_payload()[1].add_related(
-            chart_png,
-            maintype="image",
-            subtype="png",
-            cid=chart_cid,
-            filename=week_chart_file_name(weekly.week),
-            disposition="inline",
-        )
-    return message
+    return envelope.message(
+        config,
+        subject=week_subject(weekly, config),
+        name=str(weekly.week),
+        text=text,
+        html=html,
+        html_cte=cte,
+        chart_png=chart_png,
+        chart_file=week_chart_file_name(weekly.week),
+        now=now,
+    )
 
 
 async def send_week(

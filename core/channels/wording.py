@@ -115,6 +115,36 @@ RULES: list[Rule] = [
         lambda m: f"피드가 {_weekday(m[1])}에는 갱신되지 않는다고 밝힙니다",
     ),
     _rule(r"the feed has no entries for this day", "피드에 이 날의 항목이 없습니다"),
+    # Why a day of a week is not complete (core.weekly), and why a delivery sent nothing.
+    _rule(
+        r"weekend — arXiv announces nothing on Saturdays and Sundays",
+        "주말 — arXiv는 토·일요일에 새 논문을 발표하지 않습니다",
+    ),
+    _rule(r"not fetched \((.+)\)", r"수집하지 않은 날입니다 (\1)"),
+    _rule(r"not come yet", "아직 오지 않은 날입니다"),
+    _rule(r"no papers fetched", "수집된 논문이 없습니다"),
+    _rule(r"nothing to publish: (.+)", lambda m: f"발행할 논문이 없습니다: {_clause(m[1])}"),
+    _rule(r"nothing to publish \((.+)\)", lambda m: f"발행할 논문이 없습니다 ({_clause(m[1])})"),
+    _rule(
+        r"no current daily report in: (.+)",
+        lambda m: (
+            "분야별 일일 보고서가 없는 분야: "
+            + re.sub(r"\((pending|stale|failed)(?=[:)])", lambda s: f"({STATUSES[s[1]]}", m[1])
+        ),
+    ),
+    _rule(r"(\d+) papers without a category \((.+)\)", r"분야가 정해지지 않은 논문 \1편 (\2)"),
+    _rule(
+        r"no (email|chat message) sent because (\S+) is false",
+        lambda m: (
+            f"{m[2]} = false라서 {'메일을' if m[1] == 'email' else '채팅 메시지를'} "
+            "보내지 않았습니다"
+        ),
+    ),
+    _rule(r"being sent by (.+) right now", r"\1이(가) 지금 보내고 있습니다"),
+    _rule(r"refused: (.+)", r"거부됨: \1"),
+    _rule(
+        r"(.+) is writing the weekly reports of (\S+)", r"\1이(가) \2의 주간 보고서를 쓰고 있습니다"
+    ),
     # What a fetch notes beside a source (core.ingest).
     _rule(r"no change since the last fetch", "지난 수집 이후 바뀐 것이 없습니다"),
     _rule(r"(\d+) duplicate entries merged", r"중복 항목 \1개를 합쳤습니다"),
@@ -172,6 +202,11 @@ RULES: list[Rule] = [
         r"(\d+) papers named by title only to fit num_ctx", r"num_ctx에 맞추려고 \1편은 제목만 넣음"
     ),
     _rule(r"(\d+) papers left out to fit num_ctx", r"num_ctx에 맞추려고 \1편은 뺌"),
+    _rule(
+        r"built from shortened daily reports to fit num_ctx",
+        "num_ctx에 맞추려고 일일 보고서를 줄여서 씀",
+    ),
+    _rule(r"(\d+) earlier days left out to fit num_ctx", r"num_ctx에 맞추려고 앞선 \1일은 뺌"),
     _rule(r"the answer hit num_predict and was cut off", "답이 num_predict에 닿아 잘림"),
     _rule(r"no abstract to summarize \(the source gave none\)", "요약할 초록이 없음 (출처에 없음)"),
     _rule(
