@@ -1271,8 +1271,9 @@ async def summarize_day(
                 stats.estimate_seconds,
             )
         )
-        runs = [
-            _DayRun(
+
+        def day_run_of(plan: SummaryPlan, **options: bool) -> _DayRun:
+            return _DayRun(
                 store,
                 config,
                 client,
@@ -1284,50 +1285,31 @@ async def summarize_day(
                 clock,
                 force,
                 on_model_work,
+                **options,
             )
-        ]
+
+        runs = [day_run_of(plan)]
         if plan.combined:
             # First the papers classified with their summaries (one request each); the
             # reports are planned once every category's papers are known.
-            first = _DayRun(
-                store,
-                config,
-                client,
-                day,
-                SummaryPlan(summaries=plan.combined),
-                stats,
-                report,
-                on_token,
-                clock,
-                force,
-                on_model_work,
-                with_category=True,
-            )
+            first = day_run_of(SummaryPlan(summaries=plan.combined), with_category=True)
             first.total, first.units_total = runs[0].total, runs[0].units_total
             runs.insert(0, first)
         for index, day_run in enumerate(runs):
             if index:
-                plan = _plan_after(store, config, day, plan, runs[0].finished, category, force)
-                stats.reports_cached = plan.reports_cached
-                day_run = _DayRun(
-                    store,
-                    config,
-                    client,
-                    day,
-                    plan,
-                    stats,
-                    report,
-                    on_token,
-                    clock,
-                    force,
-                    on_model_work,
+                plan = await asyncio.to_thread(
+                    _plan_after, store, config, day, plan, runs[0].finished, category, force
                 )
+                stats.reports_cached = plan.reports_cached
+                day_run = day_run_of(plan)
                 day_run.carry_on(runs[0])
             try:
                 await day_run.run()
             finally:
                 if day_run.with_category:
-                    _rules_for_the_rest(store, config, plan.combined, day_run.finished, stats)
+                    await asyncio.to_thread(
+                        _rules_for_the_rest, store, config, plan.combined, day_run.finished, stats
+                    )
             stats.stopped_reason = day_run.stop_reason
             if day_run.stop_reason:
                 break
