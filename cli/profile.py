@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +190,8 @@ def command_show(args: argparse.Namespace) -> int:
             )
         days = services.store.days()
         if days:
-            ranking = build_digest(services.store, config, days[0][0]).ranking
+            newest = date.fromisoformat(days[0][0])
+            ranking = build_digest(services.store, config, newest).ranking
             console.print(
                 Text(
                     _("Ranking of {day}: {method}").format(

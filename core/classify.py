@@ -567,7 +567,7 @@ async def classify_papers(
 async def classify_day(
     store: Store,
     config: Config,
-    day: date | str,
+    day: date,
     *,
     method: str = "auto",
     client: ModelClient | None = None,

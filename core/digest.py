@@ -268,9 +268,8 @@ def _announced(entry: DayPaper, types: list[str]) -> bool:
     return any(announce in types for announce in entry.announce_types)
 
 
-def build_digest(store: Store, config: Config, day: date | str) -> Digest:
+def build_digest(store: Store, config: Config, day: date) -> Digest:
     """The digest of `day` from whatever the store holds now."""
-    day = date.fromisoformat(str(day))
     selection = _select_day(store, config, day)
     entries, ranked, selected_ids = selection.entries, selection.ranked, selection.selected_ids
     ids = [entry.paper.id for entry in entries]
@@ -393,8 +392,8 @@ TREND_SCOPES = ("digest", "listed")
 def category_trend(
     store: Store,
     config: Config,
-    first_day: date | str,
-    last_day: date | str,
+    first_day: date,
+    last_day: date,
     *,
     scope: str = "digest",
 ) -> dict[str, dict[str, int]]:
@@ -413,7 +412,7 @@ def category_trend(
         by_day = store.category_counts(first_day, last_day)
     else:
         by_day = {}
-        first, last = str(first_day), str(last_day)
+        first, last = first_day.isoformat(), last_day.isoformat()
         for day, _ in store.days():
             if not first <= day <= last:
                 continue

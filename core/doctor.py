@@ -373,7 +373,7 @@ def _speed_detail(config: Config, speed: float | None, slots: float) -> str:
             days = store.days()
             if not days:
                 return detail
-            plan = plan_day(store, config, days[0][0])
+            plan = plan_day(store, config, date.fromisoformat(days[0][0]))
             per_summary = seconds_per_summary(store, config, speed)
     except DailyAIError:
         return detail

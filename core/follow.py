@@ -97,12 +97,12 @@ class FollowUpdate:
 
 
 def followed_updates(
-    store: Store, day: date | str, entries: Sequence[ProfileEntry] | None = None
+    store: Store, day: date, entries: Sequence[ProfileEntry] | None = None
 ) -> dict[str, FollowUpdate]:
     """The liked papers flagged on `day`, by paper id (see the module docstring)."""
     # What the reader had seen is the version and comment the paper had when they liked
     # it, not a time: a like and a listing may fall in the same second.
-    day = str(day)
+    listed_on = day.isoformat()  # as the store's revisions name their day
     if entries is None:
         entries = store.profile_entries()
     liked = {e.paper_id: e for e in entries if e.stance == "like" and e.paper_id}
@@ -110,11 +110,11 @@ def followed_updates(
         return {}
     by_paper: dict[str, list[PaperRevision]] = {}
     for revision in store.paper_revisions(liked):
-        if revision.day == day:
+        if revision.day == listed_on:
             by_paper.setdefault(revision.paper_id, []).append(revision)
     updates = {}
     for paper_id, revisions in by_paper.items():
-        update = _update(liked[paper_id], day, revisions)
+        update = _update(liked[paper_id], listed_on, revisions)
         if update is not None:
             updates[paper_id] = update
     return updates

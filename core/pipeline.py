@@ -438,17 +438,21 @@ async def publish_week(
     stats = await synthesize_week(
         store, config, week, client=client, today=today, on_progress=on_progress
     )
-    weekly = build_weekly(store, config, week, today=today)
+    # Building and writing the week reads every day of it: in a worker thread, as a day's
+    # digest and its channels are.
+    weekly = await asyncio.to_thread(build_weekly, store, config, week, today=today)
     result = WeekResult(week, stats, weekly)
     for part in parts:
         try:
             if part == "report":
-                result.paths += publish_week_report(
-                    store, config, week, out_dir=out_dir, weekly=weekly
+                result.paths += await asyncio.to_thread(
+                    publish_week_report, store, config, week, out_dir=out_dir, weekly=weekly
                 )
                 result.parts[part] = _part(part, "ok")
             elif part == "feeds":
-                result.paths += publish_weekly_feed(store, config, out_dir, weeks=[weekly])
+                result.paths += await asyncio.to_thread(
+                    publish_weekly_feed, store, config, out_dir, weeks=[weekly]
+                )
                 result.parts[part] = _part(part, "ok")
             elif part == "email":
                 if not send_incomplete and not config.email.enabled:

@@ -548,10 +548,9 @@ async def rank_titles(
 
 
 async def embed_day(
-    store: Store, config: Config, day: date | str, *, client: ModelClient | None = None
+    store: Store, config: Config, day: date, *, client: ModelClient | None = None
 ) -> EmbedOutcome:
     """Fetch the vectors a day's ranking lacks (its rankable papers and the profile)."""
-    day = date.fromisoformat(str(day))
     entries = await asyncio.to_thread(
         store.day_papers,
         day,

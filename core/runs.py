@@ -116,7 +116,7 @@ class RecordedRun:
         cls,
         store: Store,
         kind: str,
-        day: date | str,
+        day: date,
         *,
         log_path: str | None = None,
         plan: Sequence[str] = (),
@@ -178,7 +178,7 @@ class RecordedRun:
 
 @asynccontextmanager
 async def recorded_run(
-    store: Store, kind: str, day: date | str, *, log_path: str | None = None
+    store: Store, kind: str, day: date, *, log_path: str | None = None
 ) -> AsyncIterator[RecordedRun]:
     """A run of its own for a single command; the block calls `finish`, and a block that
     raises records the run as interrupted or failed (see `RecordedRun.stop`)."""

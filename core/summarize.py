@@ -686,7 +686,7 @@ async def _write_report(
     store: Store,
     config: Config,
     client: ModelClient,
-    day: str,
+    day: date,
     category: str,
     inputs: Sequence[ReportInput],
     *,
@@ -842,7 +842,7 @@ class SummaryPlan:
 def plan_day(
     store: Store,
     config: Config,
-    day: date | str,
+    day: date,
     *,
     category: str | None = None,
     paper_ids: Sequence[str] | None = None,
@@ -962,7 +962,7 @@ class _DayRun:
         store: Store,
         config: Config,
         client: ModelClient,
-        day: str,
+        day: date,
         plan: SummaryPlan,
         stats: SummarizeStats,
         report: ProgressCallback,
@@ -1180,7 +1180,7 @@ class _DayRun:
 async def summarize_day(
     store: Store,
     config: Config,
-    day: date | str,
+    day: date,
     *,
     client: ModelClient | None = None,
     category: str | None = None,
@@ -1225,21 +1225,20 @@ async def summarize_day(
                 stats=stats,
             )
     started = clock()
-    day_text = date.fromisoformat(str(day)).isoformat()
     report = on_progress or (lambda event: None)
     if paper_ids is None:
         # The day's selection is ranked by the reader's profile: fetch the vectors it lacks
         # first (best effort: without them the lexical method stands in).
         from core.profile import embed_day
 
-        embedded = await embed_day(store, config, day_text, client=client)
+        embedded = await embed_day(store, config, day, client=client)
         if embedded.error:
             report(_progress(_("ranking lexically: {error}").format(error=embedded.error), 0, 0))
     stats = stats if stats is not None else SummarizeStats()
-    stats.day = day_text
+    stats.day = day.isoformat()
     stats.target = category or ("papers" if paper_ids is not None else "digest")
     plan = await asyncio.to_thread(
-        plan_day, store, config, day_text, category=category, paper_ids=paper_ids, force=force
+        plan_day, store, config, day, category=category, paper_ids=paper_ids, force=force
     )
     stats.total = len(plan.summaries) + plan.cached
     stats.cached, stats.reports_cached = plan.cached, plan.reports_cached
@@ -1272,12 +1271,13 @@ async def summarize_day(
                 stats.estimate_seconds,
             )
         )
-        runs = [
-            _DayRun(
+
+        def day_run_of(plan: SummaryPlan, **options: bool) -> _DayRun:
+            return _DayRun(
                 store,
                 config,
                 client,
-                day_text,
+                day,
                 plan,
                 stats,
                 report,
@@ -1285,50 +1285,31 @@ async def summarize_day(
                 clock,
                 force,
                 on_model_work,
+                **options,
             )
-        ]
+
+        runs = [day_run_of(plan)]
         if plan.combined:
             # First the papers classified with their summaries (one request each); the
             # reports are planned once every category's papers are known.
-            first = _DayRun(
-                store,
-                config,
-                client,
-                day_text,
-                SummaryPlan(summaries=plan.combined),
-                stats,
-                report,
-                on_token,
-                clock,
-                force,
-                on_model_work,
-                with_category=True,
-            )
+            first = day_run_of(SummaryPlan(summaries=plan.combined), with_category=True)
             first.total, first.units_total = runs[0].total, runs[0].units_total
             runs.insert(0, first)
         for index, day_run in enumerate(runs):
             if index:
-                plan = _plan_after(store, config, day_text, plan, runs[0].finished, category, force)
-                stats.reports_cached = plan.reports_cached
-                day_run = _DayRun(
-                    store,
-                    config,
-                    client,
-                    day_text,
-                    plan,
-                    stats,
-                    report,
-                    on_token,
-                    clock,
-                    force,
-                    on_model_work,
+                plan = await asyncio.to_thread(
+                    _plan_after, store, config, day, plan, runs[0].finished, category, force
                 )
+                stats.reports_cached = plan.reports_cached
+                day_run = day_run_of(plan)
                 day_run.carry_on(runs[0])
             try:
                 await day_run.run()
             finally:
                 if day_run.with_category:
-                    _rules_for_the_rest(store, config, plan.combined, day_run.finished, stats)
+                    await asyncio.to_thread(
+                        _rules_for_the_rest, store, config, plan.combined, day_run.finished, stats
+                    )
             stats.stopped_reason = day_run.stop_reason
             if day_run.stop_reason:
                 break
@@ -1349,7 +1330,7 @@ async def summarize_day(
 def _plan_after(
     store: Store,
     config: Config,
-    day: str,
+    day: date,
     plan: SummaryPlan,
     done: set[str],
     category: str | None,

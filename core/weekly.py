@@ -553,7 +553,7 @@ async def synthesize_week(
     rest stays pending). One process at a time writes a week (the week's model-work claim).
     """
     report = on_progress or (lambda event: None)
-    weekly = build_weekly(store, config, week, today=today)
+    weekly = await asyncio.to_thread(build_weekly, store, config, week, today=today)
     todo = [s for s in weekly.sections if force or s.report.status != "ok"]
     stats = WeekStats(str(week), cached=len(weekly.sections) - len(todo))
     if not todo:
@@ -561,7 +561,7 @@ async def synthesize_week(
         report(StepProgress("weekly", current, 0, 0))
         return stats
     holder = f"weekly:{uuid.uuid4().hex}"
-    other = store.claim(model_work_claim(str(week)), holder)
+    other = await asyncio.to_thread(store.claim, model_work_claim(str(week)), holder)
     if other is not None:
         stats.pending = len(todo)
         stats.stopped_reason = f"{other.describe()} is writing the weekly reports of {week}"
@@ -583,7 +583,7 @@ async def synthesize_week(
                 try:
                     status, _trail = await _write_week_report(store, config, client, week, section)
                 except PromptTooLongError as error:
-                    _save_failure(store, config, week, section, str(error))
+                    await asyncio.to_thread(_save_failure, store, config, week, section, str(error))
                     status = "failed"
                 except ModelError as error:
                     stats.stopped_reason = str(error)
@@ -603,7 +603,7 @@ async def synthesize_week(
         stats.stopped_reason = str(error)
     finally:
         stats.requests = client.requests - requests_before
-        store.release_claims(holder)
+        await asyncio.to_thread(store.release_claims, holder)
         if own:
             await client.aclose()
     stats.pending = len(todo) - stats.written - stats.failed
@@ -716,7 +716,15 @@ async def _write_week_report(
             "no day of this category has a current category report to build the week from "
             "(run dailyai summarize for its days)"
         )
-        store.save_weekly_report(str(week), name, **key, status="failed", reason=reason, attempts=0)
+        await asyncio.to_thread(
+            store.save_weekly_report,
+            str(week),
+            name,
+            **key,
+            status="failed",
+            reason=reason,
+            attempts=0,
+        )
         return "failed", HostTrail()
     glossary = config.summaries.glossary
     retry: list[tuple[str, str]] = []
@@ -758,7 +766,8 @@ async def _write_week_report(
             for problem in (*gate.problems, *gate.flags)
         ]
     if best is None:
-        store.save_weekly_report(
+        await asyncio.to_thread(
+            store.save_weekly_report,
             str(week),
             name,
             **key,
@@ -769,7 +778,8 @@ async def _write_week_report(
         )
         return "failed", trail
     text, gate, days, flags = best
-    store.save_weekly_report(
+    await asyncio.to_thread(
+        store.save_weekly_report,
         str(week),
         name,
         **key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from datetime import date
 
 from matplotlib.ft2font import FT2Font
 from PIL import Image
@@ -75,9 +76,9 @@ def test_render_chart_writes_a_png_that_grows_with_the_categories(tmp_path):
 
 
 def test_an_empty_day_still_gets_a_chart_saying_why(store, config):
-    run = store.start_run("fetch", "2026-05-09")
+    run = store.start_run("fetch", date(2026, 5, 9))
     store.finish_run(run, "ok", "Hugging Face takes no submissions on weekends")
-    digest = build_digest(store, config, "2026-05-09")
+    digest = build_digest(store, config, date(2026, 5, 9))
     assert chart_bars(digest) == []
     image = _image(render_chart_png(digest))
     assert image.width == WIDTH_PX

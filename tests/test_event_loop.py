@@ -5,7 +5,8 @@ up to the busy timeout); on the loop's thread that freezes every other task mean
 TUI's screen, a model stream, an SMTP session. The store traces every statement it runs on
 the thread that runs it, so a test sees whether that thread was running an event loop: a
 whole run (fetch, classify, summarize, every channel, email to a real SMTP server and chat
-to a real HTTP receiver) and the single commands must show no write on a loop's thread.
+to a real HTTP receiver, and on `[weekly] weekday` the week: its reports written by the
+model, published and mailed) and the single commands must show no write on a loop's thread.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ import asyncio
 import traceback
 from dataclasses import dataclass, field
 
+import pytest
+
 from core.pipeline import run_pipeline
 from core.services import Services
+from core.weekly import IsoWeek
 from tests.smtp_server import PASSWORD, Mailbox, mail_config, start_smtp
-from tests.test_pipeline import DAY, prepare, sources
+from tests.test_pipeline import DAY, hf_items, prepare, sources
+from tests.week_data import WEEK, model_config, store_week
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN IMMEDIATE")
 
@@ -50,10 +55,20 @@ def _caller_in_core() -> str:
     return frames[-1] if frames else "?"
 
 
+@pytest.fixture
+def week_before(config, store, ollama_standin):
+    """The week before DAY's stored and summarized (the week a run on DAY publishes)."""
+    assert IsoWeek.of(DAY).previous() == WEEK
+    # Other papers than the run fetches for DAY (its HF listing), so the week stays as stored.
+    store_week(store, model_config(config, ollama_standin.url), skip=len(hf_items()))
+
+
 async def test_a_whole_run_writes_the_store_off_the_event_loop(
-    config, store, http_server, ollama_standin, ca, tmp_path, monkeypatch
+    config, store, http_server, ollama_standin, ca, tmp_path, monkeypatch, week_before
 ):
     prepare(config, ollama_standin)
+    # Saturday where the reader lives ([weekly] weekday): the run ends by publishing the week.
+    monkeypatch.setenv("DAILYAI_TODAY", "2026-09-26")
     mailbox = Mailbox()
     server, port = await start_smtp(mailbox, ca)
     mail_config(config, port)
@@ -75,7 +90,10 @@ async def test_a_whole_run_writes_the_store_off_the_event_loop(
         server.close()
         await services.aclose()
     assert result.status == "ok", [(s.step, s.status, s.reason) for s in result.steps]
-    assert len(mailbox.messages) == 2 and http_server.hits("/hook")  # every channel delivered
+    weekly = result.outcome("weekly")
+    assert weekly.target == str(WEEK) and weekly.counts["written"] > 0  # the model wrote it
+    # Every channel delivered: the day's email and the week's to both recipients, and chat.
+    assert len(mailbox.messages) == 4 and http_server.hits("/hook")
     assert on_loop.writes > 50  # the trace saw the run's writes …
     assert on_loop.seen == [], "\n".join(on_loop.seen)  # … none of them on the loop's thread
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -216,7 +216,7 @@ def test_stored_reasons_stay_english_and_are_shown_in_the_interface_language(tmp
     assert "the feed is" not in out
     config = load_config(path)
     with Store(config.dirs.database) as store:
-        runs = store.runs(day="2026-10-01")
+        runs = store.runs(day=date(2026, 10, 1))
     reasons = " ".join(f"{run.note} {step.reason}" for run in runs for step in run.steps)
     assert "the feed is arXiv's announcement of 2021-11-02, not 2026-10-01" in reasons
     # A reason a Korean run stored in Korean (an error raised in Korean) is kept as it is.

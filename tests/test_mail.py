@@ -14,7 +14,7 @@ import os
 import re
 import signal
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from email.header import decode_header, make_header
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -330,18 +330,18 @@ async def test_a_missing_password_says_where_to_put_it(store, config, published,
 
 
 async def test_an_empty_day_is_not_mailed_unless_asked(store, config, client_tls):
-    run = store.start_run("fetch", "2026-05-09")
+    run = store.start_run("fetch", date(2026, 5, 9))
     store.record_step(run, RunStep("fetch", "hf-daily", "empty", reason="no weekend papers"))
     store.finish_run(run, "ok", "Hugging Face takes no submissions on weekends")
-    report = await send_digest(store, mail_config(config, 1), "2026-05-09", password=PASSWORD)
+    report = await send_digest(store, mail_config(config, 1), date(2026, 5, 9), password=PASSWORD)
     assert report.sent == [] and "nothing to publish" in report.note
     assert "weekends" in report.note
 
 
 def test_empty_day_message_says_why(store, config):
-    run = store.start_run("fetch", "2026-05-09")
+    run = store.start_run("fetch", date(2026, 5, 9))
     store.finish_run(run, "ok", "Hugging Face takes no submissions on weekends")
-    digest = build_digest(store, mail_config(config, 587), "2026-05-09")
+    digest = build_digest(store, mail_config(config, 587), date(2026, 5, 9))
     message = build_message(digest, config, "alice@example.com", None)
     assert str(make_header(decode_header(message["Subject"]))).endswith("발행할 논문 없음")
     html = _html_part(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from markdown_it import MarkdownIt
@@ -219,11 +220,11 @@ def test_escaping_helpers():
 
 
 def test_an_empty_day_says_why(store, config):
-    run = store.start_run("fetch", "2026-05-09")
+    run = store.start_run("fetch", date(2026, 5, 9))
     store.record_step(run, RunStep("fetch", "hf-daily", "empty", reason="no weekend papers"))
     store.record_step(run, RunStep("fetch", "arxiv", "failed", reason="HTTP 503"))
     store.finish_run(run, "failed", "arXiv announces nothing on Saturdays")
-    report = render_report(build_digest(store, config, "2026-05-09"), config)
+    report = render_report(build_digest(store, config, date(2026, 5, 9)), config)
     assert "**2026-05-09: 발행할 논문이 없습니다.**" in report
     assert "이유: arXiv는 토요일에 새 논문을 발표하지 않습니다" in report
     assert "수집 출처 arxiv: 실패 — HTTP 503 응답" in report
@@ -231,7 +232,7 @@ def test_an_empty_day_says_why(store, config):
 
 
 def test_a_day_never_fetched_says_so(store, config):
-    report = render_report(build_digest(store, config, "2026-01-01"), config)
+    report = render_report(build_digest(store, config, date(2026, 1, 1)), config)
     assert "이 날짜는 아직 수집하지 않았습니다" in report
     assert "수집 기록이 없습니다" in report
 

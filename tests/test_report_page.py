@@ -160,7 +160,7 @@ def test_feeds_and_email_link_to_the_page_not_the_markdown(store, config, publis
 
 
 def test_the_index_keeps_every_day_newest_first(store, config, published):
-    run = store.start_run("fetch", "2026-05-09")
+    run = store.start_run("fetch", date(2026, 5, 9))
     store.record_step(run, RunStep("fetch", "hf-daily", "empty", reason="no weekend papers"))
     store.finish_run(run, "ok", "Hugging Face takes no submissions on weekends")
     publish_day(store, config, date(2026, 5, 9), out_dir=published, feeds=False)

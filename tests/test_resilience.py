@@ -125,7 +125,7 @@ def test_readers_never_see_database_is_locked_while_a_run_writes(tmp_path):
             while not stop.is_set():
                 try:
                     for day, _ in reader.days():
-                        build_digest(reader, config, day)
+                        build_digest(reader, config, date.fromisoformat(day))
                     reader.search("language model")
                     reads += 1
                 except BaseException as error:
@@ -272,6 +272,8 @@ def test_a_store_from_before_run_owners_is_upgraded_and_its_stuck_run_settled(tm
         assert "m007_claims_and_run_owners" in store.applied_migrations
         (run,) = store.runs()
         assert run.status == "interrupted" and "an older dailyai" in run.note
-        assert store.delivered("2024-11-28", "alice@example.com")
-        claims = store.claim_deliveries("2024-11-28", ["alice@example.com", "bob@x.org"], "me")
+        assert store.delivered(date(2024, 11, 28), "alice@example.com")
+        claims = store.claim_deliveries(
+            date(2024, 11, 28), ["alice@example.com", "bob@x.org"], "me"
+        )
         assert claims.already_sent == ["alice@example.com"] and claims.claimed == ["bob@x.org"]

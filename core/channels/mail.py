@@ -545,7 +545,7 @@ def recipients_from(config: Config, recipients: Sequence[str] | None) -> list[st
 async def send_digest(
     store: Store,
     config: Config,
-    day: date | str,
+    day: date,
     *,
     recipients: Sequence[str] | None = None,
     force: bool = False,
@@ -570,7 +570,6 @@ async def send_digest(
     `digest` may hand in the day's digest when it is already built.
     """
     report_progress = on_progress or (lambda message: None)
-    day = date.fromisoformat(str(day))
     smtp_settings(config)  # a bad server setting is said before anything else
     _check_address(config.email.sender, "email.sender")
     wanted = recipients_from(config, recipients)

@@ -192,7 +192,7 @@ class PublishResult:
 def publish_report(
     store: Store,
     config: Config,
-    day: date | str,
+    day: date,
     *,
     out_dir: Path | str | None = None,
     digest: Digest | None = None,
@@ -202,7 +202,6 @@ def publish_report(
 
     `digest` may hand in the day's digest when it is already built.
     """
-    day = date.fromisoformat(str(day))
     directory = output_dir(config, out_dir)
     digest = digest or build_digest(store, config, day)
     chart = publish_chart(digest, directory)
@@ -220,13 +219,12 @@ def publish_chart(digest: Digest, out_dir: Path) -> Path:
 def publish_day(
     store: Store,
     config: Config,
-    day: date | str,
+    day: date,
     *,
     out_dir: Path | str | None = None,
     feeds: bool = True,
 ) -> PublishResult:
     """Write the day's report and chart, and (unless `feeds` is False) refresh the feeds."""
-    day = date.fromisoformat(str(day))
     directory = output_dir(config, out_dir)
     digest = build_digest(store, config, day)
     stats = day_stats(digest)

@@ -9,7 +9,7 @@ import sqlite3
 from datetime import date
 
 from core.owners import is_alive
-from core.store.database import Database, utc_now
+from core.store.database import Database, day_text, utc_now
 from core.store.records import Claim
 
 _CLAIM_QUERY = (
@@ -18,9 +18,10 @@ _CLAIM_QUERY = (
 )
 
 
-def model_work_claim(day: date | str) -> str:
-    """The claim on a day's model work (classify and summarize): one run at a time."""
-    return f"model-work:{day}"
+def model_work_claim(work: date | str) -> str:
+    """The claim on a day's model work (classify and summarize), or a week's (`2026-W38`,
+    its weekly reports): one run at a time."""
+    return f"model-work:{work}"
 
 
 EMAIL_CHANNEL = "email"
@@ -35,9 +36,9 @@ def recipient_key(channel: str, recipient: str) -> str:
     return recipient.lower() if channel in (EMAIL_CHANNEL, WEEKLY_EMAIL_CHANNEL) else recipient
 
 
-def delivery_claim(channel: str, day: date | str, recipient: str) -> str:
+def delivery_claim(channel: str, day: date, recipient: str) -> str:
     """The claim on sending a day to one recipient of a channel (`email:<day>:<address>`)."""
-    return f"{channel}:{day}:{recipient_key(channel, recipient)}"
+    return f"{channel}:{day_text(day)}:{recipient_key(channel, recipient)}"
 
 
 class Claims(Database):

@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -22,6 +22,11 @@ ID_CHUNK = 500  # ids per statement, well below SQLite's limit on parameters
 def utc_now() -> str:
     """The current time as stored: ISO 8601 in UTC, to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def day_text(day: date) -> str:
+    """A day as the store keeps it in its `day` columns: ISO text (2026-05-08)."""
+    return day.isoformat()
 
 
 def placeholders(count: int) -> str:

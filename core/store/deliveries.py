@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from core.store.claims import EMAIL_CHANNEL, Claims, delivery_claim, recipient_key
-from core.store.database import utc_now
+from core.store.database import day_text, utc_now
 from core.store.records import Delivery, DeliveryClaims
 
 
@@ -20,7 +20,7 @@ class Deliveries(Claims):
 
     def claim_deliveries(
         self,
-        day: date | str,
+        day: date,
         addresses: Sequence[str],
         holder: str,
         *,
@@ -40,7 +40,7 @@ class Deliveries(Claims):
                     and db.execute(
                         "SELECT 1 FROM deliveries WHERE channel = ? AND day = ? AND recipient = ?"
                         " AND status = 'sent'",
-                        (channel, str(day), recipient_key(channel, address)),
+                        (channel, day_text(day), recipient_key(channel, address)),
                     ).fetchone()
                 ):
                     result.already_sent.append(address)
@@ -54,7 +54,7 @@ class Deliveries(Claims):
 
     def record_delivery(
         self,
-        day: date | str,
+        day: date,
         recipient: str,
         *,
         status: str,
@@ -77,7 +77,7 @@ class Deliveries(Claims):
                 " error = excluded.error, attempted_at = excluded.attempted_at",
                 (
                     channel,
-                    str(day),
+                    day_text(day),
                     recipient_key(channel, recipient),
                     status,
                     message_id,
@@ -91,20 +91,20 @@ class Deliveries(Claims):
                     (delivery_claim(channel, day, recipient), holder),
                 )
 
-    def delivered(self, day: date | str, recipient: str, *, channel: str = EMAIL_CHANNEL) -> bool:
+    def delivered(self, day: date, recipient: str, *, channel: str = EMAIL_CHANNEL) -> bool:
         """True when the channel already sent the day to this recipient."""
         rows = self._query(
             "SELECT 1 FROM deliveries WHERE channel = ? AND day = ? AND recipient = ?"
             " AND status = 'sent'",
-            (channel, str(day), recipient_key(channel, recipient)),
+            (channel, day_text(day), recipient_key(channel, recipient)),
         )
         return bool(rows)
 
-    def deliveries(self, day: date | str, *, channel: str = EMAIL_CHANNEL) -> list[Delivery]:
+    def deliveries(self, day: date, *, channel: str = EMAIL_CHANNEL) -> list[Delivery]:
         """Every delivery of the day by the channel, by recipient."""
         rows = self._query(
             "SELECT * FROM deliveries WHERE channel = ? AND day = ? ORDER BY recipient",
-            (channel, str(day)),
+            (channel, day_text(day)),
         )
         return [
             Delivery(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from core.store.database import Database, utc_now
+from core.store.database import Database, day_text, utc_now
 from core.store.records import HttpCacheEntry
 
 
@@ -70,7 +70,7 @@ class HttpCache(Database):
         self,
         ids: Iterable[str] = (),
         *,
-        days: tuple[date | str, date | str] | None = None,
+        days: tuple[date, date] | None = None,
         max_attempts: int | None = None,
         limit: int | None = None,
     ) -> list[str]:
@@ -98,7 +98,7 @@ class HttpCache(Database):
                 f"SELECT p.arxiv_id FROM papers AS p JOIN (SELECT paper_id, max(day) AS day"
                 f" FROM listings WHERE day BETWEEN ? AND ? GROUP BY paper_id) AS l"
                 f" ON l.paper_id = p.id WHERE {condition} ORDER BY l.day DESC, p.id LIMIT ?",
-                [str(days[0]), str(days[1]), *bound, -1 if limit is None else limit],
+                [day_text(days[0]), day_text(days[1]), *bound, -1 if limit is None else limit],
             )
             seen = set(found)
             found += [row["arxiv_id"] for row in earlier if row["arxiv_id"] not in seen]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core.killpoints import kill_point
 from core.owners import HEARTBEAT_SECONDS, is_alive
-from core.store.database import Database, placeholders, utc_now
+from core.store.database import Database, day_text, placeholders, utc_now
 from core.store.records import ModelWork, Run, RunStep
 
 
@@ -53,7 +53,7 @@ class Ledger(Database):
     def start_run(
         self,
         kind: str,
-        day: date | str,
+        day: date,
         log_path: str | None = None,
         *,
         plan: Sequence[str] = (),
@@ -71,7 +71,7 @@ class Ledger(Database):
                 " heartbeat_at, plan) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     kind,
-                    str(day),
+                    day_text(day),
                     now,
                     log_path,
                     process.host,
@@ -197,13 +197,13 @@ class Ledger(Database):
                 continue  # busy: the next beat will do
 
     def runs(
-        self, *, day: date | str | None = None, kinds: Sequence[str] = (), limit: int = 20
+        self, *, day: date | None = None, kinds: Sequence[str] = (), limit: int = 20
     ) -> list[Run]:
         """The most recent runs (of one day, or of any; of some kinds, or all), newest first."""
         conditions, params = [], []
         if day is not None:
             conditions.append("day = ?")
-            params.append(str(day))
+            params.append(day_text(day))
         if kinds:
             conditions.append(f"kind IN ({placeholders(len(kinds))})")
             params.extend(kinds)

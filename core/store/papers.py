@@ -11,7 +11,7 @@ from typing import Any
 from core.killpoints import kill_point
 from core.korean import has_hangul
 from core.models import Listed, Paper
-from core.store.database import ID_CHUNK, Database, placeholders, utc_now
+from core.store.database import ID_CHUNK, Database, day_text, placeholders, utc_now
 from core.store.records import DayPaper, MergeCounts
 from core.store.search_index import index_new_papers
 
@@ -91,7 +91,7 @@ class Papers(Database):
         counts.listings = len(listings)
         return counts
 
-    def update_papers(self, papers: Iterable[Paper], *, day: date | str | None = None) -> int:
+    def update_papers(self, papers: Iterable[Paper], *, day: date | None = None) -> int:
         """Merge extra metadata (e.g. arXiv categories) into papers already stored.
 
         With `day` (the day being fetched), a new version, comment or abstract found this way
@@ -109,7 +109,7 @@ class Papers(Database):
                 if _paper_row(merged) != _paper_row(stored):
                     updates.append((*_paper_row(merged)[1:], utc_now(), paper.id))
                     if day is not None and _revised(stored, merged):
-                        revisions.append(_revision_row(stored, merged, str(day), utc_now()))
+                        revisions.append(_revision_row(stored, merged, day_text(day), utc_now()))
             assignments = ", ".join(f"{column} = ?" for column in _PAPER_COLUMNS[1:])
             db.executemany(f"UPDATE papers SET {assignments}, updated_at = ? WHERE id = ?", updates)
             if revisions:
@@ -138,24 +138,24 @@ class Papers(Database):
         paper.sources = sorted({row["source"] for row in listing_rows})
         return paper
 
-    def source_listed_on(self, source: str, day: date | str) -> bool:
+    def source_listed_on(self, source: str, day: date) -> bool:
         """True when `source` has listed some paper on `day`."""
         rows = self._query(
-            "SELECT 1 FROM listings WHERE day = ? AND source = ? LIMIT 1", (str(day), source)
+            "SELECT 1 FROM listings WHERE day = ? AND source = ? LIMIT 1", (day_text(day), source)
         )
         return bool(rows)
 
-    def day_listed(self, day: date | str) -> bool:
+    def day_listed(self, day: date) -> bool:
         """True when some source has listed a paper on `day`."""
-        return bool(self._query("SELECT 1 FROM listings WHERE day = ? LIMIT 1", (str(day),)))
+        return bool(self._query("SELECT 1 FROM listings WHERE day = ? LIMIT 1", (day_text(day),)))
 
-    def first_listed_at(self, day: date | str) -> str | None:
+    def first_listed_at(self, day: date) -> str | None:
         """When a paper was first listed for `day` (as stored, UTC), None for a day without."""
-        rows = self._query("SELECT min(listed_at) FROM listings WHERE day = ?", (str(day),))
+        rows = self._query("SELECT min(listed_at) FROM listings WHERE day = ?", (day_text(day),))
         return rows[0][0] if rows else None
 
     def day_papers(
-        self, day: date | str, *, seen_window_days: int = 7, announce_types: Sequence[str] = ()
+        self, day: date, *, seen_window_days: int = 7, announce_types: Sequence[str] = ()
     ) -> list[DayPaper]:
         """Every paper listed on `day`, with its sources and whether it was seen before.
 
@@ -164,8 +164,7 @@ class Papers(Database):
         those types count (listings without a type — HF, other feeds — always count), so a
         paper that was only re-announced as a new version is not "seen".
         """
-        day = str(day)
-        window_start = (date.fromisoformat(day) - timedelta(days=seen_window_days)).isoformat()
+        window_start = day_text(day - timedelta(days=seen_window_days))
         types = list(announce_types)
         type_filter = (
             f"(earlier.announce_type IS NULL OR earlier.announce_type IN ({placeholders(len(types))}))"
@@ -189,7 +188,7 @@ class Papers(Database):
             FROM today JOIN papers AS p ON p.id = today.paper_id
             ORDER BY coalesce(p.hf_upvotes, -1) DESC, today.position, p.id
             """,
-            [day, day, window_start, *types],
+            [day_text(day), day_text(day), window_start, *types],
         )
         result = []
         for row in rows:
@@ -227,9 +226,7 @@ class Papers(Database):
             found.setdefault(row["paper_id"], []).append(row["day"])
         return found
 
-    def category_counts(
-        self, first_day: date | str, last_day: date | str
-    ) -> dict[str, dict[str, int]]:
+    def category_counts(self, first_day: date, last_day: date) -> dict[str, dict[str, int]]:
         """Per day from `first_day` to `last_day`: how many listed papers each category has.
 
         Papers without a category are counted under "" (for the TUI's trends chart).
@@ -239,7 +236,7 @@ class Papers(Database):
             "SELECT l.day, coalesce(c.category, '') AS category, count(DISTINCT l.paper_id) AS n"
             " FROM listings AS l LEFT JOIN classifications AS c ON c.paper_id = l.paper_id"
             " WHERE l.day BETWEEN ? AND ? GROUP BY l.day, category",
-            (str(first_day), str(last_day)),
+            (day_text(first_day), day_text(last_day)),
         ):
             found.setdefault(row["day"], {})[row["category"]] = row["n"]
         return found
@@ -247,7 +244,7 @@ class Papers(Database):
     def count_papers(self) -> int:
         return self._query("SELECT count(*) FROM papers")[0][0]
 
-    def export_rows(self, day: date | str | None = None) -> Iterator[dict[str, Any]]:
+    def export_rows(self, day: date | None = None) -> Iterator[dict[str, Any]]:
         """Every stored field of the papers (of one day, or all), with sources and days."""
         if day is None:
             rows = self._query("SELECT * FROM papers ORDER BY id")
@@ -255,7 +252,7 @@ class Papers(Database):
             rows = self._query(
                 "SELECT p.* FROM papers AS p WHERE p.id IN"
                 " (SELECT paper_id FROM listings WHERE day = ?) ORDER BY p.id",
-                (str(day),),
+                (day_text(day),),
             )
         listing_rows = self._query("SELECT paper_id, day, source, announce_type FROM listings")
         listings: dict[str, list[dict[str, Any]]] = {}

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from core.store.database import Database, utc_now
+from core.store.database import Database, day_text, utc_now
 from core.store.records import StoredReport, StoredSummary
 from core.store.search_index import index_summary
 
@@ -96,7 +96,7 @@ class Summaries(Database):
 
     def save_category_report(
         self,
-        day: date | str,
+        day: date,
         category: str,
         *,
         model: str,
@@ -127,7 +127,7 @@ class Summaries(Database):
                 " inputs = excluded.inputs, attempts = excluded.attempts,"
                 " created_at = excluded.created_at",
                 (
-                    str(day),
+                    day_text(day),
                     category,
                     model,
                     prompt_version,
@@ -143,11 +143,11 @@ class Summaries(Database):
                 ),
             )
 
-    def category_reports(self, day: date | str, model: str) -> list[StoredReport]:
+    def category_reports(self, day: date, model: str) -> list[StoredReport]:
         """Every report stored for `day` by `model`, oldest first."""
         rows = self._query(
             "SELECT * FROM category_reports WHERE day = ? AND model = ? ORDER BY created_at, rowid",
-            (str(day), model),
+            (day_text(day), model),
         )
         return [_report_from_row(row) for row in rows]
 

@@ -186,7 +186,7 @@ class MainScreen(AppScreen[None]):
                 self.post_message(DayLoaded(None, days))
                 return
             day = days[0][0]
-        digest = build_digest(store, self.config, day)
+        digest = build_digest(store, self.config, date.fromisoformat(day))
         if not get_current_worker().is_cancelled:
             self.post_message(DayLoaded(digest, days, paper_id))
 
@@ -194,7 +194,7 @@ class MainScreen(AppScreen[None]):
     def _prefetch(self, days: list[str]) -> None:
         """Read the days next to the one shown, so moving to them is instant."""
         for day in days:
-            digest = build_digest(self.services.store, self.config, day)
+            digest = build_digest(self.services.store, self.config, date.fromisoformat(day))
             self.post_message(DayLoaded(digest, [], prefetched=True))
 
     def on_day_loaded(self, message: DayLoaded) -> None:
