@@ -1120,8 +1120,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mail-ledger-failed-counts-as-sent",
         "core/store/deliveries.py",
-        " AND status = 'sent'\",\n                        (channel, str(day), recipient_key(channel, address)),",
-        '",\n                        (channel, str(day), recipient_key(channel, address)),',
+        " AND status = 'sent'\",\n                        (channel, day_text(day), recipient_key(channel, address)),",
+        '",\n                        (channel, day_text(day), recipient_key(channel, address)),',
         MAIL,
         "a recipient whose send failed is never retried",
     ),
