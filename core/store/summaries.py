@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from core.store.database import Database, day_text, utc_now
@@ -117,30 +118,21 @@ class Summaries(Database):
         reader can tell what changed since.
         """
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO category_reports (day, category, model, prompt_version, inputs_hash,"
-                " status, text, reason, flags, paper_ids, inputs, attempts, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (day, category, model, prompt_version, inputs_hash) DO UPDATE SET"
-                " status = excluded.status, text = excluded.text, reason = excluded.reason,"
-                " flags = excluded.flags, paper_ids = excluded.paper_ids,"
-                " inputs = excluded.inputs, attempts = excluded.attempts,"
-                " created_at = excluded.created_at",
-                (
-                    day_text(day),
-                    category,
-                    model,
-                    prompt_version,
-                    inputs_hash,
-                    status,
-                    text if status == "ok" else "",
-                    reason,
-                    json.dumps(list(flags), ensure_ascii=False),
-                    json.dumps(list(paper_ids)),
-                    json.dumps([list(item) for item in inputs]),
-                    attempts,
-                    utc_now(),
-                ),
+            save_report_row(
+                db,
+                DAILY_REPORTS,
+                day_text(day),
+                category,
+                model=model,
+                prompt_version=prompt_version,
+                inputs_hash=inputs_hash,
+                status=status,
+                text=text,
+                reason=reason,
+                flags=flags,
+                sources=paper_ids,
+                inputs=inputs,
+                attempts=attempts,
             )
 
     def category_reports(self, day: date, model: str) -> list[StoredReport]:
@@ -149,7 +141,7 @@ class Summaries(Database):
             "SELECT * FROM category_reports WHERE day = ? AND model = ? ORDER BY created_at, rowid",
             (day_text(day), model),
         )
-        return [_report_from_row(row) for row in rows]
+        return [report_from_row(row, DAILY_REPORTS) for row in rows]
 
 
 def _summary_from_row(row: sqlite3.Row) -> StoredSummary:
@@ -170,9 +162,72 @@ def _summary_from_row(row: sqlite3.Row) -> StoredSummary:
     )
 
 
-def _report_from_row(row: sqlite3.Row) -> StoredReport:
+@dataclass(frozen=True)
+class ReportTable:
+    """Where one kind of synthesis report is kept: a category's day (written from its
+    papers' summaries) or its week (from its days' reports); the rows are alike otherwise."""
+
+    name: str
+    period: str
+    """The column naming the day or the week."""
+    sources: str
+    """The column listing what the model was given (paper ids, or days)."""
+
+
+DAILY_REPORTS = ReportTable("category_reports", "day", "paper_ids")
+WEEKLY_REPORTS = ReportTable("weekly_reports", "week", "days")
+
+
+def save_report_row(
+    db: sqlite3.Connection,
+    table: ReportTable,
+    period: str,
+    category: str,
+    *,
+    model: str,
+    prompt_version: str,
+    inputs_hash: str,
+    status: str,
+    text: str,
+    reason: str,
+    flags: Sequence[str],
+    sources: Sequence[str],
+    inputs: Sequence[tuple[str, str]],
+    attempts: int,
+) -> None:
+    """Insert or replace one report under its cache key in `table`."""
+    db.execute(
+        f"INSERT INTO {table.name} ({table.period}, category, model, prompt_version,"
+        f" inputs_hash, status, text, reason, flags, {table.sources}, inputs, attempts,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f" ON CONFLICT ({table.period}, category, model, prompt_version, inputs_hash)"
+        " DO UPDATE SET status = excluded.status, text = excluded.text,"
+        " reason = excluded.reason, flags = excluded.flags,"
+        f" {table.sources} = excluded.{table.sources}, inputs = excluded.inputs,"
+        " attempts = excluded.attempts, created_at = excluded.created_at",
+        (
+            period,
+            category,
+            model,
+            prompt_version,
+            inputs_hash,
+            status,
+            text if status == "ok" else "",
+            reason,
+            json.dumps(list(flags), ensure_ascii=False),
+            json.dumps(list(sources)),
+            json.dumps([list(item) for item in inputs]),
+            attempts,
+            utc_now(),
+        ),
+    )
+
+
+def report_from_row(row: sqlite3.Row, table: ReportTable) -> StoredReport:
+    """A stored report of `table` as a record (`day` holds the day or the week, and
+    `paper_ids` what it was written from)."""
     return StoredReport(
-        day=row["day"],
+        day=row[table.period],
         category=row["category"],
         model=row["model"],
         prompt_version=row["prompt_version"],
@@ -181,8 +236,8 @@ def _report_from_row(row: sqlite3.Row) -> StoredReport:
         text=row["text"],
         reason=row["reason"],
         flags=json.loads(row["flags"]),
-        paper_ids=json.loads(row["paper_ids"]),
-        inputs=[(paper_id, state) for paper_id, state in json.loads(row["inputs"])],
+        paper_ids=json.loads(row[table.sources]),
+        inputs=[(source, state) for source, state in json.loads(row["inputs"])],
         attempts=row["attempts"],
         created_at=row["created_at"],
     )

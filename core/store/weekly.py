@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Sequence
 
-from core.store.database import Database, utc_now
+from core.store.database import Database
 from core.store.records import StoredReport
+from core.store.summaries import WEEKLY_REPORTS, report_from_row, save_report_row
 
 
 class WeeklyReports(Database):
@@ -35,29 +34,21 @@ class WeeklyReports(Database):
         its report) for every day the category had papers, so a reader can tell what changed.
         """
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO weekly_reports (week, category, model, prompt_version, inputs_hash,"
-                " status, text, reason, flags, days, inputs, attempts, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (week, category, model, prompt_version, inputs_hash) DO UPDATE SET"
-                " status = excluded.status, text = excluded.text, reason = excluded.reason,"
-                " flags = excluded.flags, days = excluded.days, inputs = excluded.inputs,"
-                " attempts = excluded.attempts, created_at = excluded.created_at",
-                (
-                    week,
-                    category,
-                    model,
-                    prompt_version,
-                    inputs_hash,
-                    status,
-                    text if status == "ok" else "",
-                    reason,
-                    json.dumps(list(flags), ensure_ascii=False),
-                    json.dumps(list(days)),
-                    json.dumps([list(item) for item in inputs]),
-                    attempts,
-                    utc_now(),
-                ),
+            save_report_row(
+                db,
+                WEEKLY_REPORTS,
+                week,
+                category,
+                model=model,
+                prompt_version=prompt_version,
+                inputs_hash=inputs_hash,
+                status=status,
+                text=text,
+                reason=reason,
+                flags=flags,
+                sources=days,
+                inputs=inputs,
+                attempts=attempts,
             )
 
     def weekly_reports(self, week: str, model: str) -> list[StoredReport]:
@@ -70,7 +61,7 @@ class WeeklyReports(Database):
             "SELECT * FROM weekly_reports WHERE week = ? AND model = ? ORDER BY created_at, rowid",
             (week, model),
         )
-        return [_weekly_from_row(row) for row in rows]
+        return [report_from_row(row, WEEKLY_REPORTS) for row in rows]
 
     def weekly_report_weeks(self, *, limit: int) -> list[str]:
         """The newest `limit` weeks that have a weekly report stored, newest first."""
@@ -78,21 +69,3 @@ class WeeklyReports(Database):
             "SELECT DISTINCT week FROM weekly_reports ORDER BY week DESC LIMIT ?", (limit,)
         )
         return [row["week"] for row in rows]
-
-
-def _weekly_from_row(row: sqlite3.Row) -> StoredReport:
-    return StoredReport(
-        day=row["week"],
-        category=row["category"],
-        model=row["model"],
-        prompt_version=row["prompt_version"],
-        inputs_hash=row["inputs_hash"],
-        status=row["status"],
-        text=row["text"],
-        reason=row["reason"],
-        flags=json.loads(row["flags"]),
-        paper_ids=json.loads(row["days"]),
-        inputs=[(day, state) for day, state in json.loads(row["inputs"])],
-        attempts=row["attempts"],
-        created_at=row["created_at"],
-    )
