@@ -257,7 +257,7 @@ def main() -> None:
         build_store_before_m011(old, days=args.days, papers_per_day=args.papers)
         migrated, store = timed(lambda: Store(old))
         with store:
-            assert store.applied_migrations == ["m011_korean_search"], store.applied_migrations
+            assert "m011_korean_search" in store.applied_migrations, store.applied_migrations
             queued = store.korean_backlog()
         print(
             f"upgrade: opening a {total}-paper store of the version before (migration m011) "
