@@ -863,7 +863,10 @@ class MainScreen(AppScreen[None]):
         from core.llm import check_model_server
 
         try:
-            ok, detail, speed = await check_model_server(self.config, client=self.services.llm)
+            # Making the client imports the backend's HTTP stack (about 0.3 s): in a thread,
+            # so the first paint does not wait for it.
+            client = await asyncio.to_thread(lambda: self.services.llm)
+            ok, detail, speed = await check_model_server(self.config, client=client)
         except DailyAIError as error:
             self.post_message(OllamaChecked(False, str(error)))
             return
