@@ -66,15 +66,13 @@ from core.channels.mail import (
 from core.channels.page import anchor, page_title, publish_index
 from core.channels.plaintext import WIDTH, LinkList, heading, markdown_text, wrap
 from core.channels.render import (
-    REPORT_NOTES,
-    REVIEW_LABEL,
     escape_markdown,
     model_markdown,
     paper_view,
     plain_markdown,
+    report_note,
     template_environment,
 )
-from core.channels.wording import korean
 from core.config import Config
 from core.digest import ReportState
 from core.paths import write_atomic
@@ -241,14 +239,8 @@ def week_status_lines(weekly: WeeklyDigest) -> list[str]:
 
 def week_report_note(state: ReportState, week: str) -> str:
     """One line on a weekly report's state, in Korean (empty for a good, unflagged one)."""
-    if state.status == "ok" and state.text.strip():
-        if state.flags:
-            flags = (korean(one_line(flag, limit=300)) for flag in state.flags)
-            return f"{REVIEW_LABEL}: " + "; ".join(flags)
-        return ""
     if state.status in ("failed", "ok"):
-        reason = korean(one_line(state.reason, limit=300)) or "이유가 기록되지 않았습니다"
-        return f"{REPORT_NOTES['failed']}: {reason}"
+        return report_note(state)  # flags and failures read as a day's report's do
     if state.status == "stale":
         parts = []
         changes = state.changes
